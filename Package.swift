@@ -1,0 +1,43 @@
+// swift-tools-version: 6.0
+// The `lesson` package: a neural-network teaching tool in layered modules.
+import PackageDescription
+
+// Generic numeric code crosses module boundaries in the hot loops; let the optimiser see through them.
+let optimise: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
+let package = Package(
+    name: "lesson",
+    products: [
+        .executable(name: "lesson", targets: ["lesson"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C libraries, one system-library target each.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
+
+        // Bottom up: numerics <- network <- datasets <- rendering <- lesson kit <- CLI.
+        .target(name: "Numerics", dependencies: ["COpenBLAS"], swiftSettings: optimise),
+        .target(name: "Network", dependencies: ["Numerics"], swiftSettings: optimise),
+        .target(name: "Datasets", dependencies: [
+            "Numerics", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: optimise),
+        .target(name: "Rendering", dependencies: ["Numerics", "CPNG", "CFreeType"], swiftSettings: optimise),
+        .target(name: "LessonKit", dependencies: ["Numerics", "Network", "Datasets", "Rendering"],
+                swiftSettings: optimise),
+        .executableTarget(name: "lesson", dependencies: [
+            "LessonKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: optimise),
+
+        .testTarget(name: "NumericsTests", dependencies: ["Numerics"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NetworkTests", dependencies: ["Network", "Numerics"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib"]),
+        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "CPNG"]),
+        .testTarget(name: "LessonKitTests", dependencies: ["LessonKit", "lesson"], resources: [.copy("Fixtures")]),
+    ]
+)

@@ -1,0 +1,2 @@
+// OpenBLAS's CBLAS interface and its thread controls, for the Numerics module.
+#include <cblas.h>
