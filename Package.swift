@@ -38,6 +38,7 @@ let package = Package(
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Numerics"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "CPNG"]),
-        .testTarget(name: "LessonKitTests", dependencies: ["LessonKit", "lesson"], resources: [.copy("Fixtures")]),
-    ]
+        .testTarget(name: "LessonKitTests", dependencies: ["LessonKit", "lesson", "Network", "Numerics", "Datasets", "Rendering"], resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v5]
 )

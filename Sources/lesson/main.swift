@@ -1,1 +1,97 @@
-print("stub")
+// The `lesson` command: a root command with one type per subcommand; all the work is in LessonKit.
+import ArgumentParser
+import Foundation
+import LessonKit
+
+struct Lesson: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lesson",
+        abstract: "Replay classic neural-network tutorials step by step, every number shown.",
+        discussion: """
+        Lessons are Markdown files in Lessons/ (found via $LESSON_HOME, ./Lessons, or beside the \
+        executable). Pictures go to Output/lesson-N/ unless --out says otherwise.
+        """,
+        subcommands: [List.self, Run.self])
+}
+
+/// Prints "lesson: error: ..." and exits non-zero; no stack trace for errors users can fix.
+func fail(_ error: Error) -> Never {
+    fflush(stdout)
+    let text = (error as? LessonError)?.description ?? "\(error)"
+    fputs("lesson: error: \(text)\n", stderr)
+    Foundation.exit(1)
+}
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the lessons, one line each.")
+
+    func run() throws {
+        do {
+            let library = try LessonLibrary.locate()
+            for e in library.entries() {
+                let title = (try? LessonFile.load(e.url).title) ?? "(cannot read \(e.url.lastPathComponent))"
+                print(String(format: "%2d  %-10@  ", e.number, e.name) + title)
+            }
+        } catch { fail(error) }
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a lesson: by number (2), by name (letters), or a path to a lesson file.")
+
+    @Argument(help: "Lesson number, name, or path to a .md lesson file.")
+    var lesson: String
+
+    @Flag(help: "Wait for Enter between steps (only when standard input is a terminal).")
+    var step = false
+
+    @Option(help: "Seed for the random stream (numpy's np.random.seed); overrides the lesson's setting.")
+    var seed: UInt32?
+
+    @Option(help: "Folder for pictures and reports (created if missing). Default: Output/lesson-N.")
+    var out: String?
+
+    @Flag(help: "Plain text: no colours or 24-bit pictures. NO_COLOR in the environment does the same.")
+    var noColor = false
+
+    @Flag(help: "Print only results and files written, not every step's quantities.")
+    var quiet = false
+
+    @Flag(help: "Print every array in full instead of numpy's `...` summary.")
+    var full = false
+
+    @Option(help: "Override a setting: --set key=value (repeatable).")
+    var set: [String] = []
+
+    func validate() throws {
+        for s in set where !s.contains("=") || s.hasPrefix("=") || s.hasSuffix("=") {
+            throw ValidationError("--set takes key=value, got \"\(s)\".")
+        }
+        if let out, out.isEmpty { throw ValidationError("--out needs a folder path.") }
+    }
+
+    func run() throws {
+        do {
+            let library = try LessonLibrary.locate()
+            let url = try library.resolve(lesson)
+            let file = try LessonFile.load(url)
+            let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            var options = RunOptions(outputDirectory: out.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
+                                     ?? library.defaultOutputFolder(for: url, base: cwd.appendingPathComponent("Output")))
+            let env = ProcessInfo.processInfo.environment
+            options.color = !noColor && env["NO_COLOR"].map { $0.isEmpty } ?? true && isatty(1) != 0
+            options.quiet = quiet
+            options.full = full
+            options.pauseBetweenSteps = step
+            if let seed { options.overrides.append(("seed", String(seed), "--seed \(seed)")) }
+            for s in set {
+                let kv = s.split(separator: "=", maxSplits: 1).map(String.init)
+                options.overrides.append((kv[0], kv[1], "--set \(s)"))
+            }
+            try LessonRunner.run(file, options: options)
+        } catch { fail(error) }
+    }
+}
+
+Lesson.main()

@@ -1,0 +1,58 @@
+// What a lesson engine is (settings it accepts, actions its steps may name) and the context
+// the runner hands it: checked settings, the printer, and where pictures go.
+import Foundation
+
+public struct ActionSpec: Sendable {
+    public let name: String
+    public let summary: String
+    public init(_ name: String, _ summary: String) { self.name = name; self.summary = summary }
+}
+
+public struct LessonContext {
+    public let file: LessonFile
+    public let settings: LessonSettings
+    public let printer: Printer
+    public let outputDirectory: URL
+    /// `--data DIR`, for lessons that read an IDX data set.
+    public let dataDirectory: URL?
+
+    /// Makes the output folder on first use; an error names it if it cannot be made or written.
+    public func outputURL(_ name: String) throws -> URL {
+        try OutputFolder.prepare(outputDirectory)
+        return outputDirectory.appendingPathComponent(name)
+    }
+}
+
+public protocol LessonEngine: AnyObject {
+    /// The `engine:` value that selects this engine.
+    static var name: String { get }
+    static var settingSpecs: [SettingSpec] { get }
+    static var actions: [ActionSpec] { get }
+    init(context: LessonContext) throws
+    func perform(_ step: LessonStep) throws
+}
+
+public enum Engines {
+    public static let all: [LessonEngine.Type] = [LettersEngine.self]
+    public static func named(_ name: String) -> LessonEngine.Type? { all.first { $0.name == name } }
+}
+
+public enum OutputFolder {
+    /// Creates `url` (and parents) if missing; refuses a path that is a file or not writable.
+    public static func prepare(_ url: URL) throws {
+        var isDir: ObjCBool = false
+        let fm = FileManager.default
+        if fm.fileExists(atPath: url.path, isDirectory: &isDir) {
+            guard isDir.boolValue else {
+                throw LessonError("--out \(url.path) is a file, not a folder; pass a folder path.")
+            }
+        } else {
+            do { try fm.createDirectory(at: url, withIntermediateDirectories: true) } catch {
+                throw LessonError("cannot create the output folder \(url.path); pass a writable --out folder.")
+            }
+        }
+        guard fm.isWritableFile(atPath: url.path) else {
+            throw LessonError("the output folder \(url.path) is not writable; pass a writable --out folder.")
+        }
+    }
+}

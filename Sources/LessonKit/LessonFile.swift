@@ -1,0 +1,170 @@
+// The lesson file format (documented in Lessons/README.md): Markdown narrative, one ```settings block,
+// and `## ` sections that each end in a ```step block naming one engine action.
+import Foundation
+
+/// One step: a heading, its narrative, and the action the engine performs.
+public struct LessonStep: Sendable, Equatable {
+    public let title: String
+    public let narrative: String
+    public let action: String
+    /// `key=value` words after the action on the step line.
+    public let arguments: [String: String]
+    /// What `--stop-at` and friends call it: `name=` if given, else the action.
+    public let name: String
+    public let line: Int
+}
+
+/// A setting as written in the file, with its line for error messages.
+public struct RawSetting: Sendable, Equatable {
+    public let key: String
+    public let value: String
+    public let line: Int
+}
+
+public struct LessonFile: Sendable {
+    public let path: String
+    public let title: String
+    public let introduction: String
+    public let settings: [RawSetting]
+    /// Extra fenced blocks by kind (e.g. `network`), with the line each content line came from.
+    public let blocks: [String: [(text: String, line: Int)]]
+    public let steps: [LessonStep]
+
+    public static func load(_ url: URL) throws -> LessonFile {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw LessonError("\(url.path): cannot read the lesson file (\(FileManager.default.fileExists(atPath: url.path) ? "permission denied or not a file" : "no such file")); check the path.")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw LessonError("\(url.path): the lesson file is not UTF-8 text; save it as UTF-8.")
+        }
+        return try parse(text, path: url.path)
+    }
+
+    public static func parse(_ text: String, path: String) throws -> LessonFile {
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw LessonError("\(path): the lesson file is empty; it needs a title, a ```settings block and at least one step.")
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).replacingOccurrences(of: "\r", with: "") }
+        var title: String?
+        var intro = [String]()
+        var settings = [RawSetting]()
+        var sawSettings = false
+        var blocks = [String: [(text: String, line: Int)]]()
+        var steps = [LessonStep]()
+        // The section being read: its heading, narrative lines and step line.
+        var section: (title: String, line: Int, narrative: [String], step: (text: String, line: Int)?)?
+
+        func closeSection() throws {
+            guard let s = section else { return }
+            guard let step = s.step else {
+                throw LessonError.at(path, line: s.line, "section \"\(s.title)\" has no ```step block; add one naming the action to run.")
+            }
+            var words = step.text.split(separator: " ").map(String.init)
+            let action = words.removeFirst()
+            var args = [String: String]()
+            for w in words {
+                let kv = w.split(separator: "=", maxSplits: 1).map(String.init)
+                guard kv.count == 2, !kv[0].isEmpty, !kv[1].isEmpty else {
+                    throw LessonError.at(path, line: step.line, "\"\(w)\" is not key=value; write step arguments as key=value.")
+                }
+                args[kv[0]] = kv[1]
+            }
+            let name = args.removeValue(forKey: "name") ?? action
+            if steps.contains(where: { $0.name == name }) {
+                throw LessonError.at(path, line: step.line, "a step named \"\(name)\" already exists; give this one a different name=.")
+            }
+            steps.append(LessonStep(title: s.title, narrative: trimBlankLines(s.narrative), action: action,
+                                    arguments: args, name: name, line: step.line))
+            section = nil
+        }
+
+        var i = 0
+        while i < lines.count {
+            let line = lines[i]
+            let lineNumber = i + 1
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("```") {
+                let info = String(trimmed.dropFirst(3)).trimmingCharacters(in: .whitespaces)
+                var content = [(text: String, line: Int)]()
+                var j = i + 1
+                var closed = false
+                while j < lines.count {
+                    if lines[j].trimmingCharacters(in: .whitespaces).hasPrefix("```") { closed = true; break }
+                    content.append((lines[j], j + 1))
+                    j += 1
+                }
+                guard closed else {
+                    throw LessonError.at(path, line: lineNumber, "this ``` code fence is never closed; add a closing ``` line.")
+                }
+                switch info {
+                case "settings":
+                    if sawSettings { throw LessonError.at(path, line: lineNumber, "a second ```settings block; keep all settings in one block.") }
+                    if section != nil || !steps.isEmpty { throw LessonError.at(path, line: lineNumber, "the ```settings block must come before the first step section.") }
+                    sawSettings = true
+                    for (text, n) in content {
+                        let body = text.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+                        let t = body.trimmingCharacters(in: .whitespaces)
+                        if t.isEmpty { continue }
+                        guard let colon = t.firstIndex(of: ":") else {
+                            throw LessonError.at(path, line: n, "\"\(t)\" is not a setting; write settings as `key: value`.")
+                        }
+                        let key = t[..<colon].trimmingCharacters(in: .whitespaces)
+                        let value = t[t.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                        guard !key.isEmpty, !value.isEmpty else {
+                            throw LessonError.at(path, line: n, "\"\(t)\" needs both a key and a value (`key: value`).")
+                        }
+                        if settings.contains(where: { $0.key == key }) {
+                            throw LessonError.at(path, line: n, "setting \"\(key)\" is given twice; keep one.")
+                        }
+                        settings.append(RawSetting(key: key, value: value, line: n))
+                    }
+                case "step":
+                    guard section != nil else {
+                        throw LessonError.at(path, line: lineNumber, "a ```step block outside a `## ` section; put it under a heading.")
+                    }
+                    if section!.step != nil {
+                        throw LessonError.at(path, line: lineNumber, "section \"\(section!.title)\" already has a step; start a new `## ` section for another.")
+                    }
+                    let stepLines = content.filter { !$0.text.trimmingCharacters(in: .whitespaces).isEmpty }
+                    guard stepLines.count == 1 else {
+                        throw LessonError.at(path, line: lineNumber, "a ```step block holds exactly one line: the action and optional key=value arguments.")
+                    }
+                    section!.step = (stepLines[0].text.trimmingCharacters(in: .whitespaces), stepLines[0].line)
+                case "network":
+                    blocks["network", default: []].append(contentsOf: content)
+                default:
+                    // An ordinary code block is narrative.
+                    let raw = lines[i...j]
+                    if section != nil { section!.narrative.append(contentsOf: raw) } else { intro.append(contentsOf: raw) }
+                }
+                i = j + 1
+                continue
+            }
+            if trimmed.hasPrefix("# ") && title == nil && section == nil {
+                title = String(trimmed.dropFirst(2)).trimmingCharacters(in: .whitespaces)
+            } else if trimmed.hasPrefix("## ") {
+                try closeSection()
+                section = (String(trimmed.dropFirst(3)).trimmingCharacters(in: .whitespaces), lineNumber, [], nil)
+            } else if section != nil {
+                section!.narrative.append(line)
+            } else {
+                intro.append(line)
+            }
+            i += 1
+        }
+        try closeSection()
+        guard let title else { throw LessonError.at(path, line: 1, "the lesson has no title; start it with a `# Title` line.") }
+        guard sawSettings else { throw LessonError("\(path): no ```settings block; add one with at least `engine: NAME`.") }
+        guard !steps.isEmpty else { throw LessonError("\(path): no steps; add a `## ` section ending in a ```step block.") }
+        return LessonFile(path: path, title: title, introduction: trimBlankLines(intro), settings: settings,
+                          blocks: blocks, steps: steps)
+    }
+}
+
+func trimBlankLines(_ lines: [String]) -> String {
+    var l = lines[...]
+    while let f = l.first, f.trimmingCharacters(in: .whitespaces).isEmpty { l = l.dropFirst() }
+    while let b = l.last, b.trimmingCharacters(in: .whitespaces).isEmpty { l = l.dropLast() }
+    return l.joined(separator: "\n")
+}

@@ -1,0 +1,97 @@
+// Everything a lesson shows goes through the Printer: it decides what --quiet hides, styles text
+// when colour is on, and writes to standard output. Progress goes to stderr, only on a terminal.
+import Foundation
+import Numerics
+import Rendering
+
+public final class Printer {
+    public let color: Bool
+    public let quiet: Bool
+    public let printOptions: PrintOptions
+    private let write: (String) -> Void
+
+    public init(color: Bool, quiet: Bool, full: Bool, write: @escaping (String) -> Void = { fputs($0, stdout) }) {
+        self.color = color
+        self.quiet = quiet
+        self.printOptions = full ? .full : PrintOptions()
+        self.write = write
+    }
+
+    private func style(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+
+    /// Shown even with --quiet: titles of steps, results, files written.
+    public func result(_ text: String) { write(text + "\n") }
+
+    /// Step-by-step detail, hidden by --quiet.
+    public func line(_ text: String = "") { if !quiet { write(text + "\n") } }
+
+    public func title(_ text: String) {
+        result(style(text, "1;4"))
+    }
+
+    public func heading(_ index: Int, _ total: Int, _ title: String) {
+        guard !quiet else { return }
+        write("\n" + style("── Step \(index)/\(total) · \(title) ", "1;36") + "\n")
+    }
+
+    public func narrative(_ text: String) {
+        guard !quiet, !text.isEmpty else { return }
+        write(text + "\n")
+    }
+
+    /// A tutorial quirk or a caveat, set apart so nobody misses it.
+    public func note(_ text: String) {
+        guard !quiet else { return }
+        write(style("Note:", "1;33") + " " + text + "\n")
+    }
+
+    /// A named quantity: its name, shape and formula on one line, then its values numpy-style.
+    public func quantity<T: BLASScalar>(_ name: String, _ t: Tensor<T>, formula: String) {
+        guard !quiet else { return }
+        let shape = "(" + t.shape.map(String.init).joined(separator: ", ") + (t.rank == 1 ? ",)" : ")")
+        write(style(name, "1") + "  shape \(shape)  " + style(formula, "2") + "\n")
+        write(NumpyFormat.format(t, options: printOptions) + "\n")
+    }
+
+    public func quantity(_ name: String, ints: [Int], formula: String) {
+        guard !quiet else { return }
+        write(style(name, "1") + "  shape (\(ints.count),)  " + style(formula, "2") + "\n")
+        write(NumpyFormat.format(ints, options: printOptions) + "\n")
+    }
+
+    public func picture(_ text: String) { if !quiet { write(text) } }
+
+    public func wrote(_ url: URL) {
+        result("  wrote " + relativePath(url))
+    }
+
+    func relativePath(_ url: URL) -> String {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        return url.path.hasPrefix(cwd) ? String(url.path.dropFirst(cwd.count)) : url.path
+    }
+}
+
+/// A one-line progress indicator on stderr, drawn only when stderr is a terminal.
+public struct Progress {
+    let enabled = isatty(2) != 0
+    let label: String
+    let total: Int
+    let start = Date()
+
+    public init(_ label: String, total: Int) { self.label = label; self.total = total }
+
+    public func update(_ done: Int, detail: String = "") {
+        guard enabled else { return }
+        let width = 30
+        let filled = total > 0 ? width * done / total : width
+        let elapsed = Date().timeIntervalSince(start)
+        let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        fputs("\r\(label) [\(bar)] \(done)/\(total) \(detail) ETA \(String(format: "%.1f", eta))s\u{1B}[K", stderr)
+    }
+
+    public func finish() {
+        guard enabled else { return }
+        fputs("\r\u{1B}[K", stderr)
+    }
+}

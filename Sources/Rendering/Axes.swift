@@ -1,0 +1,57 @@
+// Shared pieces of every chart: "nice" tick values, tick label text, and the colour-bar legend.
+import Foundation
+
+public enum Ticks {
+    /// About `target` round-numbered ticks covering [lo, hi] (steps of 1, 2 or 5 × 10^k).
+    public static func nice(_ lo: Double, _ hi: Double, target: Int = 6) -> [Double] {
+        guard lo.isFinite, hi.isFinite else { return [] }
+        if hi <= lo { return [lo] }
+        let raw = (hi - lo) / Double(max(1, target - 1))
+        let mag = pow(10, (log10(raw)).rounded(.down))
+        let step = [1.0, 2.0, 2.5, 5.0, 10.0].map { $0 * mag }.first { $0 >= raw } ?? 10 * mag
+        var ticks = [Double]()
+        var t = (lo / step).rounded(.up) * step
+        while t <= hi + step * 1e-9 {
+            ticks.append(abs(t) < step * 1e-9 ? 0 : t)
+            t += step
+        }
+        return ticks
+    }
+
+    /// Labels for a set of ticks with just enough decimals to tell them apart.
+    public static func labels(_ ticks: [Double]) -> [String] {
+        guard ticks.count > 0 else { return [] }
+        let span = ticks.count > 1 ? abs(ticks[1] - ticks[0]) : max(abs(ticks[0]), 1)
+        let largest = ticks.map { abs($0) }.max() ?? 0
+        if largest >= 1e5 || (largest > 0 && largest < 1e-3) {
+            return ticks.map { $0 == 0 ? "0" : String(format: "%.1e", $0) }
+        }
+        let decimals = max(0, min(6, Int((-log10(span)).rounded(.up)) + (span * pow(10, (-log10(span)).rounded(.up)) < 1.5 ? 0 : 0)))
+        return ticks.map { v in
+            var s = String(format: "%.\(decimals)f", v)
+            if decimals > 0 && ticks.allSatisfy({ abs($0 * pow(10, Double(decimals - 1)) - ($0 * pow(10, Double(decimals - 1))).rounded()) < 1e-9 }) {
+                s = String(format: "%.\(decimals - 1)f", v)
+            }
+            return s == "-0" ? "0" : s
+        }
+    }
+}
+
+extension Canvas {
+    /// A vertical colour bar for values lo...hi at (x, y), with ticks and an optional caption above.
+    public mutating func colorBar(_ map: Colormap, lo: Double, hi: Double, x: Int, y: Int, height h: Int,
+                                  barWidth: Int = 18, caption: String? = nil, size: Int = 14) {
+        for yy in 0..<h {
+            let t = 1 - Double(yy) / Double(max(1, h - 1))
+            fill(x: x, y: y + yy, width: barWidth, height: 1, map.color(t))
+        }
+        stroke(x: x - 1, y: y - 1, width: barWidth + 2, height: h + 2, .axis)
+        let ticks = Ticks.nice(lo, hi, target: 5)
+        for (v, label) in zip(ticks, Ticks.labels(ticks)) where hi > lo {
+            let ty = y + Int((1 - (v - lo) / (hi - lo)) * Double(h - 1))
+            fill(x: x + barWidth, y: ty, width: 5, height: 1, .axis)
+            text(label, x: x + barWidth + 8, y: ty + size / 2 - 1, size: size, color: .ink)
+        }
+        if let caption { text(caption, x: x + barWidth / 2, y: y - 12, size: size, color: .ink, anchor: .center) }
+    }
+}

@@ -1,0 +1,68 @@
+// Matrices as coloured cells with a colour-bar legend: weight matrices (diverging, centred on zero)
+// and confusion matrices (counts written in the cells, rows = true label, columns = prediction).
+import Foundation
+
+public struct Heatmap: Sendable {
+    public var title: String
+    public var values: [[Double]]
+    public var colormap: Colormap = .diverging
+    /// Symmetric around zero (weights) or from the minimum (counts).
+    public var centredOnZero = true
+    public var rowLabels: [String] = []
+    public var columnLabels: [String] = []
+    public var rowAxisTitle = ""
+    public var columnAxisTitle = ""
+    /// Write each value in its cell (integers for counts).
+    public var annotate = false
+    public var cellSize = 40
+    public var legendCaption: String? = nil
+
+    public init(title: String, values: [[Double]]) {
+        precondition(!values.isEmpty && !values[0].isEmpty, "a heatmap needs at least one cell")
+        self.title = title; self.values = values
+    }
+
+    public func render() -> Canvas {
+        let rows = values.count, cols = values[0].count
+        let cell = cellSize
+        let left = 70 + (rowAxisTitle.isEmpty ? 0 : 30), top = 80 + (columnAxisTitle.isEmpty ? 0 : 10)
+        let gridW = cols * cell, gridH = rows * cell
+        let width = max(left + gridW + 150, Font.shared.measure(title, size: 24) + 40), height = top + gridH + (columnAxisTitle.isEmpty ? 30 : 70)
+        var c = Canvas(width: width, height: height)
+        let flat = values.flatMap { $0 }.filter(\.isFinite)
+        let lo: Double, hi: Double
+        if centredOnZero {
+            let m = max(flat.map { abs($0) }.max() ?? 1, 1e-12)
+            lo = -m; hi = m
+        } else {
+            lo = flat.min() ?? 0; hi = max(flat.max() ?? 1, lo + 1e-12)
+        }
+        c.text(title, x: width / 2, y: 36, size: 24, anchor: .center)
+        for r in 0..<rows {
+            for k in 0..<cols {
+                let v = values[r][k]
+                let color = colormap.color((v - lo) / (hi - lo))
+                c.fill(x: left + k * cell, y: top + r * cell, width: cell, height: cell, color)
+                if annotate && cell >= 22 {
+                    let luminance = 0.299 * Double(color.r) + 0.587 * Double(color.g) + 0.114 * Double(color.b)
+                    let label = v == v.rounded() ? String(Int(v)) : String(format: "%.2f", v)
+                    let size = min(cell / 2 - 2, cell * 2 / max(3, label.count * 2 - 1) + 4)
+                    c.text(label, x: left + k * cell + cell / 2, y: top + r * cell + cell / 2 + size / 3,
+                           size: max(9, size), color: luminance < 140 ? .white : .ink, anchor: .center)
+                }
+            }
+        }
+        c.stroke(x: left - 1, y: top - 1, width: gridW + 2, height: gridH + 2, .axis)
+        let labelSize = min(16, max(10, cell / 2))
+        for (r, l) in rowLabels.prefix(rows).enumerated() {
+            c.text(l, x: left - 8, y: top + r * cell + cell / 2 + labelSize / 3, size: labelSize, anchor: .right)
+        }
+        for (k, l) in columnLabels.prefix(cols).enumerated() {
+            c.text(l, x: left + k * cell + cell / 2, y: top - 8, size: labelSize, anchor: .center)
+        }
+        if !columnAxisTitle.isEmpty { c.text(columnAxisTitle, x: left + gridW / 2, y: top + gridH + 40, size: 18, anchor: .center) }
+        if !rowAxisTitle.isEmpty { c.verticalText(rowAxisTitle, x: 22, y: top + gridH / 2, size: 18) }
+        c.colorBar(colormap, lo: lo, hi: hi, x: left + gridW + 30, y: top, height: max(gridH, 120), caption: legendCaption)
+        return c
+    }
+}

@@ -1,0 +1,133 @@
+// The `lesson` command as a user meets it: output, determinism, pictures, exit codes and errors.
+import Foundation
+import Testing
+import Rendering
+
+@Suite(.serialized) struct CLITests {
+    @Test func lessonTwoIsByteIdenticalTwiceAndMatchesTheTutorial() throws {
+        let fixture = try loadJSON("letters_seed0.json", as: LettersFixture.self)
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let a = try runLesson(["run", "2", "--seed", "0", "--out", dir.appendingPathComponent("a").path])
+        let b = try runLesson(["run", "2", "--seed", "0", "--out", dir.appendingPathComponent("b").path])
+        #expect(a.status == 0, "\(a.stderr)")
+        #expect(a.stdout.replacingOccurrences(of: "/a/", with: "/") == b.stdout.replacingOccurrences(of: "/b/", with: "/"))
+        // The tutorial's printed "acc" for the last epoch, digit for digit.
+        #expect(a.stdout.contains("tutorial acc \(fixture.acc_repr[99])"))
+        // The first sample's a2 and d1 exactly as numpy prints them.
+        #expect(a.stdout.contains(fixture.a2_text))
+        #expect(a.stdout.contains(fixture.d1_text))
+        for name in ["x", "z1", "a1", "z2", "a2", "d2", "d1", "w1_adj", "w2_adj", "w1", "w2"] {
+            #expect(a.stdout.contains("\n\(name)  shape ("), "missing \(name)")
+        }
+        #expect(a.stdout.contains("Note: the tutorial uses d2 = a2 - y"))
+        #expect(a.stdout.contains("Letter A: the network says A (right)"))
+        #expect(a.stdout.contains("Letter C: the network says C (right)"))
+        #expect(!a.stdout.contains("\u{1B}["), "no colour codes when stdout is not a terminal")
+    }
+
+    @Test func lessonTwoPicturesDecodeAndShowWhatTheyAreNamed() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try runLesson(["run", "letters", "--quiet", "--out", dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(files == ["accuracy.png", "letters.png", "loss.png", "w1-pictures.png", "w1.png"])
+
+        // letters.png: three 6×5 tiles at 40 px per pixel; A's top-left pixel is paper, its third is ink.
+        let letters = try PNGFile.read(dir.appendingPathComponent("letters.png"))
+        #expect(letters.width >= 3 * 240 && letters.height >= 200)
+        let tileTop = 56, tileLeft = 14
+        #expect(letters.pixel(tileLeft + 20, tileTop + 20) == RGBA.white)              // A: row 0, column 0 is 0
+        #expect(letters.pixel(tileLeft + 2 * 40 + 20, tileTop + 20).r < 60)             // A: row 0, column 2 is 1
+        #expect(letters.pixel(tileLeft + 20, tileTop + 2 * 40 + 20).r < 60)             // A: row 2, column 0 is 1
+
+        // loss.png: a 960×600 line plot whose curve (first series colour) is drawn.
+        let loss = try PNGFile.read(dir.appendingPathComponent("loss.png"))
+        #expect(loss.width == 960 && loss.height == 600)
+        #expect(count(loss, near: RGBA.series[0]) > 500)
+        // accuracy.png: both curves.
+        let acc = try PNGFile.read(dir.appendingPathComponent("accuracy.png"))
+        #expect(count(acc, near: RGBA.series[0]) > 500 && count(acc, near: RGBA.series[1]) > 500)
+        // w1.png: a diverging heatmap has both red and blue cells.
+        let w1 = try PNGFile.read(dir.appendingPathComponent("w1.png"))
+        #expect(count(w1, where: { $0.r > 150 && $0.b < 90 }) > 200)
+        #expect(count(w1, where: { $0.b > 150 && $0.r < 90 }) > 200)
+    }
+
+    func count(_ c: Canvas, near color: RGBA) -> Int {
+        count(c) { abs(Int($0.r) - Int(color.r)) + abs(Int($0.g) - Int(color.g)) + abs(Int($0.b) - Int(color.b)) < 30 }
+    }
+
+    func count(_ c: Canvas, where test: (RGBA) -> Bool) -> Int {
+        var n = 0
+        for y in 0..<c.height { for x in 0..<c.width where test(c.pixel(x, y)) { n += 1 } }
+        return n
+    }
+
+    @Test func listShowsTheLessons() throws {
+        let r = try runLesson(["list"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains(" 2  letters"))
+    }
+
+    @Test func findsLessonsFromAnotherFolderWithLessonHome() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try runLesson(["list"], in: dir, environment: ["LESSON_HOME": repositoryRoot.path])
+        #expect(r.status == 0 && r.stdout.contains("letters"))
+        // Without LESSON_HOME the binary still finds Lessons/ in the folders above itself.
+        let s = try runLesson(["list"], in: dir)
+        #expect(s.status == 0 && s.stdout.contains("letters"), "\(s.stderr)")
+    }
+
+    @Test(arguments: [
+        (["run", "9"], "unknown lesson \"9\""),
+        (["run", "nope"], "unknown lesson \"nope\""),
+        (["run", "2", "--seed", "abc"], "--seed"),
+        (["run", "2", "--seed", "-1"], "--seed"),
+        (["run", "2", "--set", "epochs=0"], "epochs must be between 1 and 100000, got 0"),
+        (["run", "2", "--set", "learning-rate=-1"], "learning-rate must be greater than 0"),
+        (["run", "2", "--set", "learning-rate=nan"], "learning-rate must be a finite number"),
+        (["run", "2", "--set", "colour=red"], "does not apply to this lesson"),
+        (["run", "missing.md"], "no lesson file at missing.md"),
+        (["run", "2", "--bogus"], "--bogus"),
+    ])
+    func badInputGivesOneClearLineAndNonZeroExit(arguments: [String], message: String) throws {
+        let r = try runLesson(arguments)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(message), "stderr was: \(r.stderr)")
+        #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Stack dump"))
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func outPointingAtAFileIsRefusedAndNothingIsWritten() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("taken")
+        try Data("x".utf8).write(to: file)
+        let before = snapshot(dir)
+        let r = try runLesson(["run", "2", "--quiet", "--out", file.path])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("is a file, not a folder"))
+        #expect(snapshot(dir) == before)
+    }
+
+    @Test func malformedLessonFileNamesFileAndLine() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("bad.md")
+        try "# Bad\n\n```settings\nengine: letters\nepochs: 0\n```\n\n## One\n```step\ntrain\n```\n".write(to: path, atomically: true, encoding: .utf8)
+        let r = try runLesson(["run", path.path, "--out", dir.appendingPathComponent("o").path])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("bad.md:5: epochs must be between 1 and 100000, got 0"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("o").path))
+    }
+
+    @Test func helpExistsForEveryCommand() throws {
+        for args in [["--help"], ["run", "--help"], ["list", "--help"]] {
+            let r = try runLesson(args)
+            #expect(r.status == 0 && r.stdout.contains("USAGE"), "\(args)")
+        }
+    }
+}

@@ -1,0 +1,51 @@
+// PNG round trips through libpng, atomic writes, and charts that really draw their text and lines.
+import Foundation
+import Testing
+@testable import Rendering
+
+@Test func pngRoundTripKeepsEveryPixel() throws {
+    var c = Canvas(width: 7, height: 5)
+    c.set(0, 0, RGBA(255, 0, 0))
+    c.set(6, 4, RGBA(1, 2, 3))
+    c.set(3, 2, RGBA(10, 20, 30, 128))
+    let bytes = try PNGFile.encode(c)
+    #expect(Array(bytes.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+    let back = try PNGFile.decode(bytes)
+    #expect(back.width == 7 && back.height == 5)
+    #expect(back.pixels == c.pixels)
+}
+
+@Test func corruptPNGIsAnErrorNotACrash() {
+    #expect(throws: PNGError.self) { try PNGFile.decode([0x89, 0x50, 0x4E, 0x47, 1, 2, 3]) }
+}
+
+@Test func atomicWriteLeavesNoTemporaryFile() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("png-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try PNGFile.write(Canvas(width: 2, height: 2), to: dir.appendingPathComponent("a.png"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["a.png"])
+    #expect(throws: (any Error).self) { try PNGFile.write(Canvas(width: 2, height: 2), to: dir.appendingPathComponent("missing/b.png")) }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["a.png"])
+}
+
+@Test func fontIsFoundAndTextIsDrawn() {
+    #expect(Font.shared.isAvailable, "install fonts-dejavu-core")
+    var c = Canvas(width: 200, height: 40)
+    c.text("Loss 0.25", x: 10, y: 30, size: 20)
+    var inked = 0
+    for y in 0..<40 { for x in 0..<200 where c.pixel(x, y).r < 128 { inked += 1 } }
+    #expect(inked > 100)
+}
+
+@Test func ticksAreRoundNumbers() {
+    #expect(Ticks.nice(0, 100, target: 6) == [0, 20, 40, 60, 80, 100])
+    #expect(Ticks.labels([0, 0.5, 1.0]) == ["0", "0.5", "1"] || Ticks.labels([0, 0.5, 1.0]) == ["0.0", "0.5", "1.0"])
+    #expect(Ticks.labels([0, 20, 40]) == ["0", "20", "40"])
+}
+
+@Test func divergingMapIsWhiteAtZeroRedPositiveBlueNegative() {
+    let mid = Colormap.diverging.color(0.5), hi = Colormap.diverging.color(1), lo = Colormap.diverging.color(0)
+    #expect(mid.r > 240 && mid.g > 240 && mid.b > 240)
+    #expect(hi.r > hi.b && lo.b > lo.r)
+}
