@@ -1,6 +1,7 @@
 // What a lesson engine is (settings it accepts, actions its steps may name) and the context
 // the runner hands it: checked settings, the printer, and where pictures go.
 import Foundation
+import Rendering
 
 public struct ActionSpec: Sendable {
     public let name: String
@@ -21,6 +22,15 @@ public struct LessonContext {
         try OutputFolder.prepare(outputDirectory)
         return outputDirectory.appendingPathComponent(name)
     }
+
+    /// Writes a picture into the output folder (atomically) and says so.
+    public func writePNG(_ canvas: Canvas, _ name: String) throws {
+        let url = try outputURL(name)
+        do { try PNGFile.write(canvas, to: url) } catch {
+            throw LessonError("cannot write \(url.path): \(error); check that the --out folder is writable.")
+        }
+        printer.wrote(url)
+    }
 }
 
 public protocol LessonEngine: AnyObject {
@@ -33,7 +43,7 @@ public protocol LessonEngine: AnyObject {
 }
 
 public enum Engines {
-    public static let all: [LessonEngine.Type] = [LettersEngine.self]
+    nonisolated(unsafe) public static let all: [LessonEngine.Type] = [DigitsEngine.self, LettersEngine.self]
     public static func named(_ name: String) -> LessonEngine.Type? { all.first { $0.name == name } }
 }
 

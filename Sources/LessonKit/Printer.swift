@@ -42,7 +42,19 @@ public final class Printer {
     /// A tutorial quirk or a caveat, set apart so nobody misses it.
     public func note(_ text: String) {
         guard !quiet else { return }
-        write(style("Note:", "1;33") + " " + text + "\n")
+        let lines = Printer.wrap("Note: " + text, width: 80)
+        write(style("Note:", "1;33") + lines.dropFirst(5) + "\n")
+    }
+
+    /// Greedy word wrap at `width` columns.
+    static func wrap(_ text: String, width: Int) -> String {
+        var lines = [String](), line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            if !line.isEmpty && line.count + 1 + word.count > width { lines.append(line); line = String(word) }
+            else { line += (line.isEmpty ? "" : " ") + word }
+        }
+        lines.append(line)
+        return lines.joined(separator: "\n")
     }
 
     /// A named quantity: its name, shape and formula on one line, then its values numpy-style.

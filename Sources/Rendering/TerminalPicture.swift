@@ -2,6 +2,9 @@
 // 24-bit colour, or plain shading characters when colour is off (NO_COLOR, --no-color, not a TTY).
 
 public enum TerminalPicture {
+    /// Plain pictures up to this width use two characters per pixel.
+    static let plainDoubleWidthLimit = 12
+
     /// Renders a height × width grid of values in [lo, hi].
     public static func render(_ values: [Double], width: Int, height: Int, lo: Double = 0, hi: Double = 1,
                               colormap: Colormap = .gray, color: Bool, indent: String = "  ") -> String {
@@ -24,15 +27,18 @@ public enum TerminalPicture {
                 out += "\u{1B}[0m\n"
             }
         } else {
-            // Two characters per pixel keep the aspect ratio close to square.
+            // A character cell is about twice as tall as wide: small pictures get two characters per
+            // pixel, larger ones one character per pixel and two pixel rows averaged per line.
             let shades: [Character] = [" ", "░", "▒", "▓", "█"]
-            for y in 0..<height {
-                out += indent
-                for x in 0..<width {
-                    let s = shades[min(4, max(0, Int((t(x, y) * 4).rounded())))]
-                    out += String([s, s])
+            func shade(_ v: Double) -> Character { shades[min(4, max(0, Int((v * 4).rounded())))] }
+            if width <= plainDoubleWidthLimit {
+                for y in 0..<height {
+                    out += indent + String((0..<width).flatMap { x in [shade(t(x, y)), shade(t(x, y))] }) + "\n"
                 }
-                out += "\n"
+            } else {
+                for y in stride(from: 0, to: height, by: 2) {
+                    out += indent + String((0..<width).map { x in shade(y + 1 < height ? (t(x, y) + t(x, y + 1)) / 2 : t(x, y)) }) + "\n"
+                }
             }
         }
         return out
@@ -45,7 +51,7 @@ public enum TerminalPicture {
             render($0, width: width, height: height, lo: lo, hi: hi, colormap: colormap, color: color, indent: "")
                 .split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
         }
-        let cellWidth = color ? width : 2 * width
+        let cellWidth = color || width > plainDoubleWidthLimit ? width : 2 * width
         var out = ""
         for line in 0..<(blocks.first?.count ?? 0) {
             out += "  " + blocks.map { $0[line] }.joined(separator: "   ") + "\n"

@@ -64,6 +64,15 @@ struct Run: ParsableCommand {
     @Option(help: "Override a setting: --set key=value (repeatable).")
     var set: [String] = []
 
+    @Flag(help: "Lesson 1: train with the true gradients instead of the tutorial's (gradients=corrected).")
+    var corrected = false
+
+    @Flag(help: "Lesson 1: all 60,000 training and 10,000 test images (dataset=full).")
+    var fullData = false
+
+    @Option(help: "Folder with the four MNIST-format .gz files (e.g. /usr/share/datasets/fashion-mnist).")
+    var data: String?
+
     func validate() throws {
         for s in set where !s.contains("=") || s.hasPrefix("=") || s.hasSuffix("=") {
             throw ValidationError("--set takes key=value, got \"\(s)\".")
@@ -85,6 +94,9 @@ struct Run: ParsableCommand {
             options.full = full
             options.pauseBetweenSteps = step
             if let seed { options.overrides.append(("seed", String(seed), "--seed \(seed)")) }
+            if corrected { options.overrides.append(("gradients", "corrected", "--corrected")) }
+            if fullData { options.overrides.append(("dataset", "full", "--full-data")) }
+            options.dataDirectory = data.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
             for s in set {
                 let kv = s.split(separator: "=", maxSplits: 1).map(String.init)
                 options.overrides.append((kv[0], kv[1], "--set \(s)"))

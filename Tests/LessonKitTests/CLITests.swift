@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 import Rendering
+import Datasets
 
 @Suite(.serialized) struct CLITests {
     @Test func lessonTwoIsByteIdenticalTwiceAndMatchesTheTutorial() throws {
@@ -129,5 +130,68 @@ import Rendering
             let r = try runLesson(args)
             #expect(r.status == 0 && r.stdout.contains("USAGE"), "\(args)")
         }
+    }
+}
+
+@Suite(.serialized) struct DigitsCLITests {
+    /// A copy of the shipped MNIST folder with one file damaged by `damage`.
+    func damagedCopy(_ file: String, _ damage: (inout [UInt8]) -> Void) throws -> URL {
+        let dir = try temporaryFolder()
+        let source = repositoryRoot.appendingPathComponent("Lessons/data/mnist")
+        for f in try FileManager.default.contentsOfDirectory(atPath: source.path) {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(f), to: dir.appendingPathComponent(f))
+        }
+        let u = dir.appendingPathComponent(file)
+        var bytes = [UInt8](try Data(contentsOf: u))
+        damage(&bytes)
+        try FileManager.default.removeItem(at: u)
+        try Data(bytes).write(to: u)
+        return dir
+    }
+
+    @Test(arguments: [
+        ("checksum", "train-labels-idx1-ubyte.gz: wrong checksum"),
+        ("truncated", "the gzip file is truncated"),
+        ("missing folder", "does not exist; pass --data DIR"),
+    ])
+    func damagedDataGivesOneClearLine(kind: String, message: String) throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        var dataDir: URL
+        switch kind {
+        case "checksum": dataDir = try damagedCopy("train-labels-idx1-ubyte.gz") { $0[100] ^= 0xFF }
+        case "truncated":
+            dataDir = try damagedCopy("train-labels-idx1-ubyte.gz") { $0.removeLast($0.count / 2) }
+            // Keep the checksum list in step so the gzip reader itself has to notice.
+            let u = dataDir.appendingPathComponent("train-labels-idx1-ubyte.gz")
+            var sums = try String(contentsOf: dataDir.appendingPathComponent("SHA256SUMS"), encoding: .utf8)
+            sums = sums.replacingOccurrences(of: "1787548bbe0bff1ec2ecdc0ef292b02df999e2d1a6002d27500982c652b17203",
+                                             with: Checksum.sha256Hex([UInt8](try Data(contentsOf: u))))
+            try sums.write(to: dataDir.appendingPathComponent("SHA256SUMS"), atomically: true, encoding: .utf8)
+        default: dataDir = URL(fileURLWithPath: "/nonexistent/mnist")
+        }
+        let r = try runLesson(["run", "1", "--quiet", "--data", dataDir.path, "--out", out.appendingPathComponent("o").path])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("o").path), "no output from a failed load")
+    }
+
+    @Test func lessonOneIsByteIdenticalTwice() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let args = ["run", "1", "--set", "iterations=30", "--out", dir.path]
+        let a = try runLesson(args), b = try runLesson(args)
+        #expect(a.status == 0, "\(a.stderr)")
+        #expect(a.stdout == b.stdout)
+        for text in ["Iteration:  0\n[", "one_hot_Y  shape (10, 1290)", "dW1  shape (10, 784)", "db1  shape (1, 1)",
+                     "gradient check: corrected gradients pass", "dev accuracy:", "Prediction:  [", "Label:  "] {
+            #expect(a.stdout.contains(text), "missing \(text)")
+        }
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
+        #expect(files == ["digits.png", "accuracy.png", "loss.png", "confusion.png", "w1.png",
+                          "prediction-0.png", "prediction-1.png", "prediction-2.png", "prediction-3.png"])
+        let confusion = try PNGFile.read(dir.appendingPathComponent("confusion.png"))
+        #expect(confusion.width > 500 && confusion.height > 500)
     }
 }

@@ -73,7 +73,7 @@ public final class LettersEngine: LessonEngine {
         let grid = ImageGrid(title: "The three letters (5 × 6 pixels)",
                              tiles: (0..<3).map { Tile(width: Letters.width, height: Letters.height, values: letterPicture($0), caption: Letters.names[$0]) },
                              columns: 3, scale: 40, colormap: .ink, range: 0...1)
-        try writePNG(grid.render(), "letters.png")
+        try context.writePNG(grid.render(), "letters.png")
     }
 
     @discardableResult
@@ -158,12 +158,12 @@ public final class LettersEngine: LessonEngine {
         ensureTrained()
         let loss = LinePlot(title: "Letters: loss per epoch", xLabel: "epoch", yLabel: "mean loss Σ(a2 − y)²/3",
                             series: [Series(name: "loss", y: history.loss)])
-        try writePNG(loss.render(), "loss.png")
+        try context.writePNG(loss.render(), "loss.png")
         let acc = LinePlot(title: "Letters: accuracy per epoch", xLabel: "epoch", yLabel: "percent",
                            series: [Series(name: "tutorial's acc = (1 − loss) × 100", y: history.tutorialAcc),
                                     Series(name: "classification accuracy × 100", y: history.accuracy.map { $0 * 100 })],
                            yRange: 0...100)
-        try writePNG(acc.render(), "accuracy.png")
+        try context.writePNG(acc.render(), "accuracy.png")
     }
 
     func showWeights() throws {
@@ -176,7 +176,7 @@ public final class LettersEngine: LessonEngine {
         map.columnLabels = (0..<net.w1.columns).map { "h\($0)" }
         map.cellSize = 24
         map.legendCaption = "weight"
-        try writePNG(map.render(), "w1.png")
+        try context.writePNG(map.render(), "w1.png")
         let tiles = (0..<net.w1.columns).map { j in
             Tile(width: Letters.width, height: Letters.height, values: (0..<net.w1.rows).map { net.w1[$0, j] }, caption: "hidden \(j)")
         }
@@ -185,7 +185,7 @@ public final class LettersEngine: LessonEngine {
         grid.centredOnZero = true
         grid.showColorBar = true
         grid.legendCaption = "weight"
-        try writePNG(grid.render(), "w1-pictures.png")
+        try context.writePNG(grid.render(), "w1-pictures.png")
     }
 
     func predict() {
@@ -197,13 +197,5 @@ public final class LettersEngine: LessonEngine {
             printer.quantity("a2", out, formula: "network output for letter \(Letters.names[i])")
             printer.result("Letter \(Letters.names[i]): the network says \(Letters.names[k]) \(k == i ? "(right)" : "(wrong)")")
         }
-    }
-
-    func writePNG(_ canvas: Canvas, _ name: String) throws {
-        let url = try context.outputURL(name)
-        do { try PNGFile.write(canvas, to: url) } catch {
-            throw LessonError("cannot write \(url.path): \(error); check that the --out folder is writable.")
-        }
-        printer.wrote(url)
     }
 }

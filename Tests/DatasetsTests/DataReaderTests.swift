@@ -1,0 +1,116 @@
+// The IDX, gzip and checksum readers against damaged input: each case a clear error naming the file.
+import CZlib
+import Foundation
+import Testing
+@testable import Datasets
+
+/// gzip-compresses bytes with zlib (windowBits 16 + 15 writes the gzip wrapper).
+func gzip(_ bytes: [UInt8]) -> [UInt8] {
+    var s = z_stream()
+    deflateInit2_(&s, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+    defer { deflateEnd(&s) }
+    var out = [UInt8](repeating: 0, count: bytes.count + 1024)
+    var input = bytes
+    let produced = input.withUnsafeMutableBufferPointer { i in
+        out.withUnsafeMutableBufferPointer { o in
+            s.next_in = i.baseAddress; s.avail_in = uInt(i.count)
+            s.next_out = o.baseAddress; s.avail_out = uInt(o.count)
+            deflate(&s, Z_FINISH)
+            return o.count - Int(s.avail_out)
+        }
+    }
+    return Array(out.prefix(produced))
+}
+
+func idx(dims: [Int], payload: [UInt8], type: UInt8 = 8) -> [UInt8] {
+    var b: [UInt8] = [0, 0, type, UInt8(dims.count)]
+    for d in dims { b += [UInt8(d >> 24 & 255), UInt8(d >> 16 & 255), UInt8(d >> 8 & 255), UInt8(d & 255)] }
+    return b + payload
+}
+
+func expectDataError(_ fragment: String, _ body: () throws -> Void) {
+    do { try body(); Issue.record("no error; expected \"\(fragment)\"") } catch {
+        #expect("\(error)".contains(fragment), "got: \(error)")
+    }
+}
+
+@Test func gzipRoundTrip() throws {
+    let data = (0..<5000).map { UInt8($0 % 251) }
+    #expect(try Gzip.decompress(gzip(data), name: "f.gz") == data)
+}
+
+@Test func gzipDamage() {
+    let good = gzip((0..<5000).map { UInt8($0 % 7) })
+    expectDataError("f.gz: not a gzip file") { _ = try Gzip.decompress([1, 2, 3] + Array(repeating: 0, count: 30), name: "f.gz") }
+    expectDataError("f.gz: the gzip file is truncated") { _ = try Gzip.decompress(Array(good.prefix(good.count / 2)), name: "f.gz") }
+    var corrupt = good
+    for i in 12..<min(40, corrupt.count - 8) { corrupt[i] ^= 0x5A }
+    expectDataError("f.gz: the gzip data is corrupt") { _ = try Gzip.decompress(corrupt, name: "f.gz") }
+}
+
+@Test func idxChecks() throws {
+    let ok = try IDX.parse(idx(dims: [2, 3], payload: [1, 2, 3, 4, 5, 6]), name: "a")
+    #expect(ok.dimensions == [2, 3] && ok.bytes == [1, 2, 3, 4, 5, 6])
+    expectDataError("a: wrong magic number (the first two bytes") { _ = try IDX.parse([1, 0, 8, 1, 0, 0, 0, 1, 5], name: "a") }
+    expectDataError("a: wrong magic number: data type 0x0d") { _ = try IDX.parse(idx(dims: [1], payload: [0, 0, 0, 0], type: 0x0d), name: "a") }
+    expectDataError("a: impossible rank 9") { _ = try IDX.parse([0, 0, 8, 9] + Array(repeating: 1, count: 40), name: "a") }
+    expectDataError("a: impossible dimension 0") { _ = try IDX.parse(idx(dims: [0, 3], payload: []), name: "a") }
+    expectDataError("a: the payload is shorter than the header says (5 bytes for 2×3 = 6)") {
+        _ = try IDX.parse(idx(dims: [2, 3], payload: [1, 2, 3, 4, 5]), name: "a")
+    }
+    expectDataError("a: the payload is longer than the header says") { _ = try IDX.parse(idx(dims: [2], payload: [1, 2, 3]), name: "a") }
+    expectDataError("impossible dimensions") { _ = try IDX.parse(idx(dims: [65536, 65536, 65536], payload: []), name: "a") }
+}
+
+/// A folder in MNIST layout with `count` tiny images; `mutate` may damage it.
+func makeDataFolder(count: Int = 3, labelCount: Int? = nil, labels: [UInt8]? = nil, withSums: Bool = true,
+                    mutate: (URL) throws -> Void = { _ in }) throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("idx-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let files: [(String, [UInt8])] = [
+        ("train-images-idx3-ubyte.gz", gzip(idx(dims: [count, 28, 28], payload: (0..<(count * 784)).map { UInt8($0 % 256) }))),
+        ("train-labels-idx1-ubyte.gz", gzip(idx(dims: [labelCount ?? count], payload: labels ?? (0..<(labelCount ?? count)).map { UInt8($0 % 10) }))),
+    ]
+    var sums = ""
+    for (name, bytes) in files {
+        try Data(bytes).write(to: dir.appendingPathComponent(name))
+        sums += "\(Checksum.sha256Hex(bytes))  \(name)\n"
+    }
+    if withSums { try sums.write(to: dir.appendingPathComponent("SHA256SUMS"), atomically: true, encoding: .utf8) }
+    try mutate(dir)
+    return dir
+}
+
+@Test func mnistFolderLoadsAndVerifies() throws {
+    let dir = try makeDataFolder()
+    let (set, report) = try MNIST.load(.train, from: dir)
+    #expect(set.count == 3 && set.labels == [0, 1, 2] && report.verified)
+    #expect(Array(set.image(1).prefix(2)) == [UInt8(784 % 256), UInt8(785 % 256)])
+    let unsummed = try makeDataFolder(withSums: false)
+    #expect(try MNIST.load(.train, from: unsummed).1.verified == false)
+}
+
+@Test func mnistFolderDamage() throws {
+    expectDataError("data folder /nonexistent/mnist does not exist") { _ = try MNIST.load(.train, from: URL(fileURLWithPath: "/nonexistent/mnist")) }
+    let missing = try makeDataFolder { try FileManager.default.removeItem(at: $0.appendingPathComponent("train-labels-idx1-ubyte.gz")) }
+    expectDataError("train-labels-idx1-ubyte.gz: missing") { _ = try MNIST.load(.train, from: missing) }
+    let tampered = try makeDataFolder { dir in
+        let u = dir.appendingPathComponent("train-images-idx3-ubyte.gz")
+        var b = [UInt8](try Data(contentsOf: u)); b[b.count / 2] ^= 1
+        try Data(b).write(to: u)
+    }
+    expectDataError("train-images-idx3-ubyte.gz: wrong checksum") { _ = try MNIST.load(.train, from: tampered) }
+    let mismatch = try makeDataFolder(labelCount: 4)
+    expectDataError("holds 3 images but") { _ = try MNIST.load(.train, from: mismatch) }
+    let badLabel = try makeDataFolder(labels: [1, 12, 3])
+    expectDataError("label 12 at index 1 is outside 0-9") { _ = try MNIST.load(.train, from: badLabel) }
+    let badSums = try makeDataFolder { try "not a checksum line\n".write(to: $0.appendingPathComponent("SHA256SUMS"), atomically: true, encoding: .utf8) }
+    expectDataError("SHA256SUMS:1: not a \"SHA256  NAME\" line") { _ = try MNIST.load(.train, from: badSums) }
+}
+
+@Test func shippedMNISTChecksumsMatch() throws {
+    let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Lessons/data/mnist")
+    let (test, report) = try MNIST.load(.test, from: dir)
+    #expect(report.verified && test.count == 10_000 && test.labels.prefix(5) == [7, 2, 1, 0, 4])
+}
