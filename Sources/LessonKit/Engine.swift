@@ -16,6 +16,8 @@ public struct LessonContext {
     public let outputDirectory: URL
     /// `--data DIR`, for lessons that read an IDX data set.
     public let dataDirectory: URL?
+    /// `--weights FILE`, for lessons that can skip training.
+    public var weightsFile: URL? = nil
 
     /// Makes the output folder on first use; an error names it if it cannot be made or written.
     public func outputURL(_ name: String) throws -> URL {
@@ -43,7 +45,7 @@ public protocol LessonEngine: AnyObject {
 }
 
 public enum Engines {
-    nonisolated(unsafe) public static let all: [LessonEngine.Type] = [DigitsEngine.self, LettersEngine.self]
+    nonisolated(unsafe) public static let all: [LessonEngine.Type] = [DigitsEngine.self, LettersEngine.self, CNNEngine.self]
     public static func named(_ name: String) -> LessonEngine.Type? { all.first { $0.name == name } }
 }
 

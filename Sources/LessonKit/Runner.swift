@@ -5,6 +5,7 @@ import Foundation
 public struct RunOptions {
     public var outputDirectory: URL
     public var dataDirectory: URL?
+    public var weightsFile: URL?
     public var color = false
     public var quiet = false
     public var full = false
@@ -37,8 +38,9 @@ public enum LessonRunner {
     public static func run(_ file: LessonFile, options: RunOptions) throws {
         let (engineType, settings) = try prepare(file, overrides: options.overrides)
         let printer = Printer(color: options.color, quiet: options.quiet, full: options.full)
-        let context = LessonContext(file: file, settings: settings, printer: printer,
+        var context = LessonContext(file: file, settings: settings, printer: printer,
                                     outputDirectory: options.outputDirectory, dataDirectory: options.dataDirectory)
+        context.weightsFile = options.weightsFile
         let engine = try engineType.init(context: context)
         printer.title(file.title)
         printer.narrative("\n" + file.introduction)

@@ -51,10 +51,11 @@ public struct ImageGrid: Sendable {
         let rows = (tiles.count + columns - 1) / columns
         let titleH = title.isEmpty ? 12 : 56
         let legendW = showColorBar ? 110 : 0
-        let width = max(gap + columns * (tw + gap) + legendW, showColorBar ? 320 : 1)
+        let titleW = title.isEmpty ? 0 : Font.shared.measure(title, size: 22) + 40
+        let width = max(gap + columns * (tw + gap) + legendW, showColorBar ? 320 : 1, titleW + legendW)
         let height = titleH + rows * (th + captionH + gap) + gap
         var c = Canvas(width: width, height: height)
-        if !title.isEmpty { c.text(title, x: (width - legendW) / 2 + (legendW > 0 ? 0 : 0), y: 36, size: 22, anchor: .center) }
+        if !title.isEmpty { c.text(title, x: (width - legendW) / 2, y: 36, size: 22, anchor: .center) }
         let r = resolvedRange
         let span = r.upperBound - r.lowerBound
         for (i, t) in tiles.enumerated() {

@@ -70,6 +70,12 @@ struct Run: ParsableCommand {
     @Flag(help: "Lesson 1: all 60,000 training and 10,000 test images (dataset=full).")
     var fullData = false
 
+    @Option(help: "Lesson 3: train for N epochs (overrides the lesson's epochs setting).")
+    var epochs: Int?
+
+    @Option(help: "Lesson 3: load trained weights from FILE and skip training.")
+    var weights: String?
+
     @Option(help: "Folder with the four MNIST-format .gz files (e.g. /usr/share/datasets/fashion-mnist).")
     var data: String?
 
@@ -78,6 +84,7 @@ struct Run: ParsableCommand {
             throw ValidationError("--set takes key=value, got \"\(s)\".")
         }
         if let out, out.isEmpty { throw ValidationError("--out needs a folder path.") }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
     }
 
     func run() throws {
@@ -96,6 +103,8 @@ struct Run: ParsableCommand {
             if let seed { options.overrides.append(("seed", String(seed), "--seed \(seed)")) }
             if corrected { options.overrides.append(("gradients", "corrected", "--corrected")) }
             if fullData { options.overrides.append(("dataset", "full", "--full-data")) }
+            if let epochs { options.overrides.append(("epochs", String(epochs), "--epochs \(epochs)")) }
+            options.weightsFile = weights.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
             options.dataDirectory = data.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
             for s in set {
                 let kv = s.split(separator: "=", maxSplits: 1).map(String.init)
@@ -105,5 +114,14 @@ struct Run: ParsableCommand {
         } catch { fail(error) }
     }
 }
+
+// Training allocates the same large buffers every mini-batch. Above glibc's mmap threshold each one
+// would be mapped, zero-filled by page faults and unmapped again; keeping them in the heap is far cheaper.
+#if os(Linux)
+@_silgen_name("mallopt") func mallopt(_ parameter: Int32, _ value: Int32) -> Int32  // <malloc.h>, not in the Glibc module
+let M_TRIM_THRESHOLD: Int32 = -1, M_MMAP_THRESHOLD: Int32 = -3
+_ = mallopt(M_MMAP_THRESHOLD, 1 << 30)
+_ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
+#endif
 
 Lesson.main()

@@ -195,3 +195,64 @@ import Datasets
         #expect(confusion.width > 500 && confusion.height > 500)
     }
 }
+
+@Suite(.serialized) struct CNNCLITests {
+    /// A small, quick configuration of lesson 3 for tests.
+    let quick = ["--set", "train-images=1024", "--set", "test-images=256", "--epochs", "1", "--set", "batch=256"]
+
+    @Test func lessonThreeQuickRunIsByteIdenticalAndWritesEveryPicture() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let a = try runLesson(["run", "3"] + quick + ["--out", dir.appendingPathComponent("a").path])
+        let b = try runLesson(["run", "3"] + quick + ["--out", dir.appendingPathComponent("b").path])
+        #expect(a.status == 0, "\(a.stderr)")
+        #expect(a.stdout.replacingOccurrences(of: "/a/", with: "/") == b.stdout.replacingOccurrences(of: "/b/", with: "/"))
+        for text in ["── Step 3/21 · conv1, forward", "z[0, 0, 0] = Σ patch ⊙ W[0] + b[0] = ", "max 0.", "J = -log ŷ[y]",
+                     "δ = ŷ - y", "rot180", "gradient check: pass", "test accuracy:"] {
+            #expect(a.stdout.contains(text), "missing: \(text)")
+        }
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("a").path))
+        for f in ["weights.lnw", "cost.png", "accuracy.png", "confusion.png", "misclassified.png", "conv1-filters-before.png",
+                  "conv1-filters-after.png", "conv2-filters-before.png", "conv2-filters-after.png", "conv1-feature-maps.png",
+                  "pool1-feature-maps.png", "conv2-feature-maps.png", "conv1-deltas.png", "conv2-deltas.png"] {
+            #expect(files.contains(f), "missing \(f)")
+        }
+        for f in files where f.hasSuffix(".png") {
+            let c = try PNGFile.read(dir.appendingPathComponent("a/\(f)"))
+            #expect(c.width > 100 && c.height > 100, "\(f) is \(c.width)×\(c.height)")
+        }
+        // Trained weights load back and skip training, giving the same test accuracy.
+        let w = dir.appendingPathComponent("a/weights.lnw").path
+        let c = try runLesson(["run", "3"] + quick + ["--weights", w, "--quiet", "--out", dir.appendingPathComponent("c").path])
+        #expect(c.status == 0, "\(c.stderr)")
+        #expect(c.stdout.contains("training skipped"))
+        let accuracy = { (s: String) in s.split(separator: "\n").first { $0.hasPrefix("test accuracy:") } }
+        #expect(accuracy(a.stdout) != nil && accuracy(a.stdout) == accuracy(c.stdout))
+    }
+
+    @Test func weightsFileProblemsAreOneClearLine() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let junk = dir.appendingPathComponent("junk.lnw")
+        try Data("not weights at all".utf8).write(to: junk)
+        let missing = try runLesson(["run", "3", "--weights", dir.appendingPathComponent("none.lnw").path, "--out", dir.appendingPathComponent("o").path])
+        #expect(missing.status == 1 && missing.stderr.contains("none.lnw: no such file"))
+        let wrong = try runLesson(["run", "3", "--quiet", "--set", "train-images=64", "--set", "test-images=64", "--weights", junk.path, "--out", dir.appendingPathComponent("o").path])
+        #expect(wrong.status == 1 && wrong.stderr.contains("not a lesson weights file"), "\(wrong.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("o/weights.lnw").path))
+    }
+
+    @Test func networkThatDoesNotFitNamesTheLayerAndLine() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var text = try String(contentsOf: repositoryRoot.appendingPathComponent("Lessons/03-cnn.md"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "conv2:   conv f=5 out=16", with: "conv2:   conv f=15 out=16")
+        let path = dir.appendingPathComponent("bad-cnn.md")
+        try text.write(to: path, atomically: true, encoding: .utf8)
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("conv2:") }! + 1
+        let r = try runLesson(["run", path.path, "--out", dir.appendingPathComponent("o").path])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("bad-cnn.md:\(line): layer conv2: a 15×15 kernel with padding 0 does not fit its 13×13 input"), "\(r.stderr)")
+        #expect(r.stdout.isEmpty)
+    }
+}

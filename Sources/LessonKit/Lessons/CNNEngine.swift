@@ -1,0 +1,519 @@
+// Lesson 3's steps: the tutorial's CNN declared in the lesson file, one test image followed through
+// every layer forward and back on the naive path, gradient checks, mini-batch training on the
+// vectorised path, a versioned weights file, and pictures of filters, feature maps and errors.
+import Datasets
+import Foundation
+import Network
+import Numerics
+import Rendering
+
+public final class CNNEngine: LessonEngine {
+    public static let name = "cnn"
+    public static let settingSpecs: [SettingSpec] = [
+        SettingSpec("init-seed", .integer(0...Int(UInt32.max)), default: "100", "np.random.seed at the start of every layer's init"),
+        SettingSpec("learning-rate", .number(above: 0, max: 100), default: "0.1", "lr for layers without their own lr="),
+        SettingSpec("lambda", .number(above: -1e-300, max: 100), default: "0.01", "L2 weight decay"),
+        SettingSpec("clip", .number(above: 0, max: 1e9), default: "0.5", "weight gradients clipped to [-clip, clip]"),
+        SettingSpec("batch", .integer(1...60_000), default: "512", "mini-batch size"),
+        SettingSpec("epochs", .integer(1...1000), default: "50", "passes over the training images"),
+        SettingSpec("train-images", .integer(1...60_000), default: "60000", "training images used"),
+        SettingSpec("test-images", .integer(1...10_000), default: "10000", "test images used"),
+        SettingSpec("trace-image", .integer(0...9_999), default: "0", "test image followed through the step-through"),
+    ]
+    public static let actions: [ActionSpec] = [
+        ActionSpec("load-data", "the 60,000 training and 10,000 test digits"),
+        ActionSpec("init-weights", "He initialisation as the tutorial does it"),
+        ActionSpec("forward", "one layer's forward pass on the traced image (layer=NAME)"),
+        ActionSpec("loss", "the traced image's probabilities and cross-entropy"),
+        ActionSpec("backward", "one layer's backward pass on the traced image (layer=NAME)"),
+        ActionSpec("gradient-check", "numerical against analytic gradients for every layer with parameters"),
+        ActionSpec("train", "mini-batch training with a live progress line; saves the weights"),
+        ActionSpec("plot-cost", "the cost and accuracy per epoch as PNG"),
+        ActionSpec("evaluate", "test accuracy, confusion matrix and misclassified digits"),
+        ActionSpec("show-filters", "conv filters before and after training as PNG grids"),
+        ActionSpec("feature-maps", "the traced image's feature maps and backward errors as PNG"),
+    ]
+
+    let context: LessonContext
+    var printer: Printer { context.printer }
+    let settings: LessonSettings
+    let specs: [LayerSpec]
+    var rng = RandomState(seed: 0)
+    var train: ImageSet?
+    var test: ImageSet?
+    var initial: CNN?
+    var trained: CNN?
+    var history: [EpochRecord] = []
+    var trace: (pass: CNN.ForwardPass, back: CNN.BackwardPass, label: Int)?
+
+    public required init(context: LessonContext) throws {
+        self.context = context
+        settings = context.settings
+        specs = try NetworkBlock.parse(context.file.blocks["network"] ?? [], file: context.file.path, input: [28, 28, 1])
+        if let w = context.weightsFile {
+            // Checked before any step runs, so a bad file costs nothing and prints nothing.
+            guard FileManager.default.fileExists(atPath: w.path) else {
+                throw LessonError("--weights \(w.path): no such file; pass a weights file written by `lesson run 3` (Output/lesson-3/weights.lnw).")
+            }
+            let bytes: [UInt8]
+            do { bytes = [UInt8](try Data(contentsOf: w)) } catch {
+                throw LessonError("--weights \(w.path): cannot read it; check the path and permissions.")
+            }
+            var scratch = RandomState(seed: 0)
+            var net = try CNN(specs: specs, inputShape: [28, 28, 1], seed: 0, rng: &scratch)
+            do { net.parameters = try WeightsFile.decode(bytes, for: net, name: "--weights \(w.path)") } catch let e as WeightsFile.FormatError {
+                throw LessonError(e.description)
+            }
+            loadedWeights = net.parameters
+        }
+    }
+
+    var loadedWeights: [Tensor<Double>]?
+
+    var dataDirectory: URL {
+        context.dataDirectory ?? URL(fileURLWithPath: context.file.path).deletingLastPathComponent().appendingPathComponent("data/mnist")
+    }
+
+    func index(of layer: String?, step: LessonStep) throws -> Int {
+        guard let layer, let i = specs.firstIndex(where: { $0.name == layer }) else {
+            throw LessonError.at(context.file.path, line: step.line, "\(step.action) needs layer=NAME with a layer from the ```network block (\(specs.map(\.name).joined(separator: ", "))).")
+        }
+        return i
+    }
+
+    public func perform(_ step: LessonStep) throws {
+        do {
+            switch step.action {
+            case "load-data": try loadData()
+            case "init-weights": try initWeights()
+            case "forward": try forward(try index(of: step.arguments["layer"], step: step))
+            case "loss": try loss()
+            case "backward": try backward(try index(of: step.arguments["layer"], step: step))
+            case "gradient-check": try gradientCheck()
+            case "train": try trainNetwork()
+            case "plot-cost": try plotCost()
+            case "evaluate": try evaluate()
+            case "show-filters": try showFilters()
+            case "feature-maps": try featureMaps()
+            default: preconditionFailure("action \(step.action) was checked when the file was read")
+            }
+        } catch let e as DataError { throw LessonError(e.description) }
+        catch let e as WeightsFile.FormatError { throw LessonError(e.description) }
+    }
+
+    // MARK: Data and initialisation
+
+    func ensureData() throws -> (ImageSet, ImageSet) {
+        if let train, let test { return (train, test) }
+        let (tr, _) = try MNIST.load(.train, from: dataDirectory)
+        let (te, _) = try MNIST.load(.test, from: dataDirectory)
+        let nTrain = settings.int("train-images"), nTest = settings.int("test-images")
+        let a = tr.prefix(nTrain), b = te.prefix(nTest)
+        train = ImageSet(pixels: a.pixels, labels: a.labels.map(Int.init), height: 28, width: 28)
+        test = ImageSet(pixels: b.pixels, labels: b.labels.map(Int.init), height: 28, width: 28)
+        return (train!, test!)
+    }
+
+    func ensureInitial() throws -> CNN {
+        if let initial { return initial }
+        let net = try CNN(specs: specs, inputShape: [28, 28, 1], seed: UInt32(settings.int("init-seed")), rng: &rng)
+        initial = net  // the stream now continues where the last layer's init left it, as the tutorial's does
+        return net
+    }
+
+    func loadData() throws {
+        let (tr, te) = try ensureData()
+        printer.line("training images: (\(tr.count), 28, 28, 1)   test images: (\(te.count), 28, 28, 1)   pixels / 255")
+        let idx = settings.int("trace-image")
+        guard idx < te.count else { throw LessonError("trace-image \(idx) is past the \(te.count) test images; choose a smaller index.") }
+        printer.line("the traced image: test image \(idx), label \(te.labels[idx])")
+        printer.picture(TerminalPicture.render(te.batch([idx][...]).storage, width: 28, height: 28, color: printer.color))
+    }
+
+    func layerTable(_ net: CNN) -> [String] {
+        let shapes = try! CNN.shapes(of: specs, input: [28, 28, 1]).get()
+        var rows = ["layer      kind                              output shape    parameters"]
+        for (i, s) in specs.enumerated() {
+            let params: Int
+            switch net.layers[i] {
+            case .conv(let c): params = c.weights.count + c.bias.count
+            case .dense(let d): params = d.weights.count + d.bias.count
+            default: params = 0
+            }
+            let shape = "(" + shapes[i].map(String.init).joined(separator: ", ") + (shapes[i].count == 1 ? ",)" : ")")
+            rows.append(s.name.padding(toLength: 10, withPad: " ", startingAt: 0) + " " + s.summary.padding(toLength: 33, withPad: " ", startingAt: 0)
+                        + " " + shape.padding(toLength: 15, withPad: " ", startingAt: 0) + " " + (params > 0 ? String(params) : ""))
+        }
+        return rows
+    }
+
+    func initWeights() throws {
+        let net = try ensureInitial()
+        for r in layerTable(net) { printer.line(r) }
+        printer.line()
+        for (i, layer) in net.layers.enumerated() {
+            switch layer {
+            case .conv(let c):
+                let fan = c.f * c.f * c.inChannels
+                printer.quantity("\(specs[i].name) filters", c.inChannels == 1 ? c.weights.reshaped(c.outChannels, c.f, c.f) : c.weights, formula: "np.random.seed(\(settings.int("init-seed"))); each filter normal(0, sqrt(2/\(fan)), size=[\(c.f), \(c.f), \(c.inChannels)])")
+                printer.quantity("\(specs[i].name) biases", c.bias, formula: "normal(0, sqrt(2/\(fan)), size=\(c.outChannels))")
+            case .dense(let d):
+                printer.quantity("\(specs[i].name) weights", d.weights, formula: "np.random.seed(\(settings.int("init-seed"))); normal(0, sqrt(2/\(d.inputs)), size=[\(d.outputs), \(d.inputs)])")
+            default: break
+            }
+        }
+        printer.note("every layer reseeds the generator with \(settings.int("init-seed")) before drawing, as the tutorial's init() does, so all layers start from the same stream: the first numbers of every layer are the same normals, scaled differently.")
+        try drawFilters(net, suffix: "before")
+    }
+
+    // MARK: Step-through on one image (naive path)
+
+    func ensureTrace() throws -> (pass: CNN.ForwardPass, back: CNN.BackwardPass, label: Int) {
+        if let trace { return trace }
+        let (_, te) = try ensureData()
+        let net = try ensureInitial()
+        let idx = settings.int("trace-image")
+        let x = te.batch([idx][...])
+        let pass = net.forward(x, naive: true)
+        let back = net.backward(pass, labels: [te.labels[idx]], naive: true)
+        trace = (pass, back, te.labels[idx])
+        return trace!
+    }
+
+    /// Channel `c` of an NHWC tensor of one image as an (H, W) matrix.
+    func channel(_ t: Tensor<Double>, _ c: Int) -> Tensor<Double> {
+        let (h, w, cs) = (t.shape[1], t.shape[2], t.shape[3])
+        return Tensor(shape: [h, w]) { k in t.storage[k * cs + c] }
+    }
+
+    func channelStats(_ name: String, _ t: Tensor<Double>) {
+        for c in 0..<t.shape[3] {
+            let v = channel(t, c).storage
+            let active = v.filter { $0 > 0 }.count
+            printer.line("  \(name)[:, :, \(c)]  min \(String(format: "% .4f", v.min()!))  max \(String(format: "% .4f", v.max()!))  mean \(String(format: "% .4f", v.reduce(0, +) / Double(v.count)))  positive \(active)/\(v.count)")
+        }
+    }
+
+    func followingReLU(_ i: Int) -> Int? {
+        i + 1 < specs.count && specs[i + 1].kind == .relu ? i + 1 : nil
+    }
+
+    func forward(_ i: Int) throws {
+        let net = try ensureInitial()
+        let t = try ensureTrace()
+        let name = specs[i].name
+        let x = t.pass.inputs[i], z = t.pass.outputs[i]
+        switch net.layers[i] {
+        case .conv(let c):
+            printer.line("input \(name): \(shapeText(x.shape)) → z: \(shapeText(z.shape)), \(c.outChannels) filters of \(c.f)×\(c.f)×\(c.inChannels)")
+            // The first output: the patch under filter 0 at the top-left corner and the dot product it makes.
+            let patch = Tensor<Double>(shape: [c.f, c.f, c.inChannels]) { k in
+                let ci = k % c.inChannels, kw = (k / c.inChannels) % c.f, kh = k / c.inChannels / c.f
+                return c.inputValue(x, 0, kh - c.pad, kw - c.pad, ci)
+            }
+            let filter0 = Tensor<Double>(shape: [c.f, c.f, c.inChannels], storage: Array(c.weights.storage[0..<(c.f * c.f * c.inChannels)]))
+            if c.inChannels == 1 {
+                printer.quantity("patch", patch.reshaped(c.f, c.f), formula: "x[0:\(c.f), 0:\(c.f)]: the pixels under the filter at output (0, 0)")
+                printer.quantity("W[0]", filter0.reshaped(c.f, c.f), formula: "filter 0")
+            } else {
+                printer.quantity("patch", patch, formula: "x[0:\(c.f), 0:\(c.f), :]: every input channel under the filter at (0, 0)")
+                printer.quantity("W[0]", filter0, formula: "filter 0, shape (f, f, C_in)")
+            }
+            let dot = zip(patch.storage, filter0.storage).reduce(0) { $0 + $1.0 * $1.1 }
+            printer.line("z[0, 0, 0] = Σ patch ⊙ W[0] + b[0] = \(NumpyFormat.scalar(dot)) + \(NumpyFormat.scalar(c.bias.storage[0])) = \(NumpyFormat.scalar(z.storage[0]))")
+            printer.line("Sliding the filter over every position (stride \(c.stride)) fills one channel of z; each filter fills its own:")
+            printer.quantity("z[:, :, 0]", channel(z, 0), formula: "z = x ⊛ W + b, channel 0")
+            if let r = followingReLU(i) {
+                printer.quantity("a[:, :, 0]", channel(t.pass.outputs[r], 0), formula: "a = ReLU(z), channel 0")
+                if printer.printOptions.threshold == .max {
+                    for ch in 1..<c.outChannels {
+                        printer.quantity("z[:, :, \(ch)]", channel(z, ch), formula: "channel \(ch)")
+                        printer.quantity("a[:, :, \(ch)]", channel(t.pass.outputs[r], ch), formula: "channel \(ch)")
+                    }
+                } else {
+                    printer.line("every channel of a = ReLU(z) (use --full to print them all):")
+                    channelStats("a", t.pass.outputs[r])
+                }
+            }
+        case .pool(let p):
+            printer.line("input \(shapeText(x.shape)) → \(shapeText(z.shape)): the largest value of each \(p.f)×\(p.f) window, channel by channel")
+            guard case .pool(let cache) = t.pass.caches[i] else { return }
+            let (h, w, cs) = (x.shape[1], x.shape[2], x.shape[3])
+            for k in 0..<3 {
+                let o = k * cs  // channel 0, windows along the first row
+                let idx = cache.argmax[o]
+                let pos = idx / cs
+                let window = (0..<p.f).map { dy in (0..<p.f).map { dx in x.storage[((dy) * w + k * p.f + dx) * cs] } }
+                printer.line("  window (0, \(k)) of channel 0: \(window.map { "[" + $0.map { String(format: "%.4f", $0) }.joined(separator: " ") + "]" }.joined(separator: " ")) → max \(String(format: "%.4f", z.storage[o])) at (\(pos / w), \(pos % w))")
+                _ = h
+            }
+            printer.quantity("pooled[:, :, 0]", channel(z, 0), formula: "max over each window, channel 0")
+        case .flatten:
+            printer.line("\(shapeText(x.shape)) → \(shapeText(z.shape)): the same numbers read row by row, channel fastest (numpy's C order)")
+            printer.quantity("flat", z, formula: "a.flatten()")
+        case .dense(let d):
+            printer.line("input \(shapeText(x.shape)) → \(shapeText(z.shape)): z = W · x + b with W (\(d.outputs), \(d.inputs))")
+            printer.quantity("z", z, formula: "z = x · Wᵀ + b")
+            if let r = followingReLU(i) { printer.quantity("a", t.pass.outputs[r], formula: "a = ReLU(z)") }
+            if i + 1 < specs.count, specs[i + 1].kind == .softmax {
+                printer.quantity("a", t.pass.outputs[i + 1], formula: "a = softmax(z) = e^(z - max z) / Σ e^(z - max z)")
+            }
+        case .relu, .softmax:
+            printer.quantity("a", z, formula: specs[i].kind == .relu ? "a = ReLU(z)" : "a = softmax(z)")
+        }
+    }
+
+    func loss() throws {
+        let t = try ensureTrace()
+        let a = t.pass.probabilities
+        let prediction = a.argmaxOverColumns()[0]
+        printer.quantity("ŷ", a, formula: "the network's probabilities for the ten digits")
+        printer.line("label y = \(t.label); prediction = argmax ŷ = \(prediction)")
+        printer.line("J = -log ŷ[y] = -log \(NumpyFormat.scalar(a.storage[t.label])) = \(NumpyFormat.scalar(SoftmaxCrossEntropy.loss(a, labels: [t.label])))")
+    }
+
+    func backward(_ i: Int) throws {
+        let net = try ensureInitial()
+        let t = try ensureTrace()
+        let name = specs[i].name
+        // The error at this layer's output; for a layer followed by ReLU, after the ReLU's gate.
+        let deltaOut = t.back.deltaOut[i]!
+        switch net.layers[i] {
+        case .dense(let d):
+            if i + 1 < specs.count, specs[i + 1].kind == .softmax {
+                printer.quantity("δ", deltaOut, formula: "δ = ŷ - y: with softmax and cross-entropy together, the error at z is the probabilities minus the one-hot label")
+            } else if let r = followingReLU(i) {
+                printer.quantity("δ_a", t.back.deltaOut[r]!, formula: "the error arriving at a = ReLU(z)")
+                printer.quantity("δ", deltaOut, formula: "δ = δ_a ⊙ (z > 0): ReLU lets error through only where it was active")
+            }
+            let g = t.back.gradients[i]!
+            printer.quantity("dW", g.dW, formula: "∂J/∂W = δᵀ · x  (\(d.outputs) × \(d.inputs))")
+            printer.quantity("db", g.db, formula: "∂J/∂b = δ")
+            printer.quantity("δ_in", t.back.deltaIn[i]!, formula: "δ_in = δ · W: the error handed to the layer before")
+        case .flatten:
+            printer.line("The error arrives as a vector of \(deltaOut.count) and leaves in the shape the layer received: \(shapeText(t.back.deltaIn[i]!.shape)).")
+            printer.quantity("δ[:, :, 0]", channel(t.back.deltaIn[i]!, 0), formula: "un-flattened error, channel 0")
+        case .pool(let p):
+            printer.line("Un-pooling: each error goes back to the one input that won its \(p.f)×\(p.f) window; the other \(p.f * p.f - 1) get 0.")
+            printer.quantity("δ_out[:, :, 0]", channel(deltaOut, 0), formula: "error at the pooled output, channel 0")
+            printer.quantity("δ_in[:, :, 0]", channel(t.back.deltaIn[i]!, 0), formula: "routed to the max positions, channel 0")
+        case .conv(let c):
+            if let r = followingReLU(i) {
+                printer.quantity("δ_a[:, :, 0]", channel(t.back.deltaOut[r]!, 0), formula: "error arriving at a = ReLU(z), channel 0")
+            }
+            printer.quantity("δ[:, :, 0]", channel(deltaOut, 0), formula: "δ = δ_a ⊙ (z > 0), channel 0")
+            let g = t.back.gradients[i]!
+            let one = Array(g.dW.storage[0..<(c.f * c.f * c.inChannels)])
+            printer.quantity("dW[0]", Tensor(shape: c.inChannels == 1 ? [c.f, c.f] : [c.f, c.f, c.inChannels], storage: one),
+                             formula: "∂J/∂W[k] = x ⊛_valid δ[:, :, k]: the input correlated with filter k's error (filter 0 shown)")
+            printer.quantity("db", g.db, formula: "∂J/∂b[k] = Σ_{i,j} δ[i, j, k]")
+            if i > 0 {
+                printer.quantity("δ_in[:, :, 0]", channel(t.back.deltaIn[i]!, 0),
+                                 formula: "δ_in = Σ_k δ[:, :, k] ⊛_full rot180(W[k]): each input pixel gathers the errors of every output it fed")
+            } else {
+                printer.line("conv1 is the first layer: no error needs to go further back than its weights.")
+            }
+            printer.line("gradient sizes: |dW| max \(String(format: "%.4g", g.dW.storage.map(abs).max()!)), clip at ±\(NumberText.short(settings.double("clip"))) applies to the batch sum during training")
+        case .relu, .softmax:
+            printer.quantity("δ", deltaOut, formula: "error at this layer's output")
+        }
+    }
+
+    func shapeText(_ s: [Int]) -> String { "(" + s.map(String.init).joined(separator: ", ") + (s.count == 1 ? ",)" : ")") }
+
+    // MARK: Gradient check
+
+    func gradientCheck() throws {
+        let net = try ensureInitial()
+        let (_, te) = try ensureData()
+        let idx = Array(0..<min(2, te.count))
+        let x = te.batch(idx[...]), labels = idx.map { te.labels[$0] }
+        let back = net.backward(net.forward(x), labels: labels)
+        func loss(_ n: CNN) -> Double { SoftmaxCrossEntropy.loss(n.forward(x).probabilities, labels: labels) }
+        printer.line("On \(idx.count) test images, J = Σ -log ŷ[y]; each parameter is nudged by ±1e-5 (tensors of more than 500 entries: 200 sampled ones).")
+        printer.line("relative error = ‖analytic - numerical‖ / (‖analytic‖ + ‖numerical‖)")
+        printer.line()
+        printer.line("layer      parameter   relative error")
+        var worst = 0.0
+        var sampler = RandomState(seed: 7)
+        for (i, layer) in net.layers.enumerated() {
+            guard let g = back.gradients[i] else { continue }
+            let (w, b): (Tensor<Double>, Tensor<Double>)
+            switch layer {
+            case .conv(let c): (w, b) = (c.weights, c.bias)
+            case .dense(let d): (w, b) = (d.weights, d.bias)
+            default: continue
+            }
+            for (label, point, analytic, isWeight) in [("weights", w, g.dW, true), ("biases", b, g.db, false)] {
+                let entries = point.count <= 500 ? Array(0..<point.count) : (0..<200).map { _ in Int(sampler.interval(UInt64(point.count - 1))) }
+                var a = [Double](), n = [Double]()
+                for k in entries {
+                    var p = point
+                    func eval(_ v: Double) -> Double {
+                        p.storage[k] = v
+                        var m = net
+                        var params = m.parameters
+                        let slot = net.layers[..<i].reduce(0) { s, l in if case .conv = l { return s + 2 }; if case .dense = l { return s + 2 }; return s } + (isWeight ? 0 : 1)
+                        params[slot] = p
+                        m.parameters = params
+                        return loss(m)
+                    }
+                    let v = point.storage[k]
+                    n.append((eval(v + 1e-5) - eval(v - 1e-5)) / 2e-5)
+                    a.append(analytic.storage[k])
+                }
+                let e = GradientCheck.relativeError(Tensor(shape: [a.count], storage: a), Tensor(shape: [n.count], storage: n))
+                worst = max(worst, e)
+                printer.line(specs[i].name.padding(toLength: 10, withPad: " ", startingAt: 0) + " " + label.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + String(format: "%.2e", e) + (entries.count < point.count ? "  (\(entries.count) of \(point.count) entries)" : ""))
+            }
+        }
+        printer.result("gradient check: \(worst < 1e-7 ? "pass" : "FAIL"), worst relative error \(String(format: "%.2e", worst)) (must be below 1e-7)")
+    }
+
+    // MARK: Training
+
+    @discardableResult
+    func ensureTrained() throws -> CNN {
+        if let trained { return trained }
+        var net = try ensureInitial()
+        if let loadedWeights {
+            net.parameters = loadedWeights
+            trained = net
+            return net
+        }
+        let (tr, te) = try ensureData()
+        let rule = CNN.UpdateRule(learningRate: settings.double("learning-rate"), lambda: settings.double("lambda"),
+                                  clip: settings.double("clip"), batchSize: settings.int("batch"))
+        let epochs = settings.int("epochs")
+        for e in 1...epochs {
+            let start = Date()
+            let progress = Progress("epoch \(e)/\(epochs)", total: (tr.count + rule.batchSize - 1) / rule.batchSize)
+            let c = net.trainEpoch(tr, rule: rule, rng: &rng) { done, total, running in
+                let elapsed = Date().timeIntervalSince(start)
+                progress.update(done, detail: String(format: "loss %.4f  %.0f img/s", running / 1, Double(done * rule.batchSize) / max(elapsed, 1e-9)))
+                _ = total
+            }
+            progress.finish()
+            guard net.parameters.allSatisfy({ $0.storage.allSatisfy(\.isFinite) }) else {
+                throw LessonError("training diverged in epoch \(e): the weights are no longer finite numbers. Try a smaller learning-rate (now \(NumberText.short(rule.learningRate))); no weights file was written.")
+            }
+            let (trainPred, trainLoss) = net.evaluate(tr)
+            let (testPred, _) = net.evaluate(te)
+            let record = EpochRecord(epoch: e, cost: (trainLoss + net.sumOfSquaredWeights) / Double(tr.count),
+                                     trainAccuracy: CNN.accuracy(trainPred, tr.labels), testAccuracy: CNN.accuracy(testPred, te.labels),
+                                     clippedEntries: c.clippedEntries, clippedUpdates: c.clippedUpdates, updates: c.updates,
+                                     seconds: Date().timeIntervalSince(start))
+            history.append(record)
+            if isatty(2) != 0 {
+                fputs(String(format: "epoch %3d  cost %.6f  train %.4f  test %.4f  clipped in %d/%d updates  %.1fs\n", e, record.cost,
+                             record.trainAccuracy, record.testAccuracy, c.clippedUpdates, c.updates, record.seconds), stderr)
+            }
+        }
+        trained = net
+        let url = try context.outputURL("weights.lnw")
+        try AtomicFile.write(Data(WeightsFile.encode(net)), to: url)
+        printer.wrote(url)
+        return net
+    }
+
+    func trainNetwork() throws {
+        let (tr, te) = try ensureData()
+        if let w = context.weightsFile {
+            try ensureTrained()
+            printer.result("loaded trained weights from \(printer.relativePath(w)); training skipped")
+            return
+        }
+        printer.line("\(settings.int("epochs")) epochs of \(tr.count) images in batches of \(settings.int("batch")); \(te.count) test images")
+        try ensureTrained()
+        printer.line("epoch  cost (tutorial)  train acc  test acc  clipping (updates with any clipped entry / updates, entries clipped)")
+        for r in history {
+            printer.line(String(format: "%5d  %.6f         %.4f     %.4f    %d/%d, %d", r.epoch, r.cost, r.trainAccuracy, r.testAccuracy, r.clippedUpdates, r.updates, r.clippedEntries))
+        }
+        let last = history.last!
+        printer.result(String(format: "after %d epochs: train accuracy %.2f%%, test accuracy %.2f%%", last.epoch, 100 * last.trainAccuracy, 100 * last.testAccuracy))
+        printer.note("the cost is the tutorial's: (Σ cross-entropy over the training set + Σ W² over all weights) / n. Clipping acts on the gradient summed over the batch, before it is divided by the batch size.")
+    }
+
+    func plotCost() throws {
+        try ensureTrained()
+        guard !history.isEmpty else { printer.line("(weights were loaded: there is no training history to plot)"); return }
+        try context.writePNG(LinePlot(title: "CNN: cost per epoch", xLabel: "epoch", yLabel: "cost",
+                                      series: [Series(name: "cost (cross-entropy + ΣW², per image)", y: history.map(\.cost))]).render(), "cost.png")
+        try context.writePNG(LinePlot(title: "CNN: accuracy per epoch", xLabel: "epoch", yLabel: "accuracy (%)",
+                                      series: [Series(name: "train", y: history.map { 100 * $0.trainAccuracy }),
+                                               Series(name: "test", y: history.map { 100 * $0.testAccuracy })]).render(), "accuracy.png")
+    }
+
+    func evaluate() throws {
+        let net = try ensureTrained()
+        let (_, te) = try ensureData()
+        let (pred, _) = net.evaluate(te)
+        let correct = zip(pred, te.labels).filter { $0 == $1 }.count
+        printer.result("test accuracy: \(correct)/\(te.count) = \(String(format: "%.2f", 100 * Double(correct) / Double(te.count)))%")
+        var confusion = [[Double]](repeating: [Double](repeating: 0, count: 10), count: 10)
+        for (p, y) in zip(pred, te.labels) { confusion[y][p] += 1 }
+        var map = Heatmap(title: "CNN: test confusion matrix (\(String(format: "%.2f", 100 * Double(correct) / Double(te.count)))% correct)", values: confusion)
+        map.colormap = .blues; map.centredOnZero = false; map.annotate = true; map.cellSize = 56
+        map.rowLabels = (0..<10).map(String.init); map.columnLabels = (0..<10).map(String.init)
+        map.rowAxisTitle = "true digit"; map.columnAxisTitle = "predicted digit"; map.legendCaption = "images"
+        try context.writePNG(map.render(), "confusion.png")
+        let wrong = zip(pred, te.labels).enumerated().filter { $0.element.0 != $0.element.1 }.prefix(40)
+        if !wrong.isEmpty {
+            let tiles = wrong.map { (i, pl) in Tile(width: 28, height: 28, values: te.batch([i][...]).storage, caption: "\(pl.0) (true \(pl.1))") }
+            var grid = ImageGrid(title: "Misclassified test digits: prediction (true label)", tiles: Array(tiles), columns: 8, scale: 4, colormap: .gray, range: 0...1)
+            grid.captionSize = 14
+            try context.writePNG(grid.render(), "misclassified.png")
+        }
+    }
+
+    func drawFilters(_ net: CNN, suffix: String) throws {
+        for (i, layer) in net.layers.enumerated() {
+            guard case .conv(let c) = layer else { continue }
+            // One tile per (filter, input channel); one colour scale for the whole layer.
+            var tiles = [Tile]()
+            for co in 0..<c.outChannels {
+                for ci in 0..<c.inChannels {
+                    let v = (0..<(c.f * c.f)).map { k in c.weights.storage[(co * c.f * c.f + k) * c.inChannels + ci] }
+                    tiles.append(Tile(width: c.f, height: c.f, values: v, caption: c.inChannels == 1 ? "filter \(co)" : ""))
+                }
+            }
+            var grid = ImageGrid(title: "\(specs[i].name) filters \(suffix) training" + (c.inChannels > 1 ? " (row = filter, column = input channel)" : ""),
+                                 tiles: tiles, columns: c.inChannels == 1 ? min(10, c.outChannels) : c.inChannels,
+                                 scale: c.f <= 3 ? 24 : 10, colormap: .diverging)
+            grid.centredOnZero = true; grid.showColorBar = true; grid.legendCaption = "weight"
+            try context.writePNG(grid.render(), "\(specs[i].name)-filters-\(suffix).png")
+        }
+    }
+
+    func showFilters() throws {
+        try drawFilters(try ensureInitial(), suffix: "before")
+        try drawFilters(try ensureTrained(), suffix: "after")
+    }
+
+    func featureMaps() throws {
+        let net = try ensureTrained()
+        let (_, te) = try ensureData()
+        let idx = settings.int("trace-image")
+        let x = te.batch([idx][...])
+        let pass = net.forward(x)
+        let back = net.backward(pass, labels: [te.labels[idx]])
+        for (i, s) in specs.enumerated() {
+            let isConv = { if case .conv = s.kind { return true }; return false }()
+            let isPool = { if case .maxpool = s.kind { return true }; return false }()
+            guard isConv || isPool else { continue }
+            let out = isConv ? (followingReLU(i).map { pass.outputs[$0] } ?? pass.outputs[i]) : pass.outputs[i]
+            let tiles = (0..<out.shape[3]).map { c in Tile(width: out.shape[2], height: out.shape[1], values: channel(out, c).storage, caption: "channel \(c)") }
+            var grid = ImageGrid(title: "\(s.name) feature maps of test image \(idx) (label \(te.labels[idx]))", tiles: tiles, columns: 8,
+                                 scale: max(4, 120 / out.shape[1]), colormap: .sequential)
+            grid.showColorBar = true; grid.legendCaption = "activation"
+            try context.writePNG(grid.render(), "\(s.name)-feature-maps.png")
+            if isConv, let d = back.deltaOut[i] {
+                let dt = (0..<d.shape[3]).map { c in Tile(width: d.shape[2], height: d.shape[1], values: channel(d, c).storage, caption: "channel \(c)") }
+                var dg = ImageGrid(title: "\(s.name) backward errors δ = ∂J/∂z of test image \(idx)", tiles: dt, columns: 8,
+                                   scale: max(4, 120 / d.shape[1]), colormap: .diverging)
+                dg.centredOnZero = true; dg.showColorBar = true; dg.legendCaption = "δ"
+                try context.writePNG(dg.render(), "\(s.name)-deltas.png")
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+// The ```network block of a lesson file: one layer per line, `name: kind key=value ...`,
+// checked for known kinds and keys and for shapes that fit, with errors naming the line and layer.
+import Network
+
+enum NetworkBlock {
+    static func parse(_ lines: [(text: String, line: Int)], file: String, input: [Int]) throws -> [LayerSpec] {
+        var specs = [LayerSpec]()
+        var lineOf = [Int]()
+        for (raw, n) in lines {
+            let text = (raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "").trimmingCharacters(in: .whitespaces)
+            if text.isEmpty { continue }
+            guard let colon = text.firstIndex(of: ":") else {
+                throw LessonError.at(file, line: n, "\"\(text)\" is not a layer; write `name: kind key=value ...` (e.g. `conv1: conv f=3 out=10`).")
+            }
+            let name = text[..<colon].trimmingCharacters(in: .whitespaces)
+            var words = text[text.index(after: colon)...].split(separator: " ").map(String.init)
+            guard !name.isEmpty, !words.isEmpty else { throw LessonError.at(file, line: n, "layer \"\(name)\" needs a kind (conv, relu, maxpool, flatten, dense, softmax).") }
+            if specs.contains(where: { $0.name == name }) { throw LessonError.at(file, line: n, "layer name \"\(name)\" is used twice; names must be unique.") }
+            let kind = words.removeFirst()
+            var args = [String: String]()
+            for w in words {
+                let kv = w.split(separator: "=", maxSplits: 1).map(String.init)
+                guard kv.count == 2 else { throw LessonError.at(file, line: n, "layer \(name): \"\(w)\" is not key=value.") }
+                args[kv[0]] = kv[1]
+            }
+            func int(_ key: String, default d: Int? = nil) throws -> Int {
+                guard let s = args.removeValue(forKey: key) else {
+                    if let d { return d }
+                    throw LessonError.at(file, line: n, "layer \(name): \(kind) needs \(key)=N.")
+                }
+                guard let v = Int(s), v >= 0 else { throw LessonError.at(file, line: n, "layer \(name): \(key) must be a whole number ≥ 0, got \"\(s)\".") }
+                return v
+            }
+            var lr: Double?
+            if let s = args.removeValue(forKey: "lr") {
+                guard let v = Double(s), v.isFinite, v > 0 else { throw LessonError.at(file, line: n, "layer \(name): lr must be a finite number above 0, got \"\(s)\".") }
+                lr = v
+            }
+            let k: LayerSpec.Kind
+            switch kind {
+            case "conv": k = .conv(f: try int("f"), out: try int("out"), pad: try int("pad", default: 0), stride: try int("stride", default: 1))
+            case "relu": k = .relu
+            case "maxpool": k = .maxpool(f: try int("f"))
+            case "flatten": k = .flatten
+            case "dense": k = .dense(out: try int("out"))
+            case "softmax": k = .softmax
+            default: throw LessonError.at(file, line: n, "layer \(name): unknown kind \"\(kind)\"; use conv, relu, maxpool, flatten, dense or softmax.")
+            }
+            if let extra = args.keys.sorted().first { throw LessonError.at(file, line: n, "layer \(name): unknown key \"\(extra)\" for \(kind).") }
+            if case .conv(_, let out, _, let stride) = k, out == 0 || stride == 0 { throw LessonError.at(file, line: n, "layer \(name): out and stride must be at least 1.") }
+            if case .dense(let out) = k, out == 0 { throw LessonError.at(file, line: n, "layer \(name): out must be at least 1.") }
+            specs.append(LayerSpec(name: name, kind: k, learningRate: lr))
+            lineOf.append(n)
+        }
+        guard !specs.isEmpty else { throw LessonError("\(file): the ```network block is empty or missing; declare the layers, one per line.") }
+        if case .failure(let e) = CNN.shapes(of: specs, input: input) {
+            throw LessonError.at(file, line: lineOf[e.layer], "layer \(specs[e.layer].name): \(e.message).")
+        }
+        return specs
+    }
+}

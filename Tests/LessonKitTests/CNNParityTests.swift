@@ -1,0 +1,75 @@
+// Lesson 3 against numpy (Tests/make_cnn_fixture.py): the tutorial's He initialisation drawn exactly,
+// the first epoch's batch order, and the first mini-batch update in Double to 1e-9.
+import Foundation
+import Testing
+@testable import LessonKit
+import Datasets
+import Network
+import Numerics
+
+struct CNNFixture: Decodable {
+    let conv1_init, conv1_bias_init, conv2_init_first, dense1_init_first, dense2_init, dense2_bias_init: [String]
+    let conv2_init_sum, dense1_init_sum, first_batch_loss: String
+    let first_batch: [Int]
+    let after: [String: [String]]
+    let clipped_entries: Int
+}
+
+func tutorialSpecs() throws -> [LayerSpec] {
+    let file = try LessonFile.load(repositoryRoot.appendingPathComponent("Lessons/03-cnn.md"))
+    return try NetworkBlock.parse(file.blocks["network"]!, file: file.path, input: [28, 28, 1])
+}
+
+@Test func cnnInitialisationAndFirstUpdateMatchNumpy() throws {
+    let f = try loadJSON("cnn_first_batch.json", as: CNNFixture.self)
+    var rng = RandomState(seed: 0)
+    var net = try CNN(specs: try tutorialSpecs(), inputShape: [28, 28, 1], seed: 100, rng: &rng)
+    guard case .conv(let c1) = net.layers[0], case .conv(let c2) = net.layers[3],
+          case .dense(let d1) = net.layers[6], case .dense(let d2) = net.layers[8] else { Issue.record("unexpected layers"); return }
+    // Drawn exactly as numpy draws them.
+    #expect(c1.weights.storage == f.conv1_init.map { Double($0)! })
+    #expect(c1.bias.storage == f.conv1_bias_init.map { Double($0)! })
+    #expect(Array(c2.weights.storage.prefix(50)) == f.conv2_init_first.map { Double($0)! })
+    #expect(Array(d1.weights.storage.prefix(50)) == f.dense1_init_first.map { Double($0)! })
+    #expect(d2.weights.storage == f.dense2_init.map { Double($0)! })
+    expectClose([c2.weights.sum(), d1.weights.sum()], [f.conv2_init_sum, f.dense1_init_sum], "weight sums")
+
+    // The first epoch's shuffle continues the stream left by the last layer's init.
+    var order = Array(0..<60000)
+    rng.shuffle(&order)
+    #expect(Array(order.prefix(20)) == f.first_batch)
+
+    let (train, _) = try MNIST.load(.train, from: repositoryRoot.appendingPathComponent("Lessons/data/mnist"))
+    let set = ImageSet(pixels: train.pixels, labels: train.labels.map(Int.init), height: 28, width: 28)
+    let idx = order[0..<512]
+    let labels = idx.map { set.labels[$0] }
+    let pass = net.forward(set.batch(idx))
+    expectClose([SoftmaxCrossEntropy.loss(pass.probabilities, labels: labels)], [f.first_batch_loss], "first batch loss")
+    let grads = net.backward(pass, labels: labels)
+    let clipped = net.update(grads.gradients, rule: CNN.UpdateRule(learningRate: 0.1, lambda: 0.01, clip: 0.5, batchSize: 512))
+    #expect(clipped == f.clipped_entries)
+    guard case .conv(let a1) = net.layers[0], case .conv(let a2) = net.layers[3],
+          case .dense(let e1) = net.layers[6], case .dense(let e2) = net.layers[8] else { return }
+    expectClose(a1.weights.storage, f.after["conv1"]!, "conv1 after the first update")
+    expectClose(a1.bias.storage, f.after["conv1_bias"]!, "conv1 biases after")
+    expectClose(Array(a2.weights.storage.prefix(100)), f.after["conv2_first"]!, "conv2 after")
+    expectClose(a2.bias.storage, f.after["conv2_bias"]!, "conv2 biases after")
+    expectClose(e1.weights.row(7).storage, f.after["dense1_row7"]!, "dense1 row 7 after")
+    expectClose(e1.bias.storage, f.after["dense1_bias"]!, "dense1 biases after")
+    expectClose(e2.weights.storage, f.after["dense2"]!, "dense2 after")
+    expectClose(e2.bias.storage, f.after["dense2_bias"]!, "dense2 biases after (lr 0.01)")
+}
+
+@Test func cnnNaivePathMatchesVectorisedOnTheTutorialNetwork() throws {
+    var rng = RandomState(seed: 3)
+    let net = try CNN(specs: try tutorialSpecs(), inputShape: [28, 28, 1], seed: 100, rng: &rng)
+    let x = Tensor<Double>(shape: [2, 28, 28, 1], storage: rng.rand(2 * 784).storage)
+    let a = net.forward(x), b = net.forward(x, naive: true)
+    #expect(a.probabilities.maxAbsDifference(b.probabilities) < 1e-10)
+    let ga = net.backward(a, labels: [3, 8]), gb = net.backward(b, labels: [3, 8], naive: true)
+    for i in net.layers.indices {
+        if let g = ga.gradients[i], let h = gb.gradients[i] {
+            #expect(g.dW.maxAbsDifference(h.dW) < 1e-10 && g.db.maxAbsDifference(h.db) < 1e-10, "layer \(i)")
+        }
+    }
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Writes Tests/LessonKitTests/Fixtures/cnn_first_batch.json: lesson 3's initial weights and first update, from numpy.
+
+Layers as the tutorial builds them: each layer's init starts with np.random.seed(100); conv filters are
+drawn one at a time with normal(0, sqrt(2/(f*f*nc_in)), size=[f, f, nc_in]), then the biases; dense
+weights normal(0, sqrt(2/n_in), size=[n_out, n_in]), then the biases. The first epoch's batches come
+from np.random.shuffle(np.arange(60000)) continuing that stream. One batch of 512 goes forward and
+backward (summed gradients), weight gradients are clipped to +-0.5, and every layer is updated with
+W*(1 - lr*lam/m) - lr*g/m, b - lr*gb/m (m = 512, lam = 0.01, lr 0.1; 0.01 for the last layer).
+Arrays are NHWC; filters are stored (nc, f, f, nc_in). Floats are stored as repr strings.
+"""
+import gzip
+import json
+import os
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "..", "Lessons", "data", "mnist")
+with gzip.open(os.path.join(DATA, "train-images-idx3-ubyte.gz")) as f:
+    images = np.frombuffer(f.read(), dtype=np.uint8, offset=16).reshape(-1, 28, 28, 1)
+with gzip.open(os.path.join(DATA, "train-labels-idx1-ubyte.gz")) as f:
+    labels = np.frombuffer(f.read(), dtype=np.uint8, offset=8).astype(int)
+
+
+def conv_init(f, nc_in, nc):
+    np.random.seed(100)
+    std = np.sqrt(2 / f**2 / nc_in)
+    filters = np.array([np.random.normal(0, scale=std, size=[f, f, nc_in]) for _ in range(nc)])
+    return filters, np.random.normal(0, std, size=nc)
+
+
+def fc_init(n_in, n_out):
+    std = np.sqrt(2 / n_in)
+    np.random.seed(100)
+    return np.random.normal(0, std, size=[n_out, n_in]), np.random.normal(0, std, size=n_out)
+
+
+def conv_forward(x, W, b):
+    co, f, _, ci = W.shape
+    n, h, w, _ = x.shape
+    oh, ow = h - f + 1, w - f + 1
+    z = np.zeros((n, oh, ow, co))
+    for kh in range(f):
+        for kw in range(f):
+            z += np.einsum('nhwc,oc->nhwo', x[:, kh:kh + oh, kw:kw + ow, :], W[:, kh, kw, :])
+    return z + b
+
+
+def conv_backward(x, W, dz):
+    co, f, _, ci = W.shape
+    oh, ow = dz.shape[1], dz.shape[2]
+    dW = np.zeros_like(W)
+    dx = np.zeros_like(x)
+    for kh in range(f):
+        for kw in range(f):
+            dW[:, kh, kw, :] = np.einsum('nhwc,nhwo->oc', x[:, kh:kh + oh, kw:kw + ow, :], dz)
+            dx[:, kh:kh + oh, kw:kw + ow, :] += np.einsum('nhwo,oc->nhwc', dz, W[:, kh, kw, :])
+    return dx, dW, dz.sum(axis=(0, 1, 2))
+
+
+def pool_forward(x):
+    n, h, w, c = x.shape
+    oh, ow = h // 2, w // 2
+    blocks = x[:, :oh * 2, :ow * 2, :].reshape(n, oh, 2, ow, 2, c).transpose(0, 1, 3, 5, 2, 4).reshape(n, oh, ow, c, 4)
+    return blocks.max(axis=-1), blocks.argmax(axis=-1)
+
+
+def pool_backward(dout, arg, shape):
+    n, oh, ow, c = dout.shape
+    dx = np.zeros(shape)
+    dy, dxx = arg // 2, arg % 2
+    ni, yi, xi, ci = np.indices(dout.shape)
+    np.add.at(dx, (ni, yi * 2 + dy, xi * 2 + dxx, ci), dout)
+    return dx
+
+
+relu = lambda z: np.maximum(z, 0)
+
+W1, b1 = conv_init(3, 1, 10)
+W3, b3 = conv_init(5, 10, 16)
+W5, b5 = fc_init(1296, 100)
+W6, b6 = fc_init(100, 10)
+fixture = {"conv1_init": [repr(float(v)) for v in W1.ravel()], "conv1_bias_init": [repr(float(v)) for v in b1],
+           "conv2_init_first": [repr(float(v)) for v in W3.ravel()[:50]], "conv2_init_sum": repr(float(W3.sum())),
+           "dense1_init_first": [repr(float(v)) for v in W5.ravel()[:50]], "dense1_init_sum": repr(float(W5.sum())),
+           "dense2_init": [repr(float(v)) for v in W6.ravel()], "dense2_bias_init": [repr(float(v)) for v in b6]}
+
+idx = np.arange(60000)
+np.random.shuffle(idx)
+batch = idx[:512]
+fixture["first_batch"] = [int(v) for v in batch[:20]]
+x = images[batch].astype(np.float64) / 255.
+y = np.zeros((512, 10)); y[np.arange(512), labels[batch]] = 1
+
+z1 = conv_forward(x, W1, b1); a1 = relu(z1)
+p1, arg1 = pool_forward(a1)
+z3 = conv_forward(p1, W3, b3); a3 = relu(z3)
+f4 = a3.reshape(512, -1)
+z5 = f4 @ W5.T + b5; a5 = relu(z5)
+z6 = a5 @ W6.T + b6
+e = np.exp(z6 - z6.max(axis=1, keepdims=True)); a6 = e / e.sum(axis=1, keepdims=True)
+fixture["first_batch_loss"] = repr(float(-np.sum(y * np.log(a6))))
+
+d6 = a6 - y
+gW6, gb6 = d6.T @ a5, d6.sum(axis=0)
+d5 = (d6 @ W6) * (z5 > 0)
+gW5, gb5 = d5.T @ f4, d5.sum(axis=0)
+d4 = (d5 @ W5).reshape(a3.shape)
+d3 = d4 * (z3 > 0)
+dp1, gW3, gb3 = conv_backward(p1, W3, d3)
+d1 = pool_backward(dp1, arg1, a1.shape) * (z1 > 0)
+_, gW1, gb1 = conv_backward(x, W1, d1)
+
+lam, m = 0.01, 512
+clipped = 0
+def update(W, b, gW, gb, lr):
+    global clipped
+    clipped += int(np.sum(np.abs(gW) > 0.5))
+    return W * (1 - lr * lam / m) - lr * np.clip(gW, -0.5, 0.5) / m, b - lr * gb / m
+
+W1, b1 = update(W1, b1, gW1, gb1, 0.1)
+W3, b3 = update(W3, b3, gW3, gb3, 0.1)
+W5, b5 = update(W5, b5, gW5, gb5, 0.1)
+W6, b6 = update(W6, b6, gW6, gb6, 0.01)
+fixture["after"] = {
+    "conv1": [repr(float(v)) for v in W1.ravel()], "conv1_bias": [repr(float(v)) for v in b1],
+    "conv2_first": [repr(float(v)) for v in W3.ravel()[:100]], "conv2_bias": [repr(float(v)) for v in b3],
+    "dense1_row7": [repr(float(v)) for v in W5[7]], "dense1_bias": [repr(float(v)) for v in b5],
+    "dense2": [repr(float(v)) for v in W6.ravel()], "dense2_bias": [repr(float(v)) for v in b6],
+}
+fixture["clipped_entries"] = clipped
+out = os.path.join(HERE, "LessonKitTests", "Fixtures", "cnn_first_batch.json")
+with open(out, "w") as f:
+    json.dump(fixture, f, indent=1)
+print("wrote", out, "loss", fixture["first_batch_loss"], "clipped", clipped)
