@@ -34,11 +34,12 @@ let package = Package(
             "LessonKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimise),
 
+        .target(name: "TestSupport", dependencies: ["CZlib", "Datasets"], path: "Tests/TestSupport"),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Numerics"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "CPNG"]),
-        .testTarget(name: "LessonKitTests", dependencies: ["LessonKit", "lesson", "Network", "Numerics", "Datasets", "Rendering"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LessonKitTests", dependencies: ["LessonKit", "lesson", "Network", "Numerics", "Datasets", "Rendering", "TestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -14,9 +14,10 @@ public enum Gzip {
             throw DataError(name, "zlib could not start decompressing.")
         }
         defer { inflateEnd(&stream) }
-        // The gzip trailer's last 4 bytes hold the size mod 2^32: a good first guess for the buffer.
+        // The gzip trailer's last 4 bytes hold the size mod 2^32: a good first guess for the buffer, but a
+        // damaged trailer can claim anything, and deflate never expands more than about 1032:1.
         let hinted = Int(UInt32(data[data.count - 4]) | UInt32(data[data.count - 3]) << 8 | UInt32(data[data.count - 2]) << 16 | UInt32(data[data.count - 1]) << 24)
-        var out = [UInt8](repeating: 0, count: max(1024, min(hinted, 512 << 20) + 1))
+        var out = [UInt8](repeating: 0, count: max(1024, min(hinted, data.count * 1032) + 1))
         var produced = 0
         var status: Int32 = Z_OK
         try data.withUnsafeBufferPointer { input in

@@ -65,10 +65,11 @@ public final class Printer {
         write(NumpyFormat.format(t, options: printOptions) + "\n")
     }
 
-    public func quantity(_ name: String, ints: [Int], formula: String) {
+    public func quantity(_ name: String, ints: [Int], shape: [Int]? = nil, formula: String) {
         guard !quiet else { return }
-        write(style(name, "1") + "  shape (\(ints.count),)  " + style(formula, "2") + "\n")
-        write(NumpyFormat.format(ints, options: printOptions) + "\n")
+        let s = shape ?? [ints.count]
+        write(style(name, "1") + "  shape (" + s.map(String.init).joined(separator: ", ") + (s.count == 1 ? ",)" : ")") + "  " + style(formula, "2") + "\n")
+        write(NumpyFormat.format(ints, shape: s, options: printOptions) + "\n")
     }
 
     public func picture(_ text: String) { if !quiet { write(text) } }

@@ -64,8 +64,11 @@ extension CNN {
 
     /// One epoch: shuffle the indices with `rng`, then a clipped, decayed update per batch.
     /// `progress(batchesDone, totalBatches, runningLoss)` is called after every batch.
+    /// Stops after the current batch when `shouldStop()` says so, or when the batch loss is not finite;
+    /// `updates` then counts the batches done.
     public mutating func trainEpoch(_ train: ImageSet, rule: UpdateRule, rng: inout RandomState,
-                                    progress: (Int, Int, Double) -> Void = { _, _, _ in }) -> (clippedEntries: Int, clippedUpdates: Int, updates: Int) {
+                                    progress: (Int, Int, Double) -> Void = { _, _, _ in },
+                                    shouldStop: () -> Bool = { false }) -> (clippedEntries: Int, clippedUpdates: Int, updates: Int, finiteLoss: Bool) {
         var order = Array(0..<train.count)
         rng.shuffle(&order)
         let batches = (train.count + rule.batchSize - 1) / rule.batchSize
@@ -74,14 +77,19 @@ extension CNN {
             let idx = order[(b * rule.batchSize)..<min(train.count, (b + 1) * rule.batchSize)]
             let labels = idx.map { train.labels[$0] }
             let pass = forward(train.batch(idx))
-            running += SoftmaxCrossEntropy.loss(pass.probabilities, labels: labels)
+            let batchLoss = SoftmaxCrossEntropy.loss(pass.probabilities, labels: labels)
+            if !batchLoss.isFinite || pass.probabilities.storage.contains(where: { !$0.isFinite }) {
+                return (clippedEntries, clippedUpdates, b, false)
+            }
+            running += batchLoss
             seen += labels.count
             let grads = backward(pass, labels: labels)
             let c = update(grads.gradients, rule: rule)
             clippedEntries += c
             if c > 0 { clippedUpdates += 1 }
             progress(b + 1, batches, running / Double(seen))
+            if shouldStop() { return (clippedEntries, clippedUpdates, b + 1, true) }
         }
-        return (clippedEntries, clippedUpdates, batches)
+        return (clippedEntries, clippedUpdates, batches, true)
     }
 }

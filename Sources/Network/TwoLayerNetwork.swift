@@ -139,8 +139,11 @@ extension TwoLayerNetwork {
 
     /// The tutorial's `gradient_descent`: forward, backward, update, `iterations` times on the whole batch.
     /// Accuracy and loss are those of the forward pass that began each iteration.
+    /// Stops early, keeping the records so far, when `shouldStop()` says so after an iteration or when the
+    /// loss stops being a finite number (the last record then holds the non-finite loss).
     public mutating func gradientDescent(_ X: Tensor<Double>, labels: [Int], rule: GradientRule, learningRate: Double,
-                                         iterations: Int, logEvery: Int, progress: (Int) -> Void = { _ in }) -> [IterationRecord] {
+                                         iterations: Int, logEvery: Int, progress: (Int) -> Void = { _ in },
+                                         shouldStop: () -> Bool = { false }) -> [IterationRecord] {
         var records = [IterationRecord]()
         records.reserveCapacity(iterations)
         for i in 0..<iterations {
@@ -154,6 +157,7 @@ extension TwoLayerNetwork {
             records.append(IterationRecord(iteration: i, accuracy: Double(correct) / Double(labels.count),
                                            loss: loss / Double(labels.count), predictions: i % logEvery == 0 ? p : nil))
             progress(i + 1)
+            if !loss.isFinite || shouldStop() { break }
         }
         return records
     }

@@ -15,8 +15,13 @@ struct Lesson: ParsableCommand {
 }
 
 /// Prints "lesson: error: ..." and exits non-zero; no stack trace for errors users can fix.
+/// An interrupted run exits with 130, as a shell expects after Ctrl-C.
 func fail(_ error: Error) -> Never {
     fflush(stdout)
+    if let i = error as? LessonInterrupted {
+        fputs("lesson: \(i.description)\n", stderr)
+        Foundation.exit(130)
+    }
     let text = (error as? LessonError)?.description ?? "\(error)"
     fputs("lesson: error: \(text)\n", stderr)
     Foundation.exit(1)
@@ -46,7 +51,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Wait for Enter between steps (only when standard input is a terminal).")
     var step = false
 
-    @Option(help: "Seed for the random stream (numpy's np.random.seed); overrides the lesson's setting.")
+    @Option(parsing: .unconditional, help: "Seed for the random stream (numpy's np.random.seed); overrides the lesson's setting.")
     var seed: UInt32?
 
     @Option(help: "Folder for pictures and reports (created if missing). Default: Output/lesson-N.")
@@ -70,7 +75,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Lesson 1: all 60,000 training and 10,000 test images (dataset=full).")
     var fullData = false
 
-    @Option(help: "Lesson 3: train for N epochs (overrides the lesson's epochs setting).")
+    @Option(parsing: .unconditional, help: "Lesson 3: train for N epochs (overrides the lesson's epochs setting).")
     var epochs: Int?
 
     @Option(help: "Lesson 3: load trained weights from FILE and skip training.")
@@ -106,10 +111,12 @@ struct Run: ParsableCommand {
             if let epochs { options.overrides.append(("epochs", String(epochs), "--epochs \(epochs)")) }
             options.weightsFile = weights.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
             options.dataDirectory = data.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
+                ?? library.directory.appendingPathComponent("data/mnist")
             for s in set {
                 let kv = s.split(separator: "=", maxSplits: 1).map(String.init)
                 options.overrides.append((kv[0], kv[1], "--set \(s)"))
             }
+            Interrupt.install()
             try LessonRunner.run(file, options: options)
         } catch { fail(error) }
     }
@@ -124,4 +131,13 @@ _ = mallopt(M_MMAP_THRESHOLD, 1 << 30)
 _ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
 #endif
 
-Lesson.main()
+// Like ParsableCommand.main(), but a mistake on the command line is one line on stderr.
+do {
+    var command = try Lesson.parseAsRoot()
+    try command.run()
+} catch {
+    if Lesson.exitCode(for: error) == .success { Lesson.exit(withError: error) }  // --help, --version
+    let message = Lesson.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+    fputs("lesson: error: \(message) (see lesson --help)\n", stderr)
+    Foundation.exit(Lesson.exitCode(for: error).rawValue)
+}

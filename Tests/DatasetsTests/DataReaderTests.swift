@@ -1,32 +1,8 @@
 // The IDX, gzip and checksum readers against damaged input: each case a clear error naming the file.
-import CZlib
 import Foundation
 import Testing
+import TestSupport
 @testable import Datasets
-
-/// gzip-compresses bytes with zlib (windowBits 16 + 15 writes the gzip wrapper).
-func gzip(_ bytes: [UInt8]) -> [UInt8] {
-    var s = z_stream()
-    deflateInit2_(&s, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-    defer { deflateEnd(&s) }
-    var out = [UInt8](repeating: 0, count: bytes.count + 1024)
-    var input = bytes
-    let produced = input.withUnsafeMutableBufferPointer { i in
-        out.withUnsafeMutableBufferPointer { o in
-            s.next_in = i.baseAddress; s.avail_in = uInt(i.count)
-            s.next_out = o.baseAddress; s.avail_out = uInt(o.count)
-            deflate(&s, Z_FINISH)
-            return o.count - Int(s.avail_out)
-        }
-    }
-    return Array(out.prefix(produced))
-}
-
-func idx(dims: [Int], payload: [UInt8], type: UInt8 = 8) -> [UInt8] {
-    var b: [UInt8] = [0, 0, type, UInt8(dims.count)]
-    for d in dims { b += [UInt8(d >> 24 & 255), UInt8(d >> 16 & 255), UInt8(d >> 8 & 255), UInt8(d & 255)] }
-    return b + payload
-}
 
 func expectDataError(_ fragment: String, _ body: () throws -> Void) {
     do { try body(); Issue.record("no error; expected \"\(fragment)\"") } catch {
@@ -60,25 +36,6 @@ func expectDataError(_ fragment: String, _ body: () throws -> Void) {
     }
     expectDataError("a: the payload is longer than the header says") { _ = try IDX.parse(idx(dims: [2], payload: [1, 2, 3]), name: "a") }
     expectDataError("impossible dimensions") { _ = try IDX.parse(idx(dims: [65536, 65536, 65536], payload: []), name: "a") }
-}
-
-/// A folder in MNIST layout with `count` tiny images; `mutate` may damage it.
-func makeDataFolder(count: Int = 3, labelCount: Int? = nil, labels: [UInt8]? = nil, withSums: Bool = true,
-                    mutate: (URL) throws -> Void = { _ in }) throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("idx-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let files: [(String, [UInt8])] = [
-        ("train-images-idx3-ubyte.gz", gzip(idx(dims: [count, 28, 28], payload: (0..<(count * 784)).map { UInt8($0 % 256) }))),
-        ("train-labels-idx1-ubyte.gz", gzip(idx(dims: [labelCount ?? count], payload: labels ?? (0..<(labelCount ?? count)).map { UInt8($0 % 10) }))),
-    ]
-    var sums = ""
-    for (name, bytes) in files {
-        try Data(bytes).write(to: dir.appendingPathComponent(name))
-        sums += "\(Checksum.sha256Hex(bytes))  \(name)\n"
-    }
-    if withSums { try sums.write(to: dir.appendingPathComponent("SHA256SUMS"), atomically: true, encoding: .utf8) }
-    try mutate(dir)
-    return dir
 }
 
 @Test func mnistFolderLoadsAndVerifies() throws {

@@ -388,14 +388,19 @@ public final class CNNEngine: LessonEngine {
         for e in 1...epochs {
             let start = Date()
             let progress = Progress("epoch \(e)/\(epochs)", total: (tr.count + rule.batchSize - 1) / rule.batchSize)
-            let c = net.trainEpoch(tr, rule: rule, rng: &rng) { done, total, running in
+            let c = net.trainEpoch(tr, rule: rule, rng: &rng, progress: { done, total, running in
                 let elapsed = Date().timeIntervalSince(start)
-                progress.update(done, detail: String(format: "loss %.4f  %.0f img/s", running / 1, Double(done * rule.batchSize) / max(elapsed, 1e-9)))
+                progress.update(done, detail: String(format: "loss %.4f  %.0f img/s", running, Double(done * rule.batchSize) / max(elapsed, 1e-9)))
                 _ = total
-            }
+            }, shouldStop: { Interrupt.requested })
             progress.finish()
-            guard net.parameters.allSatisfy({ $0.storage.allSatisfy(\.isFinite) }) else {
-                throw LessonError("training diverged in epoch \(e): the weights are no longer finite numbers. Try a smaller learning-rate (now \(NumberText.short(rule.learningRate))); no weights file was written.")
+            guard c.finiteLoss, net.parameters.allSatisfy({ $0.storage.allSatisfy(\.isFinite) }) else {
+                throw LessonError("training diverged in epoch \(e), batch \(c.updates + 1): the loss is no longer a finite number. Try a smaller learning-rate (now \(NumberText.short(rule.learningRate))); no weights file was written.")
+            }
+            let batches = (tr.count + rule.batchSize - 1) / rule.batchSize
+            if c.updates < batches {
+                try? plotCost(partial: true)
+                throw LessonInterrupted(description: "interrupted in epoch \(e) after batch \(c.updates) of \(batches); \(history.count) full epochs are in the curves in \(printer.relativePath(context.outputDirectory)); no weights file was written.")
             }
             let (trainPred, trainLoss) = net.evaluate(tr)
             let (testPred, _) = net.evaluate(te)
@@ -434,9 +439,9 @@ public final class CNNEngine: LessonEngine {
         printer.note("the cost is the tutorial's: (Σ cross-entropy over the training set + Σ W² over all weights) / n. Clipping acts on the gradient summed over the batch, before it is divided by the batch size.")
     }
 
-    func plotCost() throws {
-        try ensureTrained()
-        guard !history.isEmpty else { printer.line("(weights were loaded: there is no training history to plot)"); return }
+    func plotCost(partial: Bool = false) throws {
+        if !partial { try ensureTrained() }
+        guard !history.isEmpty else { if !partial { printer.line("(weights were loaded: there is no training history to plot)") }; return }
         try context.writePNG(LinePlot(title: "CNN: cost per epoch", xLabel: "epoch", yLabel: "cost",
                                       series: [Series(name: "cost (cross-entropy + ΣW², per image)", y: history.map(\.cost))]).render(), "cost.png")
         try context.writePNG(LinePlot(title: "CNN: accuracy per epoch", xLabel: "epoch", yLabel: "accuracy (%)",

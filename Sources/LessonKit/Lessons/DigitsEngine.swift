@@ -209,10 +209,17 @@ public final class DigitsEngine: LessonEngine {
         let iterations = settings.int("iterations")
         let progress = Progress("training", total: iterations)
         records = net.gradientDescent(d.xTrain, labels: d.yTrain, rule: gradientRule, learningRate: settings.double("learning-rate"),
-                                      iterations: iterations, logEvery: settings.int("log-every")) { i in
-            if i % 5 == 0 || i == iterations { progress.update(i) }
-        }
+                                      iterations: iterations, logEvery: settings.int("log-every"),
+                                      progress: { i in if i % 5 == 0 || i == iterations { progress.update(i) } },
+                                      shouldStop: { Interrupt.requested })
         progress.finish()
+        if let last = records.last, !last.loss.isFinite {
+            throw LessonError("training diverged at iteration \(last.iteration): the loss became \(NumpyFormat.scalar(last.loss)). Try a smaller learning-rate (now \(NumberText.short(settings.double("learning-rate")))), e.g. --set learning-rate=\(NumberText.short(settings.double("learning-rate") / 10)).")
+        }
+        if records.count < iterations {
+            try? plotCurves(partial: true)
+            throw LessonInterrupted(description: "interrupted after iteration \(records.count - 1) of \(iterations); the curves so far are in \(printer.relativePath(context.outputDirectory)).")
+        }
         trained = net
         return net
     }
@@ -233,8 +240,8 @@ public final class DigitsEngine: LessonEngine {
         printer.result("after \(records.count) iterations (\(corrected ? "corrected" : "tutorial's") gradients): training accuracy \(NumpyFormat.scalar(last.accuracy)) at iteration \(last.iteration), loss \(String(format: "%.6f", last.loss))")
     }
 
-    func plotCurves() throws {
-        try ensureTrained()
+    func plotCurves(partial: Bool = false) throws {
+        if !partial { try ensureTrained() }
         let its = records.map { Double($0.iteration) }
         try context.writePNG(LinePlot(title: "Digits: training accuracy per iteration", xLabel: "iteration", yLabel: "accuracy",
                               series: [Series(name: "training accuracy", x: its, y: records.map(\.accuracy))], yRange: 0...1).render(),

@@ -56,7 +56,7 @@ public final class LettersEngine: LessonEngine {
         case "train": try train()
         case "plot-curves": try plotCurves()
         case "show-weights": try showWeights()
-        case "predict": predict()
+        case "predict": try predict()
         default: preconditionFailure("action \(step.action) was checked when the file was read")
         }
     }
@@ -67,9 +67,9 @@ public final class LettersEngine: LessonEngine {
         printer.picture(TerminalPicture.row((0..<3).map(letterPicture), width: Letters.width, height: Letters.height,
                                             captions: Letters.names, color: printer.color))
         for i in 0..<3 {
-            printer.quantity("x[\(i)] (\(Letters.names[i]))", inputs[i], formula: "the 5×6 grid read row by row")
+            printer.quantity("x[\(i)] (\(Letters.names[i]))", ints: inputs[i].storage.map { Int($0) }, shape: [1, 30], formula: "the 5×6 grid read row by row")
         }
-        printer.quantity("y", Letters.labels, formula: "one-hot labels: row i is letter i")
+        printer.quantity("y", ints: Letters.labels.storage.map { Int($0) }, shape: [3, 3], formula: "one-hot labels: row i is letter i")
         let grid = ImageGrid(title: "The three letters (5 × 6 pixels)",
                              tiles: (0..<3).map { Tile(width: Letters.width, height: Letters.height, values: letterPicture($0), caption: Letters.names[$0]) },
                              columns: 3, scale: 40, colormap: .ink, range: 0...1)
@@ -95,12 +95,12 @@ public final class LettersEngine: LessonEngine {
     func forwardFirst() {
         let net = initWeights(show: false)
         let f = net.forward(inputs[0])
-        printer.quantity("x", f.x, formula: "the letter A as a row vector")
+        printer.quantity("x", ints: f.x.storage.map { Int($0) }, shape: [1, 30], formula: "the letter A as a row vector (integers, as in the tutorial)")
         printer.quantity("z1", f.z1, formula: "z1 = x · w1")
         printer.quantity("a1", f.a1, formula: "a1 = sigmoid(z1) = 1 / (1 + e^(-z1))")
         printer.quantity("z2", f.z2, formula: "z2 = a1 · w2")
         printer.quantity("a2", f.a2, formula: "a2 = sigmoid(z2)")
-        printer.quantity("y", labels[0], formula: "the label of A")
+        printer.quantity("y", ints: labels[0].storage.map { Int($0) }, shape: [3], formula: "the label of A, y[0]")
         let loss = Loss.letterTutorialMSE(f.a2, labels[0], divisor: 3)
         printer.line("loss = Σ (a2 - y)² / 3 = \(NumpyFormat.scalar(loss))")
     }
@@ -120,7 +120,7 @@ public final class LettersEngine: LessonEngine {
     }
 
     @discardableResult
-    func ensureTrained() -> LetterNetwork {
+    func ensureTrained() throws -> LetterNetwork {
         if let trained { return trained }
         var net = initWeights(show: false)
         let progress = Progress("training", total: epochs)
@@ -131,6 +131,15 @@ public final class LettersEngine: LessonEngine {
             history.tutorialAcc.append((1 - meanLoss) * 100)
             history.accuracy.append(Double((0..<3).filter { net.predict(inputs[$0]) == $0 }.count) / 3)
             progress.update(e)
+            if !meanLoss.isFinite {
+                progress.finish()
+                throw LessonError("training diverged in epoch \(e): the loss became \(NumpyFormat.scalar(meanLoss)). Try a smaller learning-rate (now \(NumberText.short(learningRate))).")
+            }
+            if Interrupt.requested && e < epochs {
+                progress.finish()
+                try? plotCurves(partial: true)
+                throw LessonInterrupted(description: "interrupted after epoch \(e) of \(epochs); the curves so far are in \(printer.relativePath(context.outputDirectory)).")
+            }
         }
         progress.finish()
         trained = net
@@ -138,7 +147,7 @@ public final class LettersEngine: LessonEngine {
     }
 
     func train() throws {
-        ensureTrained()
+        try ensureTrained()
         printer.line("The update shown above was the first of \(epochs * 3): training starts again from the initial weights.")
         printer.line("loss = mean over the 3 letters of Σ(a2 - y)²/3, taken before each letter's update.")
         printer.line("acc  = the tutorial's figure, (1 - loss) × 100; it is not a classification accuracy.")
@@ -154,8 +163,8 @@ public final class LettersEngine: LessonEngine {
         printer.result("after \(epochs) epochs: loss \(String(format: "%.10f", history.loss.last!)), tutorial acc \(NumpyFormat.scalar(history.tutorialAcc.last!)), accuracy \(Int((history.accuracy.last! * 3).rounded()))/3")
     }
 
-    func plotCurves() throws {
-        ensureTrained()
+    func plotCurves(partial: Bool = false) throws {
+        if !partial { try ensureTrained() }
         let loss = LinePlot(title: "Letters: loss per epoch", xLabel: "epoch", yLabel: "mean loss Σ(a2 − y)²/3",
                             series: [Series(name: "loss", y: history.loss)])
         try context.writePNG(loss.render(), "loss.png")
@@ -167,7 +176,7 @@ public final class LettersEngine: LessonEngine {
     }
 
     func showWeights() throws {
-        let net = ensureTrained()
+        let net = try ensureTrained()
         printer.quantity("w1", net.w1, formula: "trained input → hidden weights")
         printer.quantity("w2", net.w2, formula: "trained hidden → output weights")
         var map = Heatmap(title: "Trained w1: input pixel (row) → hidden unit (column)",
@@ -188,8 +197,8 @@ public final class LettersEngine: LessonEngine {
         try context.writePNG(grid.render(), "w1-pictures.png")
     }
 
-    func predict() {
-        let net = ensureTrained()
+    func predict() throws {
+        let net = try ensureTrained()
         for i in 0..<3 {
             let out = net.forward(inputs[i]).a2
             let k = out.argmaxOverColumns()[0]
