@@ -385,6 +385,7 @@ public final class CNNEngine: LessonEngine {
         let rule = CNN.UpdateRule(learningRate: settings.double("learning-rate"), lambda: settings.double("lambda"),
                                   clip: settings.double("clip"), batchSize: settings.int("batch"))
         let epochs = settings.int("epochs")
+        printer.line("epoch  cost (tutorial)  train acc  test acc  clipping (updates with any clipped entry / updates, entries clipped)")
         for e in 1...epochs {
             let start = Date()
             let progress = Progress("epoch \(e)/\(epochs)", total: (tr.count + rule.batchSize - 1) / rule.batchSize)
@@ -409,10 +410,10 @@ public final class CNNEngine: LessonEngine {
                                      clippedEntries: c.clippedEntries, clippedUpdates: c.clippedUpdates, updates: c.updates,
                                      seconds: Date().timeIntervalSince(start))
             history.append(record)
-            if isatty(2) != 0 {
-                fputs(String(format: "epoch %3d  cost %.6f  train %.4f  test %.4f  clipped in %d/%d updates  %.1fs\n", e, record.cost,
-                             record.trainAccuracy, record.testAccuracy, c.clippedUpdates, c.updates, record.seconds), stderr)
-            }
+            // Printed as each epoch ends, so a long run shows its progress even when not on a terminal.
+            printer.line(String(format: "%5d  %.6f         %.4f     %.4f    %d/%d, %d", e, record.cost, record.trainAccuracy,
+                                record.testAccuracy, c.clippedUpdates, c.updates, c.clippedEntries))
+            fflush(stdout)
         }
         trained = net
         let url = try context.outputURL("weights.lnw")
@@ -430,10 +431,6 @@ public final class CNNEngine: LessonEngine {
         }
         printer.line("\(settings.int("epochs")) epochs of \(tr.count) images in batches of \(settings.int("batch")); \(te.count) test images")
         try ensureTrained()
-        printer.line("epoch  cost (tutorial)  train acc  test acc  clipping (updates with any clipped entry / updates, entries clipped)")
-        for r in history {
-            printer.line(String(format: "%5d  %.6f         %.4f     %.4f    %d/%d, %d", r.epoch, r.cost, r.trainAccuracy, r.testAccuracy, r.clippedUpdates, r.updates, r.clippedEntries))
-        }
         let last = history.last!
         printer.result(String(format: "after %d epochs: train accuracy %.2f%%, test accuracy %.2f%%", last.epoch, 100 * last.trainAccuracy, 100 * last.testAccuracy))
         printer.note("the cost is the tutorial's: (Σ cross-entropy over the training set + Σ W² over all weights) / n. Clipping acts on the gradient summed over the batch, before it is divided by the batch size.")
