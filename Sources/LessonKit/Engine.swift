@@ -19,6 +19,11 @@ public struct LessonContext {
     /// `--weights FILE`, for lessons that can skip training.
     public var weightsFile: URL? = nil
 
+    /// The MNIST-format folder: `--data DIR`, else `data/mnist` beside the lesson file.
+    public var mnistDirectory: URL {
+        dataDirectory ?? URL(fileURLWithPath: file.path).deletingLastPathComponent().appendingPathComponent("data/mnist")
+    }
+
     /// Makes the output folder on first use; an error names it if it cannot be made or written.
     public func outputURL(_ name: String) throws -> URL {
         try OutputFolder.prepare(outputDirectory)

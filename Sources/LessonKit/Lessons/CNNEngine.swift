@@ -70,10 +70,6 @@ public final class CNNEngine: LessonEngine {
 
     var loadedWeights: [Tensor<Double>]?
 
-    var dataDirectory: URL {
-        context.dataDirectory ?? URL(fileURLWithPath: context.file.path).deletingLastPathComponent().appendingPathComponent("data/mnist")
-    }
-
     func index(of layer: String?, step: LessonStep) throws -> Int {
         guard let layer, let i = specs.firstIndex(where: { $0.name == layer }) else {
             throw LessonError.at(context.file.path, line: step.line, "\(step.action) needs layer=NAME with a layer from the ```network block (\(specs.map(\.name).joined(separator: ", "))).")
@@ -82,31 +78,28 @@ public final class CNNEngine: LessonEngine {
     }
 
     public func perform(_ step: LessonStep) throws {
-        do {
-            switch step.action {
-            case "load-data": try loadData()
-            case "init-weights": try initWeights()
-            case "forward": try forward(try index(of: step.arguments["layer"], step: step))
-            case "loss": try loss()
-            case "backward": try backward(try index(of: step.arguments["layer"], step: step))
-            case "gradient-check": try gradientCheck()
-            case "train": try trainNetwork()
-            case "plot-cost": try plotCost()
-            case "evaluate": try evaluate()
-            case "show-filters": try showFilters()
-            case "feature-maps": try featureMaps()
-            default: preconditionFailure("action \(step.action) was checked when the file was read")
-            }
-        } catch let e as DataError { throw LessonError(e.description) }
-        catch let e as WeightsFile.FormatError { throw LessonError(e.description) }
+        switch step.action {
+        case "load-data": try loadData()
+        case "init-weights": try initWeights()
+        case "forward": try forward(try index(of: step.arguments["layer"], step: step))
+        case "loss": try loss()
+        case "backward": try backward(try index(of: step.arguments["layer"], step: step))
+        case "gradient-check": try gradientCheck()
+        case "train": try trainNetwork()
+        case "plot-cost": try plotCost()
+        case "evaluate": try evaluate()
+        case "show-filters": try showFilters()
+        case "feature-maps": try featureMaps()
+        default: preconditionFailure("action \(step.action) was checked when the file was read")
+        }
     }
 
     // MARK: Data and initialisation
 
     func ensureData() throws -> (ImageSet, ImageSet) {
         if let train, let test { return (train, test) }
-        let (tr, _) = try MNIST.load(.train, from: dataDirectory)
-        let (te, _) = try MNIST.load(.test, from: dataDirectory)
+        let (tr, _) = try MNIST.load(.train, from: context.mnistDirectory)
+        let (te, _) = try MNIST.load(.test, from: context.mnistDirectory)
         let nTrain = settings.int("train-images"), nTest = settings.int("test-images")
         let a = tr.prefix(nTrain), b = te.prefix(nTest)
         train = ImageSet(pixels: a.pixels, labels: a.labels.map(Int.init), height: 28, width: 28)
@@ -344,7 +337,11 @@ public final class CNNEngine: LessonEngine {
             case .dense(let d): (w, b) = (d.weights, d.bias)
             default: continue
             }
+            // Where this layer's tensors sit in `parameters`: two per layer with parameters before it.
+            let firstSlot = 2 * net.layers[..<i].filter { if case .conv = $0 { return true }; if case .dense = $0 { return true }; return false }.count
             for (label, point, analytic, isWeight) in [("weights", w, g.dW, true), ("biases", b, g.db, false)] {
+                let slot = firstSlot + (isWeight ? 0 : 1)
+                var params = net.parameters
                 let entries = point.count <= 500 ? Array(0..<point.count) : (0..<200).map { _ in Int(sampler.interval(UInt64(point.count - 1))) }
                 var a = [Double](), n = [Double]()
                 for k in entries {
@@ -352,8 +349,6 @@ public final class CNNEngine: LessonEngine {
                     func eval(_ v: Double) -> Double {
                         p.storage[k] = v
                         var m = net
-                        var params = m.parameters
-                        let slot = net.layers[..<i].reduce(0) { s, l in if case .conv = l { return s + 2 }; if case .dense = l { return s + 2 }; return s } + (isWeight ? 0 : 1)
                         params[slot] = p
                         m.parameters = params
                         return loss(m)

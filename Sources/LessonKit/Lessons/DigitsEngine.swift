@@ -57,14 +57,9 @@ public final class DigitsEngine: LessonEngine {
         corrected ? .corrected : .tutorial(m: data!.rowsLoaded)
     }
 
-    var dataDirectory: URL {
-        context.dataDirectory ?? LessonLibrary(directory: URL(fileURLWithPath: context.file.path).deletingLastPathComponent())
-            .directory.appendingPathComponent("data/mnist")
-    }
-
     func ensureData() throws -> DigitsData {
         if let data { return data }
-        let d = try DigitsData.prepare(directory: dataDirectory, full: settings.string("dataset") == "full",
+        let d = try DigitsData.prepare(directory: context.mnistDirectory, full: settings.string("dataset") == "full",
                                        rows: settings.int("rows"), devRows: settings.int("dev-rows"), rng: &rng)
         data = d
         return d
@@ -79,22 +74,18 @@ public final class DigitsEngine: LessonEngine {
     }
 
     public func perform(_ step: LessonStep) throws {
-        do {
-            switch step.action {
-            case "load-data": try loadData()
-            case "init-params": try initParams()
-            case "forward-first": try forwardFirst()
-            case "backward-first": try backwardFirst()
-            case "gradient-check": try gradientCheck()
-            case "train": try train()
-            case "plot-curves": try plotCurves()
-            case "evaluate": try evaluate()
-            case "show-weights": try showWeights()
-            case "test-predictions": try testPredictions()
-            default: preconditionFailure("action \(step.action) was checked when the file was read")
-            }
-        } catch let e as DataError {
-            throw LessonError(e.description)
+        switch step.action {
+        case "load-data": try loadData()
+        case "init-params": try initParams()
+        case "forward-first": try forwardFirst()
+        case "backward-first": try backwardFirst()
+        case "gradient-check": try gradientCheck()
+        case "train": try train()
+        case "plot-curves": try plotCurves()
+        case "evaluate": try evaluate()
+        case "show-weights": try showWeights()
+        case "test-predictions": try testPredictions()
+        default: preconditionFailure("action \(step.action) was checked when the file was read")
         }
     }
 
@@ -103,7 +94,7 @@ public final class DigitsEngine: LessonEngine {
     func loadData() throws {
         let d = try ensureData()
         let full = settings.string("dataset") == "full"
-        printer.line("data folder: \(printer.relativePath(dataDirectory))" + (d.verified ? " (SHA-256 checksums verified)" : " (no SHA256SUMS there: checksums not verified)"))
+        printer.line("data folder: \(printer.relativePath(context.mnistDirectory))" + (d.verified ? " (SHA-256 checksums verified)" : " (no SHA256SUMS there: checksums not verified)"))
         if full {
             printer.line("data.shape = (\(d.rowsLoaded), 785): all training images, label + 784 pixels per row")
             printer.line("np.random.shuffle(data) with seed \(settings.int("seed")); all \(d.rowsLoaded) rows train, the \(d.yDev.count) test images evaluate")
