@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "LessonKit", dependencies: ["Numerics", "Network", "Datasets", "Rendering"],
                 swiftSettings: optimise),
         .executableTarget(name: "lesson", dependencies: [
-            "LessonKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "LessonKit", "Network", "Numerics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimise),
 
         .target(name: "TestSupport", dependencies: ["CZlib", "Datasets"], path: "Tests/TestSupport"),

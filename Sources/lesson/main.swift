@@ -2,6 +2,8 @@
 import ArgumentParser
 import Foundation
 import LessonKit
+import Network
+import Numerics
 
 struct Lesson: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +13,7 @@ struct Lesson: ParsableCommand {
         Lessons are Markdown files in Lessons/ (found via $LESSON_HOME, ./Lessons, or beside the \
         executable). Pictures go to Output/lesson-N/ unless --out says otherwise.
         """,
-        subcommands: [List.self, Run.self])
+        subcommands: [List.self, Run.self, Bench.self])
 }
 
 /// Prints "lesson: error: ..." and exits non-zero; no stack trace for errors users can fix.
@@ -118,6 +120,62 @@ struct Run: ParsableCommand {
             }
             Interrupt.install()
             try LessonRunner.run(file, options: options)
+        } catch { fail(error) }
+    }
+}
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time CNN training (float32 and float64), one image forward+backward, the dense net, loading, pictures and lesson 2.",
+        discussion: """
+        Each figure is the median of --runs timed runs after a warm-up. Training is timed as the \
+        PyTorch peer times it (one 60,000-image epoch at batch 512, no evaluation), so the two can be \
+        compared: python3 ../shared/bench/peer_cnn_torch.py. A full run takes about 5 minutes; \
+        --quick times shorter stretches (24 training batches, 20 dense iterations) and scales them.
+        """)
+
+    @Flag(help: "A sanity check in under a minute: shorter timed stretches, scaled up.")
+    var quick = false
+
+    @Option(help: "Timed runs per measurement (the median is reported).")
+    var runs = 3
+
+    @Flag(help: "Print the results as JSON instead of a table.")
+    var json = false
+
+    @Option(help: "Folder with the four MNIST .gz files. Default: Lessons/data/mnist.")
+    var data: String?
+
+    func validate() throws {
+        if runs < 1 || runs > 100 { throw ValidationError("--runs must be between 1 and 100, got \(runs).") }
+    }
+
+    func run() throws {
+        do {
+            let library = try LessonLibrary.locate()
+            let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            var options = BenchOptions(mnistDirectory: data.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
+                                       ?? library.directory.appendingPathComponent("data/mnist"),
+                                       lessonsDirectory: library.directory,
+                                       executable: URL(fileURLWithPath: CommandLine.arguments[0], relativeTo: cwd).standardizedFileURL.resolvingSymlinksInPath())
+            options.quick = quick
+            options.runs = runs
+            if !json {
+                print("lesson bench\(quick ? " --quick" : ""): \(runs) timed runs each, medians; \(Cores.available) cores, OpenBLAS \(BLASThreads.count) threads by default")
+                print("OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)") OPENBLAS_L2_SIZE=\(ProcessInfo.processInfo.environment["OPENBLAS_L2_SIZE"] ?? "(unset)")")
+                fflush(stdout)
+            }
+            let results = try LessonKit.Bench.run(options) { r in
+                if !json && isatty(2) != 0 { fputs("  done: \(r.name)\n", stderr) }
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(results), as: UTF8.self))
+            } else {
+                print(LessonKit.Bench.table(results))
+            }
         } catch { fail(error) }
     }
 }

@@ -19,6 +19,7 @@ public final class CNNEngine: LessonEngine {
         SettingSpec("train-images", .integer(1...60_000), default: "60000", "training images used"),
         SettingSpec("test-images", .integer(1...10_000), default: "10000", "test images used"),
         SettingSpec("trace-image", .integer(0...9_999), default: "0", "test image followed through the step-through"),
+        SettingSpec("precision", .choice(["float32", "float64"]), default: "float32", "what training computes in (the step-through is always float64)"),
     ]
     public static let actions: [ActionSpec] = [
         ActionSpec("load-data", "the 60,000 training and 10,000 test digits"),
@@ -43,6 +44,15 @@ public final class CNNEngine: LessonEngine {
     var test: ImageSet?
     var initial: CNN?
     var trained: CNN?
+    /// The fast path that trained `trained`, kept for evaluating with it.
+    var trainer: CNNTrainer?
+    var precision: Precision { Precision(rawValue: settings.string("precision"))! }
+
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "--" }
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s / 60 % 60) : s >= 60 ? String(format: "%dm%02ds", s / 60, s % 60) : "\(s)s"
+    }
     var history: [EpochRecord] = []
     var trace: (pass: CNN.ForwardPass, back: CNN.BackwardPass, label: Int)?
 
@@ -380,17 +390,21 @@ public final class CNNEngine: LessonEngine {
         let rule = CNN.UpdateRule(learningRate: settings.double("learning-rate"), lambda: settings.double("lambda"),
                                   clip: settings.double("clip"), batchSize: settings.int("batch"))
         let epochs = settings.int("epochs")
-        printer.line("epoch  cost (tutorial)  train acc  test acc  clipping (updates with any clipped entry / updates, entries clipped)")
+        let trainer = CNNTrainer(net, precision: precision, batchSize: rule.batchSize)
+        self.trainer = trainer
+        printer.line("epoch  cost (tutorial)  train acc  test acc  seconds  clipping (updates with any clipped entry / updates, entries clipped)")
         for e in 1...epochs {
             let start = Date()
             let progress = Progress("epoch \(e)/\(epochs)", total: (tr.count + rule.batchSize - 1) / rule.batchSize)
-            let c = net.trainEpoch(tr, rule: rule, rng: &rng, progress: { done, total, running in
+            let c = trainer.trainEpoch(tr, rule: rule, rng: &rng, progress: { done, total, running in
                 let elapsed = Date().timeIntervalSince(start)
-                progress.update(done, detail: String(format: "loss %.4f  %.0f img/s", running, Double(done * rule.batchSize) / max(elapsed, 1e-9)))
+                let rate = Double(min(done * rule.batchSize, tr.count)) / max(elapsed, 1e-9)
+                let eta = Double(tr.count) / rate * Double(epochs - e + 1) - elapsed
+                progress.update(done, detail: String(format: "loss %.4f  %.0f img/s  ETA %@", running, rate, Self.duration(eta)))
                 _ = total
             }, shouldStop: { Interrupt.requested })
             progress.finish()
-            guard c.finiteLoss, net.parameters.allSatisfy({ $0.storage.allSatisfy(\.isFinite) }) else {
+            guard c.finiteLoss, trainer.parameters.allSatisfy({ $0.storage.allSatisfy(\.isFinite) }) else {
                 throw LessonError("training diverged in epoch \(e), batch \(c.updates + 1): the loss is no longer a finite number. Try a smaller learning-rate (now \(NumberText.short(rule.learningRate))); no weights file was written.")
             }
             let batches = (tr.count + rule.batchSize - 1) / rule.batchSize
@@ -398,18 +412,19 @@ public final class CNNEngine: LessonEngine {
                 try? plotCost(partial: true)
                 throw LessonInterrupted(description: "interrupted in epoch \(e) after batch \(c.updates) of \(batches); \(history.count) full epochs are in the curves in \(printer.relativePath(context.outputDirectory)); no weights file was written.")
             }
-            let (trainPred, trainLoss) = net.evaluate(tr)
-            let (testPred, _) = net.evaluate(te)
-            let record = EpochRecord(epoch: e, cost: (trainLoss + net.sumOfSquaredWeights) / Double(tr.count),
+            let (trainPred, trainLoss) = trainer.evaluate(tr)
+            let (testPred, _) = trainer.evaluate(te)
+            let record = EpochRecord(epoch: e, cost: (trainLoss + trainer.sumOfSquaredWeights) / Double(tr.count),
                                      trainAccuracy: CNN.accuracy(trainPred, tr.labels), testAccuracy: CNN.accuracy(testPred, te.labels),
                                      clippedEntries: c.clippedEntries, clippedUpdates: c.clippedUpdates, updates: c.updates,
                                      seconds: Date().timeIntervalSince(start))
             history.append(record)
             // Printed as each epoch ends, so a long run shows its progress even when not on a terminal.
-            printer.line(String(format: "%5d  %.6f         %.4f     %.4f    %d/%d, %d", e, record.cost, record.trainAccuracy,
-                                record.testAccuracy, c.clippedUpdates, c.updates, c.clippedEntries))
+            printer.line(String(format: "%5d  %.6f         %.4f     %.4f   %6.1f   %d/%d, %d", e, record.cost, record.trainAccuracy,
+                                record.testAccuracy, record.seconds, c.clippedUpdates, c.updates, c.clippedEntries))
             fflush(stdout)
         }
+        net = trainer.network
         trained = net
         let url = try context.outputURL("weights.lnw")
         try AtomicFile.write(Data(WeightsFile.encode(net)), to: url)
@@ -425,6 +440,7 @@ public final class CNNEngine: LessonEngine {
             return
         }
         printer.line("\(settings.int("epochs")) epochs of \(tr.count) images in batches of \(settings.int("batch")); \(te.count) test images")
+        printer.line("training in \(precision.rawValue) (\(precision == .float32 ? "sgemm" : "dgemm") on OpenBLAS), each batch split across \(CNNTrainer.defaultShards) core\(CNNTrainer.defaultShards == 1 ? "" : "s"); the step-through above is float64")
         try ensureTrained()
         let last = history.last!
         printer.result(String(format: "after %d epochs: train accuracy %.2f%%, test accuracy %.2f%%", last.epoch, 100 * last.trainAccuracy, 100 * last.testAccuracy))
@@ -444,7 +460,7 @@ public final class CNNEngine: LessonEngine {
     func evaluate() throws {
         let net = try ensureTrained()
         let (_, te) = try ensureData()
-        let (pred, _) = net.evaluate(te)
+        let (pred, _) = (trainer ?? CNNTrainer(net, precision: .float64, batchSize: settings.int("batch"))).evaluate(te)
         let correct = zip(pred, te.labels).filter { $0 == $1 }.count
         printer.result("test accuracy: \(correct)/\(te.count) = \(String(format: "%.2f", 100 * Double(correct) / Double(te.count)))%")
         var confusion = [[Double]](repeating: [Double](repeating: 0, count: 10), count: 10)

@@ -1,0 +1,198 @@
+// `lesson bench`: times what the lessons spend their time on (CNN training in both precisions, one
+// image forward and back, the dense net on all of MNIST, loading, pictures, lesson 2) as medians.
+import Datasets
+import Foundation
+import Network
+import Numerics
+
+public struct BenchOptions {
+    public var quick = false
+    /// Timed runs per measurement (after a warm-up).
+    public var runs = 3
+    public var mnistDirectory: URL
+    public var lessonsDirectory: URL
+    /// This program, run as a child for the end-to-end lesson 2 timing.
+    public var executable: URL
+    public init(mnistDirectory: URL, lessonsDirectory: URL, executable: URL) {
+        self.mnistDirectory = mnistDirectory; self.lessonsDirectory = lessonsDirectory; self.executable = executable
+    }
+}
+
+public struct BenchResult: Codable, Sendable {
+    public let name: String
+    /// Median of `runs`, in `unit`.
+    public let median: Double
+    public let unit: String
+    public let runs: [Double]
+    /// A derived figure (images/s, for training), or nil.
+    public let rate: Double?
+    public let target: String
+}
+
+public enum Bench {
+    /// Runs every measurement in turn, calling `report` as each finishes.
+    public static func run(_ o: BenchOptions, report: (BenchResult) -> Void) throws -> [BenchResult] {
+        var results = [BenchResult]()
+        func add(_ r: BenchResult) { results.append(r); report(r) }
+        let runs = max(1, o.runs)
+
+        // MNIST load first: nothing else has touched the files or the allocator yet.
+        var loads = [Double]()
+        var train: ImageSet!, test: ImageSet!
+        for _ in 0..<runs {
+            loads.append(try seconds {
+                let (tr, _) = try MNIST.load(.train, from: o.mnistDirectory)
+                let (te, _) = try MNIST.load(.test, from: o.mnistDirectory)
+                train = ImageSet(pixels: tr.pixels, labels: tr.labels.map(Int.init), height: 28, width: 28)
+                test = ImageSet(pixels: te.pixels, labels: te.labels.map(Int.init), height: 28, width: 28)
+            })
+        }
+        add(BenchResult(name: "MNIST load (gunzip + SHA-256 + parse, 70k)", median: median(loads), unit: "s", runs: loads, rate: nil, target: "< 0.5 s"))
+
+        let lesson3 = try LessonFile.load(o.lessonsDirectory.appendingPathComponent("03-cnn.md"))
+        let specs = try NetworkBlock.parse(lesson3.blocks["network"] ?? [], file: lesson3.path, input: [28, 28, 1])
+        var rng = RandomState(seed: 0)
+        let initial = try CNN(specs: specs, inputShape: [28, 28, 1], seed: 100, rng: &rng)
+        let rule = CNN.UpdateRule(learningRate: 0.1, lambda: 0.01, clip: 0.5, batchSize: 512)
+        // A quick run times 24 batches and scales to a 60k epoch.
+        let batches = o.quick ? 24 : (train.count + 511) / 512
+        let epochScale = Double((train.count + 511) / 512) / Double(batches)
+        let subset = o.quick ? ImageSet(pixels: Array(train.pixels.prefix(batches * 512 * 784)), labels: Array(train.labels.prefix(batches * 512)), height: 28, width: 28) : train!
+
+        // Peak memory: the first training epoch of the process, in the default precision.
+        let epochMemory: Double = {
+            let t = CNNTrainer(initial, precision: .float32, batchSize: 512)
+            var r = RandomState(seed: 1)
+            _ = t.trainEpoch(subset, rule: rule, rng: &r)
+            return peakResidentMegabytes()
+        }()
+        add(BenchResult(name: "peak memory: MNIST + a lesson-3 float32 epoch", median: epochMemory, unit: "MB", runs: [epochMemory], rate: nil, target: "≤ 300 MB"))
+
+        for precision in [Precision.float32, .float64] {
+            let t = CNNTrainer(initial, precision: precision, batchSize: 512)
+            var r = RandomState(seed: 1)
+            let warm = ImageSet(pixels: Array(train.pixels.prefix(4 * 512 * 784)), labels: Array(train.labels.prefix(4 * 512)), height: 28, width: 28)
+            _ = t.trainEpoch(warm, rule: rule, rng: &r)
+            var times = [Double]()
+            for _ in 0..<runs { times.append(epochScale * seconds { _ = t.trainEpoch(subset, rule: rule, rng: &r) }) }
+            let m = median(times)
+            add(BenchResult(name: "CNN training, \(precision.rawValue), batch 512, \(CNNTrainer.defaultShards) shards", median: m, unit: "s/epoch", runs: times,
+                            rate: Double(train.count) / m, target: precision == .float32 ? "2× peer (peer ≈ 2.6 s/epoch)" : "2× peer --dtype float64"))
+        }
+
+        // One image forward and backward.
+        let one = ImageSet(pixels: Array(test.pixels.prefix(784)), labels: [test.labels[0]], height: 28, width: 28)
+        let reps = o.quick ? 50 : 300
+        let x = one.batch([0][...])
+        for (name, naive) in [("naive loops, float64", true), ("readable layers (im2col + GEMM), float64", false)] {
+            var times = [Double]()
+            for _ in 0..<runs {
+                times.append(seconds { for _ in 0..<(naive ? max(5, reps / 20) : reps) { _ = initial.backward(initial.forward(x, naive: naive), labels: one.labels, naive: naive) } } / Double(naive ? max(5, reps / 20) : reps))
+            }
+            add(BenchResult(name: "one image forward+backward, \(name)", median: 1000 * median(times), unit: "ms", runs: times.map { $0 * 1000 }, rate: nil, target: naive ? "" : "< 0.5 ms"))
+        }
+        for precision in [Precision.float32, .float64] {
+            let t = CNNTrainer(initial, precision: precision, batchSize: 1, shards: 1)
+            _ = t.gradients(one, [0])
+            var times = [Double]()
+            for _ in 0..<runs { times.append(seconds { for _ in 0..<reps { _ = t.gradients(one, [0]) } } / Double(reps)) }
+            add(BenchResult(name: "one image forward+backward, training path, \(precision.rawValue)", median: 1000 * median(times), unit: "ms", runs: times.map { $0 * 1000 }, rate: nil, target: "< 0.5 ms (PyTorch ≈ 0.7 ms)"))
+        }
+
+        // Lesson 1's dense net on all 60,000 images, as `lesson run 1 --full-data` trains it.
+        do {
+            let iterations = o.quick ? 20 : 500
+            var r = RandomState(seed: 0)
+            let data = try DigitsData.prepare(directory: o.mnistDirectory, full: true, rows: 60_000, devRows: 0, rng: &r)
+            var times = [Double]()
+            for _ in 0..<runs {
+                var net = TwoLayerNetwork(rng: &r)
+                times.append(Double(500) / Double(iterations) * seconds {
+                    _ = net.gradientDescent(data.xTrain, labels: data.yTrain, rule: .tutorial(m: data.rowsLoaded), learningRate: 0.1,
+                                            iterations: iterations, logEvery: 10)
+                })
+            }
+            add(BenchResult(name: "dense 784-10-10, 60k images × 500 iterations, float64", median: median(times), unit: "s", runs: times, rate: nil, target: "< 10 s (numpy ≈ 26 s)"))
+        }
+
+        // Lesson 3's pictures: filter grids and the traced image's feature maps and deltas.
+        do {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lesson-bench-\(getpid())")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let weights = folder.appendingPathComponent("w.lnw")
+            try Data(WeightsFile.encode(initial)).write(to: weights)
+            let (_, settings) = try LessonRunner.prepare(lesson3)
+            var context = LessonContext(file: lesson3, settings: settings, printer: Printer(color: false, quiet: true, full: false, write: { _ in }),
+                                        outputDirectory: folder, dataDirectory: o.mnistDirectory)
+            context.weightsFile = weights
+            let engine = try CNNEngine(context: context)
+            func step(_ action: String) -> LessonStep? { lesson3.steps.first { $0.action == action } }
+            if let loss = step("loss") { try engine.perform(loss) }  // the traced image's passes, not timed
+            let pictures = ["show-filters", "feature-maps"].compactMap(step)
+            var times = [Double]()
+            for _ in 0..<runs { times.append(try seconds { for s in pictures { try engine.perform(s) } }) }
+            let count = (try? FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".png") }.count) ?? 0
+            add(BenchResult(name: "PNG export: lesson 3's filter grids and feature maps (\(count) files)", median: median(times), unit: "s", runs: times, rate: nil, target: ""))
+        }
+
+        // Lesson 2 end to end, as a user runs it.
+        do {
+            var times = [Double]()
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("lesson-bench-2-\(getpid())")
+            defer { try? FileManager.default.removeItem(at: out) }
+            for _ in 0..<(runs + 1) {
+                let p = Process()
+                p.executableURL = o.executable
+                p.arguments = ["run", "2", "--quiet", "--out", out.path]
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = FileHandle.nullDevice
+                var env = Foundation.ProcessInfo.processInfo.environment
+                env["LESSON_HOME"] = o.lessonsDirectory.deletingLastPathComponent().path
+                p.environment = env
+                let t = try seconds { try p.run(); p.waitUntilExit() }
+                guard p.terminationStatus == 0 else { throw LessonError("bench: `lesson run 2` exited with status \(p.terminationStatus)") }
+                times.append(t)
+            }
+            times.removeFirst()  // the first run warms the file cache
+            add(BenchResult(name: "lesson run 2 end to end (--quiet)", median: median(times), unit: "s", runs: times, rate: nil, target: "< 0.3 s"))
+        }
+        return results
+    }
+
+    static func seconds(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    static func median(_ xs: [Double]) -> Double {
+        let s = xs.sorted()
+        return s.isEmpty ? .nan : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    /// The process's peak resident set so far (getrusage's ru_maxrss is in KiB on Linux).
+    static func peakResidentMegabytes() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_maxrss) / 1024
+    }
+
+    /// The results as an aligned table.
+    public static func table(_ results: [BenchResult]) -> String {
+        let rows = results.map { r -> [String] in
+            [r.name, format(r.median) + " " + r.unit, r.rate.map { String(format: "%.0f img/s", $0) } ?? "",
+             r.runs.map(format).joined(separator: " "), r.target]
+        }
+        let header = ["measurement", "median", "rate", "runs", "target"]
+        let widths = (0..<header.count).map { c in ([header] + rows).map { $0[c].count }.max()! }
+        func line(_ cells: [String]) -> String {
+            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        return ([line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + rows.map(line)).joined(separator: "\n")
+    }
+
+    static func format(_ x: Double) -> String {
+        x >= 100 ? String(format: "%.0f", x) : x >= 10 ? String(format: "%.1f", x) : x >= 1 ? String(format: "%.2f", x) : String(format: "%.3f", x)
+    }
+}

@@ -1,0 +1,69 @@
+// The training path against the readable network: same gradients and updates in Double (to
+// rounding), float32 within its tolerance, shards and threads not changing the answer.
+import Testing
+@testable import Network
+@testable import Numerics
+
+/// A small network exercising every step kind: padded strided conv, fused and standalone ReLU,
+/// pooling, a conv without ReLU, flatten, dense with its own learning rate, softmax.
+func smallNetwork() throws -> CNN {
+    let specs: [LayerSpec] = [
+        LayerSpec(name: "c1", kind: .conv(f: 3, out: 4, pad: 1, stride: 1)), LayerSpec(name: "r1", kind: .relu),
+        LayerSpec(name: "p1", kind: .maxpool(f: 2)),
+        LayerSpec(name: "c2", kind: .conv(f: 3, out: 5, pad: 1, stride: 2)),
+        LayerSpec(name: "p2", kind: .maxpool(f: 2)), LayerSpec(name: "r2", kind: .relu),
+        LayerSpec(name: "fl", kind: .flatten),
+        LayerSpec(name: "d1", kind: .dense(out: 12)), LayerSpec(name: "r3", kind: .relu),
+        LayerSpec(name: "d2", kind: .dense(out: 10), learningRate: 0.01), LayerSpec(name: "sm", kind: .softmax),
+    ]
+    var rng = RandomState(seed: 5)
+    return try CNN(specs: specs, inputShape: [12, 12, 1], seed: 100, rng: &rng)
+}
+
+func randomImages(_ n: Int, seed: UInt32) -> ImageSet {
+    var rng = RandomState(seed: seed)
+    let pixels = (0..<(n * 144)).map { _ in UInt8(rng.randomSample() * 256) }
+    let labels = (0..<n).map { _ in Int(rng.randomSample() * 10) }
+    return ImageSet(pixels: pixels, labels: labels, height: 12, width: 12)
+}
+
+func relativeDifference(_ a: [Tensor<Double>], _ b: [Tensor<Double>]) -> Double {
+    zip(a, b).map { x, y in x.maxAbsDifference(y) / max(1e-12, y.storage.map(abs).max() ?? 0) }.max() ?? 0
+}
+
+@Test(arguments: [(Precision.float64, 1), (.float64, 2), (.float64, 3), (.float32, 2)])
+func trainerGradientsMatchTheReadableNetwork(precision: Precision, shards: Int) throws {
+    let net = try smallNetwork()
+    let set = randomImages(40, seed: 9)
+    let idx = Array((0..<37).reversed())
+    let trainer = CNNTrainer(net, precision: precision, batchSize: 37, shards: shards)
+    let fast = trainer.gradients(set, idx)
+    let pass = net.forward(set.batch(idx[...]))
+    let slow = net.backward(pass, labels: idx.map { set.labels[$0] }).gradients.compactMap { $0 }
+    let tolerance = precision == .float64 ? 1e-10 : 1e-4
+    #expect(fast.count == slow.count)
+    #expect(relativeDifference(fast.map { $0!.dW }, slow.map(\.dW)) < tolerance)
+    #expect(relativeDifference(fast.map { $0!.db }, slow.map(\.db)) < tolerance)
+    let (predictions, loss) = trainer.evaluate(set)
+    let (p2, l2) = net.evaluate(set)
+    #expect(abs(loss - l2) / l2 < tolerance)
+    #expect(precision == .float32 || predictions == p2)
+}
+
+@Test(arguments: Precision.allCases)
+func trainerEpochMatchesTheReadableEpoch(precision: Precision) throws {
+    var slow = try smallNetwork()
+    let set = randomImages(50, seed: 3)
+    let rule = CNN.UpdateRule(learningRate: 0.1, lambda: 0.01, clip: 0.5, batchSize: 16)
+    var rng1 = RandomState(seed: 100), rng2 = RandomState(seed: 100)
+    let trainer = CNNTrainer(slow, precision: precision, batchSize: 16, shards: 2)
+    for _ in 0..<2 {
+        let a = slow.trainEpoch(set, rule: rule, rng: &rng1)
+        let b = trainer.trainEpoch(set, rule: rule, rng: &rng2)
+        #expect(a.updates == b.updates && a.updates == 4)
+        if precision == .float64 { #expect(a.clippedEntries == b.clippedEntries) }
+    }
+    let tolerance = precision == .float64 ? 1e-10 : 1e-4
+    #expect(relativeDifference(trainer.parameters, slow.parameters) < tolerance)
+    #expect(trainer.network.parameters == trainer.parameters)
+}
