@@ -129,6 +129,12 @@ fixture["after"] = {
     "dense2": [repr(float(v)) for v in W6.ravel()], "dense2_bias": [repr(float(v)) for v in b6],
 }
 fixture["clipped_entries"] = clipped
+# The vectorised version draws all filters at once, (f, f, nc_in, nc); stored here as (nc, f, f, nc_in).
+np.random.seed(100)
+W3_one = np.random.normal(0, np.sqrt(2 / 25 / 10), size=[5, 5, 10, 16]).transpose(3, 0, 1, 2)
+fixture_one_draw = {"conv2_one_draw_first": [repr(float(v)) for v in W3_one.ravel()[:50]],
+                    "conv2_one_draw_bias": [repr(float(v)) for v in np.random.normal(0, np.sqrt(2 / 25 / 10), size=16)]}
+fixture.update(fixture_one_draw)
 out = os.path.join(HERE, "LessonKitTests", "Fixtures", "cnn_first_batch.json")
 with open(out, "w") as f:
     json.dump(fixture, f, indent=1)

@@ -86,14 +86,14 @@ public struct CNN: Sendable {
     public struct ShapeError: Error, Sendable { public let layer: Int; public let message: String }
 
     /// He-initialised layers, each reseeding the stream with `seed` as the tutorial does.
-    public init(specs: [LayerSpec], inputShape: [Int], seed: UInt32, rng: inout RandomState) throws {
+    public init(specs: [LayerSpec], inputShape: [Int], seed: UInt32, filterDraw: Conv2D.FilterDraw = .perFilter, rng: inout RandomState) throws {
         let shapes = try CNN.shapes(of: specs, input: inputShape).get()
         var layers = [Layer]()
         var shape = inputShape
         for (i, s) in specs.enumerated() {
             switch s.kind {
             case .conv(let f, let c, let pad, let stride):
-                layers.append(.conv(Conv2D(f: f, inChannels: shape[2], outChannels: c, pad: pad, stride: stride, seed: seed, rng: &rng)))
+                layers.append(.conv(Conv2D(f: f, inChannels: shape[2], outChannels: c, pad: pad, stride: stride, seed: seed, draw: filterDraw, rng: &rng)))
             case .relu: layers.append(.relu)
             case .maxpool(let f): layers.append(.pool(MaxPool2D(f: f)))
             case .flatten: layers.append(.flatten)

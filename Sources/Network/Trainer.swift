@@ -151,7 +151,9 @@ struct PlanStep {
     enum Kind {
         /// conv, with the following ReLU fused in when `relu`
         case conv(param: Int, f: Int, pad: Int, stride: Int, h: Int, w: Int, cin: Int, oh: Int, ow: Int, cout: Int, relu: Bool)
-        case pool(f: Int, h: Int, w: Int, c: Int, oh: Int, ow: Int)
+        /// max-pool; `relu` applies a ReLU that the network has just before it: max is monotonic, so
+        /// pool(relu(z)) = relu(pool(z)) on a quarter of the values, and the conv's gate comes for free.
+        case pool(f: Int, h: Int, w: Int, c: Int, oh: Int, ow: Int, relu: Bool)
         case relu
         case dense(param: Int, inputs: Int, outputs: Int, relu: Bool)
         case softmax(classes: Int)
@@ -218,19 +220,31 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
         var i = 0
         while i < layers.count {
             let inSize = shape.reduce(1, *)
-            let fuseReLU = i + 1 < layers.count && { if case .relu = layers[i + 1] { return true } else { return false } }()
+            func isReLU(_ k: Int) -> Bool { if k < layers.count, case .relu = layers[k] { return true }; return false }
+            func isPool(_ k: Int) -> Bool { if k < layers.count, case .pool = layers[k] { return true }; return false }
+            let fuseReLU = isReLU(i + 1)
             switch layers[i] {
             case .conv(let c):
                 let (oh, ow) = c.outputSize(shape[0], shape[1])
+                // conv → relu → pool: the pool applies the ReLU (see PlanStep.Kind.pool)
+                let reluInPool = fuseReLU && isPool(i + 2)
                 steps.append(PlanStep(kind: .conv(param: weights.count, f: c.f, pad: c.pad, stride: c.stride, h: shape[0], w: shape[1], cin: shape[2],
-                                                  oh: oh, ow: ow, cout: c.outChannels, relu: fuseReLU), inSize: inSize, outSize: oh * ow * c.outChannels))
+                                                  oh: oh, ow: ow, cout: c.outChannels, relu: fuseReLU && !reluInPool), inSize: inSize, outSize: oh * ow * c.outChannels))
                 weights.append(Self.buffer(c.weights)); biases.append(Self.buffer(c.bias))
                 shapes.append((c.weights.shape, c.bias.shape)); learningRates.append(net.specs[i].learningRate)
                 shape = [oh, ow, c.outChannels]
-                if fuseReLU { i += 1 }
+                if fuseReLU && !reluInPool { i += 1 }
+                if reluInPool {
+                    guard case .pool(let p) = layers[i + 2] else { preconditionFailure() }
+                    let (ph, pw) = p.outputSize(oh, ow)
+                    steps.append(PlanStep(kind: .pool(f: p.f, h: oh, w: ow, c: c.outChannels, oh: ph, ow: pw, relu: true),
+                                          inSize: oh * ow * c.outChannels, outSize: ph * pw * c.outChannels))
+                    shape = [ph, pw, c.outChannels]
+                    i += 2
+                }
             case .pool(let p):
                 let (oh, ow) = p.outputSize(shape[0], shape[1])
-                steps.append(PlanStep(kind: .pool(f: p.f, h: shape[0], w: shape[1], c: shape[2], oh: oh, ow: ow), inSize: inSize, outSize: oh * ow * shape[2]))
+                steps.append(PlanStep(kind: .pool(f: p.f, h: shape[0], w: shape[1], c: shape[2], oh: oh, ow: ow, relu: false), inSize: inSize, outSize: oh * ow * shape[2]))
                 shape = [oh, ow, shape[2]]
             case .relu:
                 steps.append(PlanStep(kind: .relu, inSize: inSize, outSize: inSize))
@@ -388,19 +402,23 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
             case .conv(let param, let f, let pad, let stride, let h, let w, let cin, let oh, let ow, let cout, let relu):
                 let cols = ws.columns[j]!.p, k = f * f * cin, rows = n * oh * ow
                 im2col(x, cols, n: n, h: h, w: w, c: cin, f: f, pad: pad, stride: stride, oh: oh, ow: ow)
-                // Z = cols · Wᵀ  (rows, C_out)
+                // Z = cols · Wᵀ + b  (rows, C_out): b is laid down first and the GEMM adds onto it
+                fillRows(out, with: biases[param].p, rows: rows, columns: cout)
                 Scalar.gemm(transA: false, transB: true, m: rows, n: cout, k: k, alpha: 1, a: cols, lda: k,
-                            b: weights[param].p, ldb: k, beta: 0, c: out, ldc: cout)
-                addBias(out, biases[param].p, rows: rows, columns: cout, relu: relu)
+                            b: weights[param].p, ldb: k, beta: 1, c: out, ldc: cout)
+                if relu { clampNegatives(out, rows * cout) }
             case .dense(let param, let inputs, let outputs, let relu):
-                // Z = x · Wᵀ  (n, out)
+                // Z = x · Wᵀ + b  (n, out)
+                fillRows(out, with: biases[param].p, rows: n, columns: outputs)
                 Scalar.gemm(transA: false, transB: true, m: n, n: outputs, k: inputs, alpha: 1, a: x, lda: inputs,
-                            b: weights[param].p, ldb: inputs, beta: 0, c: out, ldc: outputs)
-                addBias(out, biases[param].p, rows: n, columns: outputs, relu: relu)
-            case .pool(let f, let h, let w, let c, let oh, let ow):
+                            b: weights[param].p, ldb: inputs, beta: 1, c: out, ldc: outputs)
+                if relu { clampNegatives(out, n * outputs) }
+            case .pool(let f, let h, let w, let c, let oh, let ow, let relu):
                 maxPool(x, out, ws.argmax[j]!, n: n, h: h, w: w, c: c, f: f, oh: oh, ow: ow)
+                if relu { clampNegatives(out, n * s.outSize) }
             case .relu:
-                for k in 0..<(n * s.outSize) { out[k] = x[k] > 0 ? x[k] : 0 }
+                out.update(from: x, count: n &* s.outSize)
+                clampNegatives(out, n &* s.outSize)
             case .softmax(let classes):
                 var loss = 0.0
                 ws.predictions.removeAll(keepingCapacity: true)
@@ -432,7 +450,7 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
                 for r in 0..<n { delta[r * classes + labels[r]] -= 1 }
                 continue  // δ is already ∂J/∂z of the layer below
             case .dense(let param, let inputs, let outputs, let relu):
-                if relu { for k in 0..<(n * outputs) where !(out[k] > 0) { delta[k] = 0 } }  // δ_z = δ_a ⊙ (a > 0)
+                if relu { gate(delta, by: out, n &* outputs) }  // δ_z = δ_a ⊙ (a > 0)
                 columnSums(delta, into: ws.db[param].p, rows: n, columns: outputs)
                 // dW = δᵀ · x
                 Scalar.gemm(transA: true, transB: false, m: outputs, n: inputs, k: n, alpha: 1, a: delta, lda: outputs,
@@ -444,7 +462,7 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
                 }
             case .conv(let param, let f, let pad, let stride, let h, let w, let cin, let oh, let ow, let cout, let relu):
                 let rows = n * oh * ow, k = f * f * cin, cols = ws.columns[j]!.p
-                if relu { for q in 0..<(rows * cout) where !(out[q] > 0) { delta[q] = 0 } }
+                if relu { gate(delta, by: out, rows &* cout) }
                 columnSums(delta, into: ws.db[param].p, rows: rows, columns: cout)
                 // dW = δᵀ · cols
                 Scalar.gemm(transA: true, transB: false, m: cout, n: k, k: rows, alpha: 1, a: delta, lda: cout,
@@ -455,15 +473,16 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
                                 b: weights[param].p, ldb: k, beta: 0, c: cols, ldc: k)
                     col2im(cols, spare, n: n, h: h, w: w, c: cin, f: f, pad: pad, stride: stride, oh: oh, ow: ow)
                 }
-            case .pool:
+            case .pool(_, _, _, _, _, _, let relu):
                 if needInputDelta {
-                    // δ goes back to where each maximum came from; every other input gets 0
-                    spare.update(repeating: 0, count: n * s.inSize)
+                    // δ goes back to where each maximum came from (if the ReLU let it through); every other input gets 0
+                    if relu { gate(delta, by: out, n &* s.outSize) }
+                    spare.update(repeating: 0, count: n &* s.inSize)
                     let arg = ws.argmax[j]!
-                    for q in 0..<(n * s.outSize) { spare[Int(arg[q])] += delta[q] }
+                    for q in 0..<(n &* s.outSize) { spare[Int(arg[q])] += delta[q] }
                 }
             case .relu:
-                if needInputDelta { for q in 0..<(n * s.inSize) { spare[q] = out[q] > 0 ? delta[q] : 0 } }
+                if needInputDelta { spare.update(from: delta, count: n &* s.inSize); gate(spare, by: out, n &* s.inSize) }
             }
             swap(&delta, &spare)
         }
@@ -471,42 +490,58 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
 
     // MARK: Kernels
 
-    @inline(never) func addBias(_ z: UnsafeMutablePointer<Scalar>, _ b: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int, relu: Bool) {
-        for r in 0..<rows {
-            let row = z + r * columns
-            if relu { for c in 0..<columns { let v = row[c] + b[c]; row[c] = v > 0 ? v : 0 } }
-            else { for c in 0..<columns { row[c] += b[c] } }
+    /// Every row of z set to b: the GEMM then adds onto it (beta = 1) instead of clearing z first.
+    @inline(never) func fillRows(_ z: UnsafeMutablePointer<Scalar>, with b: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int) {
+        guard rows > 0 else { return }
+        z.update(from: b, count: columns)
+        var done = 1
+        while done < rows {  // doubling copies: memcpy does the work
+            let now = Swift.min(done, rows &- done)
+            (z + done &* columns).update(from: z, count: now &* columns)
+            done &+= now
         }
+    }
+
+    // a = max(z, 0)
+    @inline(never) func clampNegatives(_ z: UnsafeMutablePointer<Scalar>, _ count: Int) {
+        for k in 0..<count { z[k] = z[k] > 0 ? z[k] : 0 }
+    }
+
+    // δ ← δ ⊙ (a > 0)
+    @inline(never) func gate(_ d: UnsafeMutablePointer<Scalar>, by a: UnsafeMutablePointer<Scalar>, _ count: Int) {
+        for k in 0..<count { d[k] = a[k] > 0 ? d[k] : 0 }
     }
 
     @inline(never) func columnSums(_ d: UnsafeMutablePointer<Scalar>, into out: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int) {
         out.update(repeating: 0, count: columns)
-        for r in 0..<rows { let row = d + r * columns; for c in 0..<columns { out[c] += row[c] } }
+        var row = d
+        for _ in 0..<rows { for c in 0..<columns { out[c] += row[c] }; row += columns }
     }
 
     /// Patches as rows, in the order (kh, kw, c) that the weights use. In NHWC the f·C_in values of
     /// one kernel row are contiguous, so each is a straight copy.
     @inline(never) func im2col(_ x: UnsafeMutablePointer<Scalar>, _ cols: UnsafeMutablePointer<Scalar>, n: Int, h: Int, w: Int, c: Int,
-                f: Int, pad: Int, stride: Int, oh: Int, ow: Int) {
-        let k = f * f * c, run = f * c
+                               f: Int, pad: Int, stride: Int, oh: Int, ow: Int) {
+        let k = f &* f &* c, run = f &* c
         var row = cols
         for i in 0..<n {
-            let image = x + i * h * w * c
+            let image = x + i &* h &* w &* c
             for oy in 0..<oh {
                 for ox in 0..<ow {
-                    let x0 = ox * stride - pad
+                    let x0 = ox &* stride &- pad
+                    let inside = x0 >= 0 && x0 &+ f <= w
                     for kh in 0..<f {
-                        let y = oy * stride + kh - pad
-                        let dst = row + kh * run
+                        let y = oy &* stride &+ kh &- pad
+                        let dst = row + kh &* run
                         if y < 0 || y >= h { dst.update(repeating: 0, count: run); continue }
-                        if x0 >= 0 && x0 + f <= w {
-                            let src = image + (y * w + x0) * c
-                            for q in 0..<run { dst[q] = src[q] }
+                        if inside {
+                            let src = image + (y &* w &+ x0) &* c
+                            if run >= 16 { dst.update(from: src, count: run) } else { for q in 0..<run { dst[q] = src[q] } }
                         } else {
                             for kw in 0..<f {
-                                let xx = x0 + kw
-                                if xx < 0 || xx >= w { (dst + kw * c).update(repeating: 0, count: c) }
-                                else { (dst + kw * c).update(from: image + (y * w + xx) * c, count: c) }
+                                let xx = x0 &+ kw
+                                if xx < 0 || xx >= w { (dst + kw &* c).update(repeating: 0, count: c) }
+                                else { (dst + kw &* c).update(from: image + (y &* w &+ xx) &* c, count: c) }
                             }
                         }
                     }
@@ -518,28 +553,29 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
 
     /// The adjoint of im2col: every patch value added back onto the pixel it came from.
     @inline(never) func col2im(_ cols: UnsafeMutablePointer<Scalar>, _ x: UnsafeMutablePointer<Scalar>, n: Int, h: Int, w: Int, c: Int,
-                f: Int, pad: Int, stride: Int, oh: Int, ow: Int) {
-        x.update(repeating: 0, count: n * h * w * c)
-        let k = f * f * c, run = f * c
+                               f: Int, pad: Int, stride: Int, oh: Int, ow: Int) {
+        x.update(repeating: 0, count: n &* h &* w &* c)
+        let k = f &* f &* c, run = f &* c
         var row = UnsafePointer(cols)
         for i in 0..<n {
-            let image = x + i * h * w * c
+            let image = x + i &* h &* w &* c
             for oy in 0..<oh {
                 for ox in 0..<ow {
-                    let x0 = ox * stride - pad
+                    let x0 = ox &* stride &- pad
+                    let inside = x0 >= 0 && x0 &+ f <= w
                     for kh in 0..<f {
-                        let y = oy * stride + kh - pad
+                        let y = oy &* stride &+ kh &- pad
                         if y < 0 || y >= h { continue }
-                        let src = row + kh * run
-                        if x0 >= 0 && x0 + f <= w {
-                            let dst = image + (y * w + x0) * c
+                        let src = row + kh &* run
+                        if inside {
+                            let dst = image + (y &* w &+ x0) &* c
                             for q in 0..<run { dst[q] += src[q] }
                         } else {
                             for kw in 0..<f {
-                                let xx = x0 + kw
+                                let xx = x0 &+ kw
                                 if xx < 0 || xx >= w { continue }
-                                let dst = image + (y * w + xx) * c
-                                for q in 0..<c { dst[q] += src[kw * c + q] }
+                                let dst = image + (y &* w &+ xx) &* c
+                                for q in 0..<c { dst[q] += src[kw &* c &+ q] }
                             }
                         }
                     }
@@ -550,23 +586,25 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
     }
 
     /// Max over each f×f window per channel, remembering the flat input index of the first maximum.
+    /// Channels are innermost in NHWC, so each window row is compared a pixel (all channels) at a time.
     @inline(never) func maxPool(_ x: UnsafeMutablePointer<Scalar>, _ out: UnsafeMutablePointer<Scalar>, _ arg: UnsafeMutablePointer<Int32>,
-                 n: Int, h: Int, w: Int, c: Int, f: Int, oh: Int, ow: Int) {
-        var o = 0
+                                n: Int, h: Int, w: Int, c: Int, f: Int, oh: Int, ow: Int) {
+        var o = out, a = arg
         for i in 0..<n {
             for oy in 0..<oh {
                 for ox in 0..<ow {
-                    let first = ((i * h + oy * f) * w + ox * f) * c
-                    for ch in 0..<c {
-                        var best = -Scalar.infinity, at = first + ch
-                        for dy in 0..<f {
-                            for dx in 0..<f {
-                                let q = first + (dy * w + dx) * c + ch
-                                if x[q] > best { best = x[q]; at = q }
+                    let first = ((i &* h &+ oy &* f) &* w &+ ox &* f) &* c
+                    for ch in 0..<c { o[ch] = x[first &+ ch]; a[ch] = Int32(truncatingIfNeeded: first &+ ch) }
+                    for dy in 0..<f {
+                        for dx in 0..<f where dy != 0 || dx != 0 {
+                            let q = first &+ (dy &* w &+ dx) &* c
+                            let v = x + q
+                            for ch in 0..<c where v[ch] > o[ch] {
+                                o[ch] = v[ch]; a[ch] = Int32(truncatingIfNeeded: q &+ ch)
                             }
                         }
-                        out[o] = best; arg[o] = Int32(at); o += 1
                     }
+                    o += c; a += c
                 }
             }
         }

@@ -161,6 +161,10 @@ struct Bench: ParsableCommand {
                                        executable: URL(fileURLWithPath: CommandLine.arguments[0], relativeTo: cwd).standardizedFileURL.resolvingSymlinksInPath())
             options.quick = quick
             options.runs = runs
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: options.mnistDirectory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw LessonError("\(data != nil ? "--data " : "")\(options.mnistDirectory.path) is not a folder; pass the folder that holds the four MNIST .gz files.")
+            }
             if !json {
                 print("lesson bench\(quick ? " --quick" : ""): \(runs) timed runs each, medians; \(Cores.available) cores, OpenBLAS \(BLASThreads.count) threads by default")
                 print("OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)") OPENBLAS_L2_SIZE=\(ProcessInfo.processInfo.environment["OPENBLAS_L2_SIZE"] ?? "(unset)")")

@@ -93,6 +93,10 @@ import Datasets
         (["run", "2", "--set", "colour=red"], "does not apply to this lesson"),
         (["run", "missing.md"], "no lesson file at missing.md"),
         (["run", "2", "--bogus"], "--bogus"),
+        (["run", "3", "--set", "precision=float16"], "precision must be one of float32, float64, got \"float16\""),
+        (["run", "3", "--set", "filter-init=random"], "filter-init must be one of per-filter, one-draw"),
+        (["bench", "--runs", "0"], "--runs must be between 1 and 100, got 0"),
+        (["bench", "--data", "/nonexistent"], "/nonexistent"),
     ])
     func badInputGivesOneClearLineAndNonZeroExit(arguments: [String], message: String) throws {
         let r = try runLesson(arguments)

@@ -13,6 +13,8 @@ struct CNNFixture: Decodable {
     let first_batch: [Int]
     let after: [String: [String]]
     let clipped_entries: Int
+    let conv2_one_draw_first: [String]
+    let conv2_one_draw_bias: [String]
 }
 
 func tutorialSpecs() throws -> [LayerSpec] {
@@ -33,6 +35,12 @@ func tutorialSpecs() throws -> [LayerSpec] {
     #expect(Array(d1.weights.storage.prefix(50)) == f.dense1_init_first.map { Double($0)! })
     #expect(d2.weights.storage == f.dense2_init.map { Double($0)! })
     expectClose([c2.weights.sum(), d1.weights.sum()], [f.conv2_init_sum, f.dense1_init_sum], "weight sums")
+
+    // The vectorised code's single draw of all filters, (f, f, C_in, C_out), seen in our (C_out, f, f, C_in) order.
+    var scratch = RandomState(seed: 0)
+    let one = Conv2D(f: 5, inChannels: 10, outChannels: 16, seed: 100, draw: .oneDraw, rng: &scratch)
+    #expect(Array(one.weights.storage.prefix(50)) == f.conv2_one_draw_first.map { Double($0)! })
+    #expect(one.bias.storage == f.conv2_one_draw_bias.map { Double($0)! })
 
     // The first epoch's shuffle continues the stream left by the last layer's init.
     var order = Array(0..<60000)

@@ -19,6 +19,7 @@ public final class CNNEngine: LessonEngine {
         SettingSpec("train-images", .integer(1...60_000), default: "60000", "training images used"),
         SettingSpec("test-images", .integer(1...10_000), default: "10000", "test images used"),
         SettingSpec("trace-image", .integer(0...9_999), default: "0", "test image followed through the step-through"),
+        SettingSpec("filter-init", .choice(Conv2D.FilterDraw.allCases.map(\.rawValue)), default: "per-filter", "per-filter: the serial code's draws; one-draw: the vectorised code's single draw"),
         SettingSpec("precision", .choice(["float32", "float64"]), default: "float32", "what training computes in (the step-through is always float64)"),
     ]
     public static let actions: [ActionSpec] = [
@@ -119,7 +120,8 @@ public final class CNNEngine: LessonEngine {
 
     func ensureInitial() throws -> CNN {
         if let initial { return initial }
-        let net = try CNN(specs: specs, inputShape: [28, 28, 1], seed: UInt32(settings.int("init-seed")), rng: &rng)
+        let net = try CNN(specs: specs, inputShape: [28, 28, 1], seed: UInt32(settings.int("init-seed")),
+                          filterDraw: Conv2D.FilterDraw(rawValue: settings.string("filter-init"))!, rng: &rng)
         initial = net  // the stream now continues where the last layer's init left it, as the tutorial's does
         return net
     }

@@ -16,13 +16,29 @@ public struct Conv2D: Sendable {
         self.weights = weights; self.bias = bias; self.f = weights.shape[1]; self.pad = pad; self.stride = stride
     }
 
-    /// He initialisation as the tutorial writes it: `np.random.seed(seed)`, then each filter in turn
-    /// `normal(0, sqrt(2 / (f·f·C_in)), size=[f, f, C_in])`, then the biases with the same std.
-    public init(f: Int, inChannels: Int, outChannels: Int, pad: Int = 0, stride: Int = 1, seed: UInt32, rng: inout RandomState) {
+    /// How the tutorial's two versions draw the filters.
+    public enum FilterDraw: String, Sendable, CaseIterable {
+        /// The serial code: each filter in turn, `normal(0, std, size=[f, f, C_in])`.
+        case perFilter = "per-filter"
+        /// The vectorised code: all at once, `normal(0, std, size=[f, f, C_in, C_out])`.
+        case oneDraw = "one-draw"
+    }
+
+    /// He initialisation as the tutorial writes it: `np.random.seed(seed)`, then the filters (see
+    /// `FilterDraw`), then the biases, all with std = sqrt(2 / (f·f·C_in)).
+    public init(f: Int, inChannels: Int, outChannels: Int, pad: Int = 0, stride: Int = 1, seed: UInt32,
+                draw: FilterDraw = .perFilter, rng: inout RandomState) {
         rng.seed(seed)
         let std = (2.0 / Double(f * f * inChannels)).squareRoot()
         var w = [Double]()
-        for _ in 0..<outChannels { w += rng.normal(mean: 0, std: std, shape: [f, f, inChannels]).storage }
+        switch draw {
+        case .perFilter:
+            for _ in 0..<outChannels { w += rng.normal(mean: 0, std: std, shape: [f, f, inChannels]).storage }
+        case .oneDraw:
+            let all = rng.normal(mean: 0, std: std, shape: [f, f, inChannels, outChannels])  // (f, f, C_in, C_out)
+            w = [Double](repeating: 0, count: all.count)
+            for co in 0..<outChannels { for k in 0..<(f * f * inChannels) { w[co * f * f * inChannels + k] = all.storage[k * outChannels + co] } }
+        }
         let b = rng.normal(mean: 0, std: std, shape: [outChannels])
         self.init(weights: Tensor(shape: [outChannels, f, f, inChannels], storage: w), bias: b, pad: pad, stride: stride)
     }
