@@ -143,7 +143,6 @@ final class Buffer<Scalar: BLASScalar> {
         p.initialize(repeating: 0, count: self.count)
     }
     deinit { p.deallocate() }
-    func zero(_ n: Int) { p.update(repeating: 0, count: n) }
 }
 
 /// One fused step of the network and the sizes it works on (per image unless said).
