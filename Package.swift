@@ -9,6 +9,8 @@ let package = Package(
     name: "lesson",
     products: [
         .executable(name: "lesson", targets: ["lesson"]),
+        // The engine as a library, for the libFuzzer targets in Tests/Fuzz (a package of their own).
+        .library(name: "LessonEngine", targets: ["Numerics", "Network", "Datasets", "Rendering", "LessonKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

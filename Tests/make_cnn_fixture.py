@@ -7,6 +7,7 @@ weights normal(0, sqrt(2/n_in), size=[n_out, n_in]), then the biases. The first 
 from np.random.shuffle(np.arange(60000)) continuing that stream. One batch of 512 goes forward and
 backward (summed gradients), weight gradients are clipped to +-0.5, and every layer is updated with
 W*(1 - lr*lam/m) - lr*g/m, b - lr*gb/m (m = 512, lam = 0.01, lr 0.1; 0.01 for the last layer).
+"after_image_clip" is the same update with clip-scope image (each image's dense gradient clipped).
 Arrays are NHWC; filters are stored (nc, f, f, nc_in). Floats are stored as repr strings.
 """
 import gzip
@@ -112,6 +113,7 @@ d1 = pool_backward(dp1, arg1, a1.shape) * (z1 > 0)
 _, gW1, gb1 = conv_backward(x, W1, d1)
 
 lam, m = 0.01, 512
+fixture_before = {"W1": W1, "b1": b1, "W3": W3, "b3": b3, "W5": W5, "b5": b5, "W6": W6, "b6": b6}
 clipped = 0
 def update(W, b, gW, gb, lr):
     global clipped
@@ -129,6 +131,30 @@ fixture["after"] = {
     "dense2": [repr(float(v)) for v in W6.ravel()], "dense2_bias": [repr(float(v)) for v in b6],
 }
 fixture["clipped_entries"] = clipped
+
+# clip-scope image: the tutorial's layer code, image by image. The dense layers clip np.outer(delta, act)
+# before the batch sum; the conv layers' clip result is discarded, so their gradients go in unclipped.
+def per_image_clipped(d, a):
+    g, count = np.zeros((d.shape[1], a.shape[1])), 0
+    for n in range(d.shape[0]):
+        o = np.outer(d[n], a[n])
+        count += int(np.sum(np.abs(o) > 0.5))
+        g += np.clip(o, -0.5, 0.5)
+    return g, count
+W1i, b1i, W3i, b3i, W5i, b5i, W6i, b6i = [fixture_before[k] for k in ("W1", "b1", "W3", "b3", "W5", "b5", "W6", "b6")]
+gW5i, c5 = per_image_clipped(d5, f4)
+gW6i, c6 = per_image_clipped(d6, a5)
+def plain_update(W, b, gW, gb, lr):
+    return W * (1 - lr * lam / m) - lr * gW / m, b - lr * gb / m
+W1i, b1i = plain_update(W1i, b1i, gW1, gb1, 0.1)
+W3i, b3i = plain_update(W3i, b3i, gW3, gb3, 0.1)
+W5i, b5i = plain_update(W5i, b5i, gW5i, gb5, 0.1)
+W6i, b6i = plain_update(W6i, b6i, gW6i, gb6, 0.01)
+fixture["after_image_clip"] = {
+    "conv1": [repr(float(v)) for v in W1i.ravel()], "conv2_first": [repr(float(v)) for v in W3i.ravel()[:100]],
+    "dense1_row7": [repr(float(v)) for v in W5i[7]], "dense2": [repr(float(v)) for v in W6i.ravel()],
+    "dense1_clipped": c5, "dense2_clipped": c6,
+}
 # The vectorised version draws all filters at once, (f, f, nc_in, nc); stored here as (nc, f, f, nc_in).
 np.random.seed(100)
 W3_one = np.random.normal(0, np.sqrt(2 / 25 / 10), size=[5, 5, 10, 16]).transpose(3, 0, 1, 2)

@@ -45,8 +45,18 @@ public protocol LessonEngine: AnyObject {
     static var name: String { get }
     static var settingSpecs: [SettingSpec] { get }
     static var actions: [ActionSpec] { get }
+    /// Checks what the file declares beyond settings and actions (a layer stack, say) before
+    /// anything runs, so a broken file fails when it is read.
+    static func validate(_ file: LessonFile, settings: LessonSettings) throws
     init(context: LessonContext) throws
     func perform(_ step: LessonStep) throws
+    /// Figures for run.json, from whatever the steps computed.
+    func summary() -> RunSummary
+}
+
+extension LessonEngine {
+    public static func validate(_ file: LessonFile, settings: LessonSettings) throws {}
+    public func summary() -> RunSummary { RunSummary() }
 }
 
 public enum Engines {

@@ -8,39 +8,51 @@ public final class Printer {
     public let color: Bool
     public let quiet: Bool
     public let printOptions: PrintOptions
-    private let write: (String) -> Void
+    private let output: (String) -> Void
+    /// Set while steps before `--from`/`--stop-at` run: nothing is printed or recorded.
+    public var muted = false
+    /// Collects every step's content for `--report`, whatever --quiet hides from the terminal.
+    public var recorder: ReportRecorder?
 
     public init(color: Bool, quiet: Bool, full: Bool, write: @escaping (String) -> Void = { fputs($0, stdout) }) {
         self.color = color
         self.quiet = quiet
         self.printOptions = full ? .full : PrintOptions()
-        self.write = write
+        self.output = write
     }
+
+    private func write(_ text: String) { if !muted { output(text) } }
+    private func record(_ event: ReportEvent) { if !muted { recorder?.add(event) } }
 
     private func style(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
 
     /// Shown even with --quiet: titles of steps, results, files written.
-    public func result(_ text: String) { write(text + "\n") }
+    public func result(_ text: String) { write(text + "\n"); record(.text(text)) }
 
     /// Step-by-step detail, hidden by --quiet.
-    public func line(_ text: String = "") { if !quiet { write(text + "\n") } }
+    public func line(_ text: String = "") { if !quiet { write(text + "\n") }; record(.text(text)) }
 
     public func title(_ text: String) {
-        result(style(text, "1;4"))
+        write(style(text, "1;4") + "\n")
+        record(.title(text))
     }
 
-    public func heading(_ index: Int, _ total: Int, _ title: String) {
+    public func heading(_ index: Int, _ total: Int, _ title: String, name: String = "") {
+        record(.heading(index: index, total: total, title: title, name: name))
         guard !quiet else { return }
         write("\n" + style("── Step \(index)/\(total) · \(title) ", "1;36") + "\n")
     }
 
     public func narrative(_ text: String) {
-        guard !quiet, !text.isEmpty else { return }
+        guard !text.isEmpty else { return }
+        record(.narrative(text))
+        guard !quiet else { return }
         write(text + "\n")
     }
 
     /// A tutorial quirk or a caveat, set apart so nobody misses it.
     public func note(_ text: String) {
+        record(.note(text))
         guard !quiet else { return }
         let lines = Printer.wrap("Note: " + text, width: 80)
         write(style("Note:", "1;33") + lines.dropFirst(5) + "\n")
@@ -59,23 +71,28 @@ public final class Printer {
 
     /// A named quantity: its name, shape and formula on one line, then its values numpy-style.
     public func quantity<T: BLASScalar>(_ name: String, _ t: Tensor<T>, formula: String) {
-        guard !quiet else { return }
-        let shape = "(" + t.shape.map(String.init).joined(separator: ", ") + (t.rank == 1 ? ",)" : ")")
-        write(style(name, "1") + "  shape \(shape)  " + style(formula, "2") + "\n")
-        write(NumpyFormat.format(t, options: printOptions) + "\n")
+        quantity(name, shape: t.shape, formula: formula, values: muted || (quiet && recorder == nil) ? "" : NumpyFormat.format(t, options: printOptions))
     }
 
     public func quantity(_ name: String, ints: [Int], shape: [Int]? = nil, formula: String) {
-        guard !quiet else { return }
         let s = shape ?? [ints.count]
-        write(style(name, "1") + "  shape (" + s.map(String.init).joined(separator: ", ") + (s.count == 1 ? ",)" : ")") + "  " + style(formula, "2") + "\n")
-        write(NumpyFormat.format(ints, shape: s, options: printOptions) + "\n")
+        quantity(name, shape: s, formula: formula, values: muted || (quiet && recorder == nil) ? "" : NumpyFormat.format(ints, shape: s, options: printOptions))
     }
 
+    private func quantity(_ name: String, shape: [Int], formula: String, values: String) {
+        let shapeText = "(" + shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
+        record(.quantity(name: name, shape: shapeText, formula: formula, values: values))
+        guard !quiet else { return }
+        write(style(name, "1") + "  shape \(shapeText)  " + style(formula, "2") + "\n")
+        write(values + "\n")
+    }
+
+    /// A picture drawn with characters; the report shows the PNGs instead.
     public func picture(_ text: String) { if !quiet { write(text) } }
 
     public func wrote(_ url: URL) {
-        result("  wrote " + relativePath(url))
+        write("  wrote " + relativePath(url) + "\n")
+        record(.image(url))
     }
 
     func relativePath(_ url: URL) -> String {

@@ -1,6 +1,7 @@
 // Runs a lesson file: checks settings and actions against its engine before anything runs,
 // then prints each step's heading and narrative and lets the engine perform the step.
 import Foundation
+import Numerics
 
 public struct RunOptions {
     public var outputDirectory: URL
@@ -13,6 +14,11 @@ public struct RunOptions {
     public var pauseBetweenSteps = false
     /// Settings set from flags: (key, value, flag as typed).
     public var overrides: [(key: String, value: String, flag: String)] = []
+    /// Write index.html and report.md (the handout) into the output folder.
+    public var report = false
+    /// Show steps from `from` to `to` (names); earlier steps run muted, later ones not at all.
+    public var from: String?
+    public var to: String?
 
     public init(outputDirectory: URL) { self.outputDirectory = outputDirectory }
 }
@@ -32,29 +38,68 @@ public enum LessonRunner {
         for step in file.steps where !engine.actions.contains(where: { $0.name == step.action }) {
             throw LessonError.at(file.path, line: step.line, "unknown action \"\(step.action)\"; the \(engine.name) engine knows: \(engine.actions.map(\.name).joined(separator: ", ")).")
         }
+        try engine.validate(file, settings: settings)
         return (engine, settings)
+    }
+
+    /// The index of the step called `name`; an error lists the names there are.
+    public static func stepIndex(_ name: String, in file: LessonFile, flag: String) throws -> Int {
+        if let i = file.steps.firstIndex(where: { $0.name == name }) { return i }
+        let names = file.steps.map(\.name)
+        let close = names.filter { $0.hasPrefix(name) || name.hasPrefix($0) || $0.contains(name) }
+        throw LessonError("\(flag) \(name): no step has that name in \(file.path)\(close.isEmpty ? "" : " (did you mean \(close.prefix(3).joined(separator: ", "))?)"); `lesson steps` lists them: \(names.joined(separator: ", ")).")
     }
 
     public static func run(_ file: LessonFile, options: RunOptions) throws {
         let (engineType, settings) = try prepare(file, overrides: options.overrides)
+        let first = try options.from.map { try stepIndex($0, in: file, flag: "--from") } ?? 0
+        let last = try options.to.map { try stepIndex($0, in: file, flag: "--to") } ?? file.steps.count - 1
+        guard first <= last else {
+            throw LessonError("--from \(file.steps[first].name) comes after --to \(file.steps[last].name) (steps \(first + 1) and \(last + 1)); swap them.")
+        }
+        if options.report { try OutputFolder.prepare(options.outputDirectory) }
         let printer = Printer(color: options.color, quiet: options.quiet, full: options.full)
+        if options.report { printer.recorder = ReportRecorder() }
         var context = LessonContext(file: file, settings: settings, printer: printer,
                                     outputDirectory: options.outputDirectory, dataDirectory: options.dataDirectory)
         context.weightsFile = options.weightsFile
         let engine = try engineType.init(context: context)
         printer.title(file.title)
-        printer.narrative("\n" + file.introduction)
+        if first == 0 { printer.narrative("\n" + file.introduction) }
         let pause = options.pauseBetweenSteps && isatty(0) != 0
-        for (i, step) in file.steps.enumerated() {
-            if pause && i > 0 {
+        for (i, step) in file.steps.enumerated() where i <= last {
+            // The run-up to --from/--stop-at: performed for what later steps need, shown to nobody.
+            printer.muted = i < first
+            if i == first && first > 0 {
+                printer.result("(steps 1-\(first) ran without output to reach \(step.name))")
+            }
+            if pause && i > first {
                 fputs("\n[Enter for the next step] ", stdout)
                 fflush(stdout)
                 _ = readLine()
             }
-            printer.heading(i + 1, file.steps.count, step.title)
+            printer.heading(i + 1, file.steps.count, step.title, name: step.name)
             printer.narrative(step.narrative)
             try engine.perform(step)
             fflush(stdout)
+        }
+        printer.muted = false
+        let wholeLesson = first == 0 && last == file.steps.count - 1
+        let record = RunRecord(lesson: file.title, file: URL(fileURLWithPath: file.path).lastPathComponent, engine: engineType.name,
+                               settings: settings.values, steps: file.steps[first...last].map(\.name),
+                               versions: ["lesson": RunRecord.programVersion, "openblas": BLASThreads.configuration],
+                               summary: engine.summary())
+        // A partial run does not replace a whole run's record.
+        if wholeLesson {
+            try OutputFolder.prepare(options.outputDirectory)
+            printer.wrote(try record.write(to: options.outputDirectory))
+        }
+        if let recorder = printer.recorder {
+            let seed = settings.values["seed"] ?? settings.values["init-seed"]
+            let footer = "Made by lesson \(RunRecord.programVersion) from \(record.file)\(seed.map { ", seed \($0)" } ?? "")"
+                + (wholeLesson ? "" : ", steps \(first + 1)-\(last + 1) of \(file.steps.count)") + "."
+            printer.recorder = nil
+            for url in try Report.write(recorder.events, to: options.outputDirectory, footer: footer) { printer.wrote(url) }
         }
     }
 }

@@ -154,6 +154,11 @@ public struct CNN: Sendable {
     public struct ParameterGradients: Sendable {
         public let dW: Tensor<Double>
         public let db: Tensor<Double>
+        /// Entries clipped while dW was summed (only when each image's gradient is clipped, `ClipScope.image`).
+        public var clippedEntries = 0
+        public init(dW: Tensor<Double>, db: Tensor<Double>, clippedEntries: Int = 0) {
+            self.dW = dW; self.db = db; self.clippedEntries = clippedEntries
+        }
     }
 
     public struct BackwardPass: Sendable {
@@ -165,8 +170,9 @@ public struct CNN: Sendable {
         public var gradients: [ParameterGradients?]
     }
 
-    /// Backpropagation from the cross-entropy loss summed over the batch.
-    public func backward(_ pass: ForwardPass, labels: [Int], naive: Bool = false) -> BackwardPass {
+    /// Backpropagation from the cross-entropy loss summed over the batch. With `perImageClip`, each
+    /// image's dense weight gradient is clipped to ±perImageClip before the sum (`ClipScope.image`).
+    public func backward(_ pass: ForwardPass, labels: [Int], naive: Bool = false, perImageClip: Double? = nil) -> BackwardPass {
         var result = BackwardPass(deltaOut: Array(repeating: nil, count: layers.count), deltaIn: Array(repeating: nil, count: layers.count),
                                   gradients: Array(repeating: nil, count: layers.count))
         // δ = a - y at the softmax output; the softmax layer passes it through as ∂J/∂z.
@@ -177,7 +183,12 @@ public struct CNN: Sendable {
             case (.softmax, _): break
             case (.dense(let d), .dense(let cache)):
                 let g = naive ? d.backwardNaive(delta, cache: cache) : d.backward(delta, cache: cache)
-                result.gradients[i] = ParameterGradients(dW: g.dW, db: g.db)
+                if let clip = perImageClip {
+                    let c = Dense.perImageClippedWeightGradient(delta, cache: cache, clip: clip)
+                    result.gradients[i] = ParameterGradients(dW: c.dW, db: g.db, clippedEntries: c.clipped)
+                } else {
+                    result.gradients[i] = ParameterGradients(dW: g.dW, db: g.db)
+                }
                 delta = g.dx
             case (.relu, .relu(let z)):
                 // δ_z = δ_a ⊙ (z > 0)
@@ -197,25 +208,40 @@ public struct CNN: Sendable {
         return result
     }
 
+    /// What gradient clipping applies to.
+    public enum ClipScope: String, Sendable, CaseIterable {
+        /// The weight gradient summed over the mini-batch, in every layer with weights.
+        case batch
+        /// Each image's dense-layer weight gradient, before the sum: what the tutorial's layer code
+        /// does (its conv layers clip a copy that is then discarded, so their gradients are not clipped).
+        case image
+    }
+
     /// How the update treats the summed gradients.
     public struct UpdateRule: Sendable {
         public var learningRate: Double
         public var lambda: Double
         public var clip: Double
+        public var clipScope: ClipScope
         /// The tutorial divides by the batch size it was asked for, even for a short last batch.
         public var batchSize: Int
-        public init(learningRate: Double, lambda: Double, clip: Double, batchSize: Int) {
-            self.learningRate = learningRate; self.lambda = lambda; self.clip = clip; self.batchSize = batchSize
+        public init(learningRate: Double, lambda: Double, clip: Double, clipScope: ClipScope = .batch, batchSize: Int) {
+            self.learningRate = learningRate; self.lambda = lambda; self.clip = clip; self.clipScope = clipScope; self.batchSize = batchSize
         }
+        /// The clip `backward` applies per image, if that is the scope.
+        public var perImageClip: Double? { clipScope == .image ? clip : nil }
     }
 
     /// W ← W·(1 − lr·λ/m) − lr·clip(dW)/m,  b ← b − lr·db/m. Returns how many weight gradients were clipped.
+    /// With `ClipScope.image` the gradients arrive already clipped per image (see `backward`) and are used as they are.
     @discardableResult
     public mutating func update(_ grads: [ParameterGradients?], rule: UpdateRule) -> Int {
         var clipped = 0
         let m = Double(rule.batchSize)
+        let clipBound = rule.clipScope == .batch ? rule.clip : .infinity
         for i in layers.indices {
             guard let g = grads[i] else { continue }
+            clipped += g.clippedEntries
             let lr = specs[i].learningRate ?? rule.learningRate
             let decay = 1 - lr * rule.lambda / m
             func step(_ w: inout Tensor<Double>, _ b: inout Tensor<Double>) {
@@ -223,7 +249,7 @@ public struct CNN: Sendable {
                     g.dW.storage.withUnsafeBufferPointer { d in
                         for k in 0..<p.count {
                             var gk = d[k]
-                            if gk > rule.clip { gk = rule.clip; clipped += 1 } else if gk < -rule.clip { gk = -rule.clip; clipped += 1 }
+                            if gk > clipBound { gk = clipBound; clipped += 1 } else if gk < -clipBound { gk = -clipBound; clipped += 1 }
                             p[k] = p[k] * decay - lr * gk / m
                         }
                     }

@@ -83,7 +83,7 @@ extension CNN {
             }
             running += batchLoss
             seen += labels.count
-            let grads = backward(pass, labels: labels)
+            let grads = backward(pass, labels: labels, perImageClip: rule.perImageClip)
             let c = update(grads.gradients, rule: rule)
             clippedEntries += c
             if c > 0 { clippedUpdates += 1 }

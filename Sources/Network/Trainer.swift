@@ -104,8 +104,8 @@ public final class CNNTrainer {
     }
 
     /// The gradients (summed over the images) of one batch, without updating: for tests against `CNN.backward`.
-    public func gradients(_ set: ImageSet, _ indices: [Int]) -> [CNN.ParameterGradients?] {
-        withBLASThreads { single?.gradients(set, indices) ?? double!.gradients(set, indices) }
+    public func gradients(_ set: ImageSet, _ indices: [Int], perImageClip: Double? = nil) -> [CNN.ParameterGradients?] {
+        withBLASThreads { single?.gradients(set, indices, perImageClip: perImageClip) ?? double!.gradients(set, indices, perImageClip: perImageClip) }
     }
 
     /// Shards run BLAS single-threaded on their own core; one shard lets BLAS use every core.
@@ -173,6 +173,8 @@ final class ShardWorkspace<Scalar: BLASScalar> {
     var dW: [Buffer<Scalar>] = [], db: [Buffer<Scalar>] = []
     var loss = 0.0
     var predictions: [Int] = []
+    /// Per parameter layer: products clipped by per-image clipping in the last backward pass.
+    var clipped: [Int] = []
 
     init(steps: [PlanStep], inputSize: Int, parameterShapes: [(w: Int, b: Int)], capacity: Int) {
         self.capacity = capacity
@@ -194,6 +196,7 @@ final class ShardWorkspace<Scalar: BLASScalar> {
         }
         deltaA = Buffer(capacity * largest); deltaB = Buffer(capacity * largest)
         for s in parameterShapes { dW.append(Buffer(s.w)); db.append(Buffer(s.b)) }
+        clipped = Array(repeating: 0, count: parameterShapes.count)
         predictions.reserveCapacity(capacity)
     }
     deinit { for a in argmax { a?.deallocate() } }
@@ -211,6 +214,8 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
     /// Pixel byte → scalar, computed as the readable path does (Double(v) / 255).
     let pixelValue: [Scalar]
     private(set) var lastClipped = 0
+    /// Set per batch from the update rule: clip each image's dense weight gradient (`ClipScope.image`).
+    private var perImageClip: Scalar?
 
     init(_ net: CNN, batchSize: Int, shards: Int) {
         var steps = [PlanStep]()
@@ -304,15 +309,17 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
 
     /// Forward, backward and the update for one mini-batch. Returns the batch's summed loss.
     func step(_ set: ImageSet, _ indices: [Int], rule: CNN.UpdateRule) -> Double {
-        let loss = accumulateGradients(set, indices)
+        let loss = accumulateGradients(set, indices, perImageClip: rule.perImageClip)
         guard loss.isFinite else { return loss }
-        lastClipped = update(rule: rule)
+        lastClipped = update(rule: rule) + workspaces[0].clipped.reduce(0, +)
         return loss
     }
 
-    /// Every shard's gradients summed into shard 0's buffers; returns the summed loss.
-    func accumulateGradients(_ set: ImageSet, _ indices: [Int]) -> Double {
+    /// Every shard's gradients (and per-image clip counts) summed into shard 0's; returns the summed loss.
+    func accumulateGradients(_ set: ImageSet, _ indices: [Int], perImageClip: Double?) -> Double {
         let used = min(workspaces.count, indices.count)
+        self.perImageClip = perImageClip.map { Scalar($0) }
+        for ws in workspaces { for k in ws.clipped.indices { ws.clipped[k] = 0 } }
         eachShard(indices) { ws, idx in
             self.load(set, idx, into: ws)
             self.forward(ws, count: idx.count, labels: idx.map { set.labels[$0] })
@@ -324,6 +331,7 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
             loss += ws.loss
             for k in weights.indices {
                 add(ws.dW[k], into: first.dW[k]); add(ws.db[k], into: first.db[k])
+                first.clipped[k] += ws.clipped[k]
             }
         }
         return loss
@@ -333,13 +341,14 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
         for k in 0..<a.count { b.p[k] += a.p[k] }
     }
 
-    func gradients(_ set: ImageSet, _ indices: [Int]) -> [CNN.ParameterGradients?] {
-        _ = accumulateGradients(set, indices)
+    func gradients(_ set: ImageSet, _ indices: [Int], perImageClip: Double?) -> [CNN.ParameterGradients?] {
+        _ = accumulateGradients(set, indices, perImageClip: perImageClip)
         var out = [CNN.ParameterGradients?]()
         let ws = workspaces[0]
         for (k, s) in shapes.enumerated() {
             out.append(CNN.ParameterGradients(dW: Tensor(shape: s.weights, storage: (0..<ws.dW[k].count).map { Double(ws.dW[k].p[$0]) }),
-                                              db: Tensor(shape: s.bias, storage: (0..<ws.db[k].count).map { Double(ws.db[k].p[$0]) })))
+                                              db: Tensor(shape: s.bias, storage: (0..<ws.db[k].count).map { Double(ws.db[k].p[$0]) }),
+                                              clippedEntries: ws.clipped[k]))
         }
         return out
     }
@@ -355,10 +364,11 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
     }
 
     /// W ← W·(1 − lr·λ/m) − lr·clip(dW)/m,  b ← b − lr·db/m, with m the batch size asked for.
+    /// With `ClipScope.image` the gradients were clipped per image in `backward` and are used as they are.
     func update(rule: CNN.UpdateRule) -> Int {
         var clipped = 0
         let m = Double(rule.batchSize)
-        let clip = Scalar(rule.clip)
+        let clip = rule.clipScope == .batch ? Scalar(rule.clip) : .infinity
         let ws = workspaces[0]
         for k in weights.indices {
             let lr = learningRates[k] ?? rule.learningRate
@@ -454,6 +464,10 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
                 // dW = δᵀ · x
                 Scalar.gemm(transA: true, transB: false, m: outputs, n: inputs, k: n, alpha: 1, a: delta, lda: outputs,
                             b: x, ldb: inputs, beta: 0, c: ws.dW[param].p, ldc: inputs)
+                if let c = perImageClip {
+                    // Σ_n clip(δ_nᵀ x_n): the GEMM's sum plus a correction for the products past ±c
+                    ws.clipped[param] += PerImageClip.correct(delta: delta, x: x, n: n, outputs: outputs, inputs: inputs, clip: c, into: ws.dW[param].p)
+                }
                 if needInputDelta {
                     // δ_x = δ · W
                     Scalar.gemm(transA: false, transB: false, m: n, n: inputs, k: outputs, alpha: 1, a: delta, lda: outputs,

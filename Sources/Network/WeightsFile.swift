@@ -77,4 +77,46 @@ public enum WeightsFile {
         guard pos == bytes.count else { throw fail("has \(bytes.count - pos) bytes after the last tensor; the file is damaged.") }
         return params
     }
+
+    /// Any weights file, without a network to check it against: its architecture line and tensors
+    /// in file order (weights then biases, per layer with parameters). For comparing two runs.
+    public static func read(_ bytes: [UInt8], name: String) throws -> (architecture: String, tensors: [Tensor<Double>]) {
+        var pos = 0
+        func fail(_ why: String) -> FormatError { FormatError(description: "\(name): \(why)") }
+        func u32() throws -> Int {
+            guard pos + 4 <= bytes.count else { throw fail("the file ends early (truncated); use a complete weights file.") }
+            defer { pos += 4 }
+            return Int(UInt32(bytes[pos]) | UInt32(bytes[pos + 1]) << 8 | UInt32(bytes[pos + 2]) << 16 | UInt32(bytes[pos + 3]) << 24)
+        }
+        guard bytes.count >= 4, Array(bytes[0..<4]) == magic else {
+            throw fail("not a lesson weights file (it does not start with LSNW).")
+        }
+        pos = 4
+        let v = try u32()
+        guard v == Int(version) else { throw fail("weights format version \(v); this program reads version \(version).") }
+        let archLength = try u32()
+        guard archLength <= 10_000, pos + archLength <= bytes.count else { throw fail("the architecture record is damaged.") }
+        let arch = String(decoding: bytes[pos..<(pos + archLength)], as: UTF8.self)
+        pos += archLength
+        let count = try u32()
+        guard count <= 1_000 else { throw fail("claims \(count) tensors; the file is damaged.") }
+        var tensors = [Tensor<Double>]()
+        for _ in 0..<count {
+            let rank = try u32()
+            guard (1...8).contains(rank) else { throw fail("a tensor of rank \(rank); the file is damaged.") }
+            var dims = [Int]()
+            for _ in 0..<rank { dims.append(try u32()) }
+            let n = dims.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+            guard n <= (bytes.count - pos) / 8 else { throw fail("the file ends early (truncated); use a complete weights file.") }
+            let values = (0..<n).map { k -> Double in
+                var bits: UInt64 = 0
+                for b in 0..<8 { bits |= UInt64(bytes[pos + 8 * k + b]) << (8 * b) }
+                return Double(bitPattern: bits)
+            }
+            pos += 8 * n
+            tensors.append(Tensor(shape: dims, storage: values))
+        }
+        guard pos == bytes.count else { throw fail("has \(bytes.count - pos) bytes after the last tensor; the file is damaged.") }
+        return (arch, tensors)
+    }
 }

@@ -47,4 +47,6 @@ extension Float: BLASScalar {
 public enum BLASThreads {
     public static var count: Int { Int(openblas_get_num_threads()) }
     public static func set(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+    /// OpenBLAS's own description of its build, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64".
+    public static var configuration: String { String(cString: openblas_get_config()) }
 }

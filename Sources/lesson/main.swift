@@ -13,7 +13,7 @@ struct Lesson: ParsableCommand {
         Lessons are Markdown files in Lessons/ (found via $LESSON_HOME, ./Lessons, or beside the \
         executable). Pictures go to Output/lesson-N/ unless --out says otherwise.
         """,
-        subcommands: [List.self, Run.self, Bench.self])
+        subcommands: [List.self, Steps.self, Show.self, Run.self, Diff.self, Bench.self])
 }
 
 /// Prints "lesson: error: ..." and exits non-zero; no stack trace for errors users can fix.
@@ -40,6 +40,71 @@ struct List: ParsableCommand {
                 print(String(format: "%2d  %-10@  ", e.number, e.name) + title)
             }
         } catch { fail(error) }
+    }
+}
+
+/// Finds and reads a lesson by number, name or path.
+func loadLesson(_ lesson: String) throws -> (LessonFile, URL, LessonLibrary) {
+    let library = try LessonLibrary.locate()
+    let url = try library.resolve(lesson)
+    return (try LessonFile.load(url), url, library)
+}
+
+struct Steps: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List a lesson's steps with the names --from, --to and --stop-at take.")
+
+    @Argument(help: "Lesson number, name, or path to a .md lesson file.")
+    var lesson: String
+
+    func run() throws {
+        do {
+            let (file, _, _) = try loadLesson(lesson)
+            _ = try LessonRunner.prepare(file)
+            print(file.title)
+            let width = file.steps.map(\.name.count).max() ?? 0
+            for (i, step) in file.steps.enumerated() {
+                print(String(format: "%3d  ", i + 1) + step.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + step.title)
+            }
+        } catch { fail(error) }
+    }
+}
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a lesson's narrative, step by step, without running anything.")
+
+    @Argument(help: "Lesson number, name, or path to a .md lesson file.")
+    var lesson: String
+
+    func run() throws {
+        do {
+            let (file, _, _) = try loadLesson(lesson)
+            _ = try LessonRunner.prepare(file)
+            print(file.title)
+            print("\n" + file.introduction.trimmingCharacters(in: .newlines))
+            for (i, step) in file.steps.enumerated() {
+                print("\n── Step \(i + 1)/\(file.steps.count) · \(step.title)  [\(step.name)]")
+                let text = step.narrative.trimmingCharacters(in: .newlines)
+                if !text.isEmpty { print(text) }
+            }
+        } catch { fail(error) }
+    }
+}
+
+struct Diff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare two runs of the same lesson: settings that differ, final figures, epochs, weights.",
+        discussion: "Each run is its run.json or the --out folder it was written to, e.g. lesson diff Output/clip Output/noclip.")
+
+    @Argument(help: "The first run: a run.json or an --out folder.")
+    var a: String
+
+    @Argument(help: "The second run: a run.json or an --out folder.")
+    var b: String
+
+    func run() throws {
+        do { print(try RunDiff.text(a, b)) } catch { fail(error) }
     }
 }
 
@@ -86,7 +151,22 @@ struct Run: ParsableCommand {
     @Option(help: "Folder with the four MNIST-format .gz files (e.g. /usr/share/datasets/fashion-mnist).")
     var data: String?
 
+    @Flag(help: "Also write the handout: index.html and report.md in the output folder, every step with its numbers and pictures.")
+    var report = false
+
+    @Option(help: "Show steps from this one on (a name from `lesson steps`); earlier steps run without output.")
+    var from: String?
+
+    @Option(help: "Stop after this step (a name from `lesson steps`).")
+    var to: String?
+
+    @Option(help: "Run silently up to this step, show only it, and stop (e.g. conv2.backward).")
+    var stopAt: String?
+
     func validate() throws {
+        if stopAt != nil && (from != nil || to != nil) {
+            throw ValidationError("--stop-at shows one step; use it alone, or --from and --to for a range.")
+        }
         for s in set where !s.contains("=") || s.hasPrefix("=") || s.hasSuffix("=") {
             throw ValidationError("--set takes key=value, got \"\(s)\".")
         }
@@ -96,9 +176,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         do {
-            let library = try LessonLibrary.locate()
-            let url = try library.resolve(lesson)
-            let file = try LessonFile.load(url)
+            let (file, url, library) = try loadLesson(lesson)
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             var options = RunOptions(outputDirectory: out.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
                                      ?? library.defaultOutputFolder(for: url, base: cwd.appendingPathComponent("Output")))
@@ -107,6 +185,9 @@ struct Run: ParsableCommand {
             options.quiet = quiet
             options.full = full
             options.pauseBetweenSteps = step
+            options.report = report
+            options.from = stopAt ?? from
+            options.to = stopAt ?? to
             if let seed { options.overrides.append(("seed", String(seed), "--seed \(seed)")) }
             if corrected { options.overrides.append(("gradients", "corrected", "--corrected")) }
             if fullData { options.overrides.append(("dataset", "full", "--full-data")) }

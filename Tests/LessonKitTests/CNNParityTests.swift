@@ -15,6 +15,11 @@ struct CNNFixture: Decodable {
     let clipped_entries: Int
     let conv2_one_draw_first: [String]
     let conv2_one_draw_bias: [String]
+    let after_image_clip: ImageClip
+    struct ImageClip: Decodable {
+        let conv1, conv2_first, dense1_row7, dense2: [String]
+        let dense1_clipped, dense2_clipped: Int
+    }
 }
 
 func tutorialSpecs() throws -> [LayerSpec] {
@@ -53,6 +58,7 @@ func tutorialSpecs() throws -> [LayerSpec] {
     let labels = idx.map { set.labels[$0] }
     let pass = net.forward(set.batch(idx))
     expectClose([SoftmaxCrossEntropy.loss(pass.probabilities, labels: labels)], [f.first_batch_loss], "first batch loss")
+    let before = net
     let grads = net.backward(pass, labels: labels)
     let clipped = net.update(grads.gradients, rule: CNN.UpdateRule(learningRate: 0.1, lambda: 0.01, clip: 0.5, batchSize: 512))
     #expect(clipped == f.clipped_entries)
@@ -66,6 +72,25 @@ func tutorialSpecs() throws -> [LayerSpec] {
     expectClose(e1.bias.storage, f.after["dense1_bias"]!, "dense1 biases after")
     expectClose(e2.weights.storage, f.after["dense2"]!, "dense2 after")
     expectClose(e2.bias.storage, f.after["dense2_bias"]!, "dense2 biases after (lr 0.01)")
+
+    // clip-scope image: each image's dense gradient clipped before the sum, conv gradients unclipped.
+    // Checked here on the float64 training path (the readable layers' per-image loops are slow in a
+    // debug build); TrainerTests shows the readable layers give the training path's result.
+    let imageRule = CNN.UpdateRule(learningRate: 0.1, lambda: 0.01, clip: 0.5, clipScope: .image, batchSize: 512)
+    let g = f.after_image_clip
+    let trainer = CNNTrainer(before, precision: .float64, batchSize: 512, shards: 2)
+    let fast = trainer.gradients(set, Array(idx), perImageClip: 0.5)  // one per layer with parameters
+    #expect(fast.map { $0!.clippedEntries } == [0, 0, g.dense1_clipped, g.dense2_clipped])
+    var perLayer = [CNN.ParameterGradients?](repeating: nil, count: before.layers.count)
+    for (k, i) in [0, 3, 6, 8].enumerated() { perLayer[i] = fast[k] }
+    var viaTrainer = before
+    #expect(viaTrainer.update(perLayer, rule: imageRule) == g.dense1_clipped + g.dense2_clipped)
+    guard case .conv(let i1) = viaTrainer.layers[0], case .conv(let i2) = viaTrainer.layers[3],
+          case .dense(let j1) = viaTrainer.layers[6], case .dense(let j2) = viaTrainer.layers[8] else { return }
+    expectClose(i1.weights.storage, g.conv1, "conv1 after a per-image-clipped update")
+    expectClose(Array(i2.weights.storage.prefix(100)), g.conv2_first, "conv2 after")
+    expectClose(j1.weights.row(7).storage, g.dense1_row7, "dense1 row 7 after")
+    expectClose(j2.weights.storage, g.dense2, "dense2 after")
 }
 
 @Test func cnnNaivePathMatchesVectorisedOnTheTutorialNetwork() throws {

@@ -1,7 +1,8 @@
 // Seeded random-mutation fuzzing of every parser a user's bytes reach: the IDX reader, the gzip
 // path, the lesson-file reader and the weights loader. Each input must be accepted or rejected with
 // a thrown error; a crash, a trap or a hang fails the run. Iterations: LESSON_FUZZ_ITERATIONS
-// (default 2,000 per target in the suite); the seed corpus is in Fixtures/fuzz-corpus.
+// (default 2,000 per target in the suite); the seed corpus is in Fixtures/fuzz-corpus, shared with
+// the libFuzzer targets in Tests/Fuzz (`Tests/Fuzz/run`, a million inputs each under ASan).
 //   LESSON_FUZZ_ITERATIONS=1000000 swift test -c release --filter FuzzTests
 import Foundation
 import Testing

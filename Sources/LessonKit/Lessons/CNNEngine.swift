@@ -14,6 +14,8 @@ public final class CNNEngine: LessonEngine {
         SettingSpec("learning-rate", .number(above: 0, max: 100), default: "0.1", "lr for layers without their own lr="),
         SettingSpec("lambda", .number(above: -1e-300, max: 100), default: "0.01", "L2 weight decay"),
         SettingSpec("clip", .number(above: 0, max: 1e9), default: "0.5", "weight gradients clipped to [-clip, clip]"),
+        SettingSpec("clip-scope", .choice(CNN.ClipScope.allCases.map(\.rawValue)), default: "batch",
+                    "batch: the batch-summed gradient of every layer; image: each image's dense gradient, as the tutorial's layer code"),
         SettingSpec("batch", .integer(1...60_000), default: "512", "mini-batch size"),
         SettingSpec("epochs", .integer(1...1000), default: "50", "passes over the training images"),
         SettingSpec("train-images", .integer(1...60_000), default: "60000", "training images used"),
@@ -57,6 +59,10 @@ public final class CNNEngine: LessonEngine {
     var history: [EpochRecord] = []
     var trace: (pass: CNN.ForwardPass, back: CNN.BackwardPass, label: Int)?
 
+    public static func validate(_ file: LessonFile, settings: LessonSettings) throws {
+        _ = try NetworkBlock.parse(file.blocks["network"] ?? [], file: file.path, input: [28, 28, 1])
+    }
+
     public required init(context: LessonContext) throws {
         self.context = context
         settings = context.settings
@@ -80,6 +86,24 @@ public final class CNNEngine: LessonEngine {
     }
 
     var loadedWeights: [Tensor<Double>]?
+    var evaluatedAccuracy: Double?
+    var wroteWeights = false
+
+    public func summary() -> RunSummary {
+        var r = RunSummary()
+        r.epochs = history.map { ["epoch": Double($0.epoch), "cost": $0.cost, "train_accuracy": $0.trainAccuracy, "test_accuracy": $0.testAccuracy,
+                                  "clipped_entries": Double($0.clippedEntries), "clipped_updates": Double($0.clippedUpdates), "updates": Double($0.updates)] }
+        if let last = history.last {
+            r.final["cost"] = last.cost
+            r.final["train_accuracy"] = last.trainAccuracy
+            r.final["test_accuracy"] = last.testAccuracy
+            r.final["clipped_entries"] = Double(history.reduce(0) { $0 + $1.clippedEntries })
+            r.final["clipped_updates"] = Double(history.reduce(0) { $0 + $1.clippedUpdates })
+        }
+        if let evaluatedAccuracy { r.final["test_accuracy"] = evaluatedAccuracy }
+        if wroteWeights { r.weightsFile = "weights.lnw" }
+        return r
+    }
 
     func index(of layer: String?, step: LessonStep) throws -> Int {
         guard let layer, let i = specs.firstIndex(where: { $0.name == layer }) else {
@@ -318,7 +342,7 @@ public final class CNNEngine: LessonEngine {
             } else {
                 printer.line("conv1 is the first layer: no error needs to go further back than its weights.")
             }
-            printer.line("gradient sizes: |dW| max \(String(format: "%.4g", g.dW.storage.map(abs).max()!)), clip at ±\(NumberText.short(settings.double("clip"))) applies to the batch sum during training")
+            printer.line("gradient sizes: |dW| max \(String(format: "%.4g", g.dW.storage.map(abs).max()!)), clip at ±\(NumberText.short(settings.double("clip"))) applies \(clipScope == .batch ? "to the batch sum" : "per image, to dense layers only,") during training")
         case .relu, .softmax:
             printer.quantity("δ", deltaOut, formula: "error at this layer's output")
         }
@@ -389,8 +413,7 @@ public final class CNNEngine: LessonEngine {
             return net
         }
         let (tr, te) = try ensureData()
-        let rule = CNN.UpdateRule(learningRate: settings.double("learning-rate"), lambda: settings.double("lambda"),
-                                  clip: settings.double("clip"), batchSize: settings.int("batch"))
+        let rule = updateRule
         let epochs = settings.int("epochs")
         let trainer = CNNTrainer(net, precision: precision, batchSize: rule.batchSize)
         self.trainer = trainer
@@ -431,8 +454,20 @@ public final class CNNEngine: LessonEngine {
         trained = net
         let url = try context.outputURL("weights.lnw")
         try AtomicFile.write(Data(WeightsFile.encode(net)), to: url)
+        wroteWeights = true
         printer.wrote(url)
         return net
+    }
+
+    var clipScope: CNN.ClipScope { CNN.ClipScope(rawValue: settings.string("clip-scope"))! }
+    var updateRule: CNN.UpdateRule {
+        CNN.UpdateRule(learningRate: settings.double("learning-rate"), lambda: settings.double("lambda"),
+                       clip: settings.double("clip"), clipScope: clipScope, batchSize: settings.int("batch"))
+    }
+    var clipDescription: String {
+        clipScope == .batch
+            ? "clipping acts on the gradient summed over the batch, before it is divided by the batch size"
+            : "clipping acts on each image's dense-layer gradient before the sum, as the tutorial's layer code does (its conv layers clip a discarded copy, so conv gradients are not clipped)"
     }
 
     func trainNetwork() throws {
@@ -447,7 +482,7 @@ public final class CNNEngine: LessonEngine {
         try ensureTrained()
         let last = history.last!
         printer.result(String(format: "after %d epochs: train accuracy %.2f%%, test accuracy %.2f%%", last.epoch, 100 * last.trainAccuracy, 100 * last.testAccuracy))
-        printer.note("the cost is the tutorial's: (Σ cross-entropy over the training set + Σ W² over all weights) / n. Clipping acts on the gradient summed over the batch, before it is divided by the batch size.")
+        printer.note("the cost is the tutorial's: (Σ cross-entropy over the training set + Σ W² over all weights) / n; \(clipDescription).")
     }
 
     func plotCost(partial: Bool = false) throws {
@@ -465,6 +500,7 @@ public final class CNNEngine: LessonEngine {
         let (_, te) = try ensureData()
         let (pred, _) = (trainer ?? CNNTrainer(net, precision: .float64, batchSize: settings.int("batch"))).evaluate(te)
         let correct = zip(pred, te.labels).filter { $0 == $1 }.count
+        evaluatedAccuracy = Double(correct) / Double(te.count)
         printer.result("test accuracy: \(correct)/\(te.count) = \(String(format: "%.2f", 100 * Double(correct) / Double(te.count)))%")
         var confusion = [[Double]](repeating: [Double](repeating: 0, count: 10), count: 10)
         for (p, y) in zip(pred, te.labels) { confusion[y][p] += 1 }

@@ -40,6 +40,15 @@ public final class DigitsEngine: LessonEngine {
     var initial: TwoLayerNetwork?
     var trained: TwoLayerNetwork?
     var records: [TwoLayerNetwork.IterationRecord] = []
+    var evaluatedAccuracy: Double?
+
+    public func summary() -> RunSummary {
+        var r = RunSummary()
+        r.epochs = records.map { ["iteration": Double($0.iteration), "loss": $0.loss, "train_accuracy": $0.accuracy] }
+        if let last = records.last { r.final["loss"] = last.loss; r.final["train_accuracy"] = last.accuracy }
+        if let evaluatedAccuracy { r.final["dev_accuracy"] = evaluatedAccuracy }
+        return r
+    }
 
     public required init(context: LessonContext) throws {
         self.context = context
@@ -246,6 +255,7 @@ public final class DigitsEngine: LessonEngine {
         let net = try ensureTrained()
         let p = TwoLayerNetwork.predictions(net.forward(d.xDev, rule: gradientRule).A2)
         let correct = zip(p, d.yDev).filter { $0 == $1 }.count
+        evaluatedAccuracy = Double(correct) / Double(d.yDev.count)
         printer.result("\(d.devName) accuracy: \(correct)/\(d.yDev.count) = \(NumpyFormat.scalar(Double(correct) / Double(d.yDev.count)))")
         var confusion = [[Double]](repeating: [Double](repeating: 0, count: 10), count: 10)
         for (pred, y) in zip(p, d.yDev) { confusion[y][pred] += 1 }

@@ -38,6 +38,13 @@ public final class LettersEngine: LessonEngine {
     var trained: LetterNetwork?
     var history: (loss: [Double], tutorialAcc: [Double], accuracy: [Double]) = ([], [], [])
 
+    public func summary() -> RunSummary {
+        var r = RunSummary()
+        r.epochs = history.loss.indices.map { ["epoch": Double($0 + 1), "loss": history.loss[$0], "accuracy": history.accuracy[$0]] }
+        if let loss = history.loss.last { r.final["loss"] = loss; r.final["accuracy"] = history.accuracy.last! }
+        return r
+    }
+
     public required init(context: LessonContext) throws {
         self.context = context
         let s = context.settings

@@ -67,4 +67,50 @@ public struct Dense: Sendable {
         let db = Tensor<Double>(shape: [outputs]) { o in (0..<n).reduce(0) { $0 + dz[$1, o] } }
         return Gradients(dx: dx, dW: dW, db: db)
     }
+
+    /// Σ_n clip(δ_nᵀ x_n, ±c): each image's weight gradient clipped before the sum, as the tutorial's
+    /// per-image layer code does. Loops as the formula reads; the training path adds the same
+    /// correction onto its GEMM (`PerImageClip.correct`). Returns the sum and how many entries were clipped.
+    public static func perImageClippedWeightGradient(_ dz: Tensor<Double>, cache: Cache, clip c: Double) -> (dW: Tensor<Double>, clipped: Int) {
+        let x = cache.x, n = x.shape[0], inputs = x.shape[1], outputs = dz.shape[1]  // dz: (N, out), x: (N, in)
+        var dW = Tensor<Double>(shape: [outputs, inputs])
+        var clipped = 0
+        for r in 0..<n {
+            for o in 0..<outputs {
+                for i in 0..<inputs {
+                    // dW_n[o, i] = δ[n, o] · x[n, i], clipped to [−c, c]
+                    let v = dz[r, o] * x[r, i]
+                    if abs(v) > c { clipped += 1 }
+                    dW[o, i] += min(c, max(-c, v))
+                }
+            }
+        }
+        return (dW, clipped)
+    }
+}
+
+/// The training path's per-image clipping: given the GEMM's δᵀx, only entries whose per-image
+/// product passes ±c need changing, and max|δ_n,o|·max|x_n| ≤ c rules most rows out at once.
+public enum PerImageClip {
+    /// Adds Σ_n (clip(δ_n,o·x_n,i) − δ_n,o·x_n,i) onto dW; returns how many products were clipped.
+    /// delta: (n, outputs), x: (n, inputs), dW: (outputs, inputs), all row-major.
+    public static func correct<S: BinaryFloatingPoint>(delta: UnsafePointer<S>, x: UnsafePointer<S>, n: Int, outputs: Int, inputs: Int,
+                                                      clip c: S, into dW: UnsafeMutablePointer<S>) -> Int {
+        var clipped = 0
+        for r in 0..<n {
+            let xr = x + r * inputs, dr = delta + r * outputs
+            var xMax: S = 0
+            for i in 0..<inputs { xMax = max(xMax, abs(xr[i])) }
+            for o in 0..<outputs {
+                let d = dr[o]
+                guard abs(d) * xMax > c else { continue }
+                let row = dW + o * inputs
+                for i in 0..<inputs {
+                    let v = d * xr[i]
+                    if v > c { row[i] += c - v; clipped += 1 } else if v < -c { row[i] += -c - v; clipped += 1 }
+                }
+            }
+        }
+        return clipped
+    }
 }

@@ -1,0 +1,196 @@
+// The handout `--report` writes: every step's narrative, formulas, printed quantities and pictures,
+// in order, as one self-contained index.html (no server, no network) and the same as report.md.
+import Foundation
+import Rendering
+
+/// What the printer shows, kept as structure so the handout can lay it out.
+public enum ReportEvent: Sendable {
+    case title(String)
+    case heading(index: Int, total: Int, title: String, name: String)
+    case narrative(String)
+    case note(String)
+    case text(String)
+    case quantity(name: String, shape: String, formula: String, values: String)
+    case image(URL)
+}
+
+public final class ReportRecorder {
+    public private(set) var events: [ReportEvent] = []
+    public init() {}
+    func add(_ event: ReportEvent) { events.append(event) }
+}
+
+public enum Report {
+    /// index.html and report.md in `folder`, each written whole or not at all; returns their URLs.
+    public static func write(_ events: [ReportEvent], to folder: URL, footer: String) throws -> [URL] {
+        let html = folder.appendingPathComponent("index.html"), md = folder.appendingPathComponent("report.md")
+        try AtomicFile.write(Data(self.html(events, folder: folder, footer: footer).utf8), to: html)
+        try AtomicFile.write(Data(markdown(events, folder: folder, footer: footer).utf8), to: md)
+        return [html, md]
+    }
+
+    /// A picture's address relative to the handout, so the folder can be moved or zipped whole.
+    static func source(_ url: URL, folder: URL) -> String {
+        let base = folder.standardizedFileURL.path + "/"
+        let path = url.standardizedFileURL.path
+        return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : url.standardizedFileURL.absoluteString
+    }
+
+    // MARK: HTML
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    /// The lessons' narrative Markdown that matters here: paragraphs, `code`, **bold**, *italic*.
+    static func inline(_ s: String) -> String {
+        var out = "", i = s.startIndex
+        var open: [String: Bool] = [:]
+        func toggle(_ tag: String) -> String { open[tag, default: false].toggle(); return open[tag]! ? "<\(tag)>" : "</\(tag)>" }
+        while i < s.endIndex {
+            let c = s[i]
+            if c == "`", let end = s[s.index(after: i)...].firstIndex(of: "`") {
+                out += "<code>" + escape(String(s[s.index(after: i)..<end])) + "</code>"
+                i = s.index(after: end); continue
+            }
+            if s[i...].hasPrefix("**") { out += toggle("strong"); i = s.index(i, offsetBy: 2); continue }
+            out += escape(String(c))
+            i = s.index(after: i)
+        }
+        for (tag, isOpen) in open where isOpen { out += "</\(tag)>" }
+        return out
+    }
+
+    static func paragraphs(_ text: String) -> String {
+        text.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+            .map { p in
+                let lines = p.split(separator: "\n").map(String.init)
+                if lines.allSatisfy({ $0.hasPrefix("- ") || $0.hasPrefix("* ") }) {
+                    return "<ul>" + lines.map { "<li>" + inline(String($0.dropFirst(2))) + "</li>" }.joined() + "</ul>"
+                }
+                return "<p>" + inline(lines.joined(separator: " ")) + "</p>"
+            }.joined(separator: "\n")
+    }
+
+    static let style = """
+    :root { --ink: #1d2330; --muted: #5b6475; --rule: #d9dde5; --code: #f4f6f9; --accent: #0b6e99; }
+    * { box-sizing: border-box; }
+    body { margin: 0 auto; max-width: 60rem; padding: 1.5rem 1rem 4rem; color: var(--ink);
+           font: 1.05rem/1.55 "DejaVu Sans", system-ui, sans-serif; }
+    h1 { font-size: 1.9rem; line-height: 1.25; margin: 0 0 1rem; }
+    h2 { font-size: 1.35rem; margin: 2.5rem 0 0.6rem; padding-top: 0.6rem; border-top: 2px solid var(--rule); }
+    h2 .step { color: var(--muted); font-weight: normal; font-size: 0.95rem; display: block; }
+    h2 code { font-size: 0.85rem; color: var(--accent); }
+    .formula { color: var(--muted); font-style: italic; }
+    .quantity { margin: 1rem 0; }
+    .quantity .name { font-weight: bold; font-family: "DejaVu Sans Mono", monospace; }
+    pre { background: var(--code); padding: 0.7rem 0.9rem; overflow-x: auto; border-radius: 4px;
+          font: 0.85rem/1.35 "DejaVu Sans Mono", ui-monospace, monospace; margin: 0.3rem 0 0.8rem; }
+    .note { border-left: 4px solid #d9a400; background: #fff8e1; padding: 0.5rem 0.8rem; margin: 0.8rem 0; }
+    figure { margin: 1rem 0; }
+    figure img { max-width: 100%; height: auto; image-rendering: pixelated; border: 1px solid var(--rule); }
+    figcaption { color: var(--muted); font-size: 0.9rem; }
+    code { background: var(--code); padding: 0 0.2rem; border-radius: 3px; font-size: 0.92em; }
+    footer { margin-top: 3rem; color: var(--muted); font-size: 0.85rem; border-top: 1px solid var(--rule); padding-top: 0.6rem; }
+    #missing { display: none; background: #fde7e7; border: 1px solid #d33; padding: 0.5rem 0.8rem; }
+    @media (max-width: 40rem) { body { font-size: 1rem; } pre { font-size: 0.75rem; } }
+    @media print { body { max-width: none; } h2 { break-after: avoid; } figure, .quantity { break-inside: avoid; }
+                   pre { white-space: pre-wrap; } #missing { display: none !important; } }
+    """
+
+    /// Tells the reader (and the tests) when a picture did not load: the folder was copied without them.
+    static let imageCheck = """
+    window.addEventListener("load", function () {
+      var imgs = document.images, broken = 0;
+      for (var i = 0; i < imgs.length; i++) { if (!imgs[i].complete || imgs[i].naturalWidth === 0) broken++; }
+      document.body.setAttribute("data-images", imgs.length);
+      document.body.setAttribute("data-broken-images", broken);
+      if (broken > 0) {
+        var m = document.getElementById("missing");
+        m.textContent = broken + " of " + imgs.length + " pictures did not load: keep the PNG files in the same folder as this page.";
+        m.style.display = "block";
+      }
+    });
+    """
+
+    /// Consecutive plain lines joined into one block.
+    static func grouped(_ events: [ReportEvent]) -> [ReportEvent] {
+        var out = [ReportEvent]()
+        for e in events {
+            if case .text(let t) = e, case .text(let previous)? = out.last { out[out.count - 1] = .text(previous + "\n" + t) }
+            else { out.append(e) }
+        }
+        return out
+    }
+
+    static func html(_ events: [ReportEvent], folder: URL, footer: String) -> String {
+        var title = "lesson", body = "", inStep = false
+        for e in grouped(events) {
+            switch e {
+            case .title(let t):
+                title = t
+                body += "<h1>\(escape(t))</h1>\n"
+            case .heading(let index, let total, let t, let name):
+                if inStep { body += "</section>\n" }
+                inStep = true
+                body += "<section id=\"\(escape(name))\">\n<h2><span class=\"step\">Step \(index) of \(total)</span>\(escape(t)) <code>\(escape(name))</code></h2>\n"
+            case .narrative(let t): body += paragraphs(t) + "\n"
+            case .note(let t): body += "<div class=\"note\"><strong>Note:</strong> \(inline(t))</div>\n"
+            case .text(let t): body += t.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "" : "<pre>\(escape(t))</pre>\n"
+            case .quantity(let name, let shape, let formula, let values):
+                body += "<div class=\"quantity\"><span class=\"name\">\(escape(name))</span> shape \(escape(shape)) <span class=\"formula\">\(escape(formula))</span>\n<pre>\(escape(values))</pre></div>\n"
+            case .image(let url):
+                guard url.pathExtension.lowercased() == "png" else {
+                    body += "<p>Wrote <a href=\"\(escape(source(url, folder: folder)))\">\(escape(url.lastPathComponent))</a>.</p>\n"
+                    continue
+                }
+                let src = escape(source(url, folder: folder))
+                body += "<figure><img src=\"\(src)\" alt=\"\(escape(url.lastPathComponent))\"><figcaption>\(escape(url.lastPathComponent))</figcaption></figure>\n"
+            }
+        }
+        if inStep { body += "</section>\n" }
+        return """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(escape(title))</title>
+        <style>
+        \(style)
+        </style>
+        </head>
+        <body>
+        <div id="missing" role="alert"></div>
+        \(body)<footer>\(escape(footer))</footer>
+        <script>
+        \(imageCheck)
+        </script>
+        </body>
+        </html>
+
+        """
+    }
+
+    // MARK: Markdown
+
+    static func markdown(_ events: [ReportEvent], folder: URL, footer: String) -> String {
+        var out = ""
+        for e in grouped(events) {
+            switch e {
+            case .title(let t): out += "# \(t)\n\n"
+            case .heading(let index, let total, let t, let name): out += "## Step \(index)/\(total) · \(t) (`\(name)`)\n\n"
+            case .narrative(let t): out += t.trimmingCharacters(in: .newlines) + "\n\n"
+            case .note(let t): out += "> **Note:** \(t)\n\n"
+            case .text(let t): out += t.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "" : "```text\n\(t)\n```\n\n"
+            case .quantity(let name, let shape, let formula, let values):
+                out += "**\(name)** shape \(shape) · \(formula)\n\n```text\n\(values)\n```\n\n"
+            case .image(let url):
+                let src = source(url, folder: folder)
+                out += url.pathExtension.lowercased() == "png" ? "![\(url.lastPathComponent)](\(src))\n\n" : "Wrote [\(url.lastPathComponent)](\(src)).\n\n"
+            }
+        }
+        return out + "---\n\(footer)\n"
+    }
+}

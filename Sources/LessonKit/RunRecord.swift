@@ -1,0 +1,61 @@
+// run.json: what a run was (lesson, every setting, seed, versions) and what it measured (figures
+// per epoch or iteration, final figures), so `lesson diff` can set two runs side by side.
+import Foundation
+import Rendering
+
+/// What an engine reports of its run; the runner adds the rest.
+public struct RunSummary: Codable, Sendable {
+    /// One entry per epoch (or logged iteration): figure name → value.
+    public var epochs: [[String: Double]] = []
+    /// The run's final figures: loss, accuracies, clip counts.
+    public var final: [String: Double] = [:]
+    /// Trained weights the run wrote, as a name in the output folder.
+    public var weightsFile: String?
+    public init() {}
+}
+
+public struct RunRecord: Codable, Sendable {
+    public static let formatVersion = 1
+    public static let programVersion = "0.7.0"
+    public var format = RunRecord.formatVersion
+    public var lesson: String
+    public var file: String
+    public var engine: String
+    /// Every setting in effect, defaults and overrides included.
+    public var settings: [String: String]
+    public var steps: [String]
+    public var versions: [String: String]
+    public var summary: RunSummary
+
+    public static let fileName = "run.json"
+
+    public func write(to folder: URL) throws -> URL {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let url = folder.appendingPathComponent(Self.fileName)
+        try AtomicFile.write(try encoder.encode(self) + Data("\n".utf8), to: url)
+        return url
+    }
+
+    /// A run.json, or the run.json inside a folder; errors name the path and what to pass instead.
+    public static func load(_ path: String) throws -> (record: RunRecord, folder: URL) {
+        var url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw LessonError("\(path): no such file or folder; pass a run.json or the --out folder of a run.")
+        }
+        if isDirectory.boolValue { url.appendPathComponent(fileName) }
+        guard let data = try? Data(contentsOf: url) else {
+            throw LessonError("\(url.path): no run.json here; pass the --out folder of a finished run (runs write run.json at the end).")
+        }
+        do {
+            let record = try JSONDecoder().decode(RunRecord.self, from: data)
+            guard record.format == formatVersion else {
+                throw LessonError("\(url.path): run.json format \(record.format); this program reads format \(formatVersion).")
+            }
+            return (record, url.deletingLastPathComponent())
+        } catch let e as LessonError { throw e } catch {
+            throw LessonError("\(url.path): not a run.json written by lesson (\(error.localizedDescription)).")
+        }
+    }
+}
