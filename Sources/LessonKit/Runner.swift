@@ -19,6 +19,8 @@ public struct RunOptions {
     /// Show steps from `from` to `to` (names); earlier steps run muted, later ones not at all.
     public var from: String?
     public var to: String?
+    /// `--stop-at NAME`: the same as --from NAME --to NAME, and named so in errors.
+    public var stopAt: String?
 
     public init(outputDirectory: URL) { self.outputDirectory = outputDirectory }
 }
@@ -52,8 +54,8 @@ public enum LessonRunner {
 
     public static func run(_ file: LessonFile, options: RunOptions) throws {
         let (engineType, settings) = try prepare(file, overrides: options.overrides)
-        let first = try options.from.map { try stepIndex($0, in: file, flag: "--from") } ?? 0
-        let last = try options.to.map { try stepIndex($0, in: file, flag: "--to") } ?? file.steps.count - 1
+        let first = try (options.stopAt ?? options.from).map { try stepIndex($0, in: file, flag: options.stopAt != nil ? "--stop-at" : "--from") } ?? 0
+        let last = try (options.stopAt ?? options.to).map { try stepIndex($0, in: file, flag: options.stopAt != nil ? "--stop-at" : "--to") } ?? file.steps.count - 1
         guard first <= last else {
             throw LessonError("--from \(file.steps[first].name) comes after --to \(file.steps[last].name) (steps \(first + 1) and \(last + 1)); swap them.")
         }

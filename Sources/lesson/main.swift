@@ -186,8 +186,9 @@ struct Run: ParsableCommand {
             options.full = full
             options.pauseBetweenSteps = step
             options.report = report
-            options.from = stopAt ?? from
-            options.to = stopAt ?? to
+            options.from = from
+            options.to = to
+            options.stopAt = stopAt
             if let seed { options.overrides.append(("seed", String(seed), "--seed \(seed)")) }
             if corrected { options.overrides.append(("gradients", "corrected", "--corrected")) }
             if fullData { options.overrides.append(("dataset", "full", "--full-data")) }

@@ -14,7 +14,7 @@ public final class CNNEngine: LessonEngine {
         SettingSpec("learning-rate", .number(above: 0, max: 100), default: "0.1", "lr for layers without their own lr="),
         SettingSpec("lambda", .number(above: -1e-300, max: 100), default: "0.01", "L2 weight decay"),
         SettingSpec("clip", .number(above: 0, max: 1e9), default: "0.5", "weight gradients clipped to [-clip, clip]"),
-        SettingSpec("clip-scope", .choice(CNN.ClipScope.allCases.map(\.rawValue)), default: "batch",
+        SettingSpec("clip-scope", .choice(CNN.ClipScope.allCases.map(\.rawValue)), default: "image",
                     "batch: the batch-summed gradient of every layer; image: each image's dense gradient, as the tutorial's layer code"),
         SettingSpec("batch", .integer(1...60_000), default: "512", "mini-batch size"),
         SettingSpec("epochs", .integer(1...1000), default: "50", "passes over the training images"),
@@ -263,6 +263,9 @@ public final class CNNEngine: LessonEngine {
                     printer.line("every channel of a = ReLU(z) (use --full to print them all):")
                     channelStats("a", t.pass.outputs[r])
                 }
+                let a = t.pass.outputs[r]
+                terminalRow((0..<c.outChannels).map { channel(a, $0).storage }, width: a.shape[2], height: a.shape[1],
+                            captions: (0..<c.outChannels).map { "a[:,:,\($0)]" }, lo: 0, hi: max(1e-12, a.storage.max() ?? 1), colormap: .sequential)
             }
         case .pool(let p):
             printer.line("input \(shapeText(x.shape)) → \(shapeText(z.shape)): the largest value of each \(p.f)×\(p.f) window, channel by channel")
@@ -534,7 +537,22 @@ public final class CNNEngine: LessonEngine {
                                  scale: c.f <= 3 ? 24 : 10, colormap: .diverging)
             grid.centredOnZero = true; grid.showColorBar = true; grid.legendCaption = "weight"
             try context.writePNG(grid.render(), "\(specs[i].name)-filters-\(suffix).png")
+            if c.inChannels == 1 {
+                let bound = max(1e-12, c.weights.storage.map(abs).max() ?? 1)
+                printer.line("\(specs[i].name) filters \(suffix) training (\(printer.color ? "blue negative, red positive" : "blank most negative, █ most positive")):")
+                terminalRow(tiles.map(\.values), width: c.f, height: c.f, captions: tiles.map { $0.caption.replacingOccurrences(of: "filter ", with: "W") },
+                            lo: -bound, hi: bound, colormap: .diverging)
+            }
         }
+    }
+
+    /// As many pictures side by side as fit in 80 columns, drawn with half blocks (or shades without colour).
+    func terminalRow(_ maps: [[Double]], width: Int, height: Int, captions: [String], lo: Double, hi: Double, colormap: Colormap) {
+        let cell = (printer.color || width > 12 ? width : 2 * width) + 3
+        let n = max(1, min(maps.count, 78 / cell))
+        printer.picture(TerminalPicture.row(Array(maps.prefix(n)), width: width, height: height, captions: Array(captions.prefix(n)),
+                                            lo: lo, hi: hi, colormap: colormap, color: printer.color))
+        if n < maps.count { printer.line("  (\(n) of \(maps.count) shown; every one is in the PNGs)") }
     }
 
     func showFilters() throws {

@@ -1,0 +1,149 @@
+// The classroom features: the --report handout (opened in headless Chromium), lesson steps/show,
+// --from/--to/--stop-at, run.json and lesson diff between a clipped and an unclipped run.
+import Foundation
+import Testing
+import Rendering
+import TestSupport
+
+/// Runs a program to completion and returns its standard output (stderr discarded).
+func capture(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = arguments
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// Debian's chromium (installed by .ci/run), or nil.
+var chromium: String? {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+let chromiumFlags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--disable-extensions"]
+
+/// The page's DOM after load, as Chromium sees it (the handout's own script marks broken images).
+func renderedBody(_ page: URL) throws -> (images: Int, broken: Int, dom: String) {
+    let r = try capture(chromium!, chromiumFlags + ["--dump-dom", page.absoluteString])
+    let body = r.stdout.range(of: "<body[^>]*>", options: .regularExpression).map { String(r.stdout[$0]) } ?? ""
+    func attribute(_ name: String) -> Int {
+        guard let m = body.range(of: "\(name)=\"[0-9]+\"", options: .regularExpression) else { return -1 }
+        return Int(body[m].dropFirst(name.count + 2).dropLast()) ?? -1
+    }
+    return (attribute("data-images"), attribute("data-broken-images"), r.stdout)
+}
+
+@Suite(.serialized) struct HandoutTests {
+    let quick = ["--set", "train-images=1024", "--set", "test-images=256", "--epochs", "1", "--set", "batch=256"]
+
+    @Test func lessonThreeHandoutOpensInChromiumWithEveryPictureAndDiffShowsClipping() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let a = dir.appendingPathComponent("clipped"), b = dir.appendingPathComponent("unclipped")
+        let ra = try runLesson(["run", "3", "--report", "--quiet"] + quick + ["--out", a.path])
+        #expect(ra.status == 0, "\(ra.stderr)")
+        #expect(ra.stdout.contains("wrote") && ra.stdout.contains("index.html") && ra.stdout.contains("report.md") && ra.stdout.contains("run.json"))
+
+        // The handout: every step in order, each PNG beside the step that drew it, files that exist.
+        let html = try String(contentsOf: a.appendingPathComponent("index.html"), encoding: .utf8)
+        let markdown = try String(contentsOf: a.appendingPathComponent("report.md"), encoding: .utf8)
+        var last = html.startIndex
+        for i in 1...21 {
+            guard let r = html.range(of: "Step \(i) of 21", range: last..<html.endIndex) else { Issue.record("step \(i) missing or out of order"); break }
+            last = r.upperBound
+        }
+        #expect(html.contains("<code>conv2.backward</code>") && html.contains("rot180"))
+        #expect(!html.contains("http://") && !html.contains("https://"), "the handout must not need the network")
+        let sources = html.components(separatedBy: "<img src=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        let pngs = try FileManager.default.contentsOfDirectory(atPath: a.path).filter { $0.hasSuffix(".png") }
+        #expect(Set(sources) == Set(pngs), "every picture written appears in the handout")
+        #expect(markdown.contains("## Step 13/21 · conv2, backward (`conv2.backward`)"))
+        #expect(markdown.contains("![conv2-feature-maps.png](conv2-feature-maps.png)"))
+
+        // In a real browser: every image loaded, headings present; the screenshot goes to Output/.
+        guard let browser = chromium else {
+            Issue.record("chromium is not installed (apt-get install chromium; .ci/run does this)")
+            return
+        }
+        let page = try renderedBody(a.appendingPathComponent("index.html"))
+        #expect(page.images == sources.count && page.images >= 14)
+        #expect(page.broken == 0)
+        #expect(page.dom.components(separatedBy: "<h2>").count - 1 == 21)
+        // The same page without its pictures beside it: the check notices (so it can fail).
+        let lonely = dir.appendingPathComponent("lonely")
+        try FileManager.default.createDirectory(at: lonely, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: a.appendingPathComponent("index.html"), to: lonely.appendingPathComponent("index.html"))
+        #expect(try renderedBody(lonely.appendingPathComponent("index.html")).broken == sources.count)
+
+        let output = repositoryRoot.appendingPathComponent("Output")
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        let shot = output.appendingPathComponent("lesson-3-handout.png")
+        try? FileManager.default.removeItem(at: shot)
+        _ = try capture(browser, chromiumFlags + ["--window-size=1100,5000", "--screenshot=\(shot.path)", a.appendingPathComponent("index.html").absoluteString])
+        let picture = try PNGFile.read(shot)
+        #expect(picture.width == 1100 && picture.height == 5000)
+        var ink = 0
+        for y in stride(from: 0, to: picture.height, by: 4) { for x in stride(from: 0, to: picture.width, by: 4) where picture.pixel(x, y).r < 100 { ink += 1 } }
+        #expect(ink > 1000, "the screenshot shows text and pictures")
+
+        // A second run without clipping, then the diff: settings, clip counts, accuracy, weights.
+        let rb = try runLesson(["run", "3", "--quiet", "--set", "clip=1000"] + quick + ["--out", b.path])
+        #expect(rb.status == 0, "\(rb.stderr)")
+        let d = try runLesson(["diff", a.path, b.appendingPathComponent("run.json").path])
+        #expect(d.status == 0, "\(d.stderr)")
+        let lines = d.stdout.split(separator: "\n").map(String.init)
+        func row(_ name: String) -> [String]? { lines.first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(name + " ") }?.split(separator: " ").map(String.init) }
+        #expect(row("clip") == ["clip", "0.5", "1000"], "\(d.stdout)")
+        let clipped = row("clipped_entries")
+        #expect(clipped != nil && clipped![1] != "0" && clipped![2] == "0", "\(d.stdout)")
+        #expect(row("test_accuracy")?.count == 4)
+        #expect(d.stdout.contains("Largest weight differences per layer") && d.stdout.contains("conv1 W") && d.stdout.contains("dense2 b"))
+
+        let other = try runLesson(["run", "2", "--quiet", "--out", dir.appendingPathComponent("letters").path])
+        #expect(other.status == 0)
+        let mismatch = try runLesson(["diff", a.path, dir.appendingPathComponent("letters").path])
+        #expect(mismatch.status == 1 && mismatch.stderr.contains("diff compares two runs of the same lesson"), "\(mismatch.stderr)")
+        let none = try runLesson(["diff", a.path, dir.appendingPathComponent("nothing").path])
+        #expect(none.status == 1 && none.stderr.contains("nothing: no such file or folder"), "\(none.stderr)")
+    }
+
+    @Test func stopAtShowsOnlyThatStepAfterASilentRunUp() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try runLesson(["run", "3", "--stop-at", "conv2.backward", "--out", dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("(steps 1-12 ran without output to reach conv2.backward)"))
+        #expect(r.stdout.contains("── Step 13/21 · conv2, backward"))
+        #expect(r.stdout.contains("rot180") && r.stdout.contains("dW[0]"))
+        for other in ["Step 12/21", "Step 14/21", "gradient check", "epoch"] { #expect(!r.stdout.contains(other), "\(other) shown") }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("run.json").path), "a partial run keeps no run.json")
+
+        let range = try runLesson(["run", "2", "--from", "forward-first", "--to", "backward-first", "--out", dir.path])
+        #expect(range.status == 0 && range.stdout.contains("Step 3/8") && range.stdout.contains("Step 4/8") && !range.stdout.contains("Step 5/8"))
+
+        let unknown = try runLesson(["run", "3", "--stop-at", "conv9.backward", "--out", dir.path])
+        #expect(unknown.status == 1 && unknown.stderr.contains("--stop-at conv9.backward: no step has that name"), "\(unknown.stderr)")
+        let backwards = try runLesson(["run", "2", "--from", "train", "--to", "show-data", "--out", dir.path])
+        #expect(backwards.status == 1 && backwards.stderr.contains("swap them"), "\(backwards.stderr)")
+        let both = try runLesson(["run", "2", "--stop-at", "train", "--from", "show-data"])
+        #expect(both.status != 0 && both.stderr.contains("--stop-at shows one step"), "\(both.stderr)")
+    }
+
+    @Test func stepsAndShowReadTheLessonWithoutRunningIt() throws {
+        let steps = try runLesson(["steps", "3"])
+        #expect(steps.status == 0)
+        let lines = steps.stdout.split(separator: "\n")
+        #expect(lines.count == 22)
+        #expect(lines.contains { $0.contains(" 13  conv2.backward ") && $0.hasSuffix("conv2, backward") })
+        let show = try runLesson(["show", "2"])
+        #expect(show.status == 0)
+        #expect(show.stdout.contains("── Step 1/8") && show.stdout.contains("[train]"))
+        #expect(!show.stdout.contains("[[") && !show.stdout.contains("wrote"), "show prints narrative, not numbers or files")
+        let missing = try runLesson(["steps", "99"])
+        #expect(missing.status == 1 && missing.stderr.hasPrefix("lesson: error:"))
+    }
+}
