@@ -181,7 +181,8 @@ struct Run: ParsableCommand {
             var options = RunOptions(outputDirectory: out.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
                                      ?? library.defaultOutputFolder(for: url, base: cwd.appendingPathComponent("Output")))
             let env = ProcessInfo.processInfo.environment
-            options.color = !noColor && env["NO_COLOR"].map { $0.isEmpty } ?? true && isatty(1) != 0
+            // Colour and 24-bit half-block pictures only on a terminal that is not "dumb" and not under NO_COLOR.
+            options.color = !noColor && env["NO_COLOR"].map { $0.isEmpty } ?? true && isatty(1) != 0 && env["TERM"] != "dumb"
             options.quiet = quiet
             options.full = full
             options.pauseBetweenSteps = step

@@ -122,6 +122,12 @@ func renderedBody(_ page: URL) throws -> (images: Int, broken: Int, dom: String)
         for other in ["Step 12/21", "Step 14/21", "gradient check", "epoch"] { #expect(!r.stdout.contains(other), "\(other) shown") }
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("run.json").path), "a partial run keeps no run.json")
 
+        // Terminal pictures of feature maps and filters, in plain shading characters when not on a terminal.
+        let maps = try runLesson(["run", "3", "--stop-at", "conv1.forward", "--out", dir.path])
+        #expect(maps.status == 0 && maps.stdout.contains("a[:,:,0]") && maps.stdout.contains("▒") && !maps.stdout.contains("\u{1B}["))
+        let filters = try runLesson(["run", "3", "--stop-at", "init-weights", "--out", dir.path])
+        #expect(filters.stdout.contains("conv1 filters before training (blank most negative, █ most positive)") && filters.stdout.contains("W7"), "\(filters.stdout)")
+
         let range = try runLesson(["run", "2", "--from", "forward-first", "--to", "backward-first", "--out", dir.path])
         #expect(range.status == 0 && range.stdout.contains("Step 3/8") && range.stdout.contains("Step 4/8") && !range.stdout.contains("Step 5/8"))
 
