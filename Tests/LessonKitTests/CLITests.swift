@@ -33,7 +33,7 @@ import Datasets
         let r = try runLesson(["run", "letters", "--quiet", "--out", dir.path])
         #expect(r.status == 0, "\(r.stderr)")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        #expect(files == ["accuracy.png", "letters.png", "loss.png", "w1-pictures.png", "w1.png"])
+        #expect(files == ["accuracy.png", "letters.png", "loss.png", "run.json", "w1-pictures.png", "w1.png"])
 
         // letters.png: three 6×5 tiles at 40 px per pixel; A's top-left pixel is paper, its third is ink.
         let letters = try PNGFile.read(dir.appendingPathComponent("letters.png"))
@@ -194,7 +194,7 @@ import Datasets
         }
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
         #expect(files == ["digits.png", "accuracy.png", "loss.png", "confusion.png", "w1.png",
-                          "prediction-0.png", "prediction-1.png", "prediction-2.png", "prediction-3.png"])
+                          "prediction-0.png", "prediction-1.png", "prediction-2.png", "prediction-3.png", "run.json"])
         let confusion = try PNGFile.read(dir.appendingPathComponent("confusion.png"))
         #expect(confusion.width > 500 && confusion.height > 500)
     }
