@@ -9,6 +9,15 @@ backward (summed gradients), weight gradients are clipped to +-0.5, and every la
 W*(1 - lr*lam/m) - lr*g/m, b - lr*gb/m (m = 512, lam = 0.01, lr 0.1; 0.01 for the last layer).
 "after_image_clip" is the same update with clip-scope image (each image's dense gradient clipped).
 Arrays are NHWC; filters are stored (nc, f, f, nc_in). Floats are stored as repr strings.
+
+It also writes:
+- cnn_first_batch_tensors.bin.gz: every tensor whole, float64 little-endian, placed as the "tensors"
+  index in cnn_trace.json says: the raw summed gradients of the first batch (before any clipping),
+  the weights after the batch-clipped update and after the per-image-clipped update.
+- cnn_trace.json: the step-through of test image `trace-image` (0) through the initial network, as
+  numpy prints each quantity the lesson shows (str() under numpy's default print options), per step;
+  the lines the lesson prints with %-formatting (channel statistics, max-pool windows), as Python's
+  %-formatting writes them; and the scalars of the worked lines (conv1's first output, the loss).
 """
 import gzip
 import json
@@ -161,6 +170,112 @@ W3_one = np.random.normal(0, np.sqrt(2 / 25 / 10), size=[5, 5, 10, 16]).transpos
 fixture_one_draw = {"conv2_one_draw_first": [repr(float(v)) for v in W3_one.ravel()[:50]],
                     "conv2_one_draw_bias": [repr(float(v)) for v in np.random.normal(0, np.sqrt(2 / 25 / 10), size=16)]}
 fixture.update(fixture_one_draw)
+
+# ---- Whole tensors of the first update.
+tensors = [("grad/conv1", gW1), ("grad/conv1_bias", gb1), ("grad/conv2", gW3), ("grad/conv2_bias", gb3),
+           ("grad/dense1", gW5), ("grad/dense1_bias", gb5), ("grad/dense2", gW6), ("grad/dense2_bias", gb6),
+           ("after/conv1", W1), ("after/conv1_bias", b1), ("after/conv2", W3), ("after/conv2_bias", b3),
+           ("after/dense1", W5), ("after/dense1_bias", b5), ("after/dense2", W6), ("after/dense2_bias", b6),
+           ("after_image_clip/conv1", W1i), ("after_image_clip/conv1_bias", b1i), ("after_image_clip/conv2", W3i),
+           ("after_image_clip/conv2_bias", b3i), ("after_image_clip/dense1", W5i), ("after_image_clip/dense1_bias", b5i),
+           ("after_image_clip/dense2", W6i), ("after_image_clip/dense2_bias", b6i)]
+index, chunks, offset = {}, [], 0
+for name, a in tensors:
+    a = np.ascontiguousarray(a, dtype="<f8")
+    index[name] = {"offset": offset, "shape": list(a.shape)}
+    chunks.append(a.tobytes())
+    offset += a.size
+with open(os.path.join(HERE, "LessonKitTests", "Fixtures", "cnn_first_batch_tensors.bin.gz"), "wb") as f:
+    f.write(gzip.compress(b"".join(chunks), mtime=0))
+
+# ---- The step-through of one test image through the initial network, as the lesson prints it.
+with gzip.open(os.path.join(DATA, "t10k-images-idx3-ubyte.gz")) as f:
+    test_images = np.frombuffer(f.read(), dtype=np.uint8, offset=16).reshape(-1, 28, 28, 1)
+with gzip.open(os.path.join(DATA, "t10k-labels-idx1-ubyte.gz")) as f:
+    test_labels = np.frombuffer(f.read(), dtype=np.uint8, offset=8).astype(int)
+TRACE = 0
+P = fixture_before
+tx = test_images[TRACE:TRACE + 1].astype(np.float64) / 255.
+ty = test_labels[TRACE]
+tz1 = conv_forward(tx, P["W1"], P["b1"]); ta1 = relu(tz1)
+tp1, targ1 = pool_forward(ta1)
+tz3 = conv_forward(tp1, P["W3"], P["b3"]); ta3 = relu(tz3)
+tf4 = ta3.reshape(1, -1)
+tz5 = tf4 @ P["W5"].T + P["b5"]; ta5 = relu(tz5)
+tz6 = ta5 @ P["W6"].T + P["b6"]
+te6 = np.exp(tz6 - tz6.max(axis=1, keepdims=True)); ta6 = te6 / te6.sum(axis=1, keepdims=True)
+ty1 = np.zeros((1, 10)); ty1[0, ty] = 1
+td6 = ta6 - ty1
+tgW6, tgb6 = td6.T @ ta5, td6.sum(axis=0)
+tdi6 = td6 @ P["W6"]
+# ReLU's gate passes δ where z > 0 and writes 0 elsewhere (np.where, not δ * (z > 0), whose
+# products print negative zeros); the lesson's gate is the same selection.
+gate = lambda d, z: np.where(z > 0, d, 0.0)
+td5 = gate(tdi6, tz5)
+tgW5, tgb5 = td5.T @ tf4, td5.sum(axis=0)
+tdi5 = td5 @ P["W5"]
+td4 = tdi5.reshape(ta3.shape)
+td3 = gate(td4, tz3)
+tdp1, tgW3, tgb3 = conv_backward(tp1, P["W3"], td3)
+tdpool = pool_backward(tdp1, targ1, ta1.shape)
+td1 = gate(tdpool, tz1)
+_, tgW1, tgb1 = conv_backward(tx, P["W1"], td1)
+
+def ch(t, c):
+    return t[0, :, :, c]
+
+import functools, operator
+def stats(name, t):
+    lines = []
+    for c in range(t.shape[3]):
+        v = list(ch(t, c).ravel())
+        mean = functools.reduce(operator.add, v, 0.0) / len(v)  # summed in order, as the lesson does
+        lines.append("  %s[:, :, %d]  min % .4f  max % .4f  mean % .4f  positive %d/%d"
+                     % (name, c, min(v), max(v), mean, sum(1 for q in v if q > 0), len(v)))
+    return lines
+
+def windows(x, z):
+    lines = []
+    for k in range(3):
+        w = [[x[0, dy, k * 2 + dx, 0] for dx in range(2)] for dy in range(2)]
+        flat = [w[0][0], w[0][1], w[1][0], w[1][1]]
+        first = flat.index(max(flat))  # the first maximum in row-major order, as np.argmax
+        lines.append("  window (0, %d) of channel 0: %s → max %.4f at (%d, %d)"
+                     % (k, " ".join("[" + " ".join("%.4f" % v for v in row) + "]" for row in w), z[0, 0, k, 0],
+                        first // 2, k * 2 + first % 2))
+    return lines
+
+trace = {
+    "init-weights": {"conv1 filters": str(P["W1"].reshape(10, 3, 3)), "conv1 biases": str(P["b1"]),
+                     "conv2 filters": str(P["W3"]), "conv2 biases": str(P["b3"]),
+                     "dense1 weights": str(P["W5"]), "dense2 weights": str(P["W6"])},
+    "conv1.forward": {"patch": str(tx[0, 0:3, 0:3, 0]), "W[0]": str(P["W1"][0].reshape(3, 3)),
+                      "z[:, :, 0]": str(ch(tz1, 0)), "a[:, :, 0]": str(ch(ta1, 0))},
+    "pool1.forward": {"pooled[:, :, 0]": str(ch(tp1, 0))},
+    "conv2.forward": {"patch": str(tp1[0, 0:5, 0:5, :]), "W[0]": str(P["W3"][0]),
+                      "z[:, :, 0]": str(ch(tz3, 0)), "a[:, :, 0]": str(ch(ta3, 0))},
+    "flatten.forward": {"flat": str(tf4)},
+    "dense1.forward": {"z": str(tz5), "a": str(ta5)},
+    "dense2.forward": {"z": str(tz6), "a": str(ta6)},
+    "loss": {"ŷ": str(ta6)},
+    "dense2.backward": {"δ": str(td6), "dW": str(tgW6), "db": str(tgb6), "δ_in": str(tdi6)},
+    "dense1.backward": {"δ_a": str(tdi6), "δ": str(td5), "dW": str(tgW5), "db": str(tgb5), "δ_in": str(tdi5)},
+    "flatten.backward": {"δ[:, :, 0]": str(ch(td4, 0))},
+    "conv2.backward": {"δ_a[:, :, 0]": str(ch(td4, 0)), "δ[:, :, 0]": str(ch(td3, 0)), "dW[0]": str(tgW3[0]),
+                       "db": str(tgb3), "δ_in[:, :, 0]": str(ch(tdp1, 0))},
+    "pool1.backward": {"δ_out[:, :, 0]": str(ch(tdp1, 0)), "δ_in[:, :, 0]": str(ch(tdpool, 0))},
+    "conv1.backward": {"δ_a[:, :, 0]": str(ch(tdpool, 0)), "δ[:, :, 0]": str(ch(td1, 0)),
+                       "dW[0]": str(tgW1[0].reshape(3, 3)), "db": str(tgb1)},
+}
+lines = {"conv1.forward": stats("a", ta1), "pool1.forward": windows(ta1, tp1), "conv2.forward": stats("a", ta3),
+         "loss": ["label y = %d; prediction = argmax ŷ = %d" % (ty, int(np.argmax(ta6)))]}
+patch1, filt1 = tx[0, 0:3, 0:3, 0].ravel(), P["W1"][0].ravel()
+scalars = {"conv1.forward": [float(np.dot(patch1, filt1)), float(P["b1"][0]), float(tz1[0, 0, 0, 0])],
+           "loss": [float(ta6[0, ty]), float(-np.log(ta6[0, ty]))]}
+with open(os.path.join(HERE, "LessonKitTests", "Fixtures", "cnn_trace.json"), "w") as f:
+    json.dump({"trace_image": TRACE, "label": int(ty), "printed": trace, "lines": lines,
+               "scalars": scalars, "tensors": index}, f, indent=1, ensure_ascii=False)
+
 out = os.path.join(HERE, "LessonKitTests", "Fixtures", "cnn_first_batch.json")
 with open(out, "w") as f:
     json.dump(fixture, f, indent=1)

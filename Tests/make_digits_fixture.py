@@ -7,6 +7,12 @@ np.random.seed(0) before np.random.shuffle(data). Two modes:
   tutorial  - as written: m = 2290 (all rows), db = 1/m * np.sum(dZ), softmax without the max;
   corrected - m = 1290 (the trained columns), db per unit, softmax minus the column max.
 Floats are stored as repr strings.
+
+It also writes digits_printed_seed0.json: numpy's own text (str() under numpy's default print
+options, as `lesson run 1` prints) of every quantity the lesson's steps show, per step and mode, and
+the training log's lines (print("Iteration: ", i); print(predictions, Y); print(accuracy)); and
+digits_tensors_seed0.bin.gz: whole tensors of iteration 0 (every column of Z1, A1, Z2, A2, dZ2, dZ1 and
+all of dW1), float64 little-endian, laid out as the index in digits_printed_seed0.json says.
 """
 import gzip
 import json
@@ -83,10 +89,17 @@ def run(mode):
         return dW1, db1, dW2, db2, dZ1, dZ2
 
     W1, b1, W2, b2 = init_params()
+    printed = {"load-data": {"Y_train": str(Y_train), "X_train": str(X_train)},
+               "init-params": {"W1": str(W1), "b1": str(b1), "W2": str(W2), "b2": str(b2)}}
     out = {"W1": r(W1), "b1": r(b1), "W2": r(W2), "b2": r(b2), "Y_train_first": r(Y_train[:20]),
            "Y_dev_first": r(Y_dev[:20])}
     Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X_train)
+    A2_first = A2
     dW1, db1, dW2, db2, dZ1, dZ2 = backward_prop(Z1, A1, Z2, A2, W1, W2, X_train, Y_train)
+    printed["forward-first"] = {"X": str(X_train), "Z1": str(Z1), "A1": str(A1), "Z2": str(Z2), "A2": str(A2)}
+    printed["backward-first"] = {"one_hot_Y": str(one_hot(Y_train)), "dZ2": str(dZ2), "dW2": str(dW2), "db2": str(db2),
+                                 "dZ1": str(dZ1), "dW1": str(dW1), "db1": str(db1)}
+    tensors = [(name, a) for name, a in [("Z1", Z1), ("A1", A1), ("Z2", Z2), ("A2", A2), ("dZ2", dZ2), ("dZ1", dZ1), ("dW1", dW1)]]
     for name, a in [("Z1", Z1), ("A1", A1), ("Z2", Z2), ("A2", A2), ("dZ2", dZ2), ("dZ1", dZ1)]:
         out[name + "_first_columns"] = r(a[:, :4])
         out[name + "_sum"] = repr(float(np.sum(a)))
@@ -102,12 +115,18 @@ def run(mode):
     out["b1_after"] = r(b1)
     out["W2_after"] = r(W2)
     out["b2_after"] = r(b2)
+    printed["backward-first"].update({"W1": str(W1), "b1": str(b1), "W2": str(W2), "b2": str(b2)})
+    # The tutorial's log for iteration 0 comes from the first forward pass, before its update.
+    log = [["Iteration:  0", str(np.argmax(A2_first, 0)) + " " + str(Y_train),
+            str(np.sum(np.argmax(A2_first, 0) == Y_train) / Y_train.size)]]
     # The remaining 499 iterations.
     accuracies = []
     for i in range(1, 500):
         Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X_train)
         if i % 10 == 0:
             accuracies.append(repr(float(np.sum(np.argmax(A2, 0) == Y_train) / Y_train.size)))
+            log.append(["Iteration:  %d" % i, str(np.argmax(A2, 0)) + " " + str(Y_train),
+                        str(np.sum(np.argmax(A2, 0) == Y_train) / Y_train.size)])
         dW1, db1, dW2, db2, _, _ = backward_prop(Z1, A1, Z2, A2, W1, W2, X_train, Y_train)
         W1, b1, W2, b2 = W1 - alpha * dW1, b1 - alpha * db1, W2 - alpha * dW2, b2 - alpha * db2
     out["accuracy_every_10_from_10"] = accuracies
@@ -117,11 +136,27 @@ def run(mode):
     out["dev_accuracy_after_500"] = repr(float(np.sum(np.argmax(A2, 0) == Y_dev) / Y_dev.size))
     out["W1_final_row0"] = r(W1[0])
     out["b2_final"] = r(b2)
-    return out
+    printed["train"] = log
+    return out, printed, tensors
 
 
-fixture = {"tutorial": run("tutorial"), "corrected": run("corrected")}
+runs = {mode: run(mode) for mode in ("tutorial", "corrected")}
+fixture = {mode: runs[mode][0] for mode in runs}
 path = os.path.join(HERE, "LessonKitTests", "Fixtures", "digits_seed0.json")
 with open(path, "w") as f:
     json.dump(fixture, f, indent=1)
+
+# The whole iteration-0 tensors of both modes in one float64 file; the index says where each one sits.
+index, chunks, offset = {}, [], 0
+for mode in runs:
+    for name, a in runs[mode][2]:
+        a = np.ascontiguousarray(a, dtype="<f8")
+        index["%s/%s" % (mode, name)] = {"offset": offset, "shape": list(a.shape)}
+        chunks.append(a.tobytes())
+        offset += a.size
+with open(os.path.join(HERE, "LessonKitTests", "Fixtures", "digits_tensors_seed0.bin.gz"), "wb") as f:
+    f.write(gzip.compress(b"".join(chunks), mtime=0))
+printed = {mode: runs[mode][1] for mode in runs}
+with open(os.path.join(HERE, "LessonKitTests", "Fixtures", "digits_printed_seed0.json"), "w") as f:
+    json.dump({"printed": printed, "tensors": index}, f, indent=1, ensure_ascii=False)
 print("wrote", path, {k: (v["accuracy_every_10_from_10"][-1], v["dev_accuracy_after_500"]) for k, v in fixture.items()})

@@ -1,4 +1,5 @@
-// Gunzip through zlib's inflate, with truncated and corrupt streams reported as errors, not crashes.
+// Gunzip through zlib's inflate, member after member, with truncated and corrupt streams and
+// trailing bytes reported as errors, not crashes.
 import CZlib
 import Foundation
 
@@ -33,7 +34,17 @@ public enum Gzip {
                     produced += room - Int(stream.avail_out)
                     return s
                 }
-                if status == Z_STREAM_END { break }
+                if status == Z_STREAM_END {
+                    // A file may hold several gzip members, one after another (gzip(1) reads them all);
+                    // anything else after the end is damage, not data to ignore.
+                    guard stream.avail_in > 0 else { break }
+                    let rest = input.count - Int(stream.avail_in)
+                    guard stream.avail_in >= 2, input[rest] == 0x1f, input[rest + 1] == 0x8b else {
+                        throw DataError(name, "\(stream.avail_in) bytes follow the end of the gzip data; the file is damaged: replace it with the original.")
+                    }
+                    guard inflateReset(&stream) == Z_OK else { throw DataError(name, "zlib could not start the next gzip member.") }
+                    continue
+                }
                 if status == Z_DATA_ERROR || status == Z_NEED_DICT || status == Z_MEM_ERROR {
                     let why = stream.msg.map { String(cString: $0) } ?? "invalid data"
                     throw DataError(name, "the gzip data is corrupt (\(why)); replace the file with a good copy.")

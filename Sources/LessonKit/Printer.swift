@@ -79,6 +79,11 @@ public final class Printer {
         quantity(name, shape: s, formula: formula, values: muted || (quiet && recorder == nil) ? "" : NumpyFormat.format(ints, shape: s, options: printOptions))
     }
 
+    /// A numpy scalar (shape ()), shown as numpy shows a float64: its shortest repr.
+    public func quantity(_ name: String, scalar: Double, formula: String) {
+        quantity(name, shape: [], formula: formula, values: NumpyFormat.scalar(scalar))
+    }
+
     private func quantity(_ name: String, shape: [Int], formula: String, values: String) {
         let shapeText = "(" + shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
         record(.quantity(name: name, shape: shapeText, formula: formula, values: values))

@@ -22,21 +22,31 @@ public struct Heatmap: Sendable {
         self.title = title; self.values = values
     }
 
+    var left: Int { 70 + (rowAxisTitle.isEmpty ? 0 : 30) }
+    var top: Int { 80 + (columnAxisTitle.isEmpty ? 0 : 10) }
+
+    /// Where cell (row, column)'s top-left pixel lands; the cell is `cellSize` pixels square.
+    public func cellOrigin(row: Int, column: Int) -> (x: Int, y: Int) { (left + column * cellSize, top + row * cellSize) }
+
+    /// The values at the two ends of the colour scale.
+    public var resolvedRange: ClosedRange<Double> {
+        let flat = values.flatMap { $0 }.filter(\.isFinite)
+        if centredOnZero {
+            let m = max(flat.map { abs($0) }.max() ?? 1, 1e-12)
+            return -m...m
+        }
+        let lo = flat.min() ?? 0
+        return lo...max(flat.max() ?? 1, lo + 1e-12)
+    }
+
     public func render() -> Canvas {
         let rows = values.count, cols = values[0].count
         let cell = cellSize
-        let left = 70 + (rowAxisTitle.isEmpty ? 0 : 30), top = 80 + (columnAxisTitle.isEmpty ? 0 : 10)
+        let left = self.left, top = self.top
         let gridW = cols * cell, gridH = rows * cell
         let width = max(left + gridW + 150, Font.shared.measure(title, size: 24) + 40), height = top + gridH + (columnAxisTitle.isEmpty ? 30 : 70)
         var c = Canvas(width: width, height: height)
-        let flat = values.flatMap { $0 }.filter(\.isFinite)
-        let lo: Double, hi: Double
-        if centredOnZero {
-            let m = max(flat.map { abs($0) }.max() ?? 1, 1e-12)
-            lo = -m; hi = m
-        } else {
-            lo = flat.min() ?? 0; hi = max(flat.max() ?? 1, lo + 1e-12)
-        }
+        let lo = resolvedRange.lowerBound, hi = resolvedRange.upperBound
         c.text(title, x: width / 2, y: 36, size: 24, anchor: .center)
         for r in 0..<rows {
             for k in 0..<cols {

@@ -45,11 +45,21 @@ public struct ImageGrid: Sendable {
         return lo...(hi > lo ? hi : lo + 1)
     }
 
-    public func render() -> Canvas {
+    static let gap = 14
+    var titleHeight: Int { title.isEmpty ? 12 : 56 }
+    var captionHeight: Int { tiles.contains { !$0.caption.isEmpty } ? captionSize + 10 : 0 }
+
+    /// Where tile `i`'s top-left pixel lands; each value is a `scale` × `scale` square from there.
+    public func tileOrigin(_ i: Int) -> (x: Int, y: Int) {
         let tw = (tiles.map(\.width).max() ?? 1) * scale, th = (tiles.map(\.height).max() ?? 1) * scale
-        let gap = 14, captionH = tiles.contains { !$0.caption.isEmpty } ? captionSize + 10 : 0
+        return (Self.gap + (i % columns) * (tw + Self.gap), titleHeight + (i / columns) * (th + captionHeight + Self.gap))
+    }
+
+    public func render() -> Canvas {
+        let th = (tiles.map(\.height).max() ?? 1) * scale, tw = (tiles.map(\.width).max() ?? 1) * scale
+        let gap = Self.gap, captionH = captionHeight
         let rows = (tiles.count + columns - 1) / columns
-        let titleH = title.isEmpty ? 12 : 56
+        let titleH = titleHeight
         let legendW = showColorBar ? 110 : 0
         let titleW = title.isEmpty ? 0 : Font.shared.measure(title, size: 22) + 40
         let width = max(gap + columns * (tw + gap) + legendW, showColorBar ? 320 : 1, titleW + legendW)
@@ -59,7 +69,7 @@ public struct ImageGrid: Sendable {
         let r = resolvedRange
         let span = r.upperBound - r.lowerBound
         for (i, t) in tiles.enumerated() {
-            let ox = gap + (i % columns) * (tw + gap), oy = titleH + (i / columns) * (th + captionH + gap)
+            let (ox, oy) = tileOrigin(i)
             for y in 0..<t.height {
                 for x in 0..<t.width {
                     let color = colormap.color((t.values[y * t.width + x] - r.lowerBound) / span)

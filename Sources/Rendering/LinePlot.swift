@@ -28,10 +28,20 @@ public struct LinePlot: Sendable {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.series = series; self.yRange = yRange
     }
 
-    public func render() -> Canvas {
-        var c = Canvas(width: width, height: height)
+    /// The plotting area and the data ranges its edges stand for.
+    public struct Frame: Sendable {
+        public let left: Int, top: Int, width: Int, height: Int
+        public let x: ClosedRange<Double>, y: ClosedRange<Double>
+        public let xTicks: [Double], yTicks: [Double]
+        /// The pixel position of a data point.
+        public func point(_ x: Double, _ y: Double) -> (x: Double, y: Double) {
+            (Double(left) + (x - self.x.lowerBound) / (self.x.upperBound - self.x.lowerBound) * Double(width),
+             Double(top) + (1 - (y - self.y.lowerBound) / (self.y.upperBound - self.y.lowerBound)) * Double(height))
+        }
+    }
+
+    public var frame: Frame {
         let left = 100, right = 40, top = 70, bottom = 80
-        let pw = width - left - right, ph = height - top - bottom
         let xs = series.flatMap(\.x).filter(\.isFinite), ys = series.flatMap(\.y).filter(\.isFinite)
         var x0 = xs.min() ?? 0, x1 = xs.max() ?? 1
         if x1 <= x0 { x1 = x0 + 1 }
@@ -40,8 +50,18 @@ public struct LinePlot: Sendable {
         if yRange == nil { let pad = (y1 - y0) * 0.05; y0 -= pad; y1 += pad }
         let xTicks = Ticks.nice(x0, x1, target: 8), yTicks = Ticks.nice(y0, y1, target: 7)
         if let first = xTicks.first, first > x0, x0 >= 0, first - x0 < (x1 - x0) * 0.2 { x0 = min(x0, first) }
-        func px(_ v: Double) -> Double { Double(left) + (v - x0) / (x1 - x0) * Double(pw) }
-        func py(_ v: Double) -> Double { Double(top) + (1 - (v - y0) / (y1 - y0)) * Double(ph) }
+        return Frame(left: left, top: top, width: width - left - right, height: height - top - bottom,
+                     x: x0...x1, y: y0...y1, xTicks: xTicks, yTicks: yTicks)
+    }
+
+    public func render() -> Canvas {
+        var c = Canvas(width: width, height: height)
+        let f = frame
+        let left = f.left, top = f.top, pw = f.width, ph = f.height
+        let y0 = f.y.lowerBound, y1 = f.y.upperBound
+        let xTicks = f.xTicks, yTicks = f.yTicks
+        func px(_ v: Double) -> Double { f.point(v, y0).x }
+        func py(_ v: Double) -> Double { f.point(f.x.lowerBound, v).y }
 
         c.text(title, x: width / 2, y: 42, size: 26, anchor: .center)
         for (v, label) in zip(yTicks, Ticks.labels(yTicks)) {

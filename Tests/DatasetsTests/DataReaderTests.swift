@@ -22,6 +22,14 @@ func expectDataError(_ fragment: String, _ body: () throws -> Void) {
     var corrupt = good
     for i in 12..<min(40, corrupt.count - 8) { corrupt[i] ^= 0x5A }
     expectDataError("f.gz: the gzip data is corrupt") { _ = try Gzip.decompress(corrupt, name: "f.gz") }
+    // Bytes after the end of the data are damage (found by the fuzz test's comparison with gzip -dc).
+    expectDataError("f.gz: 3 bytes follow the end of the gzip data") { _ = try Gzip.decompress(good + [1, 2, 3], name: "f.gz") }
+}
+
+@Test func gzipReadsEveryMember() throws {
+    // `cat a.gz b.gz > c.gz` is a valid gzip file holding a then b.
+    let a = (0..<3000).map { UInt8($0 % 11) }, b = (0..<700).map { UInt8($0 % 3 + 100) }
+    #expect(try Gzip.decompress(gzip(a) + gzip(b), name: "c.gz") == a + b)
 }
 
 @Test func idxChecks() throws {

@@ -1,6 +1,9 @@
 // Seeded random-mutation fuzzing of every parser a user's bytes reach: the IDX reader, the gzip
 // path, the lesson-file reader and the weights loader. Each input must be accepted or rejected with
-// a thrown error; a crash, a trap or a hang fails the run. Iterations: LESSON_FUZZ_ITERATIONS
+// a thrown error; a crash or a trap fails the run, and so does an input that takes over 2 s or a
+// target over its time limit. What a target accepts must also be what the format says: accepted
+// inputs re-serialise to the same bytes (IDX, weights), match their own checksums (gzip) or point
+// their line numbers at what they read (lesson files). Iterations: LESSON_FUZZ_ITERATIONS
 // (default 2,000 per target in the suite); the seed corpus is in Fixtures/fuzz-corpus, shared with
 // the libFuzzer targets in Tests/Fuzz (`Tests/Fuzz/run`, a million inputs each under ASan).
 //   LESSON_FUZZ_ITERATIONS=1000000 swift test -c release --filter FuzzTests
@@ -40,17 +43,41 @@ struct Mutator {
     }
 }
 
-struct FuzzOutcome { var accepted = 0; var rejected = 0 }
+struct FuzzOutcome {
+    var accepted = 0, rejected = 0
+    /// Accepted inputs that broke the format's own rule (see each target), with the first one's story.
+    var inconsistent = 0, firstInconsistency = ""
+    var slowest = Duration.zero
+}
 
-func fuzz(_ name: String, corpus: [[UInt8]], seed: UInt32, _ body: ([UInt8]) throws -> Void) -> FuzzOutcome {
+/// Runs `body` on mutated inputs. `body` returns nil for an input it accepted as the format says it
+/// should, or a sentence saying how the accepted result contradicts the input; it throws to reject.
+func fuzz(_ name: String, corpus: [[UInt8]], seed: UInt32, _ body: ([UInt8]) throws -> String?) -> FuzzOutcome {
     var m = Mutator(seed: seed)
     var outcome = FuzzOutcome()
+    let clock = ContinuousClock()
     for i in 0..<fuzzIterations {
         let input = m.mutate(corpus[i % corpus.count], corpus: corpus)
-        do { try body(input); outcome.accepted += 1 } catch { outcome.rejected += 1 }
+        let start = clock.now
+        do {
+            if let problem = try body(input) {
+                if outcome.inconsistent == 0 { outcome.firstInconsistency = "input \(i) (\(input.count) bytes): \(problem)" }
+                outcome.inconsistent += 1
+            }
+            outcome.accepted += 1
+        } catch { outcome.rejected += 1 }
+        outcome.slowest = max(outcome.slowest, clock.now - start)
     }
-    print("fuzz \(name): \(fuzzIterations) inputs, \(outcome.accepted) accepted, \(outcome.rejected) rejected with an error, 0 crashes")
+    print("fuzz \(name): \(fuzzIterations) inputs, \(outcome.accepted) accepted, \(outcome.rejected) rejected with an error, 0 crashes, slowest \(outcome.slowest)")
     return outcome
+}
+
+/// What every target must show: some inputs of each kind, none inconsistent, none slow.
+func expectSound(_ o: FuzzOutcome, acceptsSome: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(o.rejected > 0, "the mutations reach the reader's errors", sourceLocation: sourceLocation)
+    if acceptsSome { #expect(o.accepted > 0, "some mutated inputs are still valid", sourceLocation: sourceLocation) }
+    #expect(o.inconsistent == 0, "\(o.inconsistent) accepted inputs contradict the format; \(o.firstInconsistency)", sourceLocation: sourceLocation)
+    #expect(o.slowest < .seconds(2), "one input took \(o.slowest): a hang in the making", sourceLocation: sourceLocation)
 }
 
 func corpusFiles(_ prefix: String) throws -> [[UInt8]] {
@@ -59,39 +86,77 @@ func corpusFiles(_ prefix: String) throws -> [[UInt8]] {
         .map { [UInt8](try Data(contentsOf: dir.appendingPathComponent($0))) }
 }
 
-@Test func fuzzIDXReader() throws {
+@Test(.timeLimit(.minutes(1))) func fuzzIDXReader() throws {
     let corpus = try corpusFiles("idx-")
     #expect(!corpus.isEmpty)
-    let o = fuzz("IDX", corpus: corpus, seed: 1) { _ = try IDX.parse($0, name: "fuzz.idx") }
-    #expect(o.accepted + o.rejected == fuzzIterations)
+    // An accepted file is exactly its header and payload: written back, it is the same bytes.
+    let o = fuzz("IDX", corpus: corpus, seed: 1) { bytes in
+        let a = try IDX.parse(bytes, name: "fuzz.idx")
+        return idx(dims: a.dimensions, payload: a.bytes) == bytes ? nil : "dimensions \(a.dimensions) and \(a.bytes.count) bytes re-serialise differently"
+    }
+    expectSound(o)
 }
 
-@Test func fuzzGzipPath() throws {
+@Test(.timeLimit(.minutes(1))) func fuzzGzipPath() throws {
     let corpus = try corpusFiles("gz-")
     #expect(!corpus.isEmpty)
-    let o = fuzz("gzip+IDX", corpus: corpus, seed: 2) { _ = try IDX.parse(try Gzip.decompress($0, name: "fuzz.gz"), name: "fuzz.gz") }
-    #expect(o.rejected > 0)
+    // An accepted file decodes to what gzip(1) makes of it, and gzip(1) accepts it whole: no trailing
+    // junk, every member's CRC-32 and length as its trailer states.
+    let o = fuzz("gzip+IDX", corpus: corpus, seed: 2) { bytes in
+        let out = try Gzip.decompress(bytes, name: "fuzz.gz")
+        _ = try IDX.parse(out, name: "fuzz.gz")
+        let reference = try gunzipWithGzipTool(bytes)
+        guard reference.status == 0 else { return "gzip -dc exits \(reference.status): \(reference.stderr)" }
+        return reference.output == out ? nil : "\(out.count) bytes out, gzip -dc gives \(reference.output.count)"
+    }
+    expectSound(o)
 }
 
-@Test func fuzzLessonFileReader() throws {
+/// `gzip -dc` on `bytes`: the independent decoder the gzip target is checked against.
+func gunzipWithGzipTool(_ bytes: [UInt8]) throws -> (status: Int32, output: [UInt8], stderr: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/gzip")
+    p.arguments = ["-dc"]
+    let input = Pipe(), output = Pipe(), errors = Pipe()
+    p.standardInput = input; p.standardOutput = output; p.standardError = errors
+    try p.run()
+    DispatchQueue.global().async { input.fileHandleForWriting.write(Data(bytes)); try? input.fileHandleForWriting.close() }
+    let out = output.fileHandleForReading.readDataToEndOfFile()
+    let err = errors.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, [UInt8](out), String(decoding: err, as: UTF8.self))
+}
+
+@Test(.timeLimit(.minutes(1))) func fuzzLessonFileReader() throws {
     let corpus = try corpusFiles("lesson-")
     #expect(!corpus.isEmpty)
+    // Every setting and step of an accepted file carries the number of the line it was read from.
     let o = fuzz("lesson file", corpus: corpus, seed: 3) { bytes in
         guard let text = String(validating: bytes, as: UTF8.self) else { throw LessonError("not UTF-8") }
         let file = try LessonFile.parse(text, path: "fuzz.md")
         let (engine, _) = try LessonRunner.prepare(file)
         if engine == CNNEngine.self { _ = try NetworkBlock.parse(file.blocks["network"] ?? [], file: "fuzz.md", input: [28, 28, 1]) }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        func line(_ n: Int) -> Substring? { n >= 1 && n <= lines.count ? lines[n - 1] : nil }
+        for s in file.settings where !(line(s.line)?.contains(s.key) ?? false) { return "setting \(s.key) is said to be on line \(s.line)" }
+        for s in file.steps where !(line(s.line)?.contains(s.action) ?? false) { return "step \(s.action) is said to be on line \(s.line)" }
+        return nil
     }
-    #expect(o.accepted > 0 && o.rejected > 0)
+    expectSound(o)
 }
 
-@Test func fuzzWeightsLoader() throws {
+@Test(.timeLimit(.minutes(1))) func fuzzWeightsLoader() throws {
     let corpus = try corpusFiles("weights-")
     #expect(!corpus.isEmpty)
     var rng = RandomState(seed: 0)
     let net = try CNN(specs: [LayerSpec(name: "c", kind: .conv(f: 3, out: 2, pad: 0, stride: 1)), LayerSpec(name: "r", kind: .relu),
                               LayerSpec(name: "f", kind: .flatten), LayerSpec(name: "d", kind: .dense(out: 10)), LayerSpec(name: "s", kind: .softmax)],
                       inputShape: [28, 28, 1], seed: 100, rng: &rng)
-    let o = fuzz("weights", corpus: corpus, seed: 4) { _ = try WeightsFile.decode($0, for: net, name: "fuzz.lnw") }
-    #expect(o.rejected > 0)
+    // An accepted file holds exactly the network's tensors: encoded again, it is the same bytes.
+    let o = fuzz("weights", corpus: corpus, seed: 4) { bytes in
+        var loaded = net
+        loaded.parameters = try WeightsFile.decode(bytes, for: net, name: "fuzz.lnw")
+        return WeightsFile.encode(loaded) == bytes ? nil : "the decoded tensors re-encode to other bytes"
+    }
+    expectSound(o)
 }

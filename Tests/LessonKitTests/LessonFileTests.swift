@@ -67,7 +67,7 @@ func malformedFilesNameTheLine(text: String, message: String) {
 
 @Test func shippedLessonFilesAreValid() throws {
     let library = LessonLibrary(directory: repositoryRoot.appendingPathComponent("Lessons"))
-    #expect(library.entries().count >= 1)
+    #expect(library.entries().map(\.url.lastPathComponent) == ["01-digits.md", "02-letters.md", "03-cnn.md"])
     for e in library.entries() {
         _ = try LessonRunner.prepare(try LessonFile.load(e.url))
     }

@@ -25,9 +25,10 @@ public struct RunResult {
 }
 
 /// Runs `lesson` with `arguments` from `directory` (the repository root by default).
-/// `interruptAfter` sends SIGINT after that many seconds.
+/// `interruptAfter` sends SIGINT after that many seconds; `interruptWhen` sends it as soon as standard
+/// output holds that text.
 public func runLesson(_ arguments: [String], in directory: URL = repositoryRoot, environment: [String: String] = [:],
-                      interruptAfter: Double? = nil) throws -> RunResult {
+                      interruptAfter: Double? = nil, interruptWhen: String? = nil) throws -> RunResult {
     let p = Process()
     p.executableURL = lessonBinary
     p.arguments = arguments
@@ -46,7 +47,19 @@ public func runLesson(_ arguments: [String], in directory: URL = repositoryRoot,
         DispatchQueue.global().asyncAfter(deadline: .now() + interruptAfter) { kill(pid, SIGINT) }
     }
     // Read before waiting so a full pipe cannot stall the child.
-    let o = out.fileHandleForReading.readDataToEndOfFile()
+    var o = Data()
+    if let interruptWhen {
+        let pid = p.processIdentifier, marker = Data(interruptWhen.utf8)
+        var sent = false
+        while true {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            o += chunk
+            if !sent && o.range(of: marker) != nil { kill(pid, SIGINT); sent = true }
+        }
+    } else {
+        o = out.fileHandleForReading.readDataToEndOfFile()
+    }
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return RunResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))

@@ -269,6 +269,8 @@ public final class CNNEngine: LessonEngine {
             }
         case .pool(let p):
             printer.line("input \(shapeText(x.shape)) → \(shapeText(z.shape)): the largest value of each \(p.f)×\(p.f) window, channel by channel")
+            printer.line("A tie (after ReLU, often a window of zeros) goes to the first maximum in")
+            printer.line("row-major order, as numpy's argmax and PyTorch choose.")
             guard case .pool(let cache) = t.pass.caches[i] else { return }
             let (h, w, cs) = (x.shape[1], x.shape[2], x.shape[3])
             for k in 0..<3 {
@@ -327,6 +329,8 @@ public final class CNNEngine: LessonEngine {
             printer.quantity("δ[:, :, 0]", channel(t.back.deltaIn[i]!, 0), formula: "un-flattened error, channel 0")
         case .pool(let p):
             printer.line("Un-pooling: each error goes back to the one input that won its \(p.f)×\(p.f) window; the other \(p.f * p.f - 1) get 0.")
+            printer.line("In a tied window the winner is the first maximum in row-major order")
+            printer.line("(numpy's argmax, PyTorch's rule).")
             printer.quantity("δ_out[:, :, 0]", channel(deltaOut, 0), formula: "error at the pooled output, channel 0")
             printer.quantity("δ_in[:, :, 0]", channel(t.back.deltaIn[i]!, 0), formula: "routed to the max positions, channel 0")
         case .conv(let c):

@@ -152,19 +152,23 @@ public final class DigitsEngine: LessonEngine {
         let f = net.forward(d.xTrain, rule: gradientRule)
         let g = net.backward(f, labels: d.yTrain, rule: gradientRule)
         let m = corrected ? d.yTrain.count : d.rowsLoaded
-        printer.quantity("one_hot_Y", g.oneHotY, formula: "one_hot_Y[Y[j], j] = 1")
+        // The tutorial's one_hot ends in .astype(int): numpy prints it as integers.
+        printer.quantity("one_hot_Y", ints: g.oneHotY.storage.map { Int($0) }, shape: g.oneHotY.shape, formula: "one_hot_Y[Y[j], j] = 1")
         printer.quantity("dZ2", g.dZ2, formula: "dZ2 = A2 - one_hot_Y")
         printer.quantity("dW2", g.dW2, formula: "dW2 = 1/m · dZ2 · A1ᵀ   (m = \(m))")
         if !corrected {
             printer.note("the tutorial's m is \(d.rowsLoaded), every row it loaded, but it trains on only \(d.yTrain.count) columns. Every gradient is \(d.yTrain.count)/\(d.rowsLoaded) = \(String(format: "%.4f", Double(d.yTrain.count) / Double(d.rowsLoaded))) of the true one: a smaller effective learning rate, not a wrong direction.")
         }
-        printer.quantity("db2", g.db2, formula: corrected ? "db2 = 1/m · Σ_columns dZ2" : "db2 = 1/m · np.sum(dZ2)   (every entry)")
+        // The tutorial's np.sum without an axis gives one numpy scalar, shown as numpy shows it.
+        if corrected { printer.quantity("db2", g.db2, formula: "db2 = 1/m · Σ_columns dZ2") }
+        else { printer.quantity("db2", scalar: g.db2.storage[0], formula: "db2 = 1/m · np.sum(dZ2)   (every entry)") }
         if !corrected {
             printer.note("np.sum(dZ2) without an axis adds up every entry: one number for all ten biases. The true gradient has one value per unit, 1/m · Σ_columns dZ2. For the output layer that sum is 0 up to rounding (each column of A2 - one_hot_Y sums to 1 - 1), so b2 barely moves; b1 moves all its entries by the same amount.")
         }
         printer.quantity("dZ1", g.dZ1, formula: "dZ1 = W2ᵀ · dZ2 ⊙ ReLU'(Z1)   (ReLU'(Z1) = Z1 > 0)")
         printer.quantity("dW1", g.dW1, formula: "dW1 = 1/m · dZ1 · Xᵀ")
-        printer.quantity("db1", g.db1, formula: corrected ? "db1 = 1/m · Σ_columns dZ1" : "db1 = 1/m · np.sum(dZ1)   (one scalar again)")
+        if corrected { printer.quantity("db1", g.db1, formula: "db1 = 1/m · Σ_columns dZ1") }
+        else { printer.quantity("db1", scalar: g.db1.storage[0], formula: "db1 = 1/m · np.sum(dZ1)   (one scalar again)") }
         let alpha = settings.double("learning-rate")
         net.update(g, learningRate: alpha)
         let a = NumberText.short(alpha)
