@@ -4,6 +4,9 @@ import CZlib
 import Foundation
 
 public enum Gzip {
+    /// zlib's own version string, e.g. "1.2.13".
+    public static var zlibVersion: String { String(cString: CZlib.zlibVersion()) }
+
     /// The decompressed bytes of a gzip stream; `name` is used in error messages.
     public static func decompress(_ data: [UInt8], name: String) throws -> [UInt8] {
         guard data.count >= 18, data[0] == 0x1f, data[1] == 0x8b else {

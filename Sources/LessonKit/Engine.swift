@@ -52,11 +52,23 @@ public protocol LessonEngine: AnyObject {
     func perform(_ step: LessonStep) throws
     /// Figures for run.json, from whatever the steps computed.
     func summary() -> RunSummary
+    /// The setting `--seed` sets (lesson 3 seeds every layer's init with `init-seed`).
+    static var seedSetting: String { get }
+    /// What to use instead of a setting this engine does not have, when a flag or --set names one:
+    /// e.g. lesson 1 counts iterations, not epochs. nil: the error lists the engine's settings.
+    static func instead(of key: String) -> String?
+    /// Whether `--weights FILE` means something here, and whether `--data DIR` is read.
+    static var loadsWeights: Bool { get }
+    static var readsDataFolder: Bool { get }
 }
 
 extension LessonEngine {
     public static func validate(_ file: LessonFile, settings: LessonSettings) throws {}
     public func summary() -> RunSummary { RunSummary() }
+    public static var seedSetting: String { "seed" }
+    public static func instead(of key: String) -> String? { nil }
+    public static var loadsWeights: Bool { false }
+    public static var readsDataFolder: Bool { true }
 }
 
 public enum Engines {

@@ -52,7 +52,13 @@ public struct LessonLibrary {
             return u
         }
         let all = entries()
-        if let n = Int(argument), let e = all.first(where: { $0.number == n }) { return e.url }
+        if let n = Int(argument) {
+            let numbered = all.filter { $0.number == n }
+            if numbered.count > 1 {
+                throw LessonError("lesson \(n) is ambiguous: \(numbered.map(\.url.path).joined(separator: " and ")) both have number \(n); rename one, or run it by name or path.")
+            }
+            if let e = numbered.first { return e.url }
+        }
         if let e = all.first(where: { $0.name == argument || "\(String(format: "%02d", $0.number))-\($0.name)" == argument }) { return e.url }
         let known = all.map { "\($0.number) (\($0.name))" }.joined(separator: ", ")
         throw LessonError("unknown lesson \"\(argument)\"; choose one of \(known), or give a path to a .md lesson file.")

@@ -15,10 +15,7 @@ public enum RunDiff {
         func number(_ v: Double) -> String {
             v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(format: "%.6g", v)
         }
-        func table(_ rows: [[String]]) -> [String] {
-            let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max()! }
-            return rows.map { r in "  " + r.enumerated().map { c, s in c == 0 ? s.padding(toLength: widths[c], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[c] - s.count) + s }.joined(separator: "  ") }
-        }
+        func table(_ rows: [[String]]) -> [String] { TextColumns.table(rows) }
 
         let keys = Set(ra.settings.keys).union(rb.settings.keys).sorted()
         let differing = keys.filter { ra.settings[$0] != rb.settings[$0] }
@@ -39,14 +36,26 @@ public enum RunDiff {
         if n > 0 {
             let unit = ra.summary.epochs[0]["epoch"] != nil ? "epoch" : "iteration"
             let columns = Set(ra.summary.epochs[0].keys).intersection(rb.summary.epochs[0].keys).subtracting([unit]).sorted()
-            var rows: [[String]] = [[unit] + columns.flatMap { ["\($0) A", "B"] }]
             let shown = n <= 12 ? Array(0..<n) : Array(0..<5) + Array((n - 5)..<n)
-            for e in shown {
-                rows.append([number(ra.summary.epochs[e][unit] ?? Double(e + 1))] + columns.flatMap { c in
-                    [ra.summary.epochs[e][c].map(number) ?? "-", rb.summary.epochs[e][c].map(number) ?? "-"]
-                })
+            // One A and one B column per figure; as many figures side by side as fit in 80 columns,
+            // the rest in further tables below, each with the \(unit) column again.
+            func rows(_ figures: [String]) -> [[String]] {
+                [[unit] + figures.flatMap { ["\($0) A", "B"] }] + shown.map { e in
+                    [number(ra.summary.epochs[e][unit] ?? Double(e + 1))] + figures.flatMap { c in
+                        [ra.summary.epochs[e][c].map(number) ?? "-", rb.summary.epochs[e][c].map(number) ?? "-"]
+                    }
+                }
             }
-            out += ["", "Per \(unit)\(n > 12 ? " (first and last five of \(n))" : ""):"] + table(rows)
+            out += ["", "Per \(unit)\(n > 12 ? " (first and last five of \(n))" : ""):"]
+            var group = [String]()
+            for c in columns {
+                if !group.isEmpty, (table(rows(group + [c])).map(TextColumns.width).max() ?? 0) > 80 {
+                    out += table(rows(group)) + [""]
+                    group = []
+                }
+                group.append(c)
+            }
+            if !group.isEmpty { out += table(rows(group)) }
             if ra.summary.epochs.count != rb.summary.epochs.count {
                 out.append("  (A has \(ra.summary.epochs.count), B has \(rb.summary.epochs.count); the first \(n) are compared)")
             }
@@ -87,9 +96,10 @@ public enum RunDiff {
             rows.append((k < names.count ? names[k] : "tensor \(k + 1)", d.max() ?? 0, d.reduce(0, +) / Double(max(1, d.count)), rms))
         }
         rows.sort { $0.max > $1.max }
-        var lines = ["Largest weight differences per layer (|B - A|, from the runs' weights.lnw):",
-                     String(format: "  %-9@ %12@ %12@ %12@", "tensor", "max", "mean", "rms of A")]
-        for r in rows { lines.append(String(format: "  %-9@ %12.4g %12.4g %12.4g", r.name, r.max, r.mean, r.rms)) }
-        return lines.joined(separator: "\n")
+        let cells = [["tensor", "max", "mean", "rms of A"]] + rows.map { r in
+            [r.name] + [r.max, r.mean, r.rms].map { String(format: "%.4g", $0) }
+        }
+        return (["Largest weight differences per layer (|B - A|, from the runs' weights.lnw):"] + TextColumns.table(cells))
+            .joined(separator: "\n")
     }
 }

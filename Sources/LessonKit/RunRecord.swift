@@ -16,7 +16,6 @@ public struct RunSummary: Codable, Sendable {
 
 public struct RunRecord: Codable, Sendable {
     public static let formatVersion = 1
-    public static let programVersion = "0.7.0"
     public var format = RunRecord.formatVersion
     public var lesson: String
     public var file: String

@@ -46,6 +46,8 @@ public struct SettingSpec: Sendable {
 
 enum NumberText {
     static func short(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }
+    /// "1 epoch", "2 epochs": a count with its noun in the right number (`plural` for irregular ones).
+    static func count(_ n: Int, _ noun: String, plural: String? = nil) -> String { "\(n) \(n == 1 ? noun : plural ?? noun + "s")" }
 }
 
 /// Checked settings, read by key.
@@ -72,10 +74,13 @@ public struct LessonSettings: Sendable {
         self.specs = specs
     }
 
-    /// Overrides a setting from a command-line flag, checked like a file value.
-    public mutating func override(_ key: String, _ value: String, flag: String) throws {
+    /// Overrides a setting from a command-line flag, checked like a file value. `instead` says what to
+    /// use in its place when the lesson has no such setting.
+    public mutating func override(_ key: String, _ value: String, flag: String, instead: String? = nil) throws {
         guard let spec = specs.first(where: { $0.key == key }) else {
-            throw LessonError("\(flag) does not apply to this lesson (it has no \(key) setting).")
+            let known = specs.map(\.key).sorted().joined(separator: ", ")
+            throw LessonError("\(flag) does not apply to this lesson (it has no \(key) setting); "
+                              + (instead.map { $0 + "." } ?? "its settings are: \(known)."))
         }
         try spec.check(value, where: flag)
         values[key] = value

@@ -10,9 +10,15 @@ struct Lesson: ParsableCommand {
         commandName: "lesson",
         abstract: "Replay classic neural-network tutorials step by step, every number shown.",
         discussion: """
-        Lessons are Markdown files in Lessons/ (found via $LESSON_HOME, ./Lessons, or beside the \
-        executable). Pictures go to Output/lesson-N/ unless --out says otherwise.
+        Type first:  lesson run 2     the shortest lesson, three letters (a second)
+        Then:        lesson list      all three lessons
+                     lesson run 3 --epochs 1 --step
+                                      a CNN, one step at a time
+        Pictures (PNG) go to Output/lesson-N/ in the current folder (--out DIR).
+        Lessons are Markdown files in Lessons/, found via $LESSON_HOME, ./Lessons
+        or beside the executable.
         """,
+        version: ProgramVersion.text,
         subcommands: [List.self, Steps.self, Show.self, Run.self, Diff.self, Bench.self])
 }
 
@@ -35,9 +41,14 @@ struct List: ParsableCommand {
     func run() throws {
         do {
             let library = try LessonLibrary.locate()
-            for e in library.entries() {
-                let title = (try? LessonFile.load(e.url).title) ?? "(cannot read \(e.url.lastPathComponent))"
-                print(String(format: "%2d  %-10@  ", e.number, e.name) + title)
+            let entries = library.entries()
+            let nameWidth = entries.map { TextColumns.width($0.name) }.max() ?? 0
+            for e in entries {
+                var title = (try? LessonFile.load(e.url).title) ?? "(cannot read \(e.url.lastPathComponent))"
+                // "Lesson 2 · Letters" under the number 2: the number is already in the first column.
+                if title.hasPrefix("Lesson \(e.number) · ") { title = String(title.dropFirst("Lesson \(e.number) · ".count)) }
+                let line = TextColumns.pad(String(e.number), 2, align: .right) + "  " + TextColumns.pad(e.name, nameWidth) + "  " + title
+                print(TextColumns.fit(line, 80))
             }
         } catch { fail(error) }
     }
@@ -62,9 +73,9 @@ struct Steps: ParsableCommand {
             let (file, _, _) = try loadLesson(lesson)
             _ = try LessonRunner.prepare(file)
             print(file.title)
-            let width = file.steps.map(\.name.count).max() ?? 0
+            let width = file.steps.map { TextColumns.width($0.name) }.max() ?? 0
             for (i, step) in file.steps.enumerated() {
-                print(String(format: "%3d  ", i + 1) + step.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + step.title)
+                print(TextColumns.pad(String(i + 1), 3, align: .right) + "  " + TextColumns.pad(step.name, width) + "  " + step.title)
             }
         } catch { fail(error) }
     }
@@ -118,7 +129,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Wait for Enter between steps (only when standard input is a terminal).")
     var step = false
 
-    @Option(parsing: .unconditional, help: "Seed for the random stream (numpy's np.random.seed); overrides the lesson's setting.")
+    @Option(parsing: .unconditional, help: "Seed for the random stream (numpy's np.random.seed): lessons 1 and 2's seed, lesson 3's init-seed.")
     var seed: UInt32?
 
     @Option(help: "Folder for pictures and reports (created if missing). Default: Output/lesson-N.")
@@ -154,13 +165,13 @@ struct Run: ParsableCommand {
     @Flag(help: "Also write the handout: index.html and report.md in the output folder, every step with its numbers and pictures.")
     var report = false
 
-    @Option(help: "Show steps from this one on (a name from `lesson steps`); earlier steps run without output.")
+    @Option(help: "Show steps from this one on (a name or number from `lesson steps`); earlier steps run without output.")
     var from: String?
 
-    @Option(help: "Stop after this step (a name from `lesson steps`).")
+    @Option(help: "Stop after this step (a name or number from `lesson steps`).")
     var to: String?
 
-    @Option(help: "Run silently up to this step, show only it, and stop (e.g. conv2.backward).")
+    @Option(help: "Run silently up to this step, show only it, and stop (e.g. conv2.backward or 13).")
     var stopAt: String?
 
     func validate() throws {
@@ -190,13 +201,13 @@ struct Run: ParsableCommand {
             options.from = from
             options.to = to
             options.stopAt = stopAt
-            if let seed { options.overrides.append(("seed", String(seed), "--seed \(seed)")) }
+            if let seed { options.overrides.append((LessonRunner.seedKey, String(seed), "--seed \(seed)")) }
             if corrected { options.overrides.append(("gradients", "corrected", "--corrected")) }
             if fullData { options.overrides.append(("dataset", "full", "--full-data")) }
             if let epochs { options.overrides.append(("epochs", String(epochs), "--epochs \(epochs)")) }
             options.weightsFile = weights.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
-            options.dataDirectory = data.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
-                ?? library.directory.appendingPathComponent("data/mnist")
+            options.dataFolderFlag = data.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
+            options.dataDirectory = options.dataFolderFlag ?? library.directory.appendingPathComponent("data/mnist")
             for s in set {
                 let kv = s.split(separator: "=", maxSplits: 1).map(String.init)
                 options.overrides.append((kv[0], kv[1], "--set \(s)"))

@@ -1,7 +1,7 @@
 // Seeded random-mutation fuzzing of every parser a user's bytes reach: the IDX reader, the gzip
 // path, the lesson-file reader and the weights loader. Each input must be accepted or rejected with
-// a thrown error; a crash or a trap fails the run, and so does an input that takes over 2 s or a
-// target over its time limit. What a target accepts must also be what the format says: accepted
+// a thrown error; a crash or a trap fails the run, an input that takes over 2 s fails its test, and
+// one that runs for 10 s is a hang: a watchdog saves it and ends the test run. What a target accepts must also be what the format says: accepted
 // inputs re-serialise to the same bytes (IDX, weights), match their own checksums (gzip) or point
 // their line numbers at what they read (lesson files). Iterations: LESSON_FUZZ_ITERATIONS
 // (default 2,000 per target in the suite); the seed corpus is in Fixtures/fuzz-corpus, shared with
@@ -56,8 +56,11 @@ func fuzz(_ name: String, corpus: [[UInt8]], seed: UInt32, _ body: ([UInt8]) thr
     var m = Mutator(seed: seed)
     var outcome = FuzzOutcome()
     let clock = ContinuousClock()
+    let watchdog = HangWatchdog(target: name)
+    defer { watchdog.stop() }
     for i in 0..<fuzzIterations {
         let input = m.mutate(corpus[i % corpus.count], corpus: corpus)
+        watchdog.started(input)
         let start = clock.now
         do {
             if let problem = try body(input) {
@@ -70,6 +73,35 @@ func fuzz(_ name: String, corpus: [[UInt8]], seed: UInt32, _ body: ([UInt8]) thr
     }
     print("fuzz \(name): \(fuzzIterations) inputs, \(outcome.accepted) accepted, \(outcome.rejected) rejected with an error, 0 crashes, slowest \(outcome.slowest)")
     return outcome
+}
+
+/// Watches the input under test from a thread of its own (so a busy test pool cannot delay it): an
+/// input still running after 10 s is a hang, and the run ends with it saved, as libFuzzer's -timeout.
+final class HangWatchdog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var input: [UInt8] = [], since: ContinuousClock.Instant?, stopped = false
+    private let clock = ContinuousClock()
+
+    init(target: String) {
+        let thread = Thread { [self] in
+            while true {
+                Thread.sleep(forTimeInterval: 0.5)
+                lock.lock()
+                if stopped { lock.unlock(); return }
+                if let since, clock.now - since > .seconds(10) {
+                    let file = FileManager.default.temporaryDirectory.appendingPathComponent("lesson-fuzz-hang-\(target.filter(\.isLetter)).bin")
+                    try? Data(input).write(to: file)
+                    fputs("fuzz \(target): an input ran for over 10 s (a hang); it is saved in \(file.path)\n", stderr)
+                    exit(1)
+                }
+                lock.unlock()
+            }
+        }
+        thread.start()
+    }
+
+    func started(_ input: [UInt8]) { lock.lock(); self.input = input; since = clock.now; lock.unlock() }
+    func stop() { lock.lock(); stopped = true; lock.unlock() }
 }
 
 /// What every target must show: some inputs of each kind, none inconsistent, none slow.
@@ -86,7 +118,7 @@ func corpusFiles(_ prefix: String) throws -> [[UInt8]] {
         .map { [UInt8](try Data(contentsOf: dir.appendingPathComponent($0))) }
 }
 
-@Test(.timeLimit(.minutes(1))) func fuzzIDXReader() throws {
+@Test func fuzzIDXReader() throws {
     let corpus = try corpusFiles("idx-")
     #expect(!corpus.isEmpty)
     // An accepted file is exactly its header and payload: written back, it is the same bytes.
@@ -97,7 +129,7 @@ func corpusFiles(_ prefix: String) throws -> [[UInt8]] {
     expectSound(o)
 }
 
-@Test(.timeLimit(.minutes(1))) func fuzzGzipPath() throws {
+@Test func fuzzGzipPath() throws {
     let corpus = try corpusFiles("gz-")
     #expect(!corpus.isEmpty)
     // An accepted file decodes to what gzip(1) makes of it, and gzip(1) accepts it whole: no trailing
@@ -127,7 +159,7 @@ func gunzipWithGzipTool(_ bytes: [UInt8]) throws -> (status: Int32, output: [UIn
     return (p.terminationStatus, [UInt8](out), String(decoding: err, as: UTF8.self))
 }
 
-@Test(.timeLimit(.minutes(1))) func fuzzLessonFileReader() throws {
+@Test func fuzzLessonFileReader() throws {
     let corpus = try corpusFiles("lesson-")
     #expect(!corpus.isEmpty)
     // Every setting and step of an accepted file carries the number of the line it was read from.
@@ -145,7 +177,7 @@ func gunzipWithGzipTool(_ bytes: [UInt8]) throws -> (status: Int32, output: [UIn
     expectSound(o)
 }
 
-@Test(.timeLimit(.minutes(1))) func fuzzWeightsLoader() throws {
+@Test func fuzzWeightsLoader() throws {
     let corpus = try corpusFiles("weights-")
     #expect(!corpus.isEmpty)
     var rng = RandomState(seed: 0)

@@ -61,6 +61,7 @@ func renderedBody(_ page: URL) throws -> (images: Int, broken: Int, dom: String)
         let sources = html.components(separatedBy: "<img src=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
         let pngs = try FileManager.default.contentsOfDirectory(atPath: a.path).filter { $0.hasSuffix(".png") }
         #expect(Set(sources) == Set(pngs), "every picture written appears in the handout")
+        #expect(sources.count == pngs.count, "each picture once: \(sources.sorted())")
         #expect(markdown.contains("## Step 13/21 · conv2, backward (`conv2.backward`)"))
         #expect(markdown.contains("![conv2-feature-maps.png](conv2-feature-maps.png)"))
 
@@ -70,7 +71,7 @@ func renderedBody(_ page: URL) throws -> (images: Int, broken: Int, dom: String)
             return
         }
         let page = try renderedBody(a.appendingPathComponent("index.html"))
-        #expect(page.images == sources.count && page.images >= 14)
+        #expect(page.images == sources.count && page.images >= 13)
         #expect(page.broken == 0)
         #expect(page.dom.components(separatedBy: "<h2>").count - 1 == 21)
         // The same page without its pictures beside it: the check notices (so it can fail).
@@ -102,6 +103,9 @@ func renderedBody(_ page: URL) throws -> (images: Int, broken: Int, dom: String)
         #expect(clipped != nil && clipped![1] != "0" && clipped![2] == "0", "\(d.stdout)")
         #expect(row("test_accuracy")?.count == 4)
         #expect(d.stdout.contains("Largest weight differences per layer") && d.stdout.contains("conv1 W") && d.stdout.contains("dense2 b"))
+        // Every table's columns line up under their headings, within 80 columns.
+        expectAlignedTables(d.stdout)
+        #expect(d.stdout.contains("  tensor ") && d.stdout.contains("rms of A"))
 
         let other = try runLesson(["run", "2", "--quiet", "--out", dir.appendingPathComponent("letters").path])
         #expect(other.status == 0)

@@ -38,6 +38,17 @@ public final class CNNEngine: LessonEngine {
         ActionSpec("feature-maps", "the traced image's feature maps and backward errors as PNG"),
     ]
 
+    public static let seedSetting = "init-seed"
+    public static let loadsWeights = true
+    public static func instead(of key: String) -> String? {
+        switch key {
+        case "dataset": return "lesson 3 always reads the full MNIST files; --set train-images=N and --set test-images=N choose how many it uses"
+        case "gradients": return "lesson 3's gradients are the tutorial's; its quirk is clipping, set with --set clip-scope=image|batch or --set clip=1000 (off)"
+        case "iterations": return "lesson 3 trains in epochs: --epochs N"
+        default: return nil
+        }
+    }
+
     let context: LessonContext
     var printer: Printer { context.printer }
     let settings: LessonSettings
@@ -86,6 +97,8 @@ public final class CNNEngine: LessonEngine {
     }
 
     var loadedWeights: [Tensor<Double>]?
+    /// Which filter grids ("before", "after") this run has written.
+    var drawnFilters = Set<String>()
     var evaluatedAccuracy: Double?
     var wroteWeights = false
 
@@ -154,7 +167,7 @@ public final class CNNEngine: LessonEngine {
         let (tr, te) = try ensureData()
         printer.line("training images: (\(tr.count), 28, 28, 1)   test images: (\(te.count), 28, 28, 1)   pixels / 255")
         let idx = settings.int("trace-image")
-        guard idx < te.count else { throw LessonError("trace-image \(idx) is past the \(te.count) test images; choose a smaller index.") }
+        guard idx < te.count else { throw LessonError("trace-image \(idx) is past the \(NumberText.count(te.count, "test image")) (0 to \(te.count - 1)); choose a smaller index.") }
         printer.line("the traced image: test image \(idx), label \(te.labels[idx])")
         printer.picture(TerminalPicture.render(te.batch([idx][...]).storage, width: 28, height: 28, color: printer.color))
     }
@@ -366,7 +379,7 @@ public final class CNNEngine: LessonEngine {
         let x = te.batch(idx[...]), labels = idx.map { te.labels[$0] }
         let back = net.backward(net.forward(x), labels: labels)
         func loss(_ n: CNN) -> Double { SoftmaxCrossEntropy.loss(n.forward(x).probabilities, labels: labels) }
-        printer.line("On \(idx.count) test images, J = Σ -log ŷ[y]; each parameter is nudged by ±1e-5 (tensors of more than 500 entries: 200 sampled ones).")
+        printer.line("On \(NumberText.count(idx.count, "test image")), J = Σ -log ŷ[y]; each parameter is nudged by ±1e-5 (tensors of more than 500 entries: 200 sampled ones).")
         printer.line("relative error = ‖analytic - numerical‖ / (‖analytic‖ + ‖numerical‖)")
         printer.line()
         printer.line("layer      parameter   relative error")
@@ -442,7 +455,7 @@ public final class CNNEngine: LessonEngine {
             let batches = (tr.count + rule.batchSize - 1) / rule.batchSize
             if c.updates < batches {
                 try? plotCost(partial: true)
-                throw LessonInterrupted(description: "interrupted in epoch \(e) after batch \(c.updates) of \(batches); \(history.count) full epochs are in the curves in \(printer.relativePath(context.outputDirectory)); no weights file was written.")
+                throw LessonInterrupted(description: "interrupted in epoch \(e) after batch \(c.updates) of \(batches); \(NumberText.count(history.count, "full epoch")) \(history.count == 1 ? "is" : "are") in the curves in \(printer.relativePath(context.outputDirectory)); no weights file was written.")
             }
             let (trainPred, trainLoss) = trainer.evaluate(tr)
             let (testPred, _) = trainer.evaluate(te)
@@ -484,11 +497,11 @@ public final class CNNEngine: LessonEngine {
             printer.result("loaded trained weights from \(printer.relativePath(w)); training skipped")
             return
         }
-        printer.line("\(settings.int("epochs")) epochs of \(tr.count) images in batches of \(settings.int("batch")); \(te.count) test images")
+        printer.line("\(NumberText.count(settings.int("epochs"), "epoch")) of \(NumberText.count(tr.count, "image")) in batches of \(settings.int("batch")); \(NumberText.count(te.count, "test image"))")
         printer.line("training in \(precision.rawValue) (\(precision == .float32 ? "sgemm" : "dgemm") on OpenBLAS), each batch split across \(CNNTrainer.defaultShards) core\(CNNTrainer.defaultShards == 1 ? "" : "s"); the step-through above is float64")
         try ensureTrained()
         let last = history.last!
-        printer.result(String(format: "after %d epochs: train accuracy %.2f%%, test accuracy %.2f%%", last.epoch, 100 * last.trainAccuracy, 100 * last.testAccuracy))
+        printer.result("after \(NumberText.count(last.epoch, "epoch")): " + String(format: "train accuracy %.2f%%, test accuracy %.2f%%", 100 * last.trainAccuracy, 100 * last.testAccuracy))
         printer.note("the cost is the tutorial's: (Σ cross-entropy over the training set + Σ W² over all weights) / n; \(clipDescription).")
     }
 
@@ -526,6 +539,7 @@ public final class CNNEngine: LessonEngine {
     }
 
     func drawFilters(_ net: CNN, suffix: String) throws {
+        drawnFilters.insert(suffix)
         for (i, layer) in net.layers.enumerated() {
             guard case .conv(let c) = layer else { continue }
             // One tile per (filter, input channel); one colour scale for the whole layer.
@@ -560,7 +574,8 @@ public final class CNNEngine: LessonEngine {
     }
 
     func showFilters() throws {
-        try drawFilters(try ensureInitial(), suffix: "before")
+        // The initialisation step drew the "before" grids already (muted or not); each picture once.
+        if !drawnFilters.contains("before") { try drawFilters(try ensureInitial(), suffix: "before") }
         try drawFilters(try ensureTrained(), suffix: "after")
     }
 

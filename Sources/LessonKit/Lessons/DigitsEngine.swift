@@ -32,6 +32,13 @@ public final class DigitsEngine: LessonEngine {
         ActionSpec("test-predictions", "four training images with prediction and label"),
     ]
 
+    public static func instead(of key: String) -> String? {
+        switch key {
+        case "epochs": return "lesson 1 trains by full-batch iterations: --set iterations=N"
+        default: return nil
+        }
+    }
+
     let context: LessonContext
     var printer: Printer { context.printer }
     let settings: LessonSettings
@@ -106,7 +113,7 @@ public final class DigitsEngine: LessonEngine {
         printer.line("data folder: \(printer.relativePath(context.mnistDirectory))" + (d.verified ? " (SHA-256 checksums verified)" : " (no SHA256SUMS there: checksums not verified)"))
         if full {
             printer.line("data.shape = (\(d.rowsLoaded), 785): all training images, label + 784 pixels per row")
-            printer.line("np.random.shuffle(data) with seed \(settings.int("seed")); all \(d.rowsLoaded) rows train, the \(d.yDev.count) test images evaluate")
+            printer.line("np.random.shuffle(data) with seed \(settings.int("seed")); all \(d.rowsLoaded) rows train, the \(NumberText.count(d.yDev.count, "test image")) evaluate")
         } else {
             printer.line("data.shape = (\(d.rowsLoaded), 785): the first \(d.rowsLoaded) training images, label + 784 pixels per row")
             printer.line("np.random.shuffle(data) with seed \(settings.int("seed")); rows 0..<\(settings.int("dev-rows")) → dev, the other \(d.yTrain.count) → train")
@@ -241,7 +248,7 @@ public final class DigitsEngine: LessonEngine {
             printer.line(NumpyFormat.scalar(r.accuracy))
         }
         let last = records.last!
-        printer.result("after \(records.count) iterations (\(corrected ? "corrected" : "tutorial's") gradients): training accuracy \(NumpyFormat.scalar(last.accuracy)) at iteration \(last.iteration), loss \(String(format: "%.6f", last.loss))")
+        printer.result("after \(NumberText.count(records.count, "iteration")) (\(corrected ? "corrected" : "tutorial's") gradients): training accuracy \(NumpyFormat.scalar(last.accuracy)) at iteration \(last.iteration), loss \(String(format: "%.6f", last.loss))")
     }
 
     func plotCurves(partial: Bool = false) throws {

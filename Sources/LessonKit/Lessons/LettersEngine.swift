@@ -14,6 +14,16 @@ public final class LettersEngine: LessonEngine {
         SettingSpec("learning-rate", .number(above: 0, max: 100), default: "0.1", "the tutorial's alpha"),
         SettingSpec("epochs", .integer(1...100_000), default: "100", "passes over the three letters"),
     ]
+    public static let readsDataFolder = false
+    public static func instead(of key: String) -> String? {
+        switch key {
+        case "gradients": return "lesson 2 has no tutorial quirk to correct; --corrected is for lesson 1"
+        case "dataset": return "lesson 2's data are its three letters; --full-data is for lesson 1"
+        case "iterations": return "lesson 2 trains in epochs: --epochs N"
+        default: return nil
+        }
+    }
+
     public static let actions: [ActionSpec] = [
         ActionSpec("show-data", "the three letters as pictures, their input vectors and one-hot labels"),
         ActionSpec("init-weights", "w1 and w2 drawn with randn, one element at a time"),
@@ -167,7 +177,7 @@ public final class LettersEngine: LessonEngine {
                 + "  \(Int((history.accuracy[e] * 3).rounded()))/3"
             printer.line(text)
         }
-        printer.result("after \(epochs) epochs: loss \(String(format: "%.10f", history.loss.last!)), tutorial acc \(NumpyFormat.scalar(history.tutorialAcc.last!)), accuracy \(Int((history.accuracy.last! * 3).rounded()))/3")
+        printer.result("after \(NumberText.count(epochs, "epoch")): loss \(String(format: "%.10f", history.loss.last!)), tutorial acc \(NumpyFormat.scalar(history.tutorialAcc.last!)), accuracy \(Int((history.accuracy.last! * 3).rounded()))/3")
     }
 
     func plotCurves(partial: Bool = false) throws {
