@@ -7,8 +7,10 @@ public enum Gzip {
     /// zlib's own version string, e.g. "1.2.13".
     public static var zlibVersion: String { String(cString: CZlib.zlibVersion()) }
 
-    /// The decompressed bytes of a gzip stream; `name` is used in error messages.
-    public static func decompress(_ data: [UInt8], name: String) throws -> [UInt8] {
+    /// The decompressed bytes of a gzip stream, at most `limit` of them: a stream that holds more
+    /// is an error, or, with `prefixOnly`, gives its first `limit` bytes. The trailer's size field is
+    /// never trusted: the buffer grows with what inflate produces. `name` is used in error messages.
+    public static func decompress(_ data: [UInt8], name: String, limit: Int = 1 << 32, prefixOnly: Bool = false) throws -> [UInt8] {
         guard data.count >= 18, data[0] == 0x1f, data[1] == 0x8b else {
             throw DataError(name, "not a gzip file (it does not start with the gzip signature); replace it with the original .gz file.")
         }
@@ -18,18 +20,20 @@ public enum Gzip {
             throw DataError(name, "zlib could not start decompressing.")
         }
         defer { inflateEnd(&stream) }
-        // The gzip trailer's last 4 bytes hold the size mod 2^32: a good first guess for the buffer, but a
-        // damaged trailer can claim anything, and deflate never expands more than about 1032:1.
-        let hinted = Int(UInt32(data[data.count - 4]) | UInt32(data[data.count - 3]) << 8 | UInt32(data[data.count - 2]) << 16 | UInt32(data[data.count - 1]) << 24)
-        var out = [UInt8](repeating: 0, count: max(1024, min(hinted, data.count * 1032) + 1))
+        // One byte past the limit tells "exactly the limit" from "longer".
+        let capacity = limit + 1
+        var out = [UInt8](repeating: 0, count: min(capacity, max(1 << 16, data.count &* 4)))
         var produced = 0
         var status: Int32 = Z_OK
         try data.withUnsafeBufferPointer { input in
             stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress!)
             stream.avail_in = uInt(input.count)
             while true {
-                if produced == out.count { out.append(contentsOf: [UInt8](repeating: 0, count: out.count)) }
-                let room = out.count - produced
+                if produced == out.count {
+                    guard out.count < capacity else { break }
+                    out.append(contentsOf: [UInt8](repeating: 0, count: min(out.count, capacity - out.count)))
+                }
+                let room = min(out.count - produced, 1 << 30)  // avail_out is 32 bits
                 status = out.withUnsafeMutableBufferPointer { o -> Int32 in
                     stream.next_out = o.baseAddress! + produced
                     stream.avail_out = uInt(room)
@@ -60,7 +64,25 @@ public enum Gzip {
                 }
             }
         }
+        if produced > limit {
+            guard prefixOnly else { throw DataError(name, "decompresses to more than the \(limit) bytes it should hold; the file is damaged: replace it.") }
+            return Array(out[0..<limit])
+        }
         out.removeSubrange(produced...)
         return out
+    }
+
+    /// A gzipped IDX file, inflated only as far as its header says it reaches (and one byte more, to
+    /// tell a file longer than its header); `check` may refuse the header's dimensions first.
+    public static func decompressIDX(_ data: [UInt8], name: String, check: ([Int]) throws -> Void = { _ in }) throws -> IDXArray {
+        let head = try decompress(data, name: name, limit: IDX.largestHeader, prefixOnly: true)
+        let (dims, headerSize) = try IDX.header(head, name: name)
+        try check(dims)
+        let expected = headerSize + dims.reduce(1, *)
+        let all: [UInt8]
+        do { all = try decompress(data, name: name, limit: expected) } catch let e as DataError where e.description.contains("decompresses to more than") {
+            throw DataError(name, "the payload is longer than the header says (\(dims.map(String.init).joined(separator: "×")) = \(expected - headerSize) bytes); the file is damaged: replace it.")
+        }
+        return try IDX.parse(all, name: name)
     }
 }

@@ -8,7 +8,8 @@ public struct IDXArray: Sendable {
 }
 
 public enum IDX {
-    public static func parse(_ data: [UInt8], name: String) throws -> IDXArray {
+    /// The dimensions a header states and the header's size, from at least the header's bytes.
+    public static func header(_ data: [UInt8], name: String) throws -> (dimensions: [Int], headerSize: Int) {
         guard data.count >= 4 else { throw DataError(name, "too short to be an IDX file (\(data.count) bytes); replace it with the original.") }
         guard data[0] == 0, data[1] == 0 else {
             throw DataError(name, "wrong magic number (the first two bytes must be 0); this is not an IDX file.")
@@ -32,6 +33,15 @@ public enum IDX {
             guard total <= 1 << 32 else { throw DataError(name, "impossible dimensions \(dims + [v]) in the header; the file is damaged.") }
             dims.append(v)
         }
+        return (dims, headerSize)
+    }
+
+    /// The largest header there is: magic and four dimensions.
+    public static let largestHeader = 4 + 4 * 4
+
+    public static func parse(_ data: [UInt8], name: String) throws -> IDXArray {
+        let (dims, headerSize) = try header(data, name: name)
+        let total = dims.reduce(1, *)
         let payload = data.count - headerSize
         guard payload == total else {
             let shape = dims.map(String.init).joined(separator: "×")

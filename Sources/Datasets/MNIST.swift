@@ -38,28 +38,31 @@ public enum MNIST {
             throw DataError(message: "data folder \(directory.path) does not exist; pass --data DIR with the four MNIST .gz files, or restore Lessons/data/mnist.")
         }
         let sums = try Checksum.readSums(in: directory)
-        func read(_ file: String) throws -> IDXArray {
+        let imagesPath = directory.appendingPathComponent(split.imagesFile).path
+        let labelsPath = directory.appendingPathComponent(split.labelsFile).path
+        // The header is checked before the rest is inflated, so a damaged file costs no memory.
+        func checkImages(_ dims: [Int]) throws {
+            guard dims.count == 3 else {
+                throw DataError(imagesPath, "expected 3 dimensions (images × rows × columns), found \(dims.count).")
+            }
+            guard dims[1] == 28, dims[2] == 28 else {
+                throw DataError(imagesPath, "images are \(dims[1])×\(dims[2]); the lessons need 28×28.")
+            }
+        }
+        func checkLabels(_ dims: [Int]) throws {
+            guard dims.count == 1 else { throw DataError(labelsPath, "expected 1 dimension (labels), found \(dims.count).") }
+        }
+        func read(_ file: String, check: ([Int]) throws -> Void) throws -> IDXArray {
             let url = directory.appendingPathComponent(file)
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 throw DataError(url.path, "missing; the data folder needs \(split.imagesFile) and \(split.labelsFile) (MNIST layout).")
             }
             let bytes = [UInt8](data)
             if let sums { try Checksum.verify(bytes, name: file, path: url.path, sums: sums) }
-            return try IDX.parse(try Gzip.decompress(bytes, name: url.path), name: url.path)
+            return try Gzip.decompressIDX(bytes, name: url.path, check: check)
         }
-        let images = try read(split.imagesFile)
-        let labels = try read(split.labelsFile)
-        let imagesPath = directory.appendingPathComponent(split.imagesFile).path
-        let labelsPath = directory.appendingPathComponent(split.labelsFile).path
-        guard images.dimensions.count == 3 else {
-            throw DataError(imagesPath, "expected 3 dimensions (images × rows × columns), found \(images.dimensions.count).")
-        }
-        guard labels.dimensions.count == 1 else {
-            throw DataError(labelsPath, "expected 1 dimension (labels), found \(labels.dimensions.count).")
-        }
-        guard images.dimensions[1] == 28, images.dimensions[2] == 28 else {
-            throw DataError(imagesPath, "images are \(images.dimensions[1])×\(images.dimensions[2]); the lessons need 28×28.")
-        }
+        let images = try read(split.imagesFile, check: checkImages)
+        let labels = try read(split.labelsFile, check: checkLabels)
         guard images.dimensions[0] == labels.dimensions[0] else {
             throw DataError(message: "\(imagesPath) holds \(images.dimensions[0]) images but \(labelsPath) holds \(labels.dimensions[0]) labels; the two files must come from the same set.")
         }

@@ -6,7 +6,11 @@ import Rendering
 public struct ActionSpec: Sendable {
     public let name: String
     public let summary: String
-    public init(_ name: String, _ summary: String) { self.name = name; self.summary = summary }
+    /// The `key=value` arguments a step with this action takes (all of them required).
+    public let arguments: [String]
+    public init(_ name: String, _ summary: String, arguments: [String] = []) {
+        self.name = name; self.summary = summary; self.arguments = arguments
+    }
 }
 
 public struct LessonContext {
@@ -18,6 +22,15 @@ public struct LessonContext {
     public let dataDirectory: URL?
     /// `--weights FILE`, for lessons that can skip training.
     public var weightsFile: URL? = nil
+    /// The run's output folder: made, cleared of the previous run and tracked on first write.
+    public var session: OutputSession
+
+    public init(file: LessonFile, settings: LessonSettings, printer: Printer, outputDirectory: URL, dataDirectory: URL?,
+                session: OutputSession? = nil) {
+        self.file = file; self.settings = settings; self.printer = printer
+        self.outputDirectory = outputDirectory; self.dataDirectory = dataDirectory
+        self.session = session ?? OutputSession(folder: outputDirectory)
+    }
 
     /// The MNIST-format folder: `--data DIR`, else `data/mnist` beside the lesson file.
     public var mnistDirectory: URL {
@@ -25,16 +38,13 @@ public struct LessonContext {
     }
 
     /// Makes the output folder on first use; an error names it if it cannot be made or written.
-    public func outputURL(_ name: String) throws -> URL {
-        try OutputFolder.prepare(outputDirectory)
-        return outputDirectory.appendingPathComponent(name)
-    }
+    public func outputURL(_ name: String) throws -> URL { try session.url(name) }
 
     /// Writes a picture into the output folder (atomically) and says so.
     public func writePNG(_ canvas: Canvas, _ name: String) throws {
         let url = try outputURL(name)
-        do { try PNGFile.write(canvas, to: url) } catch {
-            throw LessonError("cannot write \(url.path): \(error); check that the --out folder is writable.")
+        do { try PNGFile.write(canvas, to: url) } catch let e as FileWriteError { throw LessonError(e.description) } catch {
+            throw LessonError("cannot write \(url.path): \(error).")
         }
         printer.wrote(url)
     }
@@ -81,6 +91,11 @@ public enum OutputFolder {
     public static func prepare(_ url: URL) throws {
         var isDir: ObjCBool = false
         let fm = FileManager.default
+        // Checked before any folder is made, so a path the system cannot take leaves no empty folders.
+        let path = url.standardizedFileURL.path
+        if path.utf8.count >= Int(PATH_MAX) || path.split(separator: "/").contains(where: { $0.utf8.count > Int(NAME_MAX) }) {
+            throw LessonError("--out is too long (\(path.utf8.count) bytes; a path takes at most \(PATH_MAX - 1), each folder name \(NAME_MAX)); pass a shorter folder.")
+        }
         if fm.fileExists(atPath: url.path, isDirectory: &isDir) {
             guard isDir.boolValue else {
                 throw LessonError("--out \(url.path) is a file, not a folder; pass a folder path.")

@@ -18,6 +18,11 @@ public enum Interrupt {
     }
 
     public static var requested: Bool { flag.load(ordering: .relaxed) }
+
+    /// Throws `LessonInterrupted` if Ctrl-C was pressed: between steps, and inside long ones.
+    public static func check(_ whereabouts: String) throws {
+        if requested { throw LessonInterrupted(description: "interrupted \(whereabouts); what was written so far is kept.") }
+    }
 }
 
 /// Thrown once an interrupted lesson has saved what it could; the CLI turns it into exit status 130.

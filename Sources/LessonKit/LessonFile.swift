@@ -41,7 +41,11 @@ public struct LessonFile: Sendable {
         return try parse(text, path: url.path)
     }
 
-    public static func parse(_ text: String, path: String) throws -> LessonFile {
+    public static func parse(_ original: String, path: String) throws -> LessonFile {
+        // A file saved on Windows: CRLF line endings (one Character in Swift, so "\n" would not split
+        // them) and perhaps a byte-order mark. Both are read as if they were not there.
+        var text = original.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw LessonError("\(path): the lesson file is empty; it needs a title, a ```settings block and at least one step.")
         }
@@ -68,6 +72,7 @@ public struct LessonFile: Sendable {
                 guard kv.count == 2, !kv[0].isEmpty, !kv[1].isEmpty else {
                     throw LessonError.at(path, line: step.line, "\"\(w)\" is not key=value; write step arguments as key=value.")
                 }
+                guard args[kv[0]] == nil else { throw LessonError.at(path, line: step.line, "\(kv[0]) is given twice; keep one.") }
                 args[kv[0]] = kv[1]
             }
             let name = args.removeValue(forKey: "name") ?? action

@@ -95,7 +95,11 @@ public final class Printer {
     /// A picture drawn with characters; the report shows the PNGs instead.
     public func picture(_ text: String) { if !quiet { write(text) } }
 
+    /// Told of every file written (the output session keeps the list for run.json).
+    public var onWrote: ((URL) -> Void)?
+
     public func wrote(_ url: URL) {
+        onWrote?(url)
         write("  wrote " + relativePath(url) + "\n")
         record(.image(url))
     }

@@ -25,6 +25,12 @@ public struct RunRecord: Codable, Sendable {
     public var steps: [String]
     public var versions: [String: String]
     public var summary: RunSummary
+    /// "complete", "partial: steps 3-5 of 21", "interrupted in step 17 (train)" or "failed in step …".
+    public var status: String?
+    /// The files this run wrote into its folder (run.json aside): what the next run there removes.
+    public var files: [String]?
+    /// Files in the folder that this run read and did not write (e.g. --weights weights.lnw).
+    public var inputs: [String]?
 
     public static let fileName = "run.json"
 

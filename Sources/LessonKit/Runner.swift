@@ -45,8 +45,18 @@ public enum LessonRunner {
             let key = o.key == seedKey ? engine.seedSetting : o.key
             try settings.override(key, o.value, flag: o.flag, instead: engine.instead(of: key))
         }
-        for step in file.steps where !engine.actions.contains(where: { $0.name == step.action }) {
-            throw LessonError.at(file.path, line: step.line, "unknown action \"\(step.action)\"; the \(engine.name) engine knows: \(engine.actions.map(\.name).joined(separator: ", ")).")
+        for step in file.steps {
+            guard let action = engine.actions.first(where: { $0.name == step.action }) else {
+                throw LessonError.at(file.path, line: step.line, "unknown action \"\(step.action)\"; the \(engine.name) engine knows: \(engine.actions.map(\.name).joined(separator: ", ")).")
+            }
+            // Every argument checked when the file is read, not when the step comes (perhaps after training).
+            let takes = action.arguments.isEmpty ? "\(step.action) takes no arguments (only name=…)" : "\(step.action) takes " + action.arguments.map { "\($0)=…" }.joined(separator: " ")
+            if let unknown = step.arguments.keys.sorted().first(where: { !action.arguments.contains($0) }) {
+                throw LessonError.at(file.path, line: step.line, "unknown argument \(unknown)=\(step.arguments[unknown]!); \(takes).")
+            }
+            if let missing = action.arguments.first(where: { step.arguments[$0] == nil }) {
+                throw LessonError.at(file.path, line: step.line, "\(step.action) needs \(missing)=…; \(takes).")
+            }
         }
         try engine.validate(file, settings: settings)
         return (engine, settings)
@@ -83,49 +93,71 @@ public enum LessonRunner {
         guard first <= last else {
             throw LessonError("--from \(file.steps[first].name) comes after --to \(file.steps[last].name) (steps \(first + 1) and \(last + 1)); swap them.")
         }
-        if options.report { try OutputFolder.prepare(options.outputDirectory) }
+        let session = OutputSession(folder: options.outputDirectory, inputs: [options.weightsFile].compactMap { $0 })
         let printer = Printer(color: options.color, quiet: options.quiet, full: options.full)
+        printer.onWrote = { session.didWrite($0) }
         if options.report { printer.recorder = ReportRecorder() }
         var context = LessonContext(file: file, settings: settings, printer: printer,
-                                    outputDirectory: options.outputDirectory, dataDirectory: options.dataDirectory)
+                                    outputDirectory: options.outputDirectory, dataDirectory: options.dataDirectory, session: session)
         context.weightsFile = options.weightsFile
         let engine = try engineType.init(context: context)
+        let wholeLesson = first == 0 && last == file.steps.count - 1
+        func record(status: String) -> RunRecord {
+            var r = RunRecord(lesson: file.title, file: URL(fileURLWithPath: file.path).lastPathComponent, engine: engineType.name,
+                              settings: settings.values, steps: file.steps[first...last].map(\.name),
+                              versions: ProgramVersion.all, summary: engine.summary())
+            r.status = status
+            r.files = session.written.filter { $0 != RunRecord.fileName }
+            let inFolder = (options.weightsFile.map { [$0] } ?? []).filter { $0.standardizedFileURL.deletingLastPathComponent().path == session.folder.path }
+            r.inputs = inFolder.isEmpty ? nil : inFolder.map(\.lastPathComponent)
+            return r
+        }
         printer.title(file.title)
         if first == 0 { printer.narrative("\n" + file.introduction) }
         let pause = options.pauseBetweenSteps && isatty(0) != 0
-        for (i, step) in file.steps.enumerated() where i <= last {
-            // The run-up to --from/--stop-at: performed for what later steps need, shown to nobody.
-            printer.muted = i < first
-            if i == first && first > 0 {
-                printer.result("(\(first == 1 ? "step 1" : "steps 1-\(first)") ran without output to reach \(step.name))")
-            }
-            if pause && i > first {
-                fputs("\n[Enter for the next step] ", stdout)
+        var current = first
+        do {
+            for (i, step) in file.steps.enumerated() where i <= last {
+                current = i
+                // The run-up to --from/--stop-at: performed for what later steps need, shown to nobody.
+                printer.muted = i < first
+                if i == first && first > 0 {
+                    printer.result("(\(first == 1 ? "step 1" : "steps 1-\(first)") ran without output to reach \(step.name))")
+                }
+                if pause && i > first {
+                    fputs("\n[Enter for the next step] ", stdout)
+                    fflush(stdout)
+                    _ = readLine()
+                }
+                try Interrupt.check("before step \(i + 1) (\(step.name))")
+                printer.heading(i + 1, file.steps.count, step.title, name: step.name)
+                printer.narrative(step.narrative)
+                try engine.perform(step)
                 fflush(stdout)
-                _ = readLine()
+                try Interrupt.check("after step \(i + 1) (\(step.name))")
             }
-            printer.heading(i + 1, file.steps.count, step.title, name: step.name)
-            printer.narrative(step.narrative)
-            try engine.perform(step)
-            fflush(stdout)
+        } catch {
+            // Whatever stopped the run, a folder it wrote into says so, and lists what it holds.
+            printer.muted = false
+            if session.started {
+                let step = file.steps[current]
+                let why = error is LessonInterrupted ? "interrupted in step \(current + 1) (\(step.name))"
+                    : "failed in step \(current + 1) (\(step.name)): \(error)"
+                _ = try? record(status: why).write(to: session.folder)
+            }
+            throw error
         }
         printer.muted = false
-        let wholeLesson = first == 0 && last == file.steps.count - 1
-        let record = RunRecord(lesson: file.title, file: URL(fileURLWithPath: file.path).lastPathComponent, engine: engineType.name,
-                               settings: settings.values, steps: file.steps[first...last].map(\.name),
-                               versions: ProgramVersion.all,
-                               summary: engine.summary())
-        // A partial run does not replace a whole run's record.
-        if wholeLesson {
-            try OutputFolder.prepare(options.outputDirectory)
-            printer.wrote(try record.write(to: options.outputDirectory))
-        }
+        let status = wholeLesson ? "complete" : "partial: steps \(first + 1)-\(last + 1) of \(file.steps.count)"
         if let recorder = printer.recorder {
             let seed = settings.values["seed"] ?? settings.values["init-seed"]
-            let footer = "Made by lesson \(ProgramVersion.number) from \(record.file)\(seed.map { ", seed \($0)" } ?? "")"
+            let footer = "Made by lesson \(ProgramVersion.number) from \(URL(fileURLWithPath: file.path).lastPathComponent)\(seed.map { ", seed \($0)" } ?? "")"
                 + (wholeLesson ? "" : ", steps \(first + 1)-\(last + 1) of \(file.steps.count)") + "."
             printer.recorder = nil
-            for url in try Report.write(recorder.events, to: options.outputDirectory, footer: footer) { printer.wrote(url) }
+            try session.start()
+            for url in try Report.write(recorder.events, to: session.folder, footer: footer) { printer.wrote(url) }
         }
+        try session.start()
+        printer.wrote(try record(status: status).write(to: session.folder))
     }
 }

@@ -55,10 +55,15 @@ public struct CNN: Sendable {
             switch s.kind {
             case .conv(let f, let c, let pad, let stride):
                 guard shape.count == 3 else { return .failure(ShapeError(layer: i, message: "conv needs an image input (H, W, C), got \(shape)")) }
-                guard f > 0, stride > 0, pad >= 0, shape[0] + 2 * pad >= f, shape[1] + 2 * pad >= f else {
+                // Checked: a lesson file can ask for any numbers, and they must fail here, not trap.
+                guard let h = (CheckedInt(shape[0]) + CheckedInt(pad) * CheckedInt(2)).value,
+                      let w = (CheckedInt(shape[1]) + CheckedInt(pad) * CheckedInt(2)).value else {
+                    return .failure(ShapeError(layer: i, message: "padding \(pad) is too large"))
+                }
+                guard f > 0, stride > 0, pad >= 0, h >= f, w >= f else {
                     return .failure(ShapeError(layer: i, message: "a \(f)×\(f) kernel with padding \(pad) does not fit its \(shape[0])×\(shape[1]) input"))
                 }
-                shape = [(shape[0] + 2 * pad - f) / stride + 1, (shape[1] + 2 * pad - f) / stride + 1, c]
+                shape = [(h - f) / stride + 1, (w - f) / stride + 1, c]
             case .maxpool(let f):
                 guard shape.count == 3 else { return .failure(ShapeError(layer: i, message: "maxpool needs an image input (H, W, C), got \(shape)")) }
                 guard f > 0, shape[0] >= f, shape[1] >= f else {
@@ -66,7 +71,10 @@ public struct CNN: Sendable {
                 }
                 shape = [shape[0] / f, shape[1] / f, shape[2]]
             case .flatten:
-                shape = [shape.reduce(1, *)]
+                guard let n = CheckedInt.product(shape).value else {
+                    return .failure(ShapeError(layer: i, message: "its \(shape) input has more values than a number can count"))
+                }
+                shape = [n]
             case .dense(let o):
                 guard shape.count == 1 else { return .failure(ShapeError(layer: i, message: "dense needs a flat input, got \(shape); add a flatten layer before it")) }
                 shape = [o]

@@ -106,7 +106,11 @@ public enum WeightsFile {
             guard (1...8).contains(rank) else { throw fail("a tensor of rank \(rank); the file is damaged.") }
             var dims = [Int]()
             for _ in 0..<rank { dims.append(try u32()) }
-            let n = dims.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+            // Every dimension at least 1, and the product counted without overflow: a header that claims
+            // [2³²−1, 2³²−1, 0] must be refused here, not multiplied out later.
+            guard dims.allSatisfy({ $0 > 0 }), let n = CheckedInt.product(dims).value else {
+                throw fail("a tensor of impossible shape \(dims); the file is damaged.")
+            }
             guard n <= (bytes.count - pos) / 8 else { throw fail("the file ends early (truncated); use a complete weights file.") }
             let values = (0..<n).map { k -> Double in
                 var bits: UInt64 = 0

@@ -75,23 +75,71 @@ public enum PNGFile {
     }
 }
 
+/// Why a file could not be written, said the way a user can act on it.
+public struct FileWriteError: Error, CustomStringConvertible {
+    public let description: String
+}
+
 /// Writes files through a temporary sibling and a rename, so readers never see half a file.
 public enum AtomicFile {
+    /// The temporary sibling a write goes through: `.NAME.PID.tmp`, so a later run can tell a leftover
+    /// of a killed process (its pid no longer running) from a write in progress.
+    public static func temporaryURL(for url: URL, pid: Int32 = ProcessInfo.processInfo.processIdentifier) -> URL {
+        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(pid).tmp")
+    }
+
     public static func write(_ data: Data, to url: URL) throws {
-        let dir = url.deletingLastPathComponent()
-        let temp = dir.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        do {
-            try data.write(to: temp)
-            if rename(temp.path, url.path) != 0 {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue {
+            throw FileWriteError(description: "cannot write \(url.path): a folder of that name is in the way; move or rename it, or pass another --out folder.")
+        }
+        let temp = temporaryURL(for: url)
+        let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw explain(errno, writing: url, needed: data.count) }
+        var failure: Int32 = 0
+        data.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 { if errno == EINTR { continue }; failure = errno; return }
+                done += n
             }
-        } catch {
-            try? FileManager.default.removeItem(at: temp)
-            throw error
+        }
+        if close(fd) != 0 && failure == 0 { failure = errno }
+        if failure == 0 && rename(temp.path, url.path) != 0 { failure = errno }
+        if failure != 0 {
+            unlink(temp.path)
+            throw explain(failure, writing: url, needed: data.count)
         }
     }
 
     public static func write(_ text: String, to url: URL) throws {
         try write(Data(text.utf8), to: url)
+    }
+
+    /// One sentence for a failed write: what went wrong in words, and what to do.
+    public static func explain(_ code: Int32, writing url: URL, needed: Int) -> FileWriteError {
+        let path = url.path
+        switch code {
+        case ENOSPC, EDQUOT:
+            var fs = statvfs()
+            let free = statvfs(url.deletingLastPathComponent().path, &fs) == 0 ? Int(fs.f_bavail) * Int(fs.f_frsize) : -1
+            return FileWriteError(description: "cannot write \(path): the disk is full (the file needs \(bytes(needed))\(free >= 0 ? ", \(bytes(free)) free" : "")); free some space or pass --out on another disk.")
+        case EACCES, EPERM, EROFS:
+            return FileWriteError(description: "cannot write \(path): \(code == EROFS ? "the disk is read-only" : "permission denied"); pass a writable --out folder.")
+        case EISDIR:
+            return FileWriteError(description: "cannot write \(path): a folder of that name is in the way; move or rename it, or pass another --out folder.")
+        case ENOENT, ENOTDIR:
+            return FileWriteError(description: "cannot write \(path): its folder is gone or is not a folder; pass an existing --out folder.")
+        case ENAMETOOLONG:
+            return FileWriteError(description: "cannot write \(path): the path is too long; pass a shorter --out folder.")
+        default:
+            return FileWriteError(description: "cannot write \(path): \(String(cString: strerror(code))).")
+        }
+    }
+
+    static func bytes(_ n: Int) -> String {
+        n >= 1 << 30 ? String(format: "%.1f GB", Double(n) / Double(1 << 30)) : n >= 1 << 20 ? String(format: "%.1f MB", Double(n) / Double(1 << 20))
+            : n >= 1 << 10 ? String(format: "%.0f KB", Double(n) / 1024) : "\(n) bytes"
     }
 }

@@ -189,8 +189,12 @@ struct Run: ParsableCommand {
         do {
             let (file, url, library) = try loadLesson(lesson)
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            // A run of some steps only (--stop-at, --from, --to) goes to a folder of its own by default, so a
+            // quick look at one step never clears the folder of a whole (perhaps trained) run.
+            let partial = stopAt != nil || from != nil || to != nil
+            let defaultFolder = library.defaultOutputFolder(for: url, base: cwd.appendingPathComponent("Output"))
             var options = RunOptions(outputDirectory: out.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
-                                     ?? library.defaultOutputFolder(for: url, base: cwd.appendingPathComponent("Output")))
+                                     ?? (partial ? defaultFolder.appendingPathComponent("steps") : defaultFolder))
             let env = ProcessInfo.processInfo.environment
             // Colour and 24-bit half-block pictures only on a terminal that is not "dumb" and not under NO_COLOR.
             options.color = !noColor && env["NO_COLOR"].map { $0.isEmpty } ?? true && isatty(1) != 0 && env["TERM"] != "dumb"

@@ -168,7 +168,9 @@ func gunzipWithGzipTool(_ bytes: [UInt8]) throws -> (status: Int32, output: [UIn
         let file = try LessonFile.parse(text, path: "fuzz.md")
         let (engine, _) = try LessonRunner.prepare(file)
         if engine == CNNEngine.self { _ = try NetworkBlock.parse(file.blocks["network"] ?? [], file: "fuzz.md", input: [28, 28, 1]) }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Lines as editors count them: CRLF, LF and a lone CR each end one.
+        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+            .split(separator: "\n", omittingEmptySubsequences: false)
         func line(_ n: Int) -> Substring? { n >= 1 && n <= lines.count ? lines[n - 1] : nil }
         for s in file.settings where !(line(s.line)?.contains(s.key) ?? false) { return "setting \(s.key) is said to be on line \(s.line)" }
         for s in file.steps where !(line(s.line)?.contains(s.action) ?? false) { return "step \(s.action) is said to be on line \(s.line)" }

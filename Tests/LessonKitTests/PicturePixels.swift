@@ -81,7 +81,10 @@ func runFigures(_ folder: URL) throws -> [[String: Double]] {
 
 /// A minimal reader of run.json for the tests (the program's own RunRecord decoding is internal).
 enum RunRecordFile {
-    struct Record: Decodable { let summary: Summary; let settings: [String: String] }
+    struct Record: Decodable {
+        let summary: Summary; let settings: [String: String]
+        let status: String?; let files: [String]; let inputs: [String]?
+    }
     struct Summary: Decodable { let epochs: [[String: Double]]; let final: [String: Double] }
     static func read(_ url: URL) throws -> Record { try JSONDecoder().decode(Record.self, from: Data(contentsOf: url)) }
 }

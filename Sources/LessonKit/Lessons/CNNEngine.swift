@@ -23,13 +23,14 @@ public final class CNNEngine: LessonEngine {
         SettingSpec("trace-image", .integer(0...9_999), default: "0", "test image followed through the step-through"),
         SettingSpec("filter-init", .choice(Conv2D.FilterDraw.allCases.map(\.rawValue)), default: "per-filter", "per-filter: the serial code's draws; one-draw: the vectorised code's single draw"),
         SettingSpec("precision", .choice(["float32", "float64"]), default: "float32", "what training computes in (the step-through is always float64)"),
+        SettingSpec("memory-budget", .number(above: 0, max: 1e6), default: "2", "GB the network may take to train; a larger one is refused before anything runs"),
     ]
     public static let actions: [ActionSpec] = [
         ActionSpec("load-data", "the 60,000 training and 10,000 test digits"),
         ActionSpec("init-weights", "He initialisation as the tutorial does it"),
-        ActionSpec("forward", "one layer's forward pass on the traced image (layer=NAME)"),
+        ActionSpec("forward", "one layer's forward pass on the traced image (layer=NAME)", arguments: ["layer"]),
         ActionSpec("loss", "the traced image's probabilities and cross-entropy"),
-        ActionSpec("backward", "one layer's backward pass on the traced image (layer=NAME)"),
+        ActionSpec("backward", "one layer's backward pass on the traced image (layer=NAME)", arguments: ["layer"]),
         ActionSpec("gradient-check", "numerical against analytic gradients for every layer with parameters"),
         ActionSpec("train", "mini-batch training with a live progress line; saves the weights"),
         ActionSpec("plot-cost", "the cost and accuracy per epoch as PNG"),
@@ -71,7 +72,26 @@ public final class CNNEngine: LessonEngine {
     var trace: (pass: CNN.ForwardPass, back: CNN.BackwardPass, label: Int)?
 
     public static func validate(_ file: LessonFile, settings: LessonSettings) throws {
-        _ = try NetworkBlock.parse(file.blocks["network"] ?? [], file: file.path, input: [28, 28, 1])
+        let block = file.blocks["network"] ?? []
+        let specs = try NetworkBlock.parse(block, file: file.path, input: [28, 28, 1])
+        // layer= names a layer of the network, checked now rather than when the step comes (after training).
+        for step in file.steps where step.arguments["layer"] != nil && !specs.contains(where: { $0.name == step.arguments["layer"] }) {
+            throw LessonError.at(file.path, line: step.line, "\(step.action) layer=\(step.arguments["layer"]!): the ```network block has no such layer; use one of \(specs.map(\.name).joined(separator: ", ")).")
+        }
+        // What training will allocate, worked out before anything is: refused over the budget with the
+        // layer that weighs most, so `dense out=100000000` is a message, not an abort.
+        let shapes = try CNN.shapes(of: specs, input: [28, 28, 1]).get()
+        let batch = min(settings.int("batch"), max(settings.int("train-images"), settings.int("test-images")))
+        let precision = settings.string("precision")
+        let estimate = MemoryEstimate(specs: specs, input: [28, 28, 1], shapes: shapes, batch: batch, shards: CNNTrainer.defaultShards,
+                                      scalarBytes: precision == "float32" ? 4 : 8, imageBytes: 70_000 * 785)
+        let budget = settings.double("memory-budget")
+        if estimate.bytes.map({ Double($0) > budget * 1e9 }) ?? true {
+            let layer = estimate.largestLayer
+            let size = estimate.bytes.map { String(format: "about %.3g GB", Double($0) / 1e9) } ?? "more bytes than a number can count"
+            throw LessonError.at(file.path, line: NetworkBlock.lines(block)[layer],
+                                 "layer \(specs[layer].name): the network needs \(size) to train (batches of \(batch), \(precision)), over the memory budget of \(NumberText.short(budget)) GB; make the layer smaller, lower --set batch=N, or raise --set memory-budget=GB.")
+        }
     }
 
     public required init(context: LessonContext) throws {
@@ -97,6 +117,8 @@ public final class CNNEngine: LessonEngine {
     }
 
     var loadedWeights: [Tensor<Double>]?
+    /// Whether the data folder's SHA256SUMS checked the files (false: there was none).
+    var dataVerified = false
     /// Which filter grids ("before", "after") this run has written.
     var drawnFilters = Set<String>()
     var evaluatedAccuracy: Double?
@@ -146,8 +168,9 @@ public final class CNNEngine: LessonEngine {
 
     func ensureData() throws -> (ImageSet, ImageSet) {
         if let train, let test { return (train, test) }
-        let (tr, _) = try MNIST.load(.train, from: context.mnistDirectory)
-        let (te, _) = try MNIST.load(.test, from: context.mnistDirectory)
+        let (tr, trainReport) = try MNIST.load(.train, from: context.mnistDirectory)
+        let (te, testReport) = try MNIST.load(.test, from: context.mnistDirectory)
+        dataVerified = trainReport.verified && testReport.verified
         let nTrain = settings.int("train-images"), nTest = settings.int("test-images")
         let a = tr.prefix(nTrain), b = te.prefix(nTest)
         train = ImageSet(pixels: a.pixels, labels: a.labels.map(Int.init), height: 28, width: 28)
@@ -165,6 +188,7 @@ public final class CNNEngine: LessonEngine {
 
     func loadData() throws {
         let (tr, te) = try ensureData()
+        printer.line("data folder: \(printer.relativePath(context.mnistDirectory))" + (dataVerified ? " (SHA-256 checksums verified)" : " (no SHA256SUMS there: checksums not verified)"))
         printer.line("training images: (\(tr.count), 28, 28, 1)   test images: (\(te.count), 28, 28, 1)   pixels / 255")
         let idx = settings.int("trace-image")
         guard idx < te.count else { throw LessonError("trace-image \(idx) is past the \(NumberText.count(te.count, "test image")) (0 to \(te.count - 1)); choose a smaller index.") }
@@ -401,6 +425,7 @@ public final class CNNEngine: LessonEngine {
                 let entries = point.count <= 500 ? Array(0..<point.count) : (0..<200).map { _ in Int(sampler.interval(UInt64(point.count - 1))) }
                 var a = [Double](), n = [Double]()
                 for k in entries {
+                    try Interrupt.check("in the gradient check")
                     var p = point
                     func eval(_ v: Double) -> Double {
                         p.storage[k] = v
@@ -435,7 +460,8 @@ public final class CNNEngine: LessonEngine {
         let (tr, te) = try ensureData()
         let rule = updateRule
         let epochs = settings.int("epochs")
-        let trainer = CNNTrainer(net, precision: precision, batchSize: rule.batchSize)
+        // A batch larger than the data is the whole data: buffers for the images there are, not for `batch`.
+        let trainer = CNNTrainer(net, precision: precision, batchSize: min(rule.batchSize, tr.count))
         self.trainer = trainer
         printer.line("epoch  cost (tutorial)  train acc  test acc  clipping (updates with any clipped entry / updates, entries clipped)")
         for e in 1...epochs {
@@ -518,7 +544,7 @@ public final class CNNEngine: LessonEngine {
     func evaluate() throws {
         let net = try ensureTrained()
         let (_, te) = try ensureData()
-        let (pred, _) = (trainer ?? CNNTrainer(net, precision: .float64, batchSize: settings.int("batch"))).evaluate(te)
+        let (pred, _) = (trainer ?? CNNTrainer(net, precision: .float64, batchSize: min(settings.int("batch"), te.count))).evaluate(te)
         let correct = zip(pred, te.labels).filter { $0 == $1 }.count
         evaluatedAccuracy = Double(correct) / Double(te.count)
         printer.result("test accuracy: \(correct)/\(te.count) = \(String(format: "%.2f", 100 * Double(correct) / Double(te.count)))%")

@@ -3,6 +3,17 @@
 import Network
 
 enum NetworkBlock {
+    /// The largest value any layer key (f, out, pad, stride) may take.
+    static let maximum = 1 << 20
+
+    /// Lines of the layers `parse` returned, in the same order (for errors about a layer).
+    static func lines(_ lines: [(text: String, line: Int)]) -> [Int] {
+        lines.filter { raw in
+            let text = (raw.text.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "")
+            return !text.trimmingCharacters(in: .whitespaces).isEmpty
+        }.map(\.line)
+    }
+
     static func parse(_ lines: [(text: String, line: Int)], file: String, input: [Int]) throws -> [LayerSpec] {
         var specs = [LayerSpec]()
         var lineOf = [Int]()
@@ -21,6 +32,7 @@ enum NetworkBlock {
             for w in words {
                 let kv = w.split(separator: "=", maxSplits: 1).map(String.init)
                 guard kv.count == 2 else { throw LessonError.at(file, line: n, "layer \(name): \"\(w)\" is not key=value.") }
+                guard args[kv[0]] == nil else { throw LessonError.at(file, line: n, "layer \(name): \(kv[0]) is given twice; keep one.") }
                 args[kv[0]] = kv[1]
             }
             func int(_ key: String, default d: Int? = nil) throws -> Int {
@@ -29,6 +41,8 @@ enum NetworkBlock {
                     throw LessonError.at(file, line: n, "layer \(name): \(kind) needs \(key)=N.")
                 }
                 guard let v = Int(s), v >= 0 else { throw LessonError.at(file, line: n, "layer \(name): \(key) must be a whole number ≥ 0, got \"\(s)\".") }
+                // Far beyond any network a lesson trains, and small enough that shape sums cannot overflow.
+                guard v <= maximum else { throw LessonError.at(file, line: n, "layer \(name): \(key)=\(v) is too large; at most \(maximum).") }
                 return v
             }
             var lr: Double?

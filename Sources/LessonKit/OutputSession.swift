@@ -1,0 +1,81 @@
+// One run's output folder. A folder always describes one run: when a run first writes into it, the
+// files the previous run's run.json lists are removed (and nothing else: `--out .` never loses a
+// user's file, and a run never removes its own input), leftovers of killed writes are cleaned, and
+// every file this run writes is remembered so its run.json can list them, even when it stops early.
+import Foundation
+import Rendering
+
+public final class OutputSession {
+    public let folder: URL
+    /// Files this run reads (e.g. --weights): kept even when the previous run wrote them.
+    let inputs: Set<String>
+    /// Names of the files this run wrote into the folder, in order.
+    public private(set) var written: [String] = []
+    /// Names of the previous run's files removed when this run started writing.
+    public private(set) var removed: [String] = []
+    /// Whether this run has touched the folder (made it, cleared it or written into it).
+    public private(set) var started = false
+
+    public init(folder: URL, inputs: [URL] = []) {
+        self.folder = folder.standardizedFileURL
+        self.inputs = Set(inputs.map { $0.standardizedFileURL.resolvingSymlinksInPath().path })
+    }
+
+    /// The folder, made and cleared of the previous run on first use.
+    public func start() throws {
+        guard !started else { return }
+        try OutputFolder.prepare(folder)
+        try clearPreviousRun()
+        // Only now is the folder this run's: a refusal above leaves it (and a stranger's run.json) alone.
+        started = true
+    }
+
+    /// Where file `name` of this run goes (the folder is started first).
+    public func url(_ name: String) throws -> URL {
+        try start()
+        return folder.appendingPathComponent(name)
+    }
+
+    /// Notes a file this run wrote (anything outside the folder is not the folder's business).
+    public func didWrite(_ url: URL) {
+        let u = url.standardizedFileURL
+        guard u.deletingLastPathComponent().path == folder.path else { return }
+        if !written.contains(u.lastPathComponent) { written.append(u.lastPathComponent) }
+    }
+
+    /// A plain file name: no folder part, not "." or "..", not hidden.
+    static func isPlainName(_ s: String) -> Bool {
+        !s.isEmpty && !s.contains("/") && !s.hasPrefix(".") && s != RunRecord.fileName
+    }
+
+    func clearPreviousRun() throws {
+        let fm = FileManager.default
+        // Temporary files of writes whose process was killed between writing and renaming.
+        for name in (try? fm.contentsOfDirectory(atPath: folder.path)) ?? [] {
+            let parts = name.split(separator: ".")
+            guard name.hasPrefix("."), name.hasSuffix(".tmp"), parts.count >= 3, let pid = Int32(parts[parts.count - 2]) else { continue }
+            if pid != getpid(), kill(pid, 0) != 0, errno == ESRCH { try? fm.removeItem(at: folder.appendingPathComponent(name)) }
+        }
+        let recordURL = folder.appendingPathComponent(RunRecord.fileName)
+        guard fm.fileExists(atPath: recordURL.path) else { return }
+        var isDir: ObjCBool = false
+        _ = fm.fileExists(atPath: recordURL.path, isDirectory: &isDir)
+        if isDir.boolValue {
+            throw LessonError("\(recordURL.path): a folder of that name is in the way; move or rename it, or pass another --out folder.")
+        }
+        guard let data = try? Data(contentsOf: recordURL),
+              let previous = try? JSONDecoder().decode(RunRecord.self, from: data) else {
+            throw LessonError("--out \(folder.path) holds a run.json that lesson did not write (or cannot read); move it, or pass another --out folder.")
+        }
+        for name in previous.files ?? [] where Self.isPlainName(name) {
+            let u = folder.appendingPathComponent(name)
+            if inputs.contains(u.resolvingSymlinksInPath().path) { continue }
+            var d: ObjCBool = false
+            guard fm.fileExists(atPath: u.path, isDirectory: &d), !d.boolValue else { continue }
+            do { try fm.removeItem(at: u); removed.append(name) } catch {
+                throw LessonError("cannot remove \(u.path), a file of the previous run in this folder; check its permissions, or pass another --out folder.")
+            }
+        }
+        try? fm.removeItem(at: recordURL)
+    }
+}

@@ -1,0 +1,257 @@
+// Bad input, second round: each case an adversarial user found, as a regression test. No input makes
+// the program trap or allocate gigabytes, every error is one line that says what to do, Ctrl-C stops
+// any step, and an output folder always describes one run without losing anything it did not write.
+import Foundation
+import Testing
+@testable import LessonKit
+import Datasets
+import Network
+import Numerics
+import Rendering
+
+/// The shipped lesson 3 with `old` replaced by `new`, written to `dir/name`.
+func editedLessonThree(_ dir: URL, _ name: String, _ old: String, _ new: String) throws -> URL {
+    let text = try String(contentsOf: repositoryRoot.appendingPathComponent("Lessons/03-cnn.md"), encoding: .utf8)
+    #expect(text.contains(old), "lesson 3 holds \(old)")
+    let url = dir.appendingPathComponent(name)
+    try text.replacingOccurrences(of: old, with: new).write(to: url, atomically: true, encoding: .utf8)
+    return url
+}
+
+/// The line of `file` that starts with `prefix` (1-based).
+func line(of prefix: String, in file: URL) throws -> Int {
+    let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+    return try #require(lines.firstIndex { $0.hasPrefix(prefix) }) + 1
+}
+
+/// A run.json as a run of lesson 3 writes it, with the given files and weights file.
+func runJSON(files: [String], weights: String? = nil) -> Data {
+    let w = weights.map { ", \"weightsFile\": \"\($0)\"" } ?? ""
+    let list = files.map { "\"\($0)\"" }.joined(separator: ", ")
+    return Data("""
+    {"format": 1, "lesson": "Lesson 3", "file": "03-cnn.md", "engine": "cnn", "settings": {}, "steps": [],
+     "versions": {}, "summary": {"epochs": [], "final": {}\(w)}, "status": "complete", "files": [\(list)]}
+    """.utf8)
+}
+
+func expectOneLineError(_ r: RunResult, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(r.status == 1, "status \(r.status): \(r.stderr)", sourceLocation: sourceLocation)
+    #expect(r.stderr.contains(message), "\(r.stderr)", sourceLocation: sourceLocation)
+    #expect(r.stderr.split(separator: "\n").count == 1 && !r.stderr.contains("Fatal error"), "\(r.stderr)", sourceLocation: sourceLocation)
+}
+
+@Suite(.serialized) struct ReliabilityTests {
+    // 1. A weights file whose tensor claims [2³²−1, 2³²−1, 0]: refused, not multiplied out.
+    @Test func diffRefusesATensorOfImpossibleShape() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var bytes = Array("LSNW".utf8)
+        for v: UInt32 in [1, 1] { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+        bytes += Array("x".utf8)
+        for v: UInt32 in [1, 3, 0xFFFF_FFFF, 0xFFFF_FFFF, 0] { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+        #expect(bytes.count == 33)
+        for run in ["a", "b"] {
+            let folder = dir.appendingPathComponent(run)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data(bytes).write(to: folder.appendingPathComponent("weights.lnw"))
+            try runJSON(files: ["weights.lnw"], weights: "weights.lnw").write(to: folder.appendingPathComponent("run.json"))
+        }
+        let r = try runLesson(["diff", dir.appendingPathComponent("a").path, dir.appendingPathComponent("b").path])
+        expectOneLineError(r, "weights.lnw: a tensor of impossible shape [4294967295, 4294967295, 0]; the file is damaged.")
+        #expect(throws: WeightsFile.FormatError.self) { try WeightsFile.read(bytes, name: "w") }
+    }
+
+    // 2 and 3. Numbers in the network block that overflow the shape arithmetic, and networks too large to train.
+    @Test(arguments: [
+        ("conv1:   conv f=3 out=10 pad=0", "conv1:   conv f=3 out=1 pad=4611686018427387904", "conv1:", "layer conv1: pad=4611686018427387904 is too large; at most 1048576."),
+        ("conv1:   conv f=3 out=10 pad=0", "conv1:   conv f=3 out=9223372036854775807 pad=0", "conv1:", "layer conv1: out=9223372036854775807 is too large; at most 1048576."),
+        ("dense1:  dense out=100\n", "dense1:  dense out=1000000\n", "dense1:", "layer dense1: the network needs about 55.6 GB to train (batches of 512, float32), over the memory budget of 2 GB"),
+        ("conv1:   conv f=3 out=10 pad=0", "conv1:   conv f=3 out=10 pad=100000", "dense1:", "layer dense1: the network needs about"),
+        ("conv1:   conv f=3 out=10 pad=0", "conv1:   conv f=3 out=10 pad=0 pad=2", "conv1:", "layer conv1: pad is given twice; keep one."),
+    ])
+    func networksThatCannotBeBuiltAreRefusedByLine(old: String, new: String, layerLine: String, message: String) throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = try editedLessonThree(dir, "big.md", old, new)
+        let n = try line(of: layerLine, in: file)
+        for command in [["steps", file.path], ["show", file.path], ["run", file.path, "--stop-at", "conv1.forward", "--out", dir.appendingPathComponent("o").path]] {
+            expectOneLineError(try runLesson(command), "big.md:\(n): " + message)
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("o").path))
+    }
+
+    @Test func theMemoryBudgetCanBeRaised() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = try editedLessonThree(dir, "big.md", "dense1:  dense out=100\n", "dense1:  dense out=1000000\n")
+        let r = try runLesson(["run", file.path, "--set", "memory-budget=100", "--stop-at", "load-data", "--out", dir.appendingPathComponent("o").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        // The shape arithmetic itself never traps, whatever a caller asks for.
+        let huge = [LayerSpec(name: "c", kind: .conv(f: 3, out: 1, pad: Int.max / 2, stride: 1)), LayerSpec(name: "s", kind: .softmax)]
+        guard case .failure(let e) = CNN.shapes(of: huge, input: [28, 28, 1]) else { Issue.record("accepted"); return }
+        #expect(e.message.contains("too large"))
+        let wide = [LayerSpec(name: "c", kind: .conv(f: 1, out: Int.max, pad: 0, stride: 1)), LayerSpec(name: "f", kind: .flatten), LayerSpec(name: "s", kind: .softmax)]
+        guard case .failure(let e2) = CNN.shapes(of: wide, input: [28, 28, 1]) else { Issue.record("accepted"); return }
+        #expect(e2.message.contains("more values than a number can count"))
+    }
+
+    // 4. A batch larger than the data: buffers for the images there are (under a 1.5 GB address-space
+    // limit; the old sizing asked for 12 GB here).
+    @Test func aBatchLargerThanTheDataTakesTheDatasMemory() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "ulimit -v 1500000; exec \"$0\" \"$@\"", lessonBinary.path, "run", "3", "--set", "batch=60000", "--set", "train-images=10",
+                       "--set", "test-images=10", "--epochs", "1", "--stop-at", "train", "--quiet", "--out", dir.path]
+        p.currentDirectoryURL = repositoryRoot
+        p.standardOutput = FileHandle.nullDevice
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0 && p.terminationReason == .exit, "\(stderr)")
+        // With all 60,000 images, the same batch is refused before anything runs.
+        expectOneLineError(try runLesson(["run", "3", "--set", "batch=60000", "--stop-at", "load-data", "--out", dir.path]),
+                           "the network needs about 15.8 GB to train (batches of 60000, float32), over the memory budget of 2 GB")
+    }
+
+    // 5. gzip: never trust the trailer; inflate no further than the IDX header reaches.
+    @Test func gzipIsInflatedOnlyAsFarAsTheHeaderSays() throws {
+        let header = idx(dims: [10, 28, 28], payload: [])
+        let payload = [UInt8](repeating: 7, count: 10 * 784)
+        // The trailer's size field set to FF FF FF FF: zlib's length check refuses it; nothing trusts it.
+        var lying = gzip(header + payload)
+        for k in 1...4 { lying[lying.count - k] = 0xFF }
+        #expect(throws: DataError.self) { try Gzip.decompressIDX(lying, name: "f.gz") }
+        // 64 MiB behind a header that says 7,840 bytes: an error once the header's size is passed.
+        let bomb = gzip(header + payload + [UInt8](repeating: 0, count: 64 << 20))
+        #expect(bomb.count < 200_000)
+        let clock = ContinuousClock(), start = clock.now
+        do { _ = try Gzip.decompressIDX(bomb, name: "f.gz"); Issue.record("accepted") } catch let e as DataError {
+            #expect(e.description.contains("the payload is longer than the header says (10×28×28 = 7840 bytes)"), "\(e)")
+        }
+        #expect(clock.now - start < .seconds(2), "stopped early rather than inflating 64 MiB")
+        // The limit holds for any caller: no more than asked, or an error.
+        #expect(try Gzip.decompress(gzip(payload), name: "f.gz", limit: 100, prefixOnly: true) == Array(payload.prefix(100)))
+        #expect(throws: DataError.self) { try Gzip.decompress(gzip(payload), name: "f.gz", limit: 100) }
+        #expect(try Gzip.decompressIDX(gzip(header + payload), name: "f.gz").bytes == payload)
+    }
+
+    // 6. A lesson file saved on Windows: CRLF line endings and a byte-order mark.
+    @Test func windowsLineEndingsAndAByteOrderMarkAreRead() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = try String(contentsOf: repositoryRoot.appendingPathComponent("Lessons/02-letters.md"), encoding: .utf8)
+        let windows = dir.appendingPathComponent("letters-crlf.md")
+        try Data(("\u{FEFF}" + text.replacingOccurrences(of: "\n", with: "\r\n")).utf8).write(to: windows)
+        let r = try runLesson(["run", windows.path, "--quiet", "--out", dir.appendingPathComponent("o").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        // Line numbers in errors count CRLF lines as editors do.
+        let bad = dir.appendingPathComponent("bad-crlf.md")
+        try Data("# Bad\r\n\r\n```settings\r\nengine: letters\r\nepochs: 0\r\n```\r\n\r\n## One\r\n```step\r\ntrain\r\n```\r\n".utf8).write(to: bad)
+        expectOneLineError(try runLesson(["steps", bad.path]), "bad-crlf.md:5: epochs must be between 1 and 100000, got 0")
+    }
+
+    // 7. Step arguments are checked when the file is read, with their line.
+    @Test(arguments: [
+        ("```step\ntrain\n```", "```step\ntrain bogus=1 epochs=3\n```", "train bogus=1", "unknown argument bogus=1; train takes no arguments (only name=…)."),
+        ("forward layer=conv1 name=conv1.forward", "forward layer=nope name=conv1.forward", "forward layer=nope", "forward layer=nope: the ```network block has no such layer; use one of conv1,"),
+        ("forward layer=conv1 name=conv1.forward", "forward name=conv1.forward", "forward name=", "forward needs layer=…; forward takes layer=…."),
+        ("```step\ntrain\n```", "```step\ntrain name=a name=b\n```", "train name=a", "name is given twice; keep one."),
+    ])
+    func stepArgumentsAreCheckedWhenTheFileIsRead(old: String, new: String, stepLine: String, message: String) throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = try editedLessonThree(dir, "args.md", old, new)
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let n = try #require(lines.firstIndex { ($0 + "\n").hasPrefix(stepLine) }) + 1
+        expectOneLineError(try runLesson(["steps", file.path]), "args.md:\(n): " + message)
+        let r = try runLesson(["run", file.path, "--out", dir.appendingPathComponent("o").path])
+        expectOneLineError(r, "args.md:\(n): " + message)
+        #expect(r.stdout.isEmpty, "refused before any step ran")
+    }
+
+    // 9. Errors say what is wrong: a folder in the way, a full disk.
+    @Test func aFolderInTheWayAndAFullDiskAreSaidInWords() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("run.json"), withIntermediateDirectories: true)
+        let r = try runLesson(["run", "2", "--quiet", "--out", dir.path])
+        expectOneLineError(r, "\(dir.path)/run.json: a folder of that name is in the way; move or rename it, or pass another --out folder.")
+        #expect(!r.stderr.contains("NSCocoaErrorDomain"))
+        let full = AtomicFile.explain(ENOSPC, writing: dir.appendingPathComponent("w.png"), needed: 3 << 20).description
+        #expect(full.contains("w.png: the disk is full (the file needs 3.0 MB, ") && full.contains(" free); free some space or pass --out on another disk."), "\(full)")
+        #expect(AtomicFile.explain(EACCES, writing: dir, needed: 1).description.contains("permission denied; pass a writable --out folder."))
+    }
+
+    // 10. Lesson 3 says when a --data folder has no SHA256SUMS, as lesson 1 does.
+    @Test func lessonThreeSaysWhenChecksumsCannotBeChecked() throws {
+        let data = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: data) }
+        let source = repositoryRoot.appendingPathComponent("Lessons/data/mnist")
+        for f in try FileManager.default.contentsOfDirectory(atPath: source.path) where f.hasSuffix(".gz") {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(f), to: data.appendingPathComponent(f))
+        }
+        let r = try runLesson(["run", "3", "--data", data.path, "--stop-at", "load-data", "--out", data.appendingPathComponent("o").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("(no SHA256SUMS there: checksums not verified)"), "\(r.stdout)")
+        let shipped = try runLesson(["run", "3", "--stop-at", "load-data", "--out", data.appendingPathComponent("p").path])
+        #expect(shipped.stdout.contains("(SHA-256 checksums verified)"))
+    }
+
+    // 11 and 12. Ctrl-C in a step that is not training; the folder then describes the interrupted run,
+    // holds none of the previous run's files, keeps the user's own file and this run's input.
+    @Test func ctrlCStopsAnyStepAndTheFolderDescribesThatRun() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        // A previous complete run's files, a user's note, this run's weights, a killed write's leftover.
+        var rng = RandomState(seed: 0)
+        let net = try CNN(specs: try tutorialSpecs(), inputShape: [28, 28, 1], seed: 100, rng: &rng)
+        try Data(WeightsFile.encode(net)).write(to: out.appendingPathComponent("weights.lnw"))
+        for f in ["cost.png", "old-only.png"] { try Data("old".utf8).write(to: out.appendingPathComponent(f)) }
+        try runJSON(files: ["cost.png", "old-only.png", "weights.lnw", "../escape.txt"], weights: "weights.lnw").write(to: out.appendingPathComponent("run.json"))
+        try Data("mine".utf8).write(to: out.appendingPathComponent("notes.txt"))
+        try Data("mine".utf8).write(to: dir.appendingPathComponent("escape.txt"))
+        try Data("x".utf8).write(to: out.appendingPathComponent(".weights.lnw.999999999.tmp"))
+        let live = ".cost.png.\(ProcessInfo.processInfo.processIdentifier).tmp"
+        try Data("x".utf8).write(to: out.appendingPathComponent(live))
+
+        let r = try runLesson(["run", "3", "--weights", out.appendingPathComponent("weights.lnw").path, "--out", out.path],
+                              interruptWhen: "── Step 3/")
+        #expect(r.status == 130, "\(r.stderr)")
+        #expect(r.stderr.hasPrefix("lesson: interrupted "), "\(r.stderr)")
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: out.path))
+        #expect(files == ["conv1-filters-before.png", "conv2-filters-before.png", "run.json", "weights.lnw", "notes.txt", live], "\(files.sorted())")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("escape.txt").path), "names with a folder part are never followed")
+        let record = try RunRecordFile.read(out.appendingPathComponent("run.json"))
+        #expect(record.status?.hasPrefix("interrupted in step ") ?? false, "\(String(describing: record.status))")
+        #expect(Set(record.files) == ["conv1-filters-before.png", "conv2-filters-before.png"] && record.inputs == ["weights.lnw"])
+    }
+
+    @Test func aFolderWithSomeoneElsesRunJSONIsLeftAlone() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data("{\"mine\": true}".utf8).write(to: dir.appendingPathComponent("run.json"))
+        let before = snapshot(dir)
+        expectOneLineError(try runLesson(["run", "2", "--quiet", "--out", dir.path]), "holds a run.json that lesson did not write (or cannot read); move it, or pass another --out folder.")
+        #expect(snapshot(dir) == before)
+    }
+
+    @Test func aPartialRunGoesToAFolderOfItsOwnAndAnOverlongOutMakesNoFolders() throws {
+        let cwd = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: cwd) }
+        let r = try runLesson(["run", "2", "--stop-at", "show-data"], in: cwd, environment: ["LESSON_HOME": repositoryRoot.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let steps = cwd.appendingPathComponent("Output/lesson-2/steps")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: steps.path).sorted() == ["letters.png", "run.json"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cwd.appendingPathComponent("Output/lesson-2").path) == ["steps"])
+        // A path the system cannot take: refused before any folder is made.
+        let long = cwd.appendingPathComponent(String(repeating: "d/", count: 2100) + "out").path
+        expectOneLineError(try runLesson(["run", "2", "--quiet", "--out", long], in: cwd), "--out is too long (")
+        #expect(!FileManager.default.fileExists(atPath: cwd.appendingPathComponent("d").path))
+    }
+}
