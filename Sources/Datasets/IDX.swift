@@ -29,8 +29,10 @@ public enum IDX {
             let o = 4 + 4 * d
             let v = Int(data[o]) << 24 | Int(data[o + 1]) << 16 | Int(data[o + 2]) << 8 | Int(data[o + 3])
             guard v > 0 else { throw DataError(name, "impossible dimension \(v) in the header (dimension \(d + 1)); the file is damaged.") }
-            total = total.multipliedReportingOverflow(by: v).partialValue
-            guard total <= 1 << 32 else { throw DataError(name, "impossible dimensions \(dims + [v]) in the header; the file is damaged.") }
+            // Checked: two dimensions near 2³² overflow 64 bits, and the wrapped product could look small.
+            let product = total.multipliedReportingOverflow(by: v)
+            total = product.partialValue
+            guard !product.overflow, total <= 1 << 32 else { throw DataError(name, "impossible dimensions \(dims + [v]) in the header; the file is damaged.") }
             dims.append(v)
         }
         return (dims, headerSize)

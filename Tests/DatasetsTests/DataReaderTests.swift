@@ -44,6 +44,11 @@ func expectDataError(_ fragment: String, _ body: () throws -> Void) {
     }
     expectDataError("a: the payload is longer than the header says") { _ = try IDX.parse(idx(dims: [2], payload: [1, 2, 3]), name: "a") }
     expectDataError("impossible dimensions") { _ = try IDX.parse(idx(dims: [65536, 65536, 65536], payload: []), name: "a") }
+    // Found by the structure-aware gzip target: a product past 2⁶⁴ wrapped to a small number and passed.
+    let wraps = [0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF]
+    #expect(wraps.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue } <= 1 << 32, "the product wraps to a small number")
+    expectDataError("impossible dimensions") { _ = try IDX.parse(idx(dims: wraps, payload: []), name: "a") }
+    expectDataError("impossible dimensions") { _ = try Gzip.decompressIDX(gzip(idx(dims: wraps, payload: [])), name: "a") }
 }
 
 @Test func mnistFolderLoadsAndVerifies() throws {

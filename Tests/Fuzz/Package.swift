@@ -8,8 +8,9 @@ let package = Package(
     targets: [
         .target(name: "CFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CFuzzer"]),
-    ] + ["FuzzIDX", "FuzzGzip", "FuzzLessonFile", "FuzzWeights"].map {
-        .executableTarget(name: $0, dependencies: ["FuzzSupport", .product(name: "LessonEngine", package: "lesson")])
+        .systemLibrary(name: "CZlibFuzz", pkgConfig: "zlib"),
+    ] + ["FuzzIDX", "FuzzGzip", "FuzzLessonFile", "FuzzWeights", "FuzzNetworkBlock", "FuzzGzipFields", "FuzzWeightsFields"].map {
+        .executableTarget(name: $0, dependencies: ["FuzzSupport", "CZlibFuzz", .product(name: "LessonEngine", package: "lesson")])
     },
     swiftLanguageModes: [.v5]
 )

@@ -194,3 +194,40 @@ func gunzipWithGzipTool(_ bytes: [UInt8]) throws -> (status: Int32, output: [UIn
     }
     expectSound(o)
 }
+
+/// Structure-aware, as Tests/Fuzz's FuzzNetworkBlock: network blocks whose numbers are the ones
+/// that break arithmetic (0, 2³²−1, 2⁶², Int.max, ...). Each must be refused with an error naming a
+/// line of the block, or accepted with a memory estimate within the budget; none may trap.
+@Test func fuzzNetworkBlockNumbers() throws {
+    var rng = RandomState(seed: 5)
+    func below(_ n: Int) -> Int { Int(rng.interval(UInt64(n - 1))) }
+    let edges = [0, 1, 2, 3, 5, 28, 255, 1 << 20, (1 << 20) + 1, (1 << 32) - 1, 1 << 62, Int.max]
+    func number() -> Int { below(3) == 0 ? edges[below(edges.count)] : below(40) }
+    var accepted = 0, refused = 0
+    for _ in 0..<fuzzIterations {
+        var layers = [String]()
+        for i in 0..<(1 + below(8)) {
+            switch below(6) {
+            case 0: layers.append("l\(i): conv f=\(number()) out=\(number()) pad=\(number()) stride=\(number())")
+            case 1: layers.append("l\(i): maxpool f=\(number())")
+            case 2: layers.append("l\(i): dense out=\(number())")
+            case 3: layers.append("l\(i): relu")
+            default: layers.append("l\(i): flatten")
+            }
+        }
+        layers.append("sm: softmax")
+        let text = "# F\n\n```settings\nengine: cnn\nbatch: \(1 + number() % 60_000)\n```\n\n```network\n\(layers.joined(separator: "\n"))\n```\n\n## S\n```step\ntrain\n```\n"
+        do {
+            _ = try LessonRunner.prepare(try LessonFile.parse(text, path: "f.md"))
+            accepted += 1
+        } catch {
+            refused += 1
+            // The block's layers are lines 9 onwards of the file.
+            let message = "\(error)"
+            let line = message.split(separator: ":").dropFirst().first.flatMap { Int($0) } ?? 0
+            #expect((9..<(9 + layers.count)).contains(line) && message.contains(": layer "), "\(message)\n\(text)")
+        }
+    }
+    print("fuzz network block: \(fuzzIterations) inputs, \(accepted) accepted, \(refused) refused with an error, 0 crashes")
+    #expect(accepted > 0 && refused > 0)
+}
