@@ -14,7 +14,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries, one system-library target each.
@@ -22,13 +21,13 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
+        // SHA-256 of the data files from libmd: a system library, not a package of 360 C sources to compile.
+        .systemLibrary(name: "CMD", pkgConfig: "libmd", providers: [.apt(["libmd-dev"])]),
 
         // Bottom up: numerics <- network <- datasets <- rendering <- lesson kit <- CLI.
         .target(name: "Numerics", dependencies: ["COpenBLAS"], swiftSettings: optimise),
         .target(name: "Network", dependencies: ["Numerics"], swiftSettings: optimise),
-        .target(name: "Datasets", dependencies: [
-            "Numerics", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
-        ], swiftSettings: optimise),
+        .target(name: "Datasets", dependencies: ["Numerics", "CZlib", "CMD"], swiftSettings: optimise),
         .target(name: "Rendering", dependencies: ["Numerics", "CPNG", "CFreeType"], swiftSettings: optimise),
         .target(name: "LessonKit", dependencies: ["Numerics", "Network", "Datasets", "Rendering"],
                 swiftSettings: optimise),

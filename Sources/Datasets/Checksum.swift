@@ -1,10 +1,13 @@
 // SHA-256 verification against a `SHA256SUMS` file (the `sha256sum` format: "HEX  NAME" per line).
-import Crypto
+import CMD
 import Foundation
 
 public enum Checksum {
+    /// The SHA-256 of `bytes` as 64 lowercase hex digits (libmd's SHA256Data, as `sha256sum` prints it).
     public static func sha256Hex(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        var text = [CChar](repeating: 0, count: Int(SHA256_DIGEST_LENGTH) * 2 + 1)  // hex digits and a NUL
+        bytes.withUnsafeBufferPointer { b in _ = SHA256Data(b.baseAddress, b.count, &text) }
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Expected digests by file name, or nil when the folder has no SHA256SUMS.
