@@ -42,7 +42,7 @@ runFuzzer { data, size in
     let length: Int
     switch c.below(4) {
     case 0: length = min(max(claimed, 0), cap)
-    case 1: length = min(max(claimed + c.below(3) - 1, 0), cap)
+    case 1: length = min(max(claimed &+ c.below(3) &- 1, 0), cap)  // wrapping: claimed may be Int.max
     case 2: length = min(c.below(256) << c.below(16), cap)
     default: length = c.below(1024)
     }
