@@ -88,7 +88,8 @@ public final class Printer {
         let shapeText = "(" + shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
         record(.quantity(name: name, shape: shapeText, formula: formula, values: values))
         guard !quiet else { return }
-        write(style(name, "1") + "  shape \(shapeText)  " + style(formula, "2") + "\n")
+        // The formula in cyan, not dim: faint text vanishes on a projector.
+        write(style(name, "1") + "  shape \(shapeText)  " + style(formula, "36") + "\n")
         write(values + "\n")
     }
 
@@ -119,6 +120,7 @@ public struct Progress {
 
     public init(_ label: String, total: Int) { self.label = label; self.total = total }
 
+    /// `detail` replaces the bar's own time estimate when it holds one (lesson 3's covers the whole run).
     public func update(_ done: Int, detail: String = "") {
         guard enabled else { return }
         let width = 30
@@ -126,7 +128,8 @@ public struct Progress {
         let elapsed = Date().timeIntervalSince(start)
         let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        fputs("\r\(label) [\(bar)] \(done)/\(total) \(detail) ETA \(String(format: "%.1f", eta))s\u{1B}[K", stderr)
+        let own = detail.contains("ETA") ? "" : " ETA \(String(format: "%.1f", eta))s"
+        fputs("\r\(label) [\(bar)] \(done)/\(total) \(detail)\(own)\u{1B}[K", stderr)
     }
 
     public func finish() {

@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 @testable import LessonKit
+import Numerics
 
 /// Every table in `text` (a run of lines indented by two spaces under a line that ends in ":") has
 /// its right-aligned columns lined up: where a header label ends (before two spaces or the end of
@@ -46,6 +47,16 @@ func expectAlignedTables(_ text: String, sourceLocation: SourceLocation = #_sour
         #expect(top.contains("lesson run 2") && top.contains("the shortest lesson"), "\(top)")
         #expect(top.contains("Output/lesson-N/"), "\(top)")
         #expect(r.stdout.split(separator: "\n").allSatisfy { TextColumns.width(String($0)) <= 80 })
+    }
+
+    @Test func nothingIsDrawnDimInColour() {
+        var out = ""
+        let printer = Printer(color: true, quiet: false, full: false, write: { out += $0 })
+        printer.quantity("W", Tensor<Double>(shape: [2], storage: [1, 2]), formula: "W = rand(2)")
+        printer.note("a note")
+        printer.heading(1, 2, "Step")
+        #expect(out.contains("\u{1B}[36mW = rand(2)\u{1B}[0m"), "\(out.debugDescription)")
+        #expect(!out.contains("\u{1B}[2m"), "faint text vanishes on a projector")
     }
 
     @Test func listLinesUpByDisplayWidth() throws {
