@@ -79,8 +79,9 @@ public enum Gzip {
         let (dims, headerSize) = try IDX.header(head, name: name)
         try check(dims)
         let expected = headerSize + dims.reduce(1, *)
-        let all: [UInt8]
-        do { all = try decompress(data, name: name, limit: expected) } catch let e as DataError where e.description.contains("decompresses to more than") {
+        // One byte past the header's size, as a prefix: more than `expected` bytes means a longer file.
+        let all = try decompress(data, name: name, limit: expected + 1, prefixOnly: true)
+        guard all.count <= expected else {
             throw DataError(name, "the payload is longer than the header says (\(dims.map(String.init).joined(separator: "×")) = \(expected - headerSize) bytes); the file is damaged: replace it.")
         }
         return try IDX.parse(all, name: name)

@@ -120,15 +120,15 @@ public struct Progress {
 
     public init(_ label: String, total: Int) { self.label = label; self.total = total }
 
-    /// `detail` replaces the bar's own time estimate when it holds one (lesson 3's covers the whole run).
-    public func update(_ done: Int, detail: String = "") {
+    /// `ownETA: false` when `detail` carries its own estimate (lesson 3's covers the whole run).
+    public func update(_ done: Int, detail: String = "", ownETA: Bool = true) {
         guard enabled else { return }
         let width = 30
         let filled = total > 0 ? width * done / total : width
         let elapsed = Date().timeIntervalSince(start)
         let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        let own = detail.contains("ETA") ? "" : " ETA \(String(format: "%.1f", eta))s"
+        let own = !ownETA ? "" : " ETA \(String(format: "%.1f", eta))s"
         fputs("\r\(label) [\(bar)] \(done)/\(total) \(detail)\(own)\u{1B}[K", stderr)
     }
 

@@ -471,7 +471,7 @@ public final class CNNEngine: LessonEngine {
                 let elapsed = Date().timeIntervalSince(start)
                 let rate = Double(min(done * rule.batchSize, tr.count)) / max(elapsed, 1e-9)
                 let eta = Double(tr.count) / rate * Double(epochs - e + 1) - elapsed
-                progress.update(done, detail: String(format: "loss %.4f  %.0f img/s  ETA %@", running, rate, Self.duration(eta)))
+                progress.update(done, detail: String(format: "loss %.4f  %.0f img/s  ETA %@", running, rate, Self.duration(eta)), ownETA: false)
                 _ = total
             }, shouldStop: { Interrupt.requested })
             progress.finish()
