@@ -21,6 +21,7 @@ It also writes:
 """
 import gzip
 import json
+import sys
 import os
 import numpy as np
 
@@ -225,55 +226,80 @@ def ch(t, c):
     return t[0, :, :, c]
 
 import functools, operator
-def stats(name, t):
-    lines = []
+def stats(t):
+    """lesson 3's channel table: channel, min, max, mean (summed in order, as the lesson does), positive, count."""
+    rows = []
     for c in range(t.shape[3]):
         v = list(ch(t, c).ravel())
-        mean = functools.reduce(operator.add, v, 0.0) / len(v)  # summed in order, as the lesson does
-        lines.append("  %s[:, :, %d]  min % .4f  max % .4f  mean % .4f  positive %d/%d"
-                     % (name, c, min(v), max(v), mean, sum(1 for q in v if q > 0), len(v)))
-    return lines
+        mean = functools.reduce(operator.add, v, 0.0) / len(v)
+        rows.append([c, min(v), max(v), mean, sum(1 for q in v if q > 0), len(v)])
+    return rows
 
 def windows(x, z):
-    lines = []
+    """The first three 2x2 windows of channel 0: row, col, the four values, the max and where it is."""
+    rows = []
     for k in range(3):
-        w = [[x[0, dy, k * 2 + dx, 0] for dx in range(2)] for dy in range(2)]
-        flat = [w[0][0], w[0][1], w[1][0], w[1][1]]
+        flat = [x[0, dy, k * 2 + dx, 0] for dy in range(2) for dx in range(2)]
         first = flat.index(max(flat))  # the first maximum in row-major order, as np.argmax
-        lines.append("  window (0, %d) of channel 0: %s → max %.4f at (%d, %d)"
-                     % (k, " ".join("[" + " ".join("%.4f" % v for v in row) + "]" for row in w), z[0, 0, k, 0],
-                        first // 2, k * 2 + first % 2))
-    return lines
+        rows.append([0, k] + flat + [z[0, 0, k, 0], first // 2, k * 2 + first % 2])
+    return rows
+
+# What the terminal view shows (threshold=100): a plain array summarised past 100 values; an image
+# (H, W, C) as channel 0, a filter bank (F, h, w, C) as [0, :, :, 0], summarised when the whole has
+# more than 100 values. --full: every value (threshold=sys.maxsize), an image channel by channel.
+def plain(a):
+    with np.printoptions(threshold=100):
+        return str(a)
+def image(t):
+    t = t[0] if t.ndim == 4 else t
+    with np.printoptions(threshold=0 if t.size > 100 else 100):
+        return str(t[:, :, 0])
+def bank(w):
+    with np.printoptions(threshold=0 if w.size > 100 else 100):
+        return str(w[0, :, :, 0])
+def full_plain(a):
+    with np.printoptions(threshold=sys.maxsize):
+        return str(a)
+def full_image(t):
+    t = t[0] if t.ndim == 4 else t
+    with np.printoptions(threshold=sys.maxsize):
+        return "\n".join("[:, :, %d]\n%s" % (c, str(t[:, :, c])) for c in range(t.shape[2]))
 
 trace = {
-    "init-weights": {"conv1 filters": str(P["W1"].reshape(10, 3, 3)), "conv1 biases": str(P["b1"]),
-                     "conv2 filters": str(P["W3"]), "conv2 biases": str(P["b3"]),
-                     "dense1 weights": str(P["W5"]), "dense2 weights": str(P["W6"])},
-    "conv1.forward": {"patch": str(tx[0, 0:3, 0:3, 0]), "W[0]": str(P["W1"][0].reshape(3, 3)),
-                      "z[:, :, 0]": str(ch(tz1, 0)), "a[:, :, 0]": str(ch(ta1, 0))},
-    "pool1.forward": {"pooled[:, :, 0]": str(ch(tp1, 0))},
-    "conv2.forward": {"patch": str(tp1[0, 0:5, 0:5, :]), "W[0]": str(P["W3"][0]),
-                      "z[:, :, 0]": str(ch(tz3, 0)), "a[:, :, 0]": str(ch(ta3, 0))},
-    "flatten.forward": {"flat": str(tf4)},
-    "dense1.forward": {"z": str(tz5), "a": str(ta5)},
-    "dense2.forward": {"z": str(tz6), "a": str(ta6)},
-    "loss": {"ŷ": str(ta6)},
-    "dense2.backward": {"δ": str(td6), "dW": str(tgW6), "db": str(tgb6), "δ_in": str(tdi6)},
-    "dense1.backward": {"δ_a": str(tdi6), "δ": str(td5), "dW": str(tgW5), "db": str(tgb5), "δ_in": str(tdi5)},
-    "flatten.backward": {"δ[:, :, 0]": str(ch(td4, 0))},
-    "conv2.backward": {"δ_a[:, :, 0]": str(ch(td4, 0)), "δ[:, :, 0]": str(ch(td3, 0)), "dW[0]": str(tgW3[0]),
-                       "db": str(tgb3), "δ_in[:, :, 0]": str(ch(tdp1, 0))},
-    "pool1.backward": {"δ_out[:, :, 0]": str(ch(tdp1, 0)), "δ_in[:, :, 0]": str(ch(tdpool, 0))},
-    "conv1.backward": {"δ_a[:, :, 0]": str(ch(tdpool, 0)), "δ[:, :, 0]": str(ch(td1, 0)),
-                       "dW[0]": str(tgW1[0].reshape(3, 3)), "db": str(tgb1)},
+    "init-weights": {"conv1 filters": bank(P["W1"]), "conv1 biases": plain(P["b1"]),
+                     "conv2 filters": bank(P["W3"]), "conv2 biases": plain(P["b3"]),
+                     "dense1 weights": plain(P["W5"]), "dense2 weights": plain(P["W6"])},
+    "conv1.forward": {"patch": plain(tx[0, 0:3, 0:3, 0]), "W[0]": plain(P["W1"][0].reshape(3, 3)),
+                      "z": image(tz1), "a": image(ta1)},
+    "pool1.forward": {"pooled": image(tp1)},
+    "conv2.forward": {"patch": image(tp1[0, 0:5, 0:5, :]), "W[0]": image(P["W3"][0]),
+                      "z": image(tz3), "a": image(ta3)},
+    "flatten.forward": {"flat": plain(tf4)},
+    "dense1.forward": {"z": plain(tz5), "a": plain(ta5)},
+    "dense2.forward": {"z": plain(tz6), "a": plain(ta6)},
+    "loss": {"ŷ": plain(ta6)},
+    "dense2.backward": {"δ": plain(td6), "dW": plain(tgW6), "db": plain(tgb6), "δ_in": plain(tdi6)},
+    "dense1.backward": {"δ": plain(td5), "dW": plain(tgW5), "db": plain(tgb5), "δ_in": plain(tdi5)},
+    "flatten.backward": {"δ": image(td4)},
+    "conv2.backward": {"δ": image(td3), "dW[0]": image(tgW3[0]), "db": plain(tgb3), "δ_in": image(tdp1)},
+    "pool1.backward": {"δ_in": image(tdpool)},
+    "conv1.backward": {"δ": image(td1), "dW[0]": plain(tgW1[0].reshape(3, 3)), "db": plain(tgb1)},
 }
-lines = {"conv1.forward": stats("a", ta1), "pool1.forward": windows(ta1, tp1), "conv2.forward": stats("a", ta3),
-         "loss": ["label y = %d; prediction = argmax ŷ = %d" % (ty, int(np.argmax(ta6)))]}
+# --full: the same quantities with every value, for those small enough to keep in a fixture.
+full = {
+    "conv1.forward": {"z": full_image(tz1), "a": full_image(ta1)},
+    "conv2.forward": {"z": full_image(tz3), "a": full_image(ta3)},
+    "dense2.backward": {"dW": full_plain(tgW6), "δ_in": full_plain(tdi6)},
+    "flatten.forward": {"flat": full_plain(tf4)},
+    "init-weights": {"conv2 biases": full_plain(P["b3"])},
+}
+rows = {"conv1.forward": stats(ta1) + windows(ta1, tp1)[:0], "pool1.forward": windows(ta1, tp1), "conv2.forward": stats(ta3)}
+lines = {"loss": ["label y = %d; prediction = argmax ŷ = %d" % (ty, int(np.argmax(ta6)))]}
 patch1, filt1 = tx[0, 0:3, 0:3, 0].ravel(), P["W1"][0].ravel()
 scalars = {"conv1.forward": [float(np.dot(patch1, filt1)), float(P["b1"][0]), float(tz1[0, 0, 0, 0])],
            "loss": [float(ta6[0, ty]), float(-np.log(ta6[0, ty]))]}
 with open(os.path.join(HERE, "LessonKitTests", "Fixtures", "cnn_trace.json"), "w") as f:
-    json.dump({"trace_image": TRACE, "label": int(ty), "printed": trace, "lines": lines,
+    json.dump({"trace_image": TRACE, "label": int(ty), "printed": trace, "full": full, "rows": rows, "lines": lines,
                "scalars": scalars, "tensors": index}, f, indent=1, ensure_ascii=False)
 
 out = os.path.join(HERE, "LessonKitTests", "Fixtures", "cnn_first_batch.json")

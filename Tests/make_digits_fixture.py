@@ -23,6 +23,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "Lessons", "data", "mnist")
 
 
+def S(a):
+    """numpy's text for a quantity as the lesson's terminal view shows it: threshold=100."""
+    with np.printoptions(threshold=100):
+        return str(a)
+
+
 def load_rows(n):
     with gzip.open(os.path.join(DATA, "train-images-idx3-ubyte.gz")) as f:
         images = np.frombuffer(f.read(), dtype=np.uint8, offset=16).reshape(-1, 784)[:n]
@@ -89,16 +95,16 @@ def run(mode):
         return dW1, db1, dW2, db2, dZ1, dZ2
 
     W1, b1, W2, b2 = init_params()
-    printed = {"load-data": {"Y_train": str(Y_train), "X_train": str(X_train)},
-               "init-params": {"W1": str(W1), "b1": str(b1), "W2": str(W2), "b2": str(b2)}}
+    printed = {"load-data": {"Y_train": S(Y_train), "X_train": S(X_train)},
+               "init-params": {"W1": S(W1), "b1": S(b1), "W2": S(W2), "b2": S(b2)}}
     out = {"W1": r(W1), "b1": r(b1), "W2": r(W2), "b2": r(b2), "Y_train_first": r(Y_train[:20]),
            "Y_dev_first": r(Y_dev[:20])}
     Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X_train)
     A2_first = A2
     dW1, db1, dW2, db2, dZ1, dZ2 = backward_prop(Z1, A1, Z2, A2, W1, W2, X_train, Y_train)
-    printed["forward-first"] = {"X": str(X_train), "Z1": str(Z1), "A1": str(A1), "Z2": str(Z2), "A2": str(A2)}
-    printed["backward-first"] = {"one_hot_Y": str(one_hot(Y_train)), "dZ2": str(dZ2), "dW2": str(dW2), "db2": str(db2),
-                                 "dZ1": str(dZ1), "dW1": str(dW1), "db1": str(db1)}
+    printed["forward-first"] = {"X": S(X_train), "Z1": S(Z1), "A1": S(A1), "Z2": S(Z2), "A2": S(A2)}
+    printed["backward-first"] = {"one_hot_Y": S(one_hot(Y_train)), "dZ2": S(dZ2), "dW2": S(dW2), "db2": S(db2),
+                                 "dZ1": S(dZ1), "dW1": S(dW1), "db1": S(db1)}
     tensors = [(name, a) for name, a in [("Z1", Z1), ("A1", A1), ("Z2", Z2), ("A2", A2), ("dZ2", dZ2), ("dZ1", dZ1), ("dW1", dW1)]]
     for name, a in [("Z1", Z1), ("A1", A1), ("Z2", Z2), ("A2", A2), ("dZ2", dZ2), ("dZ1", dZ1)]:
         out[name + "_first_columns"] = r(a[:, :4])
@@ -115,7 +121,7 @@ def run(mode):
     out["b1_after"] = r(b1)
     out["W2_after"] = r(W2)
     out["b2_after"] = r(b2)
-    printed["backward-first"].update({"W1": str(W1), "b1": str(b1), "W2": str(W2), "b2": str(b2)})
+    printed["backward-first"].update({"W1": S(W1), "b1": S(b1), "W2": S(W2), "b2": S(b2)})
     # The tutorial's log for iteration 0 comes from the first forward pass, before its update.
     log = [["Iteration:  0", str(np.argmax(A2_first, 0)) + " " + str(Y_train),
             str(np.sum(np.argmax(A2_first, 0) == Y_train) / Y_train.size)]]

@@ -123,7 +123,7 @@ public enum Bench {
             let weights = folder.appendingPathComponent("w.lnw")
             try Data(WeightsFile.encode(initial)).write(to: weights)
             let (_, settings) = try LessonRunner.prepare(lesson3)
-            var context = LessonContext(file: lesson3, settings: settings, printer: Printer(color: false, quiet: true, full: false, write: { _ in }),
+            var context = LessonContext(file: lesson3, settings: settings, out: RecordStream(view: TerminalView(words: Words(), width: 80, color: false, full: false), quiet: true, write: { _ in }),
                                         outputDirectory: folder, dataDirectory: o.mnistDirectory)
             context.weightsFile = weights
             let engine = try CNNEngine(context: context)

@@ -16,7 +16,8 @@ public struct ActionSpec: Sendable {
 public struct LessonContext {
     public let file: LessonFile
     public let settings: LessonSettings
-    public let printer: Printer
+    /// Where every step's records go.
+    public let out: RecordStream
     public let outputDirectory: URL
     /// `--data DIR`, for lessons that read an IDX data set.
     public let dataDirectory: URL?
@@ -25,9 +26,9 @@ public struct LessonContext {
     /// The run's output folder: made, cleared of the previous run and tracked on first write.
     public var session: OutputSession
 
-    public init(file: LessonFile, settings: LessonSettings, printer: Printer, outputDirectory: URL, dataDirectory: URL?,
+    public init(file: LessonFile, settings: LessonSettings, out: RecordStream, outputDirectory: URL, dataDirectory: URL?,
                 session: OutputSession? = nil) {
-        self.file = file; self.settings = settings; self.printer = printer
+        self.file = file; self.settings = settings; self.out = out
         self.outputDirectory = outputDirectory; self.dataDirectory = dataDirectory
         self.session = session ?? OutputSession(folder: outputDirectory)
     }
@@ -40,13 +41,14 @@ public struct LessonContext {
     /// Makes the output folder on first use; an error names it if it cannot be made or written.
     public func outputURL(_ name: String) throws -> URL { try session.url(name) }
 
-    /// Writes a picture into the output folder (atomically) and says so.
-    public func writePNG(_ canvas: Canvas, _ name: String) throws {
+    /// Writes a picture into the output folder (atomically) and says so; `shows` names the words that
+    /// say what it shows (and which network state).
+    public func writePNG(_ canvas: Canvas, _ name: String, shows: String? = nil, _ values: [String: Value] = [:]) throws {
         let url = try outputURL(name)
         do { try PNGFile.write(canvas, to: url) } catch let e as FileWriteError { throw LessonError(e.description) } catch {
             throw LessonError("cannot write \(url.path): \(error).")
         }
-        printer.wrote(url)
+        out.wrote(url, shows: shows, values)
     }
 }
 

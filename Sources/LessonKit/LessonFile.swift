@@ -136,8 +136,8 @@ public struct LessonFile: Sendable {
                         throw LessonError.at(path, line: lineNumber, "a ```step block holds exactly one line: the action and optional key=value arguments.")
                     }
                     section!.step = (stepLines[0].text.trimmingCharacters(in: .whitespaces), stepLines[0].line)
-                case "network":
-                    blocks["network", default: []].append(contentsOf: content)
+                case "network", "words":
+                    blocks[info, default: []].append(contentsOf: content)
                 default:
                     // An ordinary code block is narrative.
                     let raw = lines[i...j]

@@ -3,30 +3,56 @@
 import Foundation
 import Rendering
 
-/// What the printer shows, kept as structure so the handout can lay it out.
-public enum ReportEvent: Sendable {
-    case title(String)
-    case heading(index: Int, total: Int, title: String, name: String)
-    case narrative(String)
-    case note(String)
-    case text(String)
-    case quantity(name: String, shape: String, formula: String, values: String)
-    case image(URL)
-}
-
-public final class ReportRecorder {
-    public private(set) var events: [ReportEvent] = []
-    public init() {}
-    func add(_ event: ReportEvent) { events.append(event) }
-}
-
 public enum Report {
+    /// The handout's fixed width: it shows arrays as an 80-column terminal does, whatever the terminal.
+    public static let width = 80
+
     /// index.html and report.md in `folder`, each written whole or not at all; returns their URLs.
-    public static func write(_ events: [ReportEvent], to folder: URL, footer: String) throws -> [URL] {
+    public static func write(_ records: [Record], view: TerminalView, to folder: URL, footer: String) throws -> [URL] {
         let html = folder.appendingPathComponent("index.html"), md = folder.appendingPathComponent("report.md")
-        try AtomicFile.write(Data(self.html(events, folder: folder, footer: footer).utf8), to: html)
-        try AtomicFile.write(Data(markdown(events, folder: folder, footer: footer).utf8), to: md)
+        let blocks = self.blocks(records, view: view)
+        try AtomicFile.write(Data(self.html(blocks, folder: folder, footer: footer).utf8), to: html)
+        try AtomicFile.write(Data(markdown(blocks, folder: folder, footer: footer).utf8), to: md)
         return [html, md]
+    }
+
+    /// What the handout lays out: the records rendered to text (by the same view as the terminal, at
+    /// the handout's width), with runs of plain lines joined into one block.
+    enum Block {
+        case title(String)
+        case heading(index: Int, total: Int, title: String, name: String)
+        case narrative(String)
+        case note(String)
+        case text(String)
+        case quantity(name: String, shape: String, formula: String, values: String, summary: String?)
+        case image(URL, caption: String?)
+    }
+
+    static func blocks(_ records: [Record], view original: TerminalView) -> [Block] {
+        var view = original
+        var out = [Block]()
+        func text(_ lines: [String]) {
+            guard !lines.isEmpty else { return }
+            let t = lines.joined(separator: "\n")
+            if case .text(let previous)? = out.last { out[out.count - 1] = .text(previous + "\n" + t) } else { out.append(.text(t)) }
+        }
+        for r in records {
+            switch r {
+            case .title(let t): out.append(.title(t))
+            case .heading(let i, let n, let t, let name): out.append(.heading(index: i, total: n, title: t, name: name))
+            case .narrative(let t): if !t.isEmpty { out.append(.narrative(t)) }
+            case .note(let p): if view.words.has(p.key) { out.append(.note(view.words.render(p))) }
+            case .quantity(let q):
+                let (values, summary) = view.shown(q)
+                let formula = q.formula.flatMap { view.words.has($0.key) ? view.words.render($0) : nil } ?? ""
+                out.append(.quantity(name: q.name, shape: TerminalView.shapeText(q.scalar ? [] : q.array.shape), formula: formula,
+                                     values: values, summary: summary))
+            case .wrote(let f): out.append(.image(f.url, caption: f.shows.map { view.words.render($0) }))
+            case .maps: continue  // the handout shows the PNGs
+            default: text(view.lines(r))
+            }
+        }
+        return out
     }
 
     /// A picture's address relative to the handout, so the folder can be moved or zipped whole.
@@ -84,6 +110,7 @@ public enum Report {
     h2 code { font-size: 0.85rem; color: var(--accent); }
     .formula { color: var(--muted); font-style: italic; }
     .quantity { margin: 1rem 0; }
+    .quantity .summary { color: var(--muted); font-size: 0.9rem; margin: -0.5rem 0 0.8rem; }
     .quantity .name { font-weight: bold; font-family: "DejaVu Sans Mono", monospace; }
     pre { background: var(--code); padding: 0.7rem 0.9rem; overflow-x: auto; border-radius: 4px;
           font: 0.85rem/1.35 "DejaVu Sans Mono", ui-monospace, monospace; margin: 0.3rem 0 0.8rem; }
@@ -114,19 +141,9 @@ public enum Report {
     });
     """
 
-    /// Consecutive plain lines joined into one block.
-    static func grouped(_ events: [ReportEvent]) -> [ReportEvent] {
-        var out = [ReportEvent]()
-        for e in events {
-            if case .text(let t) = e, case .text(let previous)? = out.last { out[out.count - 1] = .text(previous + "\n" + t) }
-            else { out.append(e) }
-        }
-        return out
-    }
-
-    static func html(_ events: [ReportEvent], folder: URL, footer: String) -> String {
+    static func html(_ blocks: [Block], folder: URL, footer: String) -> String {
         var title = "lesson", body = "", inStep = false
-        for e in grouped(events) {
+        for e in blocks {
             switch e {
             case .title(let t):
                 title = t
@@ -138,15 +155,16 @@ public enum Report {
             case .narrative(let t): body += paragraphs(t) + "\n"
             case .note(let t): body += "<div class=\"note\"><strong>Note:</strong> \(inline(t))</div>\n"
             case .text(let t): body += t.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "" : "<pre>\(escape(t))</pre>\n"
-            case .quantity(let name, let shape, let formula, let values):
-                body += "<div class=\"quantity\"><span class=\"name\">\(escape(name))</span> shape \(escape(shape)) <span class=\"formula\">\(escape(formula))</span>\n<pre>\(escape(values))</pre></div>\n"
-            case .image(let url):
+            case .quantity(let name, let shape, let formula, let values, let summary):
+                body += "<div class=\"quantity\"><span class=\"name\">\(escape(name))</span> shape \(escape(shape)) <span class=\"formula\">\(escape(formula))</span>\n<pre>\(escape(values))</pre>"
+                    + (summary.map { "<p class=\"summary\">\(escape($0))</p>" } ?? "") + "</div>\n"
+            case .image(let url, let caption):
                 guard url.pathExtension.lowercased() == "png" else {
                     body += "<p>Wrote <a href=\"\(escape(source(url, folder: folder)))\">\(escape(url.lastPathComponent))</a>.</p>\n"
                     continue
                 }
                 let src = escape(source(url, folder: folder))
-                body += "<figure><img src=\"\(src)\" alt=\"\(escape(url.lastPathComponent))\"><figcaption>\(escape(url.lastPathComponent))</figcaption></figure>\n"
+                body += "<figure><img src=\"\(src)\" alt=\"\(escape(url.lastPathComponent))\"><figcaption>\(escape(caption.map { $0 + " (" + url.lastPathComponent + ")" } ?? url.lastPathComponent))</figcaption></figure>\n"
             }
         }
         if inStep { body += "</section>\n" }
@@ -175,20 +193,20 @@ public enum Report {
 
     // MARK: Markdown
 
-    static func markdown(_ events: [ReportEvent], folder: URL, footer: String) -> String {
+    static func markdown(_ blocks: [Block], folder: URL, footer: String) -> String {
         var out = ""
-        for e in grouped(events) {
+        for e in blocks {
             switch e {
             case .title(let t): out += "# \(t)\n\n"
             case .heading(let index, let total, let t, let name): out += "## Step \(index)/\(total) · \(t) (`\(name)`)\n\n"
             case .narrative(let t): out += t.trimmingCharacters(in: .newlines) + "\n\n"
             case .note(let t): out += "> **Note:** \(t)\n\n"
             case .text(let t): out += t.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "" : "```text\n\(t)\n```\n\n"
-            case .quantity(let name, let shape, let formula, let values):
-                out += "**\(name)** shape \(shape) · \(formula)\n\n```text\n\(values)\n```\n\n"
-            case .image(let url):
+            case .quantity(let name, let shape, let formula, let values, let summary):
+                out += "**\(name)** shape \(shape) · \(formula)\n\n```text\n\(values)\n```\n\n" + (summary.map { "*\($0)*\n\n" } ?? "")
+            case .image(let url, let caption):
                 let src = source(url, folder: folder)
-                out += url.pathExtension.lowercased() == "png" ? "![\(url.lastPathComponent)](\(src))\n\n" : "Wrote [\(url.lastPathComponent)](\(src)).\n\n"
+                out += url.pathExtension.lowercased() == "png" ? "![\(caption ?? url.lastPathComponent)](\(src))\n\n" : "Wrote [\(url.lastPathComponent)](\(src)).\n\n"
             }
         }
         return out + "---\n\(footer)\n"

@@ -31,6 +31,8 @@ public struct RunRecord: Codable, Sendable {
     public var files: [String]?
     /// Files in the folder that this run read and did not write (e.g. --weights weights.lnw).
     public var inputs: [String]?
+    /// Every quantity the steps showed, as the views showed it.
+    public var quantities: [ShownQuantity]?
 
     public static let fileName = "run.json"
 

@@ -12,8 +12,12 @@ public struct RunOptions {
     public var color = false
     public var quiet = false
     public var full = false
-    /// Wait for Enter between steps (only honoured when stdin is a terminal).
+    /// `--step`: page through each step on the terminal (only honoured when stdin and stdout are terminals).
     public var pauseBetweenSteps = false
+    /// `--width N`: the columns the terminal view fits (else the terminal's, COLUMNS, or 80).
+    public var width: Int?
+    /// The command as typed, for the line that says how to resume after `q` in the pager.
+    public var command: [String] = []
     /// Settings set from flags: (key, value, flag as typed).
     public var overrides: [(key: String, value: String, flag: String)] = []
     /// Write index.html and report.md (the handout) into the output folder.
@@ -94,10 +98,12 @@ public enum LessonRunner {
             throw LessonError("--from \(file.steps[first].name) comes after --to \(file.steps[last].name) (steps \(first + 1) and \(last + 1)); swap them.")
         }
         let session = OutputSession(folder: options.outputDirectory, inputs: [options.weightsFile].compactMap { $0 })
-        let printer = Printer(color: options.color, quiet: options.quiet, full: options.full)
-        printer.onWrote = { session.didWrite($0) }
-        if options.report { printer.recorder = ReportRecorder() }
-        var context = LessonContext(file: file, settings: settings, printer: printer,
+        let words = try LessonRunner.words(for: file, engine: engineType)
+        let size = TerminalSize.current(widthFlag: options.width)
+        let stream = RecordStream(view: TerminalView(words: words, width: size.columns, color: options.color, full: options.full),
+                                  quiet: options.quiet)
+        stream.onWrote = { session.didWrite($0) }
+        var context = LessonContext(file: file, settings: settings, out: stream,
                                     outputDirectory: options.outputDirectory, dataDirectory: options.dataDirectory, session: session)
         context.weightsFile = options.weightsFile
         let engine = try engineType.init(context: context)
@@ -110,54 +116,97 @@ public enum LessonRunner {
             r.files = session.written.filter { $0 != RunRecord.fileName }
             let inFolder = (options.weightsFile.map { [$0] } ?? []).filter { $0.standardizedFileURL.deletingLastPathComponent().path == session.folder.path }
             r.inputs = inFolder.isEmpty ? nil : inFolder.map(\.lastPathComponent)
+            r.quantities = ShownQuantity.all(stream.records, steps: file.steps, words: words, full: options.full)
             return r
         }
-        printer.title(file.title)
-        if first == 0 { printer.narrative("\n" + file.introduction) }
-        let pause = options.pauseBetweenSteps && isatty(0) != 0
+        // The pager needs a terminal on both ends; otherwise --step would wait on a pipe.
+        let interactive = isatty(0) != 0 && isatty(1) != 0
+        if options.pauseBetweenSteps && !interactive {
+            fputs("lesson: --step needs a terminal (standard input and output); it is ignored here.\n", stderr)
+        }
+        let pager = options.pauseBetweenSteps && interactive && !options.quiet
+            ? Pager(stream: stream, steps: file.steps, first: first + 1, rows: size.rows) : nil
+        let toStdout = stream.output
+        if pager != nil { stream.output = { _ in } }
+        stream.emit(.title(file.title))
+        if first == 0 { stream.emit(.narrative("\n" + file.introduction)) }
         var current = first
         do {
             for (i, step) in file.steps.enumerated() where i <= last {
                 current = i
                 // The run-up to --from/--stop-at: performed for what later steps need, shown to nobody.
-                printer.muted = i < first
+                stream.muted = i < first
                 if i == first && first > 0 {
-                    printer.result("(\(first == 1 ? "step 1" : "steps 1-\(first)") ran without output to reach \(step.name))")
-                }
-                if pause && i > first {
-                    fputs("\n[Enter for the next step] ", stdout)
-                    fflush(stdout)
-                    _ = readLine()
+                    stream.result("runner.skipped", ["steps": .text(first == 1 ? "step 1" : "steps 1-\(first)"), "name": .text(step.name)])
                 }
                 try Interrupt.check("before step \(i + 1) (\(step.name))")
-                printer.heading(i + 1, file.steps.count, step.title, name: step.name)
-                printer.narrative(step.narrative)
+                stream.emit(.heading(index: i + 1, total: file.steps.count, title: step.title, name: step.name))
+                stream.emit(.narrative(step.narrative))
                 try engine.perform(step)
                 fflush(stdout)
                 try Interrupt.check("after step \(i + 1) (\(step.name))")
+                if !stream.muted { try pager?.show(live: i + 1) }
             }
         } catch {
             // Whatever stopped the run, a folder it wrote into says so, and lists what it holds.
-            printer.muted = false
-            if session.started {
-                let step = file.steps[current]
-                let why = error is LessonInterrupted ? "interrupted in step \(current + 1) (\(step.name))"
-                    : "failed in step \(current + 1) (\(step.name)): \(error)"
+            stream.muted = false
+            stream.output = toStdout
+            let step = file.steps[current]
+            let why: String
+            if let q = error as? LessonQuit { why = "partial: \(q.description)" }
+            else if error is LessonInterrupted { why = "interrupted in step \(current + 1) (\(step.name))" }
+            else { why = "failed in step \(current + 1) (\(step.name)): \(error)" }
+            if session.started || error is LessonQuit {
+                _ = try? session.start()
                 _ = try? record(status: why).write(to: session.folder)
+            }
+            if let q = error as? LessonQuit { throw LessonQuit(step: q.step, stepName: q.stepName, resume: resumeCommand(options.command, from: q.step)) }
+            if error is LessonInterrupted, pager != nil {
+                throw LessonInterrupted(description: "\((error as! LessonInterrupted).description); what was written so far is kept. To go on from there: \(resumeCommand(options.command, from: current + 1))")
             }
             throw error
         }
-        printer.muted = false
+        stream.muted = false
+        stream.output = toStdout
         let status = wholeLesson ? "complete" : "partial: steps \(first + 1)-\(last + 1) of \(file.steps.count)"
-        if let recorder = printer.recorder {
+        if options.report {
             let seed = settings.values["seed"] ?? settings.values["init-seed"]
             let footer = "Made by lesson \(ProgramVersion.number) from \(URL(fileURLWithPath: file.path).lastPathComponent)\(seed.map { ", seed \($0)" } ?? "")"
                 + (wholeLesson ? "" : ", steps \(first + 1)-\(last + 1) of \(file.steps.count)") + "."
-            printer.recorder = nil
+            let records = stream.records.map(\.record)
             try session.start()
-            for url in try Report.write(recorder.events, to: session.folder, footer: footer) { printer.wrote(url) }
+            let handout = TerminalView(words: words, width: Report.width, color: false, full: options.full)
+            for url in try Report.write(records, view: handout, to: session.folder, footer: footer) { stream.wrote(url) }
         }
         try session.start()
-        printer.wrote(try record(status: status).write(to: session.folder))
+        stream.wrote(try record(status: status).write(to: session.folder))
+    }
+
+    /// The command as typed, with `--from N` in place of any --from or --stop-at.
+    static func resumeCommand(_ command: [String], from step: Int) -> String {
+        var words = [String](), skip = false
+        for w in command.dropFirst() {
+            if skip { skip = false; continue }
+            if w == "--from" || w == "--stop-at" { skip = true; continue }
+            if w.hasPrefix("--from=") || w.hasPrefix("--stop-at=") { continue }
+            words.append(w.contains(" ") ? "'\(w)'" : w)
+        }
+        return (["lesson"] + words + ["--from", String(step)]).joined(separator: " ")
+    }
+
+    /// The lesson file's words, with the shipped lesson of the same engine for any it leaves out.
+    static func words(for file: LessonFile, engine: LessonEngine.Type) throws -> Words {
+        var words = try Words(file: file)
+        var fallback = Words.runner
+        if let library = try? LessonLibrary.locate() {
+            for entry in library.entries() where entry.url.standardizedFileURL.path != URL(fileURLWithPath: file.path).standardizedFileURL.path {
+                guard let other = try? LessonFile.load(entry.url),
+                      other.settings.first(where: { $0.key == "engine" })?.value == engine.name,
+                      let w = try? Words(file: other) else { continue }
+                fallback.merge(w.texts) { a, _ in a }
+            }
+        }
+        words.fallback = fallback
+        return words
     }
 }

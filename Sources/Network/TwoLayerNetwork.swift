@@ -142,7 +142,7 @@ extension TwoLayerNetwork {
     /// Stops early, keeping the records so far, when `shouldStop()` says so after an iteration or when the
     /// loss stops being a finite number (the last record then holds the non-finite loss).
     public mutating func gradientDescent(_ X: Tensor<Double>, labels: [Int], rule: GradientRule, learningRate: Double,
-                                         iterations: Int, logEvery: Int, progress: (Int) -> Void = { _ in },
+                                         iterations: Int, logEvery: Int, progress: (IterationRecord) -> Void = { _ in },
                                          shouldStop: () -> Bool = { false }) -> [IterationRecord] {
         var records = [IterationRecord]()
         records.reserveCapacity(iterations)
@@ -156,7 +156,7 @@ extension TwoLayerNetwork {
             for (j, y) in labels.enumerated() { loss -= cLog(f.A2[y, j]) }
             records.append(IterationRecord(iteration: i, accuracy: Double(correct) / Double(labels.count),
                                            loss: loss / Double(labels.count), predictions: i % logEvery == 0 ? p : nil))
-            progress(i + 1)
+            progress(records[records.count - 1])
             if !loss.isFinite || shouldStop() { break }
         }
         return records

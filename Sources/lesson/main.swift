@@ -26,6 +26,11 @@ struct Lesson: ParsableCommand {
 /// An interrupted run exits with 130, as a shell expects after Ctrl-C.
 func fail(_ error: Error) -> Never {
     fflush(stdout)
+    if let q = error as? LessonQuit {
+        // q at the pager's prompt is the reader's choice, not a failure.
+        print("\nStopped at step \(q.step) (\(q.stepName)); what was written is kept. To go on from there:\n  \(q.resume)")
+        Foundation.exit(0)
+    }
     if let i = error as? LessonInterrupted {
         fputs("lesson: \(i.description)\n", stderr)
         Foundation.exit(130)
@@ -126,8 +131,11 @@ struct Run: ParsableCommand {
     @Argument(help: "Lesson number, name, or path to a .md lesson file.")
     var lesson: String
 
-    @Flag(help: "Wait for Enter between steps (only when standard input is a terminal).")
+    @Flag(help: "Page through each step, one screen at a time (keys as in less; ? lists them). Needs a terminal.")
     var step = false
+
+    @Option(help: "Fit the output to N columns (default: the terminal's width, else $COLUMNS, else 80).")
+    var width: Int?
 
     @Option(parsing: .unconditional, help: "Seed for the random stream (numpy's np.random.seed): lessons 1 and 2's seed, lesson 3's init-seed.")
     var seed: UInt32?
@@ -183,6 +191,7 @@ struct Run: ParsableCommand {
         }
         if let out, out.isEmpty { throw ValidationError("--out needs a folder path.") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
+        if let width, !(20...1000).contains(width) { throw ValidationError("--width must be between 20 and 1000 columns, got \(width).") }
     }
 
     func run() throws {
@@ -201,6 +210,8 @@ struct Run: ParsableCommand {
             options.quiet = quiet
             options.full = full
             options.pauseBetweenSteps = step
+            options.width = width
+            options.command = CommandLine.arguments
             options.report = report
             options.from = from
             options.to = to

@@ -51,10 +51,12 @@ func expectAlignedTables(_ text: String, sourceLocation: SourceLocation = #_sour
 
     @Test func nothingIsDrawnDimInColour() {
         var out = ""
-        let printer = Printer(color: true, quiet: false, full: false, write: { out += $0 })
-        printer.quantity("W", Tensor<Double>(shape: [2], storage: [1, 2]), formula: "W = rand(2)")
-        printer.note("a note")
-        printer.heading(1, 2, "Step")
+        let words = Words(["w": "W = rand(2)", "n": "a note"])
+        let stream = RecordStream(view: TerminalView(words: words, width: 80, color: true, full: false), quiet: false, write: { out += $0 })
+        stream.quantity("W", Tensor<Double>(shape: [2], storage: [1, 2]), "w")
+        stream.note("n")
+        stream.emit(.heading(index: 1, total: 2, title: "Step", name: "step"))
+        stream.maps(TerminalMaps([[0, 1]], width: 2, height: 1, captions: ["m"]))
         #expect(out.contains("\u{1B}[36mW = rand(2)\u{1B}[0m"), "\(out.debugDescription)")
         #expect(!out.contains("\u{1B}[2m"), "faint text vanishes on a projector")
     }

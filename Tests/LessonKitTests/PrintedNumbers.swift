@@ -34,7 +34,10 @@ struct PrintedRun {
         guard let section = sections[step] else { return nil }
         switch view {
         case .terminal:
-            guard let h = section.firstIndex(where: { $0.hasPrefix(name + "  shape (") }), h + lines < section.count else { return nil }
+            guard var h = section.firstIndex(where: { $0.hasPrefix(name + "  shape (") }) else { return nil }
+            // A formula too wide for the header line continues under it, indented by four spaces.
+            while h + 1 < section.count && section[h + 1].hasPrefix("    ") { h += 1 }
+            guard h + lines < section.count else { return nil }
             return section[(h + 1)...(h + lines)].joined(separator: "\n")
         case .markdown:
             guard let h = section.firstIndex(where: { $0.hasPrefix("**\(name)** shape (") }),

@@ -29,6 +29,10 @@ struct CNNTrace: Decodable {
     let trace_image: Int
     let label: Int
     let printed: [String: [String: String]]
+    /// --full's text of some quantities (every value; an image channel by channel).
+    let full: [String: [String: String]]
+    /// Table rows the lesson shows (channel statistics, max-pool windows), as numbers.
+    let rows: [String: [[Double]]]
     let lines: [String: [String]]
     let scalars: [String: [Double]]
     let tensors: [String: TensorFixture.Entry]
@@ -88,17 +92,39 @@ func stepNames(_ lesson: String) throws -> [String] {
         expectPrinted(terminal, trace.printed, "lesson 3 terminal")
         expectPrinted(markdown, trace.printed, "lesson 3 report.md")
 
-        // Lines the lesson formats itself: channel statistics, max-pool windows, the prediction.
+        // Table rows: channel statistics and max-pool windows, each number to the 4 decimals shown.
+        for (step, rows) in trace.rows {
+            let shown = terminal.lines(step).map { numbers(in: $0) }
+            for row in rows {
+                let found = shown.contains { got in got.count == row.count && zip(got, row).allSatisfy { abs($0 - $1) <= 5.001e-5 } }
+                #expect(found, "\(step): no table row \(row)")
+            }
+        }
         for (step, lines) in trace.lines {
             let shown = Set(terminal.lines(step).map(String.init))
             for line in lines { #expect(shown.contains(line), "\(step): missing \(line)") }
         }
         // Worked lines: each number as numpy computes it (its own summation order, so to 1e-12).
         func worked(_ step: String, _ prefix: String) -> [Double] {
-            terminal.lines(step).first { $0.hasPrefix(prefix) }.map { numbers(in: $0.drop { $0 != "=" }) } ?? []
+            // A worked line too wide for the screen continues on lines indented by two spaces.
+            let lines = terminal.lines(step)
+            guard let at = lines.firstIndex(where: { $0.hasPrefix(prefix) }) else { return [] }
+            var text = String(lines[at])
+            var k = at + 1
+            while k < lines.count && lines[k].hasPrefix("  ") && !lines[k].hasPrefix("   ") { text += " " + lines[k].dropFirst(2); k += 1 }
+            return numbers(in: text.drop { $0 != "=" })
         }
         expectClose(worked("conv1.forward", "z[0, 0, 0] ="), trace.scalars["conv1.forward"]!.map { "\($0)" }, relative: 1e-12, "conv1's worked output")
         expectClose(worked("loss", "J = -log"), trace.scalars["loss"]!.map { "\($0)" }, relative: 1e-12, "the loss line")
         #expect(terminal.lines("load-data").contains("the traced image: test image \(trace.trace_image), label \(trace.label)"))
+    }
+
+    @Test func lessonThreeFullViewPrintsEveryValueAsNumpy() throws {
+        let trace = try loadJSON("cnn_trace.json", as: CNNTrace.self)
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try runLesson(["run", "3", "--to", "dense2.backward", "--full", "--out", dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        expectPrinted(PrintedRun(r.stdout, view: .terminal, stepNames: try stepNames("03-cnn.md")), trace.full, "lesson 3 --full")
     }
 }

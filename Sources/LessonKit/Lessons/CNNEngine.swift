@@ -51,7 +51,7 @@ public final class CNNEngine: LessonEngine {
     }
 
     let context: LessonContext
-    var printer: Printer { context.printer }
+    var out: RecordStream { context.out }
     let settings: LessonSettings
     let specs: [LayerSpec]
     var rng = RandomState(seed: 0)
@@ -63,11 +63,6 @@ public final class CNNEngine: LessonEngine {
     var trainer: CNNTrainer?
     var precision: Precision { Precision(rawValue: settings.string("precision"))! }
 
-    static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite, seconds >= 0 else { return "--" }
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s / 60 % 60) : s >= 60 ? String(format: "%dm%02ds", s / 60, s % 60) : "\(s)s"
-    }
     var history: [EpochRecord] = []
     var trace: (pass: CNN.ForwardPass, back: CNN.BackwardPass, label: Int)?
 
@@ -188,17 +183,17 @@ public final class CNNEngine: LessonEngine {
 
     func loadData() throws {
         let (tr, te) = try ensureData()
-        printer.line("data folder: \(printer.relativePath(context.mnistDirectory))" + (dataVerified ? " (SHA-256 checksums verified)" : " (no SHA256SUMS there: checksums not verified)"))
-        printer.line("training images: (\(tr.count), 28, 28, 1)   test images: (\(te.count), 28, 28, 1)   pixels / 255")
+        out.say(dataVerified ? "load-data.folder-verified" : "load-data.folder-unverified", ["folder": .text(out.relativePath(context.mnistDirectory))])
+        out.say("load-data.shapes", ["train": .shape([tr.count, 28, 28, 1]), "test": .shape([te.count, 28, 28, 1])])
         let idx = settings.int("trace-image")
         guard idx < te.count else { throw LessonError("trace-image \(idx) is past the \(NumberText.count(te.count, "test image")) (0 to \(te.count - 1)); choose a smaller index.") }
-        printer.line("the traced image: test image \(idx), label \(te.labels[idx])")
-        printer.picture(TerminalPicture.render(te.batch([idx][...]).storage, width: 28, height: 28, color: printer.color))
+        out.say("load-data.traced", ["index": .int(idx), "label": .int(te.labels[idx])])
+        out.maps(TerminalMaps([te.batch([idx][...]).storage], width: 28, height: 28, captions: ["label \(te.labels[idx])"]))
     }
 
-    func layerTable(_ net: CNN) -> [String] {
+    func layerTable(_ net: CNN) -> Table {
         let shapes = try! CNN.shapes(of: specs, input: [28, 28, 1]).get()
-        var rows = ["layer      kind                              output shape    parameters"]
+        var rows = [[Value]]()
         for (i, s) in specs.enumerated() {
             let params: Int
             switch net.layers[i] {
@@ -206,29 +201,30 @@ public final class CNNEngine: LessonEngine {
             case .dense(let d): params = d.weights.count + d.bias.count
             default: params = 0
             }
-            let shape = "(" + shapes[i].map(String.init).joined(separator: ", ") + (shapes[i].count == 1 ? ",)" : ")")
-            rows.append(s.name.padding(toLength: 10, withPad: " ", startingAt: 0) + " " + s.summary.padding(toLength: 33, withPad: " ", startingAt: 0)
-                        + " " + shape.padding(toLength: 15, withPad: " ", startingAt: 0) + " " + (params > 0 ? String(params) : ""))
+            rows.append([.text(s.name), .text(s.summary), .shape(shapes[i]), params > 0 ? .int(params) : .text("")])
         }
-        return rows
+        return Table("init-weights.layers", columns: [.init("layer", align: .left), .init("kind", align: .left), .init("output shape", align: .left),
+                                                      .init("parameters", format: ",")], rows: rows)
     }
 
     func initWeights() throws {
         let net = try ensureInitial()
-        for r in layerTable(net) { printer.line(r) }
-        printer.line()
+        out.table(layerTable(net))
+        out.blank()
+        let seed = Value.int(settings.int("init-seed"))
         for (i, layer) in net.layers.enumerated() {
             switch layer {
             case .conv(let c):
-                let fan = c.f * c.f * c.inChannels
-                printer.quantity("\(specs[i].name) filters", c.inChannels == 1 ? c.weights.reshaped(c.outChannels, c.f, c.f) : c.weights, formula: "np.random.seed(\(settings.int("init-seed"))); each filter normal(0, sqrt(2/\(fan)), size=[\(c.f), \(c.f), \(c.inChannels)])")
-                printer.quantity("\(specs[i].name) biases", c.bias, formula: "normal(0, sqrt(2/\(fan)), size=\(c.outChannels))")
+                let sizes: [String: Value] = ["seed": seed, "fan": .int(c.f * c.f * c.inChannels), "f": .int(c.f), "in": .int(c.inChannels), "out": .int(c.outChannels)]
+                out.quantity("\(specs[i].name) filters", c.weights, "init-weights.filters", sizes,
+                             role: .weight, layout: .filterBank)
+                out.quantity("\(specs[i].name) biases", c.bias, "init-weights.biases", sizes, role: .weight)
             case .dense(let d):
-                printer.quantity("\(specs[i].name) weights", d.weights, formula: "np.random.seed(\(settings.int("init-seed"))); normal(0, sqrt(2/\(d.inputs)), size=[\(d.outputs), \(d.inputs)])")
+                out.quantity("\(specs[i].name) weights", d.weights, "init-weights.dense", ["seed": seed, "in": .int(d.inputs), "out": .int(d.outputs)], role: .weight)
             default: break
             }
         }
-        printer.note("every layer reseeds the generator with \(settings.int("init-seed")) before drawing, as the tutorial's init() does, so all layers start from the same stream: the first numbers of every layer are the same normals, scaled differently.")
+        out.note("init-weights.reseed-note", ["seed": seed])
         try drawFilters(net, suffix: "before")
     }
 
@@ -252,12 +248,18 @@ public final class CNNEngine: LessonEngine {
         return Tensor(shape: [h, w]) { k in t.storage[k * cs + c] }
     }
 
-    func channelStats(_ name: String, _ t: Tensor<Double>) {
-        for c in 0..<t.shape[3] {
+    /// One image's (1, H, W, C) tensor as (H, W, C): shown a channel at a time.
+    func image(_ t: Tensor<Double>) -> Tensor<Double> { t.reshaped(t.shape[1], t.shape[2], t.shape[3]) }
+
+    /// Each channel's minimum, maximum, mean and active share, as a table.
+    func channelStats(_ t: Tensor<Double>) {
+        let rows: [[Value]] = (0..<t.shape[3]).map { c in
             let v = channel(t, c).storage
-            let active = v.filter { $0 > 0 }.count
-            printer.line("  \(name)[:, :, \(c)]  min \(String(format: "% .4f", v.min()!))  max \(String(format: "% .4f", v.max()!))  mean \(String(format: "% .4f", v.reduce(0, +) / Double(v.count)))  positive \(active)/\(v.count)")
+            return [.int(c), .number(v.min()!), .number(v.max()!), .number(v.reduce(0, +) / Double(v.count)),
+                    .int(v.filter { $0 > 0 }.count), .int(v.count)]
         }
+        out.table(Table("forward.channel-stats", columns: [.init("channel"), .init("min", format: " .4f"), .init("max", format: " .4f"),
+                                                            .init("mean", format: " .4f"), .init("positive"), .init("of")], rows: rows))
     }
 
     func followingReLU(_ i: Int) -> Int? {
@@ -267,70 +269,64 @@ public final class CNNEngine: LessonEngine {
     func forward(_ i: Int) throws {
         let net = try ensureInitial()
         let t = try ensureTrace()
-        let name = specs[i].name
         let x = t.pass.inputs[i], z = t.pass.outputs[i]
         switch net.layers[i] {
         case .conv(let c):
-            printer.line("input \(name): \(shapeText(x.shape)) → z: \(shapeText(z.shape)), \(c.outChannels) filters of \(c.f)×\(c.f)×\(c.inChannels)")
+            out.say("forward.conv", ["input": .shape(Array(x.shape.dropFirst())), "output": .shape(Array(z.shape.dropFirst())),
+                                     "filters": .int(c.outChannels), "f": .int(c.f), "in": .int(c.inChannels)])
             // The first output: the patch under filter 0 at the top-left corner and the dot product it makes.
             let patch = Tensor<Double>(shape: [c.f, c.f, c.inChannels]) { k in
                 let ci = k % c.inChannels, kw = (k / c.inChannels) % c.f, kh = k / c.inChannels / c.f
                 return c.inputValue(x, 0, kh - c.pad, kw - c.pad, ci)
             }
             let filter0 = Tensor<Double>(shape: [c.f, c.f, c.inChannels], storage: Array(c.weights.storage[0..<(c.f * c.f * c.inChannels)]))
+            let sizes: [String: Value] = ["f": .int(c.f)]
             if c.inChannels == 1 {
-                printer.quantity("patch", patch.reshaped(c.f, c.f), formula: "x[0:\(c.f), 0:\(c.f)]: the pixels under the filter at output (0, 0)")
-                printer.quantity("W[0]", filter0.reshaped(c.f, c.f), formula: "filter 0")
+                out.quantity("patch", patch.reshaped(c.f, c.f), "forward.patch", sizes, role: .data)
+                out.quantity("W[0]", filter0.reshaped(c.f, c.f), "forward.filter0", sizes, role: .weight)
             } else {
-                printer.quantity("patch", patch, formula: "x[0:\(c.f), 0:\(c.f), :]: every input channel under the filter at (0, 0)")
-                printer.quantity("W[0]", filter0, formula: "filter 0, shape (f, f, C_in)")
+                out.quantity("patch", patch, "forward.patch-channels", sizes, role: .activation, layout: .imageChannels)
+                out.quantity("W[0]", filter0, "forward.filter0-channels", sizes, role: .weight, layout: .imageChannels)
             }
             let dot = zip(patch.storage, filter0.storage).reduce(0) { $0 + $1.0 * $1.1 }
-            printer.line("z[0, 0, 0] = Σ patch ⊙ W[0] + b[0] = \(NumpyFormat.scalar(dot)) + \(NumpyFormat.scalar(c.bias.storage[0])) = \(NumpyFormat.scalar(z.storage[0]))")
-            printer.line("Sliding the filter over every position (stride \(c.stride)) fills one channel of z; each filter fills its own:")
-            printer.quantity("z[:, :, 0]", channel(z, 0), formula: "z = x ⊛ W + b, channel 0")
+            out.worked("forward.first-output", ["dot": .number(dot), "bias": .number(c.bias.storage[0]), "z": .number(z.storage[0])])
+            out.say("forward.slide", ["stride": .int(c.stride)])
+            out.quantity("z", image(z), "forward.z", role: .activation, layout: .imageChannels)
             if let r = followingReLU(i) {
-                printer.quantity("a[:, :, 0]", channel(t.pass.outputs[r], 0), formula: "a = ReLU(z), channel 0")
-                if printer.printOptions.threshold == .max {
-                    for ch in 1..<c.outChannels {
-                        printer.quantity("z[:, :, \(ch)]", channel(z, ch), formula: "channel \(ch)")
-                        printer.quantity("a[:, :, \(ch)]", channel(t.pass.outputs[r], ch), formula: "channel \(ch)")
-                    }
-                } else {
-                    printer.line("every channel of a = ReLU(z) (use --full to print them all):")
-                    channelStats("a", t.pass.outputs[r])
-                }
                 let a = t.pass.outputs[r]
-                terminalRow((0..<c.outChannels).map { channel(a, $0).storage }, width: a.shape[2], height: a.shape[1],
-                            captions: (0..<c.outChannels).map { "a[:,:,\($0)]" }, lo: 0, hi: max(1e-12, a.storage.max() ?? 1), colormap: .sequential)
+                out.quantity("a", image(a), "forward.a", role: .activation, layout: .imageChannels)
+                channelStats(a)
+                out.maps(TerminalMaps((0..<c.outChannels).map { channel(a, $0).storage }, width: a.shape[2], height: a.shape[1],
+                                      captions: (0..<c.outChannels).map { "a[:,:,\($0)]" }, lo: 0, hi: max(1e-12, a.storage.max() ?? 1), colormap: .sequential),
+                         caption: "forward.maps")
             }
         case .pool(let p):
-            printer.line("input \(shapeText(x.shape)) → \(shapeText(z.shape)): the largest value of each \(p.f)×\(p.f) window, channel by channel")
-            printer.line("A tie (after ReLU, often a window of zeros) goes to the first maximum in")
-            printer.line("row-major order, as numpy's argmax and PyTorch choose.")
+            out.say("forward.pool", ["input": .shape(Array(x.shape.dropFirst())), "output": .shape(Array(z.shape.dropFirst())), "f": .int(p.f)])
+            out.say("forward.pool-ties")
             guard case .pool(let cache) = t.pass.caches[i] else { return }
-            let (h, w, cs) = (x.shape[1], x.shape[2], x.shape[3])
+            let (w, cs) = (x.shape[2], x.shape[3])
+            var rows = [[Value]]()
             for k in 0..<3 {
                 let o = k * cs  // channel 0, windows along the first row
-                let idx = cache.argmax[o]
-                let pos = idx / cs
-                let window = (0..<p.f).map { dy in (0..<p.f).map { dx in x.storage[((dy) * w + k * p.f + dx) * cs] } }
-                printer.line("  window (0, \(k)) of channel 0: \(window.map { "[" + $0.map { String(format: "%.4f", $0) }.joined(separator: " ") + "]" }.joined(separator: " ")) → max \(String(format: "%.4f", z.storage[o])) at (\(pos / w), \(pos % w))")
-                _ = h
+                let pos = cache.argmax[o] / cs
+                let window = (0..<p.f).flatMap { dy in (0..<p.f).map { dx in Value.number(x.storage[(dy * w + k * p.f + dx) * cs]) } }
+                rows.append([.int(0), .int(k)] + window + [.number(z.storage[o]), .int(pos / w), .int(pos % w)])
             }
-            printer.quantity("pooled[:, :, 0]", channel(z, 0), formula: "max over each window, channel 0")
+            out.table(Table("forward.pool-windows", columns: [.init("row"), .init("col")] + (0..<(p.f * p.f)).map { .init("x\($0)", format: ".4f") }
+                            + [.init("max", format: ".4f"), .init("at row"), .init("at col")], rows: rows))
+            out.quantity("pooled", image(z), "forward.pooled", role: .activation, layout: .imageChannels)
         case .flatten:
-            printer.line("\(shapeText(x.shape)) → \(shapeText(z.shape)): the same numbers read row by row, channel fastest (numpy's C order)")
-            printer.quantity("flat", z, formula: "a.flatten()")
+            out.say("forward.flatten", ["input": .shape(Array(x.shape.dropFirst())), "output": .shape(Array(z.shape.dropFirst()))])
+            out.quantity("flat", z, "forward.flat", role: .activation)
         case .dense(let d):
-            printer.line("input \(shapeText(x.shape)) → \(shapeText(z.shape)): z = W · x + b with W (\(d.outputs), \(d.inputs))")
-            printer.quantity("z", z, formula: "z = x · Wᵀ + b")
-            if let r = followingReLU(i) { printer.quantity("a", t.pass.outputs[r], formula: "a = ReLU(z)") }
+            out.say("forward.dense", ["input": .shape(x.shape), "output": .shape(z.shape), "shape": .shape([d.outputs, d.inputs])])
+            out.quantity("z", z, "forward.dense-z", role: .activation)
+            if let r = followingReLU(i) { out.quantity("a", t.pass.outputs[r], "forward.relu", role: .activation) }
             if i + 1 < specs.count, specs[i + 1].kind == .softmax {
-                printer.quantity("a", t.pass.outputs[i + 1], formula: "a = softmax(z) = e^(z - max z) / Σ e^(z - max z)")
+                out.quantity("a", t.pass.outputs[i + 1], "forward.softmax", role: .activation)
             }
         case .relu, .softmax:
-            printer.quantity("a", z, formula: specs[i].kind == .relu ? "a = ReLU(z)" : "a = softmax(z)")
+            out.quantity("a", z, specs[i].kind == .relu ? "forward.relu" : "forward.softmax", role: .activation)
         }
     }
 
@@ -338,61 +334,56 @@ public final class CNNEngine: LessonEngine {
         let t = try ensureTrace()
         let a = t.pass.probabilities
         let prediction = a.argmaxOverColumns()[0]
-        printer.quantity("ŷ", a, formula: "the network's probabilities for the ten digits")
-        printer.line("label y = \(t.label); prediction = argmax ŷ = \(prediction)")
-        printer.line("J = -log ŷ[y] = -log \(NumpyFormat.scalar(a.storage[t.label])) = \(NumpyFormat.scalar(SoftmaxCrossEntropy.loss(a, labels: [t.label])))")
+        out.quantity("ŷ", a, "loss.probabilities", role: .activation)
+        out.say("loss.prediction", ["label": .int(t.label), "prediction": .int(prediction)])
+        out.worked("loss.value", ["p": .number(a.storage[t.label]), "loss": .number(SoftmaxCrossEntropy.loss(a, labels: [t.label]))])
     }
 
     func backward(_ i: Int) throws {
         let net = try ensureInitial()
         let t = try ensureTrace()
-        let name = specs[i].name
         // The error at this layer's output; for a layer followed by ReLU, after the ReLU's gate.
         let deltaOut = t.back.deltaOut[i]!
         switch net.layers[i] {
         case .dense(let d):
             if i + 1 < specs.count, specs[i + 1].kind == .softmax {
-                printer.quantity("δ", deltaOut, formula: "δ = ŷ - y: with softmax and cross-entropy together, the error at z is the probabilities minus the one-hot label")
-            } else if let r = followingReLU(i) {
-                printer.quantity("δ_a", t.back.deltaOut[r]!, formula: "the error arriving at a = ReLU(z)")
-                printer.quantity("δ", deltaOut, formula: "δ = δ_a ⊙ (z > 0): ReLU lets error through only where it was active")
+                out.quantity("δ", deltaOut, "backward.softmax-delta", role: .error)
+            } else if followingReLU(i) != nil {
+                // δ_a is the δ_in the step above showed; shown again it would only repeat it.
+                out.say("backward.relu-arriving", ["above": .text(specs[i + 2].name)])
+                out.quantity("δ", deltaOut, "backward.relu-delta", role: .error)
             }
             let g = t.back.gradients[i]!
-            printer.quantity("dW", g.dW, formula: "∂J/∂W = δᵀ · x  (\(d.outputs) × \(d.inputs))")
-            printer.quantity("db", g.db, formula: "∂J/∂b = δ")
-            printer.quantity("δ_in", t.back.deltaIn[i]!, formula: "δ_in = δ · W: the error handed to the layer before")
+            out.quantity("dW", g.dW, "backward.dense-dW", ["out": .int(d.outputs), "in": .int(d.inputs)], role: .gradient)
+            out.quantity("db", g.db, "backward.dense-db", role: .gradient)
+            out.quantity("δ_in", t.back.deltaIn[i]!, "backward.dense-delta-in", role: .error)
         case .flatten:
-            printer.line("The error arrives as a vector of \(deltaOut.count) and leaves in the shape the layer received: \(shapeText(t.back.deltaIn[i]!.shape)).")
-            printer.quantity("δ[:, :, 0]", channel(t.back.deltaIn[i]!, 0), formula: "un-flattened error, channel 0")
+            out.say("backward.flatten", ["count": .int(deltaOut.count), "shape": .shape(Array(t.back.deltaIn[i]!.shape.dropFirst()))])
+            out.quantity("δ", image(t.back.deltaIn[i]!), "backward.unflattened", role: .error, layout: .imageChannels)
         case .pool(let p):
-            printer.line("Un-pooling: each error goes back to the one input that won its \(p.f)×\(p.f) window; the other \(p.f * p.f - 1) get 0.")
-            printer.line("In a tied window the winner is the first maximum in row-major order")
-            printer.line("(numpy's argmax, PyTorch's rule).")
-            printer.quantity("δ_out[:, :, 0]", channel(deltaOut, 0), formula: "error at the pooled output, channel 0")
-            printer.quantity("δ_in[:, :, 0]", channel(t.back.deltaIn[i]!, 0), formula: "routed to the max positions, channel 0")
+            out.say("backward.pool", ["f": .int(p.f), "others": .int(p.f * p.f - 1), "above": .text(specs[i + 1].name)])
+            out.quantity("δ_in", image(t.back.deltaIn[i]!), "backward.pool-in", role: .error, layout: .imageChannels)
         case .conv(let c):
-            if let r = followingReLU(i) {
-                printer.quantity("δ_a[:, :, 0]", channel(t.back.deltaOut[r]!, 0), formula: "error arriving at a = ReLU(z), channel 0")
+            if followingReLU(i) != nil, i + 2 < specs.count {
+                out.say("backward.relu-arriving", ["above": .text(specs[i + 2].name)])
             }
-            printer.quantity("δ[:, :, 0]", channel(deltaOut, 0), formula: "δ = δ_a ⊙ (z > 0), channel 0")
+            out.quantity("δ", image(deltaOut), "backward.conv-delta", role: .error, layout: .imageChannels)
             let g = t.back.gradients[i]!
             let one = Array(g.dW.storage[0..<(c.f * c.f * c.inChannels)])
-            printer.quantity("dW[0]", Tensor(shape: c.inChannels == 1 ? [c.f, c.f] : [c.f, c.f, c.inChannels], storage: one),
-                             formula: "∂J/∂W[k] = x ⊛_valid δ[:, :, k]: the input correlated with filter k's error (filter 0 shown)")
-            printer.quantity("db", g.db, formula: "∂J/∂b[k] = Σ_{i,j} δ[i, j, k]")
+            out.quantity("dW[0]", Tensor(shape: c.inChannels == 1 ? [c.f, c.f] : [c.f, c.f, c.inChannels], storage: one),
+                         "backward.conv-dW", role: .gradient, layout: .imageChannels)
+            out.quantity("db", g.db, "backward.conv-db", role: .gradient)
             if i > 0 {
-                printer.quantity("δ_in[:, :, 0]", channel(t.back.deltaIn[i]!, 0),
-                                 formula: "δ_in = Σ_k δ[:, :, k] ⊛_full rot180(W[k]): each input pixel gathers the errors of every output it fed")
+                out.quantity("δ_in", image(t.back.deltaIn[i]!), "backward.conv-delta-in", role: .error, layout: .imageChannels)
             } else {
-                printer.line("conv1 is the first layer: no error needs to go further back than its weights.")
+                out.say("backward.first-layer", ["layer": .text(specs[i].name)])
             }
-            printer.line("gradient sizes: |dW| max \(String(format: "%.4g", g.dW.storage.map(abs).max()!)), clip at ±\(NumberText.short(settings.double("clip"))) applies \(clipScope == .batch ? "to the batch sum" : "per image, to dense layers only,") during training")
+            out.say(clipScope == .batch ? "backward.clip-batch" : "backward.clip-image",
+                    ["largest": .number(g.dW.storage.map(abs).max()!), "clip": .number(settings.double("clip"))])
         case .relu, .softmax:
-            printer.quantity("δ", deltaOut, formula: "error at this layer's output")
+            out.quantity("δ", deltaOut, "backward.delta", role: .error)
         }
     }
-
-    func shapeText(_ s: [Int]) -> String { "(" + s.map(String.init).joined(separator: ", ") + (s.count == 1 ? ",)" : ")") }
 
     // MARK: Gradient check
 
@@ -403,10 +394,9 @@ public final class CNNEngine: LessonEngine {
         let x = te.batch(idx[...]), labels = idx.map { te.labels[$0] }
         let back = net.backward(net.forward(x), labels: labels)
         func loss(_ n: CNN) -> Double { SoftmaxCrossEntropy.loss(n.forward(x).probabilities, labels: labels) }
-        printer.line("On \(NumberText.count(idx.count, "test image")), J = Σ -log ŷ[y]; each parameter is nudged by ±1e-5 (tensors of more than 500 entries: 200 sampled ones).")
-        printer.line("relative error = ‖analytic - numerical‖ / (‖analytic‖ + ‖numerical‖)")
-        printer.line()
-        printer.line("layer      parameter   relative error")
+        out.say("gradient-check.intro", ["images": .int(idx.count), "limit": .int(500), "sampled": .int(200)])
+        out.blank()
+        var rows = [[Value]]()
         var worst = 0.0
         var sampler = RandomState(seed: 7)
         for (i, layer) in net.layers.enumerated() {
@@ -440,10 +430,13 @@ public final class CNNEngine: LessonEngine {
                 }
                 let e = GradientCheck.relativeError(Tensor(shape: [a.count], storage: a), Tensor(shape: [n.count], storage: n))
                 worst = max(worst, e)
-                printer.line(specs[i].name.padding(toLength: 10, withPad: " ", startingAt: 0) + " " + label.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + String(format: "%.2e", e) + (entries.count < point.count ? "  (\(entries.count) of \(point.count) entries)" : ""))
+                rows.append([.text(specs[i].name), .text(label), .number(e),
+                         entries.count < point.count ? .text("\(entries.count) of \(point.count)") : .text("all")])
             }
         }
-        printer.result("gradient check: \(worst < 1e-7 ? "pass" : "FAIL"), worst relative error \(String(format: "%.2e", worst)) (must be below 1e-7)")
+        out.table(Table("gradient-check.table", columns: [.init("layer", align: .left), .init("parameter", align: .left),
+                                                          .init("relative error", format: ".2e"), .init("entries checked", align: .left)], rows: rows))
+        out.result(worst < 1e-7 ? "gradient-check.pass" : "gradient-check.fail", ["worst": .number(worst)])
     }
 
     // MARK: Training
@@ -463,7 +456,8 @@ public final class CNNEngine: LessonEngine {
         // A batch larger than the data is the whole data: buffers for the images there are, not for `batch`.
         let trainer = CNNTrainer(net, precision: precision, batchSize: min(rule.batchSize, tr.count))
         self.trainer = trainer
-        printer.line("epoch  cost (tutorial)  train acc  test acc  clipping (updates with any clipped entry / updates, entries clipped)")
+        out.table(Table("train.epochs", columns: [.init("epoch", format: "5d"), .init("cost", format: ".6f"), .init("train acc", format: ".4f"),
+                                                  .init("test acc", format: ".4f"), .init("clipped updates"), .init("of"), .init("entries clipped", format: ",")]))
         for e in 1...epochs {
             let start = Date()
             let progress = Progress("epoch \(e)/\(epochs)", total: (tr.count + rule.batchSize - 1) / rule.batchSize)
@@ -471,7 +465,7 @@ public final class CNNEngine: LessonEngine {
                 let elapsed = Date().timeIntervalSince(start)
                 let rate = Double(min(done * rule.batchSize, tr.count)) / max(elapsed, 1e-9)
                 let eta = Double(tr.count) / rate * Double(epochs - e + 1) - elapsed
-                progress.update(done, detail: String(format: "loss %.4f  %.0f img/s  ETA %@", running, rate, Self.duration(eta)), ownETA: false)
+                progress.update(done, figures: [("loss", running, ".4f"), ("img/s", rate, ".0f")], remaining: eta)
                 _ = total
             }, shouldStop: { Interrupt.requested })
             progress.finish()
@@ -481,7 +475,7 @@ public final class CNNEngine: LessonEngine {
             let batches = (tr.count + rule.batchSize - 1) / rule.batchSize
             if c.updates < batches {
                 try? plotCost(partial: true)
-                throw LessonInterrupted(description: "interrupted in epoch \(e) after batch \(c.updates) of \(batches); \(NumberText.count(history.count, "full epoch")) \(history.count == 1 ? "is" : "are") in the curves in \(printer.relativePath(context.outputDirectory)); no weights file was written.")
+                throw LessonInterrupted(description: "interrupted in epoch \(e) after batch \(c.updates) of \(batches); \(NumberText.count(history.count, "full epoch")) \(history.count == 1 ? "is" : "are") in the curves in \(out.relativePath(context.outputDirectory)); no weights file was written.")
             }
             let (trainPred, trainLoss) = trainer.evaluate(tr)
             let (testPred, _) = trainer.evaluate(te)
@@ -492,8 +486,8 @@ public final class CNNEngine: LessonEngine {
             history.append(record)
             // Printed as each epoch ends, so a long run shows its progress even when not on a terminal.
             // No timings here: a seed must print the same bytes every run (speed is on the progress line).
-            printer.line(String(format: "%5d  %.6f         %.4f     %.4f    %d/%d, %d", e, record.cost, record.trainAccuracy,
-                                record.testAccuracy, c.clippedUpdates, c.updates, c.clippedEntries))
+            out.row([.int(e), .number(record.cost), .number(record.trainAccuracy), .number(record.testAccuracy),
+                     .int(c.clippedUpdates), .int(c.updates), .int(c.clippedEntries)])
             fflush(stdout)
         }
         net = trainer.network
@@ -501,7 +495,7 @@ public final class CNNEngine: LessonEngine {
         let url = try context.outputURL("weights.lnw")
         try AtomicFile.write(Data(WeightsFile.encode(net)), to: url)
         wroteWeights = true
-        printer.wrote(url)
+        out.wrote(url, shows: "train.weights-file", ["epochs": .int(epochs)])
         return net
     }
 
@@ -510,30 +504,26 @@ public final class CNNEngine: LessonEngine {
         CNN.UpdateRule(learningRate: settings.double("learning-rate"), lambda: settings.double("lambda"),
                        clip: settings.double("clip"), clipScope: clipScope, batchSize: settings.int("batch"))
     }
-    var clipDescription: String {
-        clipScope == .batch
-            ? "clipping acts on the gradient summed over the batch, before it is divided by the batch size"
-            : "clipping acts on each image's dense-layer gradient before the sum, as the tutorial's layer code does (its conv layers clip a discarded copy, so conv gradients are not clipped)"
-    }
 
     func trainNetwork() throws {
         let (tr, te) = try ensureData()
         if let w = context.weightsFile {
             try ensureTrained()
-            printer.result("loaded trained weights from \(printer.relativePath(w)); training skipped")
+            out.result("train.loaded", ["file": .text(out.relativePath(w))])
             return
         }
-        printer.line("\(NumberText.count(settings.int("epochs"), "epoch")) of \(NumberText.count(tr.count, "image")) in batches of \(settings.int("batch")); \(NumberText.count(te.count, "test image"))")
-        printer.line("training in \(precision.rawValue) (\(precision == .float32 ? "sgemm" : "dgemm") on OpenBLAS), each batch split across \(CNNTrainer.defaultShards) core\(CNNTrainer.defaultShards == 1 ? "" : "s"); the step-through above is float64")
+        out.say("train.plan", ["epochs": .int(settings.int("epochs")), "images": .int(tr.count), "batch": .int(settings.int("batch")), "test": .int(te.count)])
+        out.say("train.precision", ["precision": .text(precision.rawValue), "gemm": .text(precision == .float32 ? "sgemm" : "dgemm"),
+                                    "cores": .int(CNNTrainer.defaultShards)])
         try ensureTrained()
         let last = history.last!
-        printer.result("after \(NumberText.count(last.epoch, "epoch")): " + String(format: "train accuracy %.2f%%, test accuracy %.2f%%", 100 * last.trainAccuracy, 100 * last.testAccuracy))
-        printer.note("the cost is the tutorial's: (Σ cross-entropy over the training set + Σ W² over all weights) / n; \(clipDescription).")
+        out.result("train.result", ["epochs": .int(last.epoch), "train": .number(last.trainAccuracy), "test": .number(last.testAccuracy)])
+        out.note(clipScope == .batch ? "train.cost-note-batch" : "train.cost-note-image")
     }
 
     func plotCost(partial: Bool = false) throws {
         if !partial { try ensureTrained() }
-        guard !history.isEmpty else { if !partial { printer.line("(weights were loaded: there is no training history to plot)") }; return }
+        guard !history.isEmpty else { if !partial { out.say("plot-cost.no-history") }; return }
         try context.writePNG(LinePlot(title: "CNN: cost per epoch", xLabel: "epoch", yLabel: "cost",
                                       series: [Series(name: "cost (cross-entropy + ΣW², per image)", y: history.map(\.cost))]).render(), "cost.png")
         try context.writePNG(LinePlot(title: "CNN: accuracy per epoch", xLabel: "epoch", yLabel: "accuracy (%)",
@@ -547,7 +537,7 @@ public final class CNNEngine: LessonEngine {
         let (pred, _) = (trainer ?? CNNTrainer(net, precision: .float64, batchSize: min(settings.int("batch"), te.count))).evaluate(te)
         let correct = zip(pred, te.labels).filter { $0 == $1 }.count
         evaluatedAccuracy = Double(correct) / Double(te.count)
-        printer.result("test accuracy: \(correct)/\(te.count) = \(String(format: "%.2f", 100 * Double(correct) / Double(te.count)))%")
+        out.result("evaluate.result", ["correct": .int(correct), "images": .int(te.count), "accuracy": .number(Double(correct) / Double(te.count))])
         var confusion = [[Double]](repeating: [Double](repeating: 0, count: 10), count: 10)
         for (p, y) in zip(pred, te.labels) { confusion[y][p] += 1 }
         var map = Heatmap(title: "CNN: test confusion matrix (\(String(format: "%.2f", 100 * Double(correct) / Double(te.count)))% correct)", values: confusion)
@@ -583,20 +573,11 @@ public final class CNNEngine: LessonEngine {
             try context.writePNG(grid.render(), "\(specs[i].name)-filters-\(suffix).png")
             if c.inChannels == 1 {
                 let bound = max(1e-12, c.weights.storage.map(abs).max() ?? 1)
-                printer.line("\(specs[i].name) filters \(suffix) training (\(printer.color ? "blue negative, red positive" : "blank most negative, █ most positive")):")
-                terminalRow(tiles.map(\.values), width: c.f, height: c.f, captions: tiles.map { $0.caption.replacingOccurrences(of: "filter ", with: "W") },
-                            lo: -bound, hi: bound, colormap: .diverging)
+                out.maps(TerminalMaps(tiles.map(\.values), width: c.f, height: c.f, captions: (0..<c.outChannels).map { "W\($0)" },
+                                      lo: -bound, hi: bound, colormap: .diverging),
+                         caption: out.color ? "filters.caption-color" : "filters.caption-plain", ["layer": .text(specs[i].name), "when": .text(suffix)])
             }
         }
-    }
-
-    /// As many pictures side by side as fit in 80 columns, drawn with half blocks (or shades without colour).
-    func terminalRow(_ maps: [[Double]], width: Int, height: Int, captions: [String], lo: Double, hi: Double, colormap: Colormap) {
-        let cell = (printer.color || width > 12 ? width : 2 * width) + 3
-        let n = max(1, min(maps.count, 78 / cell))
-        printer.picture(TerminalPicture.row(Array(maps.prefix(n)), width: width, height: height, captions: Array(captions.prefix(n)),
-                                            lo: lo, hi: hi, colormap: colormap, color: printer.color))
-        if n < maps.count { printer.line("  (\(n) of \(maps.count) shown; every one is in the PNGs)") }
     }
 
     func showFilters() throws {

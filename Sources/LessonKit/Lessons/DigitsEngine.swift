@@ -40,7 +40,7 @@ public final class DigitsEngine: LessonEngine {
     }
 
     let context: LessonContext
-    var printer: Printer { context.printer }
+    var out: RecordStream { context.out }
     let settings: LessonSettings
     var rng: RandomState
     var data: DigitsData?
@@ -110,20 +110,15 @@ public final class DigitsEngine: LessonEngine {
     func loadData() throws {
         let d = try ensureData()
         let full = settings.string("dataset") == "full"
-        printer.line("data folder: \(printer.relativePath(context.mnistDirectory))" + (d.verified ? " (SHA-256 checksums verified)" : " (no SHA256SUMS there: checksums not verified)"))
-        if full {
-            printer.line("data.shape = (\(d.rowsLoaded), 785): all training images, label + 784 pixels per row")
-            printer.line("np.random.shuffle(data) with seed \(settings.int("seed")); all \(d.rowsLoaded) rows train, the \(NumberText.count(d.yDev.count, "test image")) evaluate")
-        } else {
-            printer.line("data.shape = (\(d.rowsLoaded), 785): the first \(d.rowsLoaded) training images, label + 784 pixels per row")
-            printer.line("np.random.shuffle(data) with seed \(settings.int("seed")); rows 0..<\(settings.int("dev-rows")) → dev, the other \(d.yTrain.count) → train")
-        }
-        printer.quantity("Y_train", Tensor<Double>(shape: [d.yTrain.count], storage: d.yTrain.map(Double.init)), formula: "data_train[0]: the labels")
-        printer.quantity("X_train", d.xTrain, formula: "data_train[1:n] / 255: one image per column")
-        printer.line("X_dev: (\(d.xDev.shape[0]), \(d.xDev.shape[1]))  Y_dev: (\(d.yDev.count),)")
+        out.say(d.verified ? "load-data.folder-verified" : "load-data.folder-unverified", ["folder": .text(out.relativePath(context.mnistDirectory))])
+        out.say(full ? "load-data.full" : "load-data.subset", ["rows": .int(d.rowsLoaded), "seed": .int(settings.int("seed")),
+                                                             "dev": .int(full ? d.yDev.count : settings.int("dev-rows")), "train": .int(d.yTrain.count)])
+        out.quantity("Y_train", Tensor<Double>(shape: [d.yTrain.count], storage: d.yTrain.map(Double.init)), "load-data.Y_train", role: .data)
+        out.quantity("X_train", d.xTrain, "load-data.X_train", role: .data)
+        out.say("load-data.dev", ["rows": .int(d.xDev.shape[0]), "columns": .int(d.xDev.shape[1]), "labels": .int(d.yDev.count)])
         let show = min(4, d.yTrain.count)
-        printer.picture(TerminalPicture.row((0..<show).map { j in (0..<784).map { d.xTrain[$0, j] } }, width: 28, height: 28,
-                                            captions: (0..<show).map { "label \(d.yTrain[$0])" }, color: printer.color))
+        out.maps(TerminalMaps((0..<show).map { j in (0..<784).map { d.xTrain[$0, j] } }, width: 28, height: 28,
+                              captions: (0..<show).map { "label \(d.yTrain[$0])" }))
         let tiles = (0..<min(40, d.yTrain.count)).map { j in
             Tile(width: 28, height: 28, values: (0..<784).map { d.xTrain[$0, j] }, caption: "\(d.yTrain[j])")
         }
@@ -133,24 +128,22 @@ public final class DigitsEngine: LessonEngine {
 
     func initParams() throws {
         let net = try ensureInitial()
-        printer.quantity("W1", net.W1, formula: "W1 = np.random.rand(10, 784) - 0.5")
-        printer.quantity("b1", net.b1, formula: "b1 = np.random.rand(10, 1) - 0.5")
-        printer.quantity("W2", net.W2, formula: "W2 = np.random.rand(10, 10) - 0.5")
-        printer.quantity("b2", net.b2, formula: "b2 = np.random.rand(10, 1) - 0.5")
+        out.quantity("W1", net.W1, "init-params.W1", role: .weight)
+        out.quantity("b1", net.b1, "init-params.b1", role: .weight)
+        out.quantity("W2", net.W2, "init-params.W2", role: .weight)
+        out.quantity("b2", net.b2, "init-params.b2", role: .weight)
     }
 
     func forwardFirst() throws {
         let d = try ensureData()
         let net = try ensureInitial()
         let f = net.forward(d.xTrain, rule: gradientRule)
-        printer.quantity("X", f.X, formula: "X_train: 784 pixels × \(d.yTrain.count) images")
-        printer.quantity("Z1", f.Z1, formula: "Z1 = W1 · X + b1   (b1 added to every column)")
-        printer.quantity("A1", f.A1, formula: "A1 = ReLU(Z1) = max(Z1, 0)")
-        printer.quantity("Z2", f.Z2, formula: "Z2 = W2 · A1 + b2")
-        printer.quantity("A2", f.A2, formula: "A2 = softmax(Z2) = exp(Z2) / Σ_rows exp(Z2)")
-        if !corrected {
-            printer.note("the tutorial's softmax does not subtract each column's maximum before exp. Here Z2 stays small so nothing overflows and the values are the same; with larger weights exp would overflow to inf and A2 would be nan. The corrected mode subtracts the maximum.")
-        }
+        out.quantity("X", f.X, "forward.X", ["images": .int(d.yTrain.count)], role: .data)
+        out.quantity("Z1", f.Z1, "forward.Z1", role: .activation)
+        out.quantity("A1", f.A1, "forward.A1", role: .activation)
+        out.quantity("Z2", f.Z2, "forward.Z2", role: .activation)
+        out.quantity("A2", f.A2, "forward.A2", role: .activation)
+        if !corrected { out.note("forward.softmax-note") }
     }
 
     func backwardFirst() throws {
@@ -160,29 +153,27 @@ public final class DigitsEngine: LessonEngine {
         let g = net.backward(f, labels: d.yTrain, rule: gradientRule)
         let m = corrected ? d.yTrain.count : d.rowsLoaded
         // The tutorial's one_hot ends in .astype(int): numpy prints it as integers.
-        printer.quantity("one_hot_Y", ints: g.oneHotY.storage.map { Int($0) }, shape: g.oneHotY.shape, formula: "one_hot_Y[Y[j], j] = 1")
-        printer.quantity("dZ2", g.dZ2, formula: "dZ2 = A2 - one_hot_Y")
-        printer.quantity("dW2", g.dW2, formula: "dW2 = 1/m · dZ2 · A1ᵀ   (m = \(m))")
+        out.quantity("one_hot_Y", ints: g.oneHotY.storage.map { Int($0) }, shape: g.oneHotY.shape, "backward.one_hot_Y", role: .data)
+        out.quantity("dZ2", g.dZ2, "backward.dZ2", role: .error)
+        out.quantity("dW2", g.dW2, "backward.dW2", ["m": .int(m)], role: .gradient)
         if !corrected {
-            printer.note("the tutorial's m is \(d.rowsLoaded), every row it loaded, but it trains on only \(d.yTrain.count) columns. Every gradient is \(d.yTrain.count)/\(d.rowsLoaded) = \(String(format: "%.4f", Double(d.yTrain.count) / Double(d.rowsLoaded))) of the true one: a smaller effective learning rate, not a wrong direction.")
+            out.note("backward.m-note", ["rows": .int(d.rowsLoaded), "columns": .int(d.yTrain.count),
+                                         "ratio": .number(Double(d.yTrain.count) / Double(d.rowsLoaded))])
         }
         // The tutorial's np.sum without an axis gives one numpy scalar, shown as numpy shows it.
-        if corrected { printer.quantity("db2", g.db2, formula: "db2 = 1/m · Σ_columns dZ2") }
-        else { printer.quantity("db2", scalar: g.db2.storage[0], formula: "db2 = 1/m · np.sum(dZ2)   (every entry)") }
-        if !corrected {
-            printer.note("np.sum(dZ2) without an axis adds up every entry: one number for all ten biases. The true gradient has one value per unit, 1/m · Σ_columns dZ2. For the output layer that sum is 0 up to rounding (each column of A2 - one_hot_Y sums to 1 - 1), so b2 barely moves; b1 moves all its entries by the same amount.")
-        }
-        printer.quantity("dZ1", g.dZ1, formula: "dZ1 = W2ᵀ · dZ2 ⊙ ReLU'(Z1)   (ReLU'(Z1) = Z1 > 0)")
-        printer.quantity("dW1", g.dW1, formula: "dW1 = 1/m · dZ1 · Xᵀ")
-        if corrected { printer.quantity("db1", g.db1, formula: "db1 = 1/m · Σ_columns dZ1") }
-        else { printer.quantity("db1", scalar: g.db1.storage[0], formula: "db1 = 1/m · np.sum(dZ1)   (one scalar again)") }
+        if corrected { out.quantity("db2", g.db2, "backward.db2-corrected", role: .gradient) }
+        else { out.quantity("db2", scalar: g.db2.storage[0], "backward.db2", role: .gradient) }
+        if !corrected { out.note("backward.db-note") }
+        out.quantity("dZ1", g.dZ1, "backward.dZ1", role: .error)
+        out.quantity("dW1", g.dW1, "backward.dW1", role: .gradient)
+        if corrected { out.quantity("db1", g.db1, "backward.db1-corrected", role: .gradient) }
+        else { out.quantity("db1", scalar: g.db1.storage[0], "backward.db1", role: .gradient) }
         let alpha = settings.double("learning-rate")
         net.update(g, learningRate: alpha)
-        let a = NumberText.short(alpha)
-        printer.quantity("W1", net.W1, formula: "W1 ← W1 - \(a) · dW1")
-        printer.quantity("b1", net.b1, formula: "b1 ← b1 - \(a) · db1")
-        printer.quantity("W2", net.W2, formula: "W2 ← W2 - \(a) · dW2")
-        printer.quantity("b2", net.b2, formula: "b2 ← b2 - \(a) · db2")
+        out.quantity("W1", net.W1, "backward.W1", ["alpha": .number(alpha)], role: .weight)
+        out.quantity("b1", net.b1, "backward.b1", ["alpha": .number(alpha)], role: .weight)
+        out.quantity("W2", net.W2, "backward.W2", ["alpha": .number(alpha)], role: .weight)
+        out.quantity("b2", net.b2, "backward.b2", ["alpha": .number(alpha)], role: .weight)
     }
 
     func gradientCheck() throws {
@@ -190,26 +181,25 @@ public final class DigitsEngine: LessonEngine {
         let net = try ensureInitial()
         let batch = min(32, d.yTrain.count)
         let X = d.xTrain.columns(0..<batch), y = Array(d.yTrain[0..<batch])
-        printer.line("On the first \(batch) training columns, the loss L = -1/m Σ log A2[y_j, j] is nudged by ±1e-5 in every parameter,")
-        printer.line("one at a time: (L(θ+h) - L(θ-h)) / 2h is the slope the analytic gradient has to match.")
-        printer.line("relative error = ‖analytic - numerical‖ / (‖analytic‖ + ‖numerical‖); below 1e-7 means they agree.")
-        printer.line()
+        out.say("gradient-check.intro", ["columns": .int(batch)])
+        out.blank()
         let correctedResults = net.gradientCheck(X, labels: y, rule: .corrected)
         // The tutorial divides by all rows loaded while averaging over the trained columns; keep that ratio here.
         let tutorialM = Int((Double(batch) * Double(d.rowsLoaded) / Double(d.yTrain.count)).rounded())
         let tutorialResults = net.gradientCheck(X, labels: y, rule: .tutorial(m: tutorialM))
-        printer.line("parameter   corrected     tutorial      verdict on the tutorial's gradient")
-        for (c, t) in zip(correctedResults, tutorialResults) {
+        let rows: [[Value]] = zip(correctedResults, tutorialResults).map { c, t in
             let verdict = t.relativeError < 1e-7 ? "agrees" :
                 (c.name.hasPrefix("b") ? "wrong: one scalar for every unit" : "scaled by \(d.yTrain.count)/\(d.rowsLoaded)")
-            printer.line(c.name.padding(toLength: 10, withPad: " ", startingAt: 0) + String(format: "  %.2e      %.2e      ", c.relativeError, t.relativeError) + verdict)
+            return [.text(c.name), .number(c.relativeError), .number(t.relativeError), .text(verdict)]
         }
-        printer.line()
+        out.table(Table("gradient-check.table", columns: [.init("parameter", align: .left), .init("corrected", format: ".2e"),
+                                                          .init("tutorial", format: ".2e"), .init("verdict", align: .left)], rows: rows))
+        out.blank()
         let allPass = correctedResults.allSatisfy { $0.relativeError < 1e-7 }
-        printer.result("gradient check: corrected gradients \(allPass ? "pass" : "FAIL") (all below 1e-7); tutorial's off by up to \(String(format: "%.2g", tutorialResults.map(\.relativeError).max()!))")
-        printer.line("(on this \(batch)-column batch the tutorial's m = \(batch) × \(d.rowsLoaded)/\(d.yTrain.count) ≈ \(tutorialM), the same over-division as in training)")
-        printer.quantity("db1 (corrected)", correctedResults[1].analytic, formula: "one value per hidden unit")
-        printer.quantity("db1 (numerical)", correctedResults[1].numerical, formula: "what the loss says")
+        out.result(allPass ? "gradient-check.pass" : "gradient-check.fail", ["worst": .number(tutorialResults.map(\.relativeError).max()!)])
+        out.say("gradient-check.m", ["columns": .int(batch), "rows": .int(d.rowsLoaded), "train": .int(d.yTrain.count), "m": .int(tutorialM)])
+        out.quantity("db1 (corrected)", correctedResults[1].analytic, "gradient-check.db1-corrected", role: .gradient)
+        out.quantity("db1 (numerical)", correctedResults[1].numerical, "gradient-check.db1-numerical", role: .gradient)
     }
 
     @discardableResult
@@ -219,36 +209,44 @@ public final class DigitsEngine: LessonEngine {
         var net = try ensureInitial()
         let iterations = settings.int("iterations")
         let progress = Progress("training", total: iterations)
+        let labels = ArrayValue(shape: [d.yTrain.count], values: d.yTrain.map(Double.init))  // the tutorial's Y is a float column of data
         records = net.gradientDescent(d.xTrain, labels: d.yTrain, rule: gradientRule, learningRate: settings.double("learning-rate"),
                                       iterations: iterations, logEvery: settings.int("log-every"),
-                                      progress: { i in if i % 5 == 0 || i == iterations { progress.update(i) } },
-                                      shouldStop: { Interrupt.requested })
+                                      progress: { r in
+            // The tutorial's own print statements, as each logged iteration happens:
+            // print("Iteration: ", i); print(predictions, Y); print(accuracy)
+            if let p = r.predictions {
+                progress.finish()
+                out.say("train.log", ["iteration": .int(r.iteration), "accuracy": .number(r.accuracy),
+                                      "predictions": .array(ArrayValue(shape: [p.count], values: p.map(Double.init), integers: true)),
+                                      "labels": .array(labels)])
+                fflush(stdout)
+            }
+            if (r.iteration + 1) % 5 == 0 || r.iteration + 1 == iterations {
+                progress.update(r.iteration + 1, figures: [("loss", r.loss, ".4f"), ("accuracy", r.accuracy, ".3f")])
+            }
+        }, shouldStop: { Interrupt.requested })
         progress.finish()
         if let last = records.last, !last.loss.isFinite {
             throw LessonError("training diverged at iteration \(last.iteration): the loss became \(NumpyFormat.scalar(last.loss)). Try a smaller learning-rate (now \(NumberText.short(settings.double("learning-rate")))), e.g. --set learning-rate=\(NumberText.short(settings.double("learning-rate") / 10)).")
         }
         if records.count < iterations {
             try? plotCurves(partial: true)
-            throw LessonInterrupted(description: "interrupted after iteration \(records.count - 1) of \(iterations); the curves so far are in \(printer.relativePath(context.outputDirectory)).")
+            throw LessonInterrupted(description: "interrupted after iteration \(records.count - 1) of \(iterations); the curves so far are in \(out.relativePath(context.outputDirectory)).")
         }
         trained = net
         return net
     }
 
     func train() throws {
-        let d = try ensureData()
-        try ensureTrained()
-        let labels = NumpyFormat.format(Tensor<Double>(shape: [d.yTrain.count], storage: d.yTrain.map(Double.init)))
-        printer.line("The update shown above was the first; training starts again from the same initial parameters.")
-        printer.line()
-        for r in records where r.predictions != nil {
-            // The tutorial's own print statements: print("Iteration: ", i); print(predictions, Y); print(accuracy)
-            printer.line("Iteration:  \(r.iteration)")
-            printer.line(NumpyFormat.format(r.predictions!) + " " + labels)
-            printer.line(NumpyFormat.scalar(r.accuracy))
+        if trained == nil {
+            out.say("train.intro")
+            out.blank()
         }
+        try ensureTrained()
         let last = records.last!
-        printer.result("after \(NumberText.count(records.count, "iteration")) (\(corrected ? "corrected" : "tutorial's") gradients): training accuracy \(NumpyFormat.scalar(last.accuracy)) at iteration \(last.iteration), loss \(String(format: "%.6f", last.loss))")
+        out.result(corrected ? "train.result-corrected" : "train.result", ["iterations": .int(records.count), "accuracy": .number(last.accuracy),
+                                                                           "iteration": .int(last.iteration), "loss": .number(last.loss)])
     }
 
     func plotCurves(partial: Bool = false) throws {
@@ -267,14 +265,12 @@ public final class DigitsEngine: LessonEngine {
         let p = TwoLayerNetwork.predictions(net.forward(d.xDev, rule: gradientRule).A2)
         let correct = zip(p, d.yDev).filter { $0 == $1 }.count
         evaluatedAccuracy = Double(correct) / Double(d.yDev.count)
-        printer.result("\(d.devName) accuracy: \(correct)/\(d.yDev.count) = \(NumpyFormat.scalar(Double(correct) / Double(d.yDev.count)))")
+        out.result("evaluate.result", ["set": .text(d.devName), "correct": .int(correct), "images": .int(d.yDev.count),
+                                       "accuracy": .number(Double(correct) / Double(d.yDev.count))])
         var confusion = [[Double]](repeating: [Double](repeating: 0, count: 10), count: 10)
         for (pred, y) in zip(p, d.yDev) { confusion[y][pred] += 1 }
-        printer.line("confusion matrix (rows: true digit, columns: predicted digit)")
-        printer.line("      " + (0..<10).map { String(format: "%5d", $0) }.joined())
-        for r in 0..<10 {
-            printer.line(String(format: "%5d ", r) + confusion[r].map { String(format: "%5d", Int($0)) }.joined())
-        }
+        out.table(Table("evaluate.confusion", columns: [.init("true")] + (0..<10).map { .init(String($0)) },
+                        rows: (0..<10).map { r in [.int(r)] + confusion[r].map { .int(Int($0)) } }))
         var map = Heatmap(title: "Digits: \(d.devName) confusion matrix (accuracy \(String(format: "%.1f", 100 * Double(correct) / Double(d.yDev.count)))%)", values: confusion)
         map.colormap = .blues
         map.centredOnZero = false
@@ -297,8 +293,7 @@ public final class DigitsEngine: LessonEngine {
         grid.legendCaption = "weight"
         try context.writePNG(grid.render(), "w1.png")
         let m = grid.resolvedRange.upperBound
-        printer.picture(TerminalPicture.row(tiles.prefix(5).map(\.values), width: 28, height: 28, captions: tiles.prefix(5).map(\.caption),
-                                            lo: -m, hi: m, colormap: .diverging, color: printer.color))
+        out.maps(TerminalMaps(tiles.map(\.values), width: 28, height: 28, captions: tiles.map(\.caption), lo: -m, hi: m, colormap: .diverging))
     }
 
     func testPredictions() throws {
@@ -309,9 +304,8 @@ public final class DigitsEngine: LessonEngine {
             let prediction = TwoLayerNetwork.predictions(net.forward(x, rule: gradientRule).A2)[0]
             let label = d.yTrain[index]
             // The tutorial's test_prediction prints these two lines, then shows the image.
-            printer.result("Prediction:  [\(prediction)]")
-            printer.result("Label:  \(NumpyFormat.scalar(Double(label)))")
-            printer.picture(TerminalPicture.render(x.storage, width: 28, height: 28, color: printer.color))
+            out.result("test-predictions.result", ["prediction": .int(prediction), "label": .number(Double(label))])
+            out.maps(TerminalMaps([x.storage], width: 28, height: 28, captions: ["training image \(index)"]))
             let tile = Tile(width: 28, height: 28, values: x.storage, caption: "prediction \(prediction) · label \(label)")
             var grid = ImageGrid(title: "", tiles: [tile], columns: 1, scale: 10, colormap: .gray, range: 0...1)
             grid.captionSize = 20

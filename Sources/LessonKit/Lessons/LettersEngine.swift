@@ -36,7 +36,7 @@ public final class LettersEngine: LessonEngine {
     ]
 
     let context: LessonContext
-    var printer: Printer { context.printer }
+    var out: RecordStream { context.out }
     let seed: UInt32
     let hidden: Int
     let learningRate: Double
@@ -81,12 +81,11 @@ public final class LettersEngine: LessonEngine {
     func letterPicture(_ i: Int) -> [Double] { inputs[i].storage }
 
     func showData() throws {
-        printer.picture(TerminalPicture.row((0..<3).map(letterPicture), width: Letters.width, height: Letters.height,
-                                            captions: Letters.names, color: printer.color))
+        out.maps(TerminalMaps((0..<3).map(letterPicture), width: Letters.width, height: Letters.height, captions: Letters.names))
         for i in 0..<3 {
-            printer.quantity("x[\(i)] (\(Letters.names[i]))", ints: inputs[i].storage.map { Int($0) }, shape: [1, 30], formula: "the 5×6 grid read row by row")
+            out.quantity("x[\(i)] (\(Letters.names[i]))", ints: inputs[i].storage.map { Int($0) }, shape: [1, 30], "show-data.x", role: .data)
         }
-        printer.quantity("y", ints: Letters.labels.storage.map { Int($0) }, shape: [3, 3], formula: "one-hot labels: row i is letter i")
+        out.quantity("y", ints: Letters.labels.storage.map { Int($0) }, shape: [3, 3], "show-data.y", role: .data)
         let grid = ImageGrid(title: "The three letters (5 × 6 pixels)",
                              tiles: (0..<3).map { Tile(width: Letters.width, height: Letters.height, values: letterPicture($0), caption: Letters.names[$0]) },
                              columns: 3, scale: 40, colormap: .ink, range: 0...1)
@@ -95,45 +94,44 @@ public final class LettersEngine: LessonEngine {
 
     @discardableResult
     func initWeights(show: Bool) -> LetterNetwork {
-        if let initial { if show { printInitial(initial) }; return initial }
+        if let initial { if show { showInitial(initial) }; return initial }
         var rng = RandomState(seed: seed)
         let net = LetterNetwork(inputs: Letters.width * Letters.height, hidden: hidden, outputs: 3, rng: &rng)
         initial = net
-        if show { printInitial(net) }
+        if show { showInitial(net) }
         return net
     }
 
-    func printInitial(_ net: LetterNetwork) {
-        printer.line("np.random.seed(\(seed))")
-        printer.quantity("w1", net.w1, formula: "w1[i][j] = randn(), drawn row by row")
-        printer.quantity("w2", net.w2, formula: "w2[i][j] = randn(), drawn after all of w1")
+    func showInitial(_ net: LetterNetwork) {
+        out.say("init-weights.seed", ["seed": .int(Int(seed))])
+        out.quantity("w1", net.w1, "init-weights.w1", role: .weight)
+        out.quantity("w2", net.w2, "init-weights.w2", role: .weight)
     }
 
     func forwardFirst() {
         let net = initWeights(show: false)
         let f = net.forward(inputs[0])
-        printer.quantity("x", ints: f.x.storage.map { Int($0) }, shape: [1, 30], formula: "the letter A as a row vector (integers, as in the tutorial)")
-        printer.quantity("z1", f.z1, formula: "z1 = x · w1")
-        printer.quantity("a1", f.a1, formula: "a1 = sigmoid(z1) = 1 / (1 + e^(-z1))")
-        printer.quantity("z2", f.z2, formula: "z2 = a1 · w2")
-        printer.quantity("a2", f.a2, formula: "a2 = sigmoid(z2)")
-        printer.quantity("y", ints: labels[0].storage.map { Int($0) }, shape: [3], formula: "the label of A, y[0]")
-        let loss = Loss.letterTutorialMSE(f.a2, labels[0], divisor: 3)
-        printer.line("loss = Σ (a2 - y)² / 3 = \(NumpyFormat.scalar(loss))")
+        out.quantity("x", ints: f.x.storage.map { Int($0) }, shape: [1, 30], "forward.x", role: .data)
+        out.quantity("z1", f.z1, "forward.z1", role: .activation)
+        out.quantity("a1", f.a1, "forward.a1", role: .activation)
+        out.quantity("z2", f.z2, "forward.z2", role: .activation)
+        out.quantity("a2", f.a2, "forward.a2", role: .activation)
+        out.quantity("y", ints: labels[0].storage.map { Int($0) }, shape: [3], "forward.y", role: .data)
+        out.worked("forward.loss", ["loss": .number(Loss.letterTutorialMSE(f.a2, labels[0], divisor: 3))])
     }
 
     func backwardFirst() {
         var net = initWeights(show: false)
         let f = net.forward(inputs[0])
         let g = net.backward(f, y: labels[0])
-        printer.quantity("d2", g.d2, formula: "d2 = a2 - y")
-        printer.note("the tutorial uses d2 = a2 - y. The derivative of its own loss Σ(a2 - y)²/3 through the sigmoid would be (2/3)(a2 - y) ⊙ a2(1 - a2). We replay the tutorial's d2 so the numbers match it; it still points downhill, because a2(1 - a2) > 0 only rescales each output's error.")
-        printer.quantity("d1", g.d1, formula: "d1 = (w2 · d2ᵀ)ᵀ ⊙ a1 ⊙ (1 - a1)")
-        printer.quantity("w1_adj", g.w1Adjust, formula: "w1_adj = xᵀ · d1")
-        printer.quantity("w2_adj", g.w2Adjust, formula: "w2_adj = a1ᵀ · d2")
+        out.quantity("d2", g.d2, "backward.d2", role: .error)
+        out.note("backward.d2-note")
+        out.quantity("d1", g.d1, "backward.d1", role: .error)
+        out.quantity("w1_adj", g.w1Adjust, "backward.w1_adj", role: .gradient)
+        out.quantity("w2_adj", g.w2Adjust, "backward.w2_adj", role: .gradient)
         net.apply(g, learningRate: learningRate)
-        printer.quantity("w1", net.w1, formula: "w1 ← w1 - \(NumberText.short(learningRate)) · w1_adj")
-        printer.quantity("w2", net.w2, formula: "w2 ← w2 - \(NumberText.short(learningRate)) · w2_adj")
+        out.quantity("w1", net.w1, "backward.w1", ["alpha": .number(learningRate)], role: .weight)
+        out.quantity("w2", net.w2, "backward.w2", ["alpha": .number(learningRate)], role: .weight)
     }
 
     @discardableResult
@@ -155,7 +153,7 @@ public final class LettersEngine: LessonEngine {
             if Interrupt.requested && e < epochs {
                 progress.finish()
                 try? plotCurves(partial: true)
-                throw LessonInterrupted(description: "interrupted after epoch \(e) of \(epochs); the curves so far are in \(printer.relativePath(context.outputDirectory)).")
+                throw LessonInterrupted(description: "interrupted after epoch \(e) of \(epochs); the curves so far are in \(out.relativePath(context.outputDirectory)).")
             }
         }
         progress.finish()
@@ -165,19 +163,15 @@ public final class LettersEngine: LessonEngine {
 
     func train() throws {
         try ensureTrained()
-        printer.line("The update shown above was the first of \(epochs * 3): training starts again from the initial weights.")
-        printer.line("loss = mean over the 3 letters of Σ(a2 - y)²/3, taken before each letter's update.")
-        printer.line("acc  = the tutorial's figure, (1 - loss) × 100; it is not a classification accuracy.")
-        printer.line("accuracy = letters whose largest output is the right one, after the epoch.")
-        printer.line()
-        printer.line("epoch  loss          acc (tutorial)        accuracy")
-        for e in 0..<epochs {
-            let acc = NumpyFormat.scalar(history.tutorialAcc[e])
-            let text = String(format: "%5d  %.10f  ", e + 1, history.loss[e]) + acc.padding(toLength: 20, withPad: " ", startingAt: 0)
-                + "  \(Int((history.accuracy[e] * 3).rounded()))/3"
-            printer.line(text)
+        out.say("train.intro", ["updates": .int(epochs * 3)])
+        out.blank()
+        let rows: [[Value]] = (0..<epochs).map { e in
+            [.int(e + 1), .number(history.loss[e]), .number(history.tutorialAcc[e]), .int(Int((history.accuracy[e] * 3).rounded()))]
         }
-        printer.result("after \(NumberText.count(epochs, "epoch")): loss \(String(format: "%.10f", history.loss.last!)), tutorial acc \(NumpyFormat.scalar(history.tutorialAcc.last!)), accuracy \(Int((history.accuracy.last! * 3).rounded()))/3")
+        out.table(Table("train.table", columns: [.init("epoch", format: "d"), .init("loss", format: ".10f"),
+                                                 .init("acc (tutorial)", align: .left), .init("right of 3")], rows: rows))
+        out.result("train.result", ["epochs": .int(epochs), "loss": .number(history.loss.last!), "acc": .number(history.tutorialAcc.last!),
+                                    "right": .int(Int((history.accuracy.last! * 3).rounded()))])
     }
 
     func plotCurves(partial: Bool = false) throws {
@@ -194,8 +188,8 @@ public final class LettersEngine: LessonEngine {
 
     func showWeights() throws {
         let net = try ensureTrained()
-        printer.quantity("w1", net.w1, formula: "trained input → hidden weights")
-        printer.quantity("w2", net.w2, formula: "trained hidden → output weights")
+        out.quantity("w1", net.w1, "show-weights.w1", role: .weight)
+        out.quantity("w2", net.w2, "show-weights.w2", role: .weight)
         var map = Heatmap(title: "Trained w1: input pixel (row) → hidden unit (column)",
                           values: (0..<net.w1.rows).map { i in (0..<net.w1.columns).map { net.w1[i, $0] } })
         map.rowLabels = (0..<net.w1.rows).map { "px \($0)" }
@@ -219,9 +213,9 @@ public final class LettersEngine: LessonEngine {
         for i in 0..<3 {
             let out = net.forward(inputs[i]).a2
             let k = out.argmaxOverColumns()[0]
-            printer.picture(TerminalPicture.render(letterPicture(i), width: Letters.width, height: Letters.height, color: printer.color))
-            printer.quantity("a2", out, formula: "network output for letter \(Letters.names[i])")
-            printer.result("Letter \(Letters.names[i]): the network says \(Letters.names[k]) \(k == i ? "(right)" : "(wrong)")")
+            self.out.maps(TerminalMaps([letterPicture(i)], width: Letters.width, height: Letters.height, captions: [Letters.names[i]]))
+            self.out.quantity("a2", out, "predict.a2", ["letter": .text(Letters.names[i])], role: .activation)
+            self.out.result(k == i ? "predict.right" : "predict.wrong", ["letter": .text(Letters.names[i]), "answer": .text(Letters.names[k])])
         }
     }
 }

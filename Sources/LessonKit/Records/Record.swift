@@ -1,0 +1,118 @@
+// The one way out of a step: engines emit typed records and never format a number; the terminal
+// view, the pager, the handout and run.json are renderers of the same stream.
+import Foundation
+import Numerics
+import Rendering
+
+/// A number, a count, a word or an array, as an engine hands it over: unformatted.
+public enum Value: Sendable {
+    case int(Int)
+    case number(Double)
+    case text(String)
+    /// A shape, shown as numpy shows one: (26, 26, 10).
+    case shape([Int])
+    /// An array printed inside a sentence the way numpy prints it (the tutorial's own `print`).
+    case array(ArrayValue)
+}
+
+/// The values of a quantity, with their shape; integers (labels, predictions) print without a point.
+public struct ArrayValue: Sendable {
+    public var shape: [Int]
+    public var values: [Double]
+    public var integers: Bool
+    public init(shape: [Int], values: [Double], integers: Bool = false) {
+        self.shape = shape; self.values = values; self.integers = integers
+    }
+    public init<T: BLASScalar>(_ t: Tensor<T>) { self.init(shape: t.shape, values: t.storage.map { Double($0) }) }
+    public var count: Int { values.count }
+}
+
+/// A sentence of the lesson's words: `key` names its text in the lesson file's ```words blocks, with
+/// `{name}` placeholders that `values` fill (the renderer formats them).
+public struct Phrase: Sendable {
+    public let key: String
+    public let values: [String: Value]
+    public init(_ key: String, _ values: [String: Value] = [:]) { self.key = key; self.values = values }
+}
+
+/// What a quantity is in the network: lets a view colour or group it.
+public enum Role: String, Sendable, Codable {
+    case data, weight, activation, gradient, error, value
+}
+
+/// How a view lays out a quantity too large to show whole.
+public enum Layout: Sendable {
+    /// numpy's summary: edge items and `...`.
+    case plain
+    /// (H, W, C): one channel at a time, `name[:, :, c]`.
+    case imageChannels
+    /// (F, h, w, C) filters: one filter's slice for one input channel.
+    case filterBank
+}
+
+public struct Quantity: Sendable {
+    public let name: String
+    public let array: ArrayValue
+    /// A numpy scalar (shape ()), shown as its shortest repr.
+    public let scalar: Bool
+    public let formula: Phrase?
+    public let role: Role
+    public let layout: Layout
+}
+
+/// A table: column headers come from the words (`KEY.columns`, `|`-separated), rows from the engine.
+public struct Table: Sendable {
+    public enum Align: Sendable { case left, right }
+    public struct Column: Sendable {
+        public let id: String
+        public let align: Align
+        /// A format spec as in the words' placeholders (`.4f`, `.2e`, `d`), applied to numbers.
+        public let format: String
+        public init(_ id: String, align: Align = .right, format: String = "") { self.id = id; self.align = align; self.format = format }
+    }
+    public let key: String
+    public let columns: [Column]
+    public var rows: [[Value]]
+    public init(_ key: String, columns: [Column], rows: [[Value]] = []) { self.key = key; self.columns = columns; self.rows = rows }
+}
+
+/// Small pictures drawn in the terminal with half blocks; the handout shows the PNGs instead.
+public struct TerminalMaps: Sendable {
+    public let maps: [[Double]]
+    public let width: Int
+    public let height: Int
+    public let captions: [String]
+    public let lo: Double
+    public let hi: Double
+    public let colormap: Colormap
+    public init(_ maps: [[Double]], width: Int, height: Int, captions: [String], lo: Double = 0, hi: Double = 1, colormap: Colormap = .gray) {
+        self.maps = maps; self.width = width; self.height = height; self.captions = captions
+        self.lo = lo; self.hi = hi; self.colormap = colormap
+    }
+}
+
+/// A file the step wrote; for a picture, what it shows and which network state.
+public struct WrittenFile: Sendable {
+    public let url: URL
+    public let shows: Phrase?
+}
+
+public enum Record: Sendable {
+    case title(String)
+    case heading(index: Int, total: Int, title: String, name: String)
+    case narrative(String)
+    case quantity(Quantity)
+    /// A sentence with numbers (e.g. `label y = 7; prediction = 7`).
+    case line(Phrase)
+    /// The terms of one sum and its result, worked through (e.g. the first output of a convolution).
+    case worked(Phrase)
+    case note(Phrase)
+    /// Shown even with --quiet.
+    case result(Phrase)
+    case table(Table)
+    /// One more row of the last table, emitted as it is computed (an epoch, a log entry).
+    case row([Value])
+    case maps(TerminalMaps, caption: Phrase?)
+    case wrote(WrittenFile)
+    case blank
+}

@@ -1,0 +1,249 @@
+// Records as terminal lines at a given width: arrays of more than 100 values summarised the numpy
+// way with one statistics line, image-shaped tensors one channel at a time, filter banks one slice,
+// tables and half-block pictures fitted to the width. The handout uses the same text at width 80.
+import Foundation
+import Numerics
+import Rendering
+
+public struct TerminalView {
+    public var words: Words
+    public var width: Int
+    public var color: Bool
+    /// --full: every value, as numpy prints it with threshold=sys.maxsize.
+    public var full: Bool
+    /// numpy's `threshold`: arrays with more values than this are summarised.
+    public static let threshold = 100
+    /// The table rows are being added to, for `.row` records.
+    var table: (Table, widths: [Int])?
+
+    public init(words: Words, width: Int, color: Bool, full: Bool) {
+        self.words = words; self.width = max(20, width); self.color = color; self.full = full
+    }
+
+    func style(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+
+    /// numpy's print options at this width (numpy's own line width, 75, unless the screen is narrower).
+    var printOptions: PrintOptions {
+        PrintOptions(threshold: full ? .max : TerminalView.threshold, lineWidth: min(75, width - 1))
+    }
+
+    /// The lines a record shows; `quiet` keeps only titles, results and files written.
+    public mutating func lines(_ record: Record, quiet: Bool = false) -> [String] {
+        switch record {
+        case .title(let t): return [style(t, "1;4")]
+        case .result(let p): return wrap(words.render(p), indent: "  ")
+        case .wrote(let f): return ["  wrote " + RecordStream.relativePath(f.url)]  // a path is not broken across lines
+        default: break
+        }
+        if quiet { return [] }
+        switch record {
+        case .heading(let index, let total, let title, _):
+            return ["", style("── Step \(index)/\(total) · \(title) ", "1;36")]
+        case .narrative(let t): return reflow(t)
+        case .quantity(let q): return quantity(q)
+        case .line(let p), .worked(let p): return wrap(words.render(p), indent: "  ")
+        case .note(let p):
+            guard words.has(p.key) else { return [] }
+            var l = wrap("Note: " + words.render(p), indent: "")
+            l[0] = style("Note:", "1;33") + l[0].dropFirst(5)
+            return l
+        case .table(let t): return tableStart(t)
+        case .row(let cells): return tableRow(cells)
+        case .maps(let m, let caption): return maps(m, caption: caption)
+        case .blank: return [""]
+        default: return []
+        }
+    }
+
+    // MARK: Text
+
+    /// Greedy word wrap; continuation lines start with `indent`.
+    func wrap(_ text: String, indent: String) -> [String] {
+        var out = [String]()
+        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            guard TextColumns.width(String(paragraph)) > width else { out.append(String(paragraph)); continue }
+            let lead = String(paragraph.prefix { $0 == " " })
+            var line = lead, hasWord = false
+            for word in paragraph.dropFirst(lead.count).split(separator: " ") {
+                if hasWord && TextColumns.width(line + " " + word) > width { out.append(line); line = indent + word }
+                else { line += (hasWord ? " " : "") + word }
+                hasWord = true
+            }
+            out.append(line)
+        }
+        return out
+    }
+
+    /// Narrative as written; a paragraph with a line wider than the screen is re-flowed whole
+    /// (lists and code blocks keep their lines).
+    func reflow(_ text: String) -> [String] {
+        guard !text.isEmpty else { return [] }
+        var out = [String](), paragraph = [String]()
+        func flush() {
+            defer { paragraph = [] }
+            guard !paragraph.isEmpty else { return }
+            let fits = paragraph.allSatisfy { TextColumns.width($0) <= width }
+            let structured = paragraph.contains { $0.hasPrefix("- ") || $0.hasPrefix("* ") || $0.hasPrefix("```") || $0.hasPrefix("    ") || $0.hasPrefix("|") }
+            if fits || structured { out += paragraph.flatMap { wrap($0, indent: "") } }
+            else { out += wrap(paragraph.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " "), indent: "") }
+        }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.trimmingCharacters(in: .whitespaces).isEmpty { flush(); out.append(String(line)) } else { paragraph.append(String(line)) }
+        }
+        flush()
+        return out
+    }
+
+    // MARK: Quantities
+
+    static func shapeText(_ s: [Int]) -> String { "(" + s.map(String.init).joined(separator: ", ") + (s.count == 1 ? ",)" : ")") }
+
+    /// The header line: name, shape and formula; a formula that does not fit goes under it.
+    func header(_ q: Quantity) -> [String] {
+        let head = q.name + "  shape " + TerminalView.shapeText(q.scalar ? [] : q.array.shape)
+        guard let f = q.formula, words.has(f.key) else { return [style(q.name, "1") + String(head.dropFirst(q.name.count))] }
+        let formula = words.render(f)
+        if TextColumns.width(head + "  " + formula) <= width {
+            return [style(q.name, "1") + String(head.dropFirst(q.name.count)) + "  " + style(formula, "36")]
+        }
+        return [style(q.name, "1") + String(head.dropFirst(q.name.count))] + wrap("    " + formula, indent: "    ").map { style($0, "36") }
+    }
+
+    /// What a view shows of a quantity: the values' text, then (when not every value is shown) a line
+    /// saying what was left out and the statistics of the whole. Shared with the handout and run.json.
+    func shown(_ q: Quantity) -> (values: String, summary: String?) {
+        let a = q.array
+        if q.scalar { return (NumpyFormat.scalar(a.values.first ?? .nan), nil) }
+        // A slice of a tensor of more than 100 values is summarised too (numpy's threshold=0 on the
+        // slice): the rule is about the quantity, not the part of it shown.
+        func text(_ shape: [Int], _ values: [Double], summarise: Bool = false) -> String {
+            var options = printOptions
+            if summarise && !full { options.threshold = 0 }
+            return a.integers ? NumpyFormat.format(values.map { Int($0) }, shape: shape, options: options)
+                : NumpyFormat.format(Tensor<Double>(shape: shape, storage: values), options: options)
+        }
+        let large = a.count > TerminalView.threshold
+        let s = a.shape
+        if full {
+            if case .imageChannels = q.layout, s.count == 3, s[2] > 1 {
+                let parts = (0..<s[2]).map { c in "[:, :, \(c)]\n" + text([s[0], s[1]], channel(a, c)) }
+                return (parts.joined(separator: "\n"), nil)
+            }
+            return (text(s, a.values), nil)
+        }
+        switch q.layout {
+        case .imageChannels where s.count == 3 && s[2] > 1:
+            return (text([s[0], s[1]], channel(a, 0), summarise: large), "channel 0 of \(s[2]) · all \(a.count): " + statistics(a.values))
+        case .filterBank where s.count == 4 && s[0] > 1:
+            let slice = (0..<(s[1] * s[2])).map { k in a.values[k * s[3]] }
+            return (text([s[1], s[2]], slice, summarise: large), "[0, :, :, 0]: filter 0, input channel 0 of \(s[0]) × \(s[3]) · all \(a.count): " + statistics(a.values))
+        default:
+            return (text(s, a.values), a.count > TerminalView.threshold ? "all \(a.count): " + statistics(a.values) : nil)
+        }
+    }
+
+    func channel(_ a: ArrayValue, _ c: Int) -> [Double] {
+        let cs = a.shape[2]
+        return (0..<(a.shape[0] * a.shape[1])).map { a.values[$0 * cs + c] }
+    }
+
+    /// min, max, mean and the share of zeros, to 4 significant digits.
+    func statistics(_ v: [Double]) -> String {
+        let s = Statistics(v)
+        func g(_ x: Double) -> String { String(format: "%.3g", x) }
+        return "min \(g(s.min))  max \(g(s.max))  mean \(g(s.mean))  zeros \(String(format: "%.1f", 100 * s.zeroShare))%"
+    }
+
+    func quantity(_ q: Quantity) -> [String] {
+        let (values, summary) = shown(q)
+        var out = header(q) + values.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // One line if it fits, else what is shown on one and the statistics on the next.
+        if let summary {
+            out += TextColumns.width("  " + summary) <= width ? ["  " + summary]
+                : summary.components(separatedBy: " · ").flatMap { wrap("  " + $0, indent: "    ") }
+        }
+        return out
+    }
+
+    // MARK: Tables
+
+    func cell(_ v: Value, _ c: Table.Column) -> String { Words.format(v, spec: c.format) }
+
+    func headers(_ t: Table) -> [String] {
+        let given = words.text(t.key + ".columns")?.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
+        return t.columns.enumerated().map { i, c in i < given.count ? given[i] : c.id }
+    }
+
+    func render(_ cells: [String], _ t: Table, widths: [Int]) -> String {
+        var line = ""
+        for (i, c) in cells.enumerated() {
+            let last = i == cells.count - 1
+            let w = widths[i]
+            let padded = t.columns[i].align == .right ? TextColumns.pad(c, w, align: .right) : (last ? c : TextColumns.pad(c, w))
+            line += (i == 0 ? "" : "  ") + padded
+        }
+        while line.hasSuffix(" ") { line.removeLast() }
+        return line
+    }
+
+    mutating func tableStart(_ t: Table) -> [String] {
+        let head = headers(t)
+        let rows = t.rows.map { r in zip(r, t.columns).map { cell($0, $1) } }
+        var widths = head.map { TextColumns.width($0) }
+        for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], TextColumns.width(c)) } }
+        table = (t, widths)
+        var out = [String]()
+        if let caption = words.text(t.key) { out += wrap(Words.fill(caption, [:]), indent: "") }
+        out.append(style(render(head, t, widths: widths), "1"))
+        // A long table (lesson 2's 100 epochs) shows its first and last rows and every k-th between.
+        let n = rows.count
+        if full || n <= 24 {
+            out += rows.map { render($0, t, widths: widths) }
+        } else {
+            let every = (n + 9) / 10
+            let kept = (0..<n).filter { $0 < 4 || $0 >= n - 4 || ($0 + 1) % every == 0 }
+            out += kept.map { render(rows[$0], t, widths: widths) }
+            out.append("  (\(kept.count) of \(n) rows: the first and last 4 and every \(every)th; --full shows all)")
+        }
+        return out.flatMap { TextColumns.width($0) > width ? wrap($0, indent: "    ") : [$0] }
+    }
+
+    func tableRow(_ cells: [Value]) -> [String] {
+        guard let (t, widths) = table else { return [cells.map { Words.format($0, spec: "") }.joined(separator: "  ")] }
+        let line = render(zip(cells, t.columns).map { cell($0, $1) }, t, widths: widths)
+        return TextColumns.width(line) > width ? wrap(line, indent: "    ") : [line]
+    }
+
+    // MARK: Pictures
+
+    /// As many pictures side by side as fit the width, and how many did not.
+    func maps(_ m: TerminalMaps, caption: Phrase?) -> [String] {
+        var out = caption.map { wrap(words.render($0), indent: "") } ?? []
+        let cellWidth = (color || m.width > 12 ? m.width : 2 * m.width) + 3
+        let fit = (width - 2 + 3) / cellWidth
+        guard fit >= 1 else {
+            return out + ["  (the picture needs \(cellWidth + 2) columns; see the PNG, or widen the terminal)"]
+        }
+        let n = min(fit, m.maps.count)
+        let text = TerminalPicture.row(Array(m.maps.prefix(n)), width: m.width, height: m.height, captions: Array(m.captions.prefix(n)),
+                                       lo: m.lo, hi: m.hi, colormap: m.colormap, color: color)
+        out += text.split(separator: "\n", omittingEmptySubsequences: true).map { line in
+            // Trailing blanks would make a plain picture's lines look wider than they are.
+            var s = String(line); while s.hasSuffix(" ") { s.removeLast() }; return s
+        }
+        if n < m.maps.count { out.append("  (\(n) of \(m.maps.count) shown at \(width) columns; every one is in the PNG)") }
+        return out
+    }
+}
+
+/// min, max, mean and share of exact zeros of some values.
+public struct Statistics: Sendable {
+    public let min: Double, max: Double, mean: Double, zeroShare: Double
+    public init(_ v: [Double]) {
+        var lo = Double.infinity, hi = -Double.infinity, sum = 0.0, zeros = 0
+        for x in v { lo = Swift.min(lo, x); hi = Swift.max(hi, x); sum += x; if x == 0 { zeros += 1 } }
+        min = v.isEmpty ? .nan : lo; max = v.isEmpty ? .nan : hi
+        mean = v.isEmpty ? .nan : sum / Double(v.count)
+        zeroShare = v.isEmpty ? 0 : Double(zeros) / Double(v.count)
+    }
+}

@@ -1,0 +1,175 @@
+// The lesson's words: formula texts, sentences with numbers, notes and table headers, kept in the
+// lesson file's ```words blocks (`key: text with {placeholders}`) so a teacher rewords them without
+// Swift. Placeholders take a Python-style format spec: {loss:.6f}, {share:.1%}, {n:,}, {n:s} ("s" unless 1).
+import Foundation
+import Numerics
+
+public struct Words: Sendable {
+    public private(set) var texts: [String: String] = [:]
+    /// Used for a key this file does not give (the shipped lesson of the same engine).
+    public var fallback: [String: String] = [:]
+
+    public init(_ texts: [String: String] = [:]) { self.texts = texts }
+
+    /// The runner's own sentences (not a lesson's), which a lesson file may still reword.
+    public static let runner = [
+        "runner.skipped": "({steps} ran without output to reach {name})",
+    ]
+
+    /// Reads every ```words block of `file`: `key: text`, a text continuing on indented lines.
+    public init(file: LessonFile) throws {
+        var current: String?
+        for (raw, line) in file.blocks["words"] ?? [] {
+            if raw.trimmingCharacters(in: .whitespaces).isEmpty { current = nil; continue }
+            if raw.first == " " || raw.first == "\t", let key = current {
+                texts[key]! += " " + raw.trimmingCharacters(in: .whitespaces)
+                continue
+            }
+            guard let colon = raw.firstIndex(of: ":") else {
+                throw LessonError.at(file.path, line: line, "\"\(raw.prefix(60))\" is not a word entry; write `key: text` (continue a long text on indented lines).")
+            }
+            let key = raw[..<colon].trimmingCharacters(in: .whitespaces)
+            guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
+                throw LessonError.at(file.path, line: line, "\"\(key)\" is not a word key; use letters, digits, dots and dashes (e.g. forward.z).")
+            }
+            guard texts[key] == nil else { throw LessonError.at(file.path, line: line, "the word \"\(key)\" is given twice; keep one.") }
+            texts[key] = raw[raw.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            current = key
+        }
+        for (key, text) in texts {
+            if let problem = Words.check(text.replacingOccurrences(of: "{{", with: "")) {
+                let line = (file.blocks["words"] ?? []).first { $0.text.hasPrefix(key) }?.line ?? 1
+                throw LessonError.at(file.path, line: line, "the word \"\(key)\": \(problem).")
+            }
+        }
+    }
+
+    /// The text for `key`; `\\n` in it is a line break (a continuation line is joined with a space).
+    public func text(_ key: String) -> String? {
+        (texts[key] ?? fallback[key]).map { $0.replacingOccurrences(of: "\\n ", with: "\n").replacingOccurrences(of: "\\n", with: "\n") }
+    }
+
+    /// The phrase with its placeholders filled; without words for it, its values in a plain list.
+    public func render(_ phrase: Phrase) -> String {
+        guard let template = text(phrase.key) else {
+            return phrase.values.keys.sorted().map { "\($0) = \(Words.format(phrase.values[$0]!, spec: ""))" }.joined(separator: ", ")
+        }
+        return Words.fill(template, phrase.values)
+    }
+
+    /// Whether there is a text for the key (a note without words is left out).
+    public func has(_ key: String) -> Bool { text(key) != nil }
+
+    /// A broken template (an unclosed brace, an unknown format spec) found when the file is read.
+    static func check(_ template: String) -> String? {
+        var depth = 0
+        for c in template { if c == "{" { depth += 1 } else if c == "}" { depth -= 1 }; if depth < 0 || depth > 1 { return "unbalanced { }" } }
+        if depth != 0 { return "a { is never closed" }
+        for (_, spec) in placeholders(template) where !spec.isEmpty && FormatSpec(spec) == nil {
+            return "\"\(spec)\" is not a format spec (use e.g. .4f, .2e, .3g, .1%, d, ,)"
+        }
+        return nil
+    }
+
+    static func placeholders(_ template: String) -> [(name: String, spec: String)] {
+        var out = [(String, String)](), i = template.startIndex
+        while let open = template[i...].firstIndex(of: "{"), let close = template[open...].firstIndex(of: "}") {
+            let inside = template[template.index(after: open)..<close]
+            let parts = inside.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            out.append((String(parts[0]), parts.count > 1 ? String(parts[1]) : ""))
+            i = template.index(after: close)
+        }
+        return out
+    }
+
+    /// `{name}` and `{name:spec}` replaced by the values; an unknown name is kept as written.
+    static func fill(_ template: String, _ values: [String: Value]) -> String {
+        var out = "", i = template.startIndex
+        while i < template.endIndex {
+            let c = template[i]
+            if c == "{", let close = template[i...].firstIndex(of: "}") {
+                let inside = template[template.index(after: i)..<close]
+                let parts = inside.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+                if let v = values[String(parts[0])] { out += format(v, spec: parts.count > 1 ? String(parts[1]) : "") }
+                else { out += template[i...close] }
+                i = template.index(after: close)
+                continue
+            }
+            out.append(c)
+            i = template.index(after: i)
+        }
+        return out
+    }
+
+    /// A value as the spec asks; without one, numbers as numpy shows a float64 scalar.
+    public static func format(_ v: Value, spec: String) -> String {
+        switch v {
+        case .text(let s): return s
+        case .shape(let s): return "(" + s.map(String.init).joined(separator: ", ") + (s.count == 1 ? ",)" : ")")
+        case .array(let a):
+            return a.integers ? NumpyFormat.format(a.values.map { Int($0) }, shape: a.shape)
+                : NumpyFormat.format(Tensor<Double>(shape: a.shape, storage: a.values))
+        case .int(let n):
+            guard let f = FormatSpec(spec), !spec.isEmpty else { return String(n) }
+            return f.apply(Double(n), isInteger: true)
+        case .number(let x):
+            guard let f = FormatSpec(spec), !spec.isEmpty else { return NumpyFormat.scalar(x) }
+            return f.apply(x, isInteger: false)
+        }
+    }
+}
+
+/// Python's format mini-language, the part lessons need: [sign][width][,][.precision][type].
+struct FormatSpec {
+    var sign: Character?
+    var width = 0
+    var grouping = false
+    var precision: Int?
+    var type: Character?
+
+    init?(_ spec: String) {
+        var s = Substring(spec)
+        if let c = s.first, c == " " || c == "+" { sign = c; s = s.dropFirst() }
+        let digits = s.prefix { $0.isNumber }
+        if !digits.isEmpty { width = Int(digits) ?? 0; s = s.dropFirst(digits.count) }
+        if s.first == "," { grouping = true; s = s.dropFirst() }
+        if s.first == "." {
+            s = s.dropFirst()
+            let p = s.prefix { $0.isNumber }
+            guard !p.isEmpty, let n = Int(p), n <= 20 else { return nil }
+            precision = n
+            s = s.dropFirst(p.count)
+        }
+        if let c = s.first { guard "fegd%s".contains(c) else { return nil }; type = c; s = s.dropFirst() }
+        guard s.isEmpty, width <= 200 else { return nil }
+    }
+
+    func apply(_ x: Double, isInteger: Bool) -> String {
+        var body: String
+        switch type {
+        case "s": return x == 1 ? "" : "s"
+        case "%": body = String(format: "%.\(precision ?? 6)f", x * 100) + "%"
+        case "e": body = String(format: "%.\(precision ?? 6)e", x)
+        case "g": body = String(format: "%.\(precision ?? 6)g", x)
+        case "f": body = String(format: "%.\(precision ?? 6)f", x)
+        case "d": body = String(Int(x.rounded()))
+        default: body = isInteger ? String(Int(x)) : (precision.map { String(format: "%.\($0)f", x) } ?? NumpyFormat.scalar(x))
+        }
+        if grouping { body = FormatSpec.group(body) }
+        if let sign, !body.hasPrefix("-") { body = String(sign) + body }
+        return body.count < width ? String(repeating: " ", count: width - body.count) + body : body
+    }
+
+    /// 1234567.5 → 1,234,567.5
+    static func group(_ s: String) -> String {
+        let negative = s.hasPrefix("-")
+        let digits = negative ? s.dropFirst() : Substring(s)
+        let intPart = digits.prefix { $0.isNumber }
+        var out = ""
+        for (k, c) in intPart.enumerated() {
+            if k > 0 && (intPart.count - k) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return (negative ? "-" : "") + out + digits.dropFirst(intPart.count)
+    }
+}

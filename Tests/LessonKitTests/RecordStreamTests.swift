@@ -1,0 +1,256 @@
+// Issue 14: one stream of records behind every view. The same shown values in the terminal, report.md,
+// index.html and run.json; a terminal view that fits a screen; engines that emit records (no
+// formatted numbers, no formula texts); the pager driven in a pseudo-terminal.
+import Foundation
+import Testing
+@testable import LessonKit
+
+/// Steps of a piped run, with their line counts.
+func stepLineCounts(_ text: String) -> [(heading: String, lines: Int)] {
+    var out = [(String, Int)]()
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        if line.hasPrefix("── Step ") { out.append((String(line), 0)) } else if !out.isEmpty { out[out.count - 1].1 += 1 }
+    }
+    return out
+}
+
+@Suite(.serialized) struct RecordStreamTests {
+    @Test func everyViewShowsTheSameValuesOfEveryQuantity() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try runLesson(["run", "3", "--to", "conv1.backward", "--report", "--width", "80", "--out", dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: dir.appendingPathComponent("run.json")))
+        let quantities = try #require(record.quantities)
+        #expect(quantities.count >= 40, "every quantity of the step-through is in run.json")
+        let markdown = try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8)
+        let html = try String(contentsOf: dir.appendingPathComponent("index.html"), encoding: .utf8)
+        let terminal = r.stdout
+        for q in quantities {
+            #expect(terminal.contains(q.shown), "terminal lacks \(q.step) \(q.name)")
+            #expect(markdown.contains("```text\n" + q.shown + "\n```"), "report.md lacks \(q.step) \(q.name)")
+            #expect(html.contains("<pre>" + Report.escape(q.shown) + "</pre>"), "index.html lacks \(q.step) \(q.name)")
+            if let summary = q.summary {
+                #expect(terminal.contains(summary.replacingOccurrences(of: " · ", with: " · ")) || terminal.contains(summary.components(separatedBy: " · ").last!),
+                        "terminal lacks the statistics of \(q.name)")
+            }
+            // Values are kept whole up to the cap, and agree with the statistics.
+            let count = q.shape.reduce(1, *)
+            if count <= ShownQuantity.valueCap {
+                let values = try #require(q.values, "\(q.name): \(count) values are under the cap")
+                #expect(values.count == count)
+                #expect(values.min() == q.min && values.max() == q.max)
+            } else {
+                #expect(q.values == nil, "\(q.name): \(count) values are over the cap")
+            }
+        }
+        // A large tensor: run.json keeps the statistics, not the 129,600 values.
+        let dense1 = try #require(quantities.first { $0.name == "dense1 weights" })
+        #expect(dense1.values == nil && dense1.min != nil && dense1.summary?.contains("all 129600") == true)
+    }
+
+    @Test func lessonThreeFitsAScreenAndEightyColumns() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // One epoch on a subset (the printed lines are the same as on all 60,000 images).
+        let r = try runLesson(["run", "3", "--epochs", "1", "--set", "train-images=2000", "--set", "test-images=1000", "--out", dir.path],
+                              environment: ["COLUMNS": "80"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count <= 700, "lesson 3 --epochs 1 prints \(lines.count) lines")
+        for s in stepLineCounts(r.stdout) { #expect(s.lines <= 120, "\(s.heading): \(s.lines) lines") }
+        for l in lines { #expect(TextColumns.width(String(l)) <= 80, "wider than 80: \(l)") }
+        #expect(!r.stdout.contains("\u{1B}"), "piped output is plain")
+        // The same seed and width give the same bytes.
+        let again = try runLesson(["run", "3", "--to", "conv2.backward", "--width", "80", "--out", dir.path + "-2"])
+        let once = try runLesson(["run", "3", "--to", "conv2.backward", "--width", "80", "--out", dir.path + "-3"])
+        defer { try? FileManager.default.removeItem(atPath: dir.path + "-2"); try? FileManager.default.removeItem(atPath: dir.path + "-3") }
+        #expect(again.stdout.replacingOccurrences(of: dir.path + "-2", with: "") == once.stdout.replacingOccurrences(of: dir.path + "-3", with: ""))
+    }
+
+    @Test func everyLessonFitsTheWidthItIsGiven() throws {
+        for (lesson, extra) in [("1", ["--set", "iterations=20"]), ("2", [])] {
+            for width in [80, 60] {
+                let dir = try temporaryFolder()
+                defer { try? FileManager.default.removeItem(at: dir) }
+                let r = try runLesson(["run", lesson, "--width", String(width), "--out", dir.path] + extra)
+                #expect(r.status == 0, "\(r.stderr)")
+                let wide = r.stdout.split(separator: "\n").filter { TextColumns.width(String($0)) > width && !$0.contains("wrote ") }
+                #expect(wide.isEmpty, "lesson \(lesson) at \(width): \(wide.prefix(3))")
+            }
+        }
+        // Pictures show as many as fit and say how many did not.
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try runLesson(["run", "1", "--stop-at", "load-data", "--width", "70", "--out", dir.path])
+        #expect(r.stdout.contains("(2 of 4 shown at 70 columns"), "\(r.stdout)")
+    }
+
+    @Test func fullPrintsEveryValue() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try runLesson(["run", "3", "--stop-at", "conv1.forward", "--full", "--out", dir.path])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("[:, :, 9]"), "every channel")
+        #expect(!r.stdout.contains("..."), "nothing summarised")
+    }
+
+    /// Engines emit records: no number formatted for display, no formula text, no printing (error
+    /// messages and picture titles aside, which are not shown in the terminal). Every word key an
+    /// engine names has a text in its shipped lesson, and every text there is used.
+    @Test func enginesHoldNoFormattedNumbersOrFormulaTexts() throws {
+        let lessons = ["DigitsEngine": "01-digits.md", "LettersEngine": "02-letters.md", "CNNEngine": "03-cnn.md"]
+        for (engine, lessonName) in lessons {
+            let source = try String(contentsOf: repositoryRoot.appendingPathComponent("Sources/LessonKit/Lessons/\(engine).swift"), encoding: .utf8)
+            for (n, line) in source.split(separator: "\n").enumerated() {
+                let exempt = line.contains("LessonError") || line.contains("LessonInterrupted") || line.contains("title:")
+                    || line.trimmingCharacters(in: .whitespaces).hasPrefix("//")
+                for banned in ["String(format:", "NumpyFormat.", "print(", "fputs(", "printer.", "formula:", ".padding(toLength"] where !exempt {
+                    #expect(!line.contains(banned), "\(engine).swift:\(n + 1) formats or prints for display: \(line)")
+                }
+                // A formula written in Swift: an equals sign with maths around it inside a string literal.
+                for marker in ["= ", "Σ", "∂", "⊙", "←", "·"] where !exempt && line.contains("\"") {
+                    let literals = line.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+                    #expect(!literals.contains { $0.contains(marker) }, "\(engine).swift:\(n + 1) holds display text: \(line)")
+                }
+            }
+            let file = try LessonFile.load(repositoryRoot.appendingPathComponent("Lessons/\(lessonName)"))
+            let words = try Words(file: file)
+            let keyPattern = try Regex(#""([a-z0-9-]+\.[a-zA-Z0-9_.-]+)""#)
+            let used = Set(source.matches(of: keyPattern).map { String($0.output[1].substring!) }.filter { !$0.hasSuffix(".png") && !$0.hasSuffix(".lnw") })
+            for key in used.sorted() where !key.hasPrefix(".") {
+                #expect(words.text(key) != nil, "\(engine) names the word \(key); \(lessonName) has no text for it")
+            }
+            for key in words.texts.keys where !key.hasSuffix(".columns") {
+                #expect(used.contains(key), "\(lessonName) has the word \(key), which \(engine) never uses")
+            }
+        }
+    }
+
+    @Test func aLessonFileWithoutWordsGetsTheShippedOnes() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var text = try String(contentsOf: repositoryRoot.appendingPathComponent("Lessons/02-letters.md"), encoding: .utf8)
+        // Strip every ```words block.
+        while let start = text.range(of: "```words\n"), let end = text.range(of: "```\n", range: start.upperBound..<text.endIndex) {
+            text.removeSubrange(start.lowerBound..<end.upperBound)
+        }
+        #expect(!text.contains("```words"))
+        let file = dir.appendingPathComponent("99-mine.md")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let r = try runLesson(["run", file.path, "--out", dir.appendingPathComponent("out").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("z1  shape (1, 5)  z1 = x · w1"), "the formula from the shipped lesson")
+        // A word the teacher gives replaces it.
+        let reworded = text.replacingOccurrences(of: "```step\nforward-first\n```\n", with: "```step\nforward-first\n```\n\n```words\nforward.z1: the hidden sums, z1 = x · w1\n```\n")
+        try reworded.write(to: file, atomically: true, encoding: .utf8)
+        let r2 = try runLesson(["run", file.path, "--stop-at", "forward-first", "--out", dir.appendingPathComponent("out2").path])
+        #expect(r2.stdout.contains("z1  shape (1, 5)  the hidden sums, z1 = x · w1"), "\(r2.stdout)")
+        // A broken placeholder is an error naming the file and line, before anything runs.
+        try text.replacingOccurrences(of: "```step\nforward-first\n```\n", with: "```step\nforward-first\n```\n\n```words\nforward.z1: z1 = {x:.4q}\n```\n")
+            .write(to: file, atomically: true, encoding: .utf8)
+        let r3 = try runLesson(["run", file.path, "--out", dir.appendingPathComponent("out3").path])
+        #expect(r3.status == 1 && r3.stderr.contains("99-mine.md:") && r3.stderr.contains("forward.z1"), "\(r3.stderr)")
+    }
+
+    @Test func stepWithoutATerminalSaysItIsIgnored() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try runLesson(["run", "2", "--step", "--out", dir.path])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("--step needs a terminal") && r.stderr.contains("ignored"), "\(r.stderr)")
+    }
+
+    @Test func stepNumbersWorkLikeNames() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let a = try runLesson(["run", "3", "--stop-at", "13", "--out", dir.path])
+        let b = try runLesson(["run", "3", "--stop-at", "conv2.backward", "--out", dir.path])
+        #expect(a.status == 0 && a.stdout == b.stdout)
+        #expect(a.stdout.contains("── Step 13/21 · conv2, backward"))
+    }
+}
+
+/// Runs `lesson` on a pseudo-terminal (its window size left at 0 × 0, as some terminals report it) and
+/// types each key once the output so far contains the text it waits for.
+func ptySession(_ arguments: [String], keys: [(waitFor: String, send: String)], environment: [String: String] = [:],
+                timeout: Double = 120) throws -> (status: Int32, output: String) {
+    let master = posix_openpt(O_RDWR | O_NOCTTY)
+    guard master >= 0, grantpt(master) == 0, unlockpt(master) == 0, let name = ptsname(master) else {
+        throw LessonError("cannot open a pseudo-terminal")
+    }
+    let slave = open(String(cString: name), O_RDWR | O_NOCTTY)
+    let p = Process()
+    p.executableURL = lessonBinary
+    p.arguments = arguments
+    p.currentDirectoryURL = repositoryRoot
+    var env = ProcessInfo.processInfo.environment
+    env["LESSON_HOME"] = nil
+    env["COLUMNS"] = nil; env["LINES"] = nil
+    for (k, v) in environment { env[k] = v }
+    p.environment = env
+    let end = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
+    p.standardInput = end; p.standardOutput = end; p.standardError = end
+    try p.run()
+    close(slave)
+    var output = Data(), next = 0, searchFrom = 0
+    let deadline = Date().addingTimeInterval(timeout)
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while Date() < deadline {
+        var fds = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&fds, 1, 200)
+        if ready > 0 {
+            let n = read(master, &buffer, buffer.count)
+            if n <= 0 { break }  // EIO: the child closed the terminal
+            output.append(contentsOf: buffer[0..<n])
+        } else if !p.isRunning { break }
+        if next < keys.count, let range = output[searchFrom...].range(of: Data(keys[next].waitFor.utf8)) {
+            searchFrom = range.upperBound
+            _ = keys[next].send.withCString { write(master, $0, strlen($0)) }
+            next += 1
+        }
+    }
+    if p.isRunning { p.terminate() }
+    p.waitUntilExit()
+    close(master)
+    #expect(next == keys.count, "the session stopped waiting for \(next < keys.count ? keys[next].waitFor : "")")
+    return (p.terminationStatus, String(decoding: output, as: UTF8.self))
+}
+
+@Suite(.serialized) struct PagerTests {
+    @Test func pagerKeysInAPseudoTerminal() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Step 1 fits one screen of 24 rows? Its prompt says how many screens it has.
+        let s = try ptySession(["run", "2", "--step", "--out", dir.path], keys: [
+            ("step 1/8 · screen 1/", "?"),          // the keys are listed
+            ("n  next step", "n"),                 // on to step 2
+            ("step 2/8 · screen 1/", " "),          // its second screen
+            ("step 2/8 · screen 2/", "b"),          // back one screen
+            ("step 2/8 · screen 1/", "p"),          // the previous step, re-rendered
+            ("step 1/8 · screen 1/", "n"),
+            ("step 2/8 · screen 1/", "n"),
+            ("step 3/8 · screen 1/", "q"),
+        ], environment: ["LINES": "24"])
+        #expect(s.status == 0, "\(s.output.suffix(600))")
+        // p showed step 1's heading again after step 2's.
+        let headings = s.output.components(separatedBy: "── Step ").dropFirst().map { String($0.prefix(3)) }
+        #expect(headings == ["1/8", "2/8", "2/8", "1/8", "2/8", "3/8"], "\(headings)")
+        #expect(s.output.contains("To go on from there:") && s.output.contains("--from 3"), "\(s.output.suffix(400))")
+        #expect(!s.output.contains("\u{1B}[2m"), "nothing dim")
+        let record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: dir.appendingPathComponent("run.json")))
+        #expect(record.status == "partial: stopped by the reader at step 3 (forward-first)", "\(record.status ?? "")")
+        // Every screen holds at most 23 lines and the prompt.
+        #expect(s.output.contains("Enter more"))
+    }
+
+    @Test func controlCAtThePromptExits130AndSaysHowToResume() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let s = try ptySession(["run", "2", "--step", "--out", dir.path], keys: [("step 1/8 · screen 1/", "n"), ("step 2/8 · screen 1/", "\u{03}")])
+        #expect(s.status == 130, "\(s.output.suffix(400))")
+        #expect(s.output.contains("--from 2"), "\(s.output.suffix(400))")
+        let record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: dir.appendingPathComponent("run.json")))
+        #expect(record.status?.hasPrefix("interrupted") == true, "\(record.status ?? "")")
+    }
+}
