@@ -83,7 +83,7 @@ public final class CNNEngine: LessonEngine {
         let budget = settings.double("memory-budget")
         if estimate.bytes.map({ Double($0) > budget * 1e9 }) ?? true {
             let layer = estimate.largestLayer
-            let size = estimate.bytes.map { String(format: "about %.3g GB", Double($0) / 1e9) } ?? "more bytes than a number can count"
+            let size = estimate.bytes.map { String(format: "about %.3g GB", Double($0) / 1e9) } ?? "more bytes than a number can count"  // (error message)
             throw LessonError.at(file.path, line: NetworkBlock.lines(block)[layer],
                                  "layer \(specs[layer].name): the network needs \(size) to train (batches of \(batch), \(precision)), over the memory budget of \(NumberText.short(budget)) GB; make the layer smaller, lower --set batch=N, or raise --set memory-budget=GB.")
         }

@@ -38,7 +38,7 @@ public struct TerminalView {
         if quiet { return [] }
         switch record {
         case .heading(let index, let total, let title, _):
-            return ["", style("── Step \(index)/\(total) · \(title) ", "1;36")]
+            return [""] + wrap("── Step \(index)/\(total) · \(title) ", indent: "   ").map { style($0, "1;36") }
         case .narrative(let t): return reflow(t)
         case .quantity(let q): return quantity(q)
         case .line(let p), .worked(let p): return wrap(words.render(p), indent: "  ")

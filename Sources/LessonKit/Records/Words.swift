@@ -71,7 +71,7 @@ public struct Words: Sendable {
         return nil
     }
 
-    static func placeholders(_ template: String) -> [(name: String, spec: String)] {
+    public static func placeholders(_ template: String) -> [(name: String, spec: String)] {
         var out = [(String, String)](), i = template.startIndex
         while let open = template[i...].firstIndex(of: "{"), let close = template[open...].firstIndex(of: "}") {
             let inside = template[template.index(after: open)..<close]
