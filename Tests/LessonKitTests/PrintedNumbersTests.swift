@@ -59,12 +59,18 @@ func stepNames(_ lesson: String) throws -> [String] {
         expectPrinted(terminal, expected, "lesson 1 terminal")
         expectPrinted(markdown, expected, "lesson 1 report.md")
         // The tutorial's log: print("Iteration: ", i); print(predictions, Y); print(accuracy).
-        let log = terminal.lines("train")
-        for entry in fixture.log("tutorial").prefix(10) {
-            guard let at = log.firstIndex(where: { $0 == entry[0] }) else { Issue.record("no log line \(entry[0])"); continue }
-            #expect(Array(log[(at + 1)...(at + 2)].map(String.init)) == [entry[1], entry[2]], "\(entry[0])")
+        // The terminal shows its first five entries, then every fifth; --full every one.
+        let full = try runLesson(["run", "1", "--set", "iterations=100", "--full", "--stop-at", "train", "--out", dir.path + "-full"])
+        defer { try? FileManager.default.removeItem(atPath: dir.path + "-full") }
+        for (view, shown) in [(terminal, Array(0..<5) + [5]), (PrintedRun(full.stdout, view: .terminal, stepNames: names), Array(0..<10))] {
+            let log = view.lines("train")
+            for k in shown {
+                let entry = fixture.log("tutorial")[k]
+                guard let at = log.firstIndex(where: { $0 == entry[0] }) else { Issue.record("no log line \(entry[0])"); continue }
+                #expect(Array(log[(at + 1)...(at + 2)].map(String.init)) == [entry[1], entry[2]], "\(entry[0])")
+            }
+            #expect(log.filter { $0.hasPrefix("Iteration:  ") }.count == shown.count)
         }
-        #expect(log.filter { $0.hasPrefix("Iteration:  ") }.count == 10)
     }
 
     @Test func lessonOneCorrectedPrintsNumpysNumbers() throws {

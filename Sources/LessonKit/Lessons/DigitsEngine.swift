@@ -217,7 +217,7 @@ public final class DigitsEngine: LessonEngine {
             // print("Iteration: ", i); print(predictions, Y); print(accuracy)
             if let p = r.predictions {
                 progress.finish()
-                out.say("train.log", ["iteration": .int(r.iteration), "accuracy": .number(r.accuracy),
+                out.log("train.log", ["iteration": .int(r.iteration), "accuracy": .number(r.accuracy),
                                       "predictions": .array(ArrayValue(shape: [p.count], values: p.map(Double.init), integers: true)),
                                       "labels": .array(labels)])
                 fflush(stdout)

@@ -104,6 +104,8 @@ public enum Record: Sendable {
     case quantity(Quantity)
     /// A sentence with numbers (e.g. `label y = 7; prediction = 7`).
     case line(Phrase)
+    /// One entry of a training log, emitted as it happens; a view may show only some of a long log.
+    case logEntry(Phrase)
     /// The terms of one sum and its result, worked through (e.g. the first output of a convolution).
     case worked(Phrase)
     case note(Phrase)

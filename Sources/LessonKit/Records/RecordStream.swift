@@ -56,6 +56,7 @@ public final class RecordStream {
 
     /// A sentence of the lesson's words with these values.
     public func say(_ key: String, _ values: [String: Value] = [:]) { emit(.line(Phrase(key, values))) }
+    public func log(_ key: String, _ values: [String: Value]) { emit(.logEntry(Phrase(key, values))) }
     public func worked(_ key: String, _ values: [String: Value]) { emit(.worked(Phrase(key, values))) }
     public func note(_ key: String, _ values: [String: Value] = [:]) { emit(.note(Phrase(key, values))) }
     public func result(_ key: String, _ values: [String: Value] = [:]) { emit(.result(Phrase(key, values))) }

@@ -13,6 +13,9 @@ public struct TerminalView {
     public var full: Bool
     /// numpy's `threshold`: arrays with more values than this are summarised.
     public static let threshold = 100
+    /// A log shows this many entries whole, then every `logEvery`th.
+    public static let logHead = 5, logEvery = 5
+    var logEntries = 0
     /// The table rows are being added to, for `.row` records.
     var table: (Table, widths: [Int])?
 
@@ -42,6 +45,12 @@ public struct TerminalView {
         case .narrative(let t): return reflow(t)
         case .quantity(let q): return quantity(q)
         case .line(let p), .worked(let p): return wrap(words.render(p), indent: "  ")
+        case .logEntry(let p):
+            // A long log shows its first entries, then every 5th (--full: every one).
+            defer { logEntries += 1 }
+            if full || logEntries < TerminalView.logHead { return wrap(words.render(p), indent: "  ") }
+            let note = logEntries == TerminalView.logHead ? ["(from here on every \(TerminalView.logEvery)th entry of the log; --full shows them all)"] : []
+            return note + (logEntries % TerminalView.logEvery == 0 ? wrap(words.render(p), indent: "  ") : [])
         case .note(let p):
             guard words.has(p.key) else { return [] }
             var l = wrap("Note: " + words.render(p), indent: "")
