@@ -43,6 +43,9 @@ final class Pager {
 
     /// Pages through the steps up to `live` (just performed) until the reader moves past it.
     func show(live: Int) throws {
+        let raw = rawMode()
+        let original = saved
+        defer { if raw { var t = original; tcsetattr(0, TCSANOW, &t) } }
         var viewing = live, screen = 0
         var cache = [Int: [String]]()
         let pageRows = rows - 1
@@ -90,16 +93,18 @@ final class Pager {
     }
 
     /// One key from the terminal, without waiting for Enter and without echo; 0xFF at end of input.
-    func readKey() -> UInt8 {
+    /// Single keys, no echo, Ctrl-C as a byte: set before anything is drawn, so a key typed as soon
+    /// as the prompt shows (or before) is read the same way.
+    func rawMode() -> Bool {
         var t = termios()
-        let raw = tcgetattr(0, &t) == 0
-        if raw {
-            saved = t
-            t.c_lflag &= ~tcflag_t(ICANON | ECHO | ISIG)
-            withUnsafeMutableBytes(of: &t.c_cc) { cc in cc[Int(VMIN)] = 1; cc[Int(VTIME)] = 0 }
-            tcsetattr(0, TCSANOW, &t)
-        }
-        defer { if raw { tcsetattr(0, TCSANOW, &saved) } }
+        guard tcgetattr(0, &t) == 0 else { return false }
+        saved = t
+        t.c_lflag &= ~tcflag_t(ICANON | ECHO | ISIG)
+        withUnsafeMutableBytes(of: &t.c_cc) { cc in cc[Int(VMIN)] = 1; cc[Int(VTIME)] = 0 }
+        return tcsetattr(0, TCSANOW, &t) == 0
+    }
+
+    func readKey() -> UInt8 {
         var byte: UInt8 = 0
         while true {
             let n = read(0, &byte, 1)
@@ -116,6 +121,7 @@ final class Pager {
                 tcsetattr(0, TCSANOW, &t2)
             }
             let n = read(0, &rest, 8)
+            _ = rawMode()  // back to waiting for a whole key
             if n >= 2 && rest[0] == UInt8(ascii: "[") && (rest[1] == UInt8(ascii: "B") || rest[1] == UInt8(ascii: "6")) { return UInt8(ascii: "\n") }
             if n >= 2 && rest[0] == UInt8(ascii: "[") && (rest[1] == UInt8(ascii: "A") || rest[1] == UInt8(ascii: "5")) { return UInt8(ascii: "b") }
             return 0
