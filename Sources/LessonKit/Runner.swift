@@ -153,16 +153,17 @@ public enum LessonRunner {
             stream.output = toStdout
             let step = file.steps[current]
             let why: String
-            if let q = error as? LessonQuit { why = "partial: \(q.description)" }
+            if let q = error as? LessonQuit { why = q.interrupted ? q.description : "partial: \(q.description)" }
             else if error is LessonInterrupted { why = "interrupted in step \(current + 1) (\(step.name))" }
             else { why = "failed in step \(current + 1) (\(step.name)): \(error)" }
             if session.started || error is LessonQuit {
                 _ = try? session.start()
                 _ = try? record(status: why).write(to: session.folder)
             }
-            if let q = error as? LessonQuit { throw LessonQuit(step: q.step, stepName: q.stepName, resume: resumeCommand(options.command, from: q.step)) }
-            if error is LessonInterrupted, pager != nil {
-                throw LessonInterrupted(description: "\((error as! LessonInterrupted).description); what was written so far is kept. To go on from there: \(resumeCommand(options.command, from: current + 1))")
+            if let q = error as? LessonQuit {
+                let resume = resumeCommand(options.command, from: q.step)
+                if q.interrupted { throw LessonInterrupted(description: "\(q.description); what was written so far is kept. To go on from there: \(resume)") }
+                throw LessonQuit(step: q.step, stepName: q.stepName, resume: resume)
             }
             throw error
         }

@@ -9,7 +9,9 @@ public struct LessonQuit: Error, CustomStringConvertible {
     public let stepName: String
     /// The command that goes on from this step.
     public var resume = ""
-    public var description: String { "stopped by the reader at step \(step) (\(stepName))" }
+    /// Ctrl-C at the prompt rather than q: the run ends the same way, with exit status 130.
+    public var interrupted = false
+    public var description: String { interrupted ? "interrupted at the prompt of step \(step) (\(stepName))" : "stopped by the reader at step \(step) (\(stepName))" }
 }
 
 final class Pager {
@@ -76,7 +78,7 @@ final class Pager {
             case UInt8(ascii: "q"):
                 throw LessonQuit(step: viewing, stepName: steps[viewing - 1].name)
             case 3:  // Ctrl-C: the prompt reads keys raw, so it arrives as a byte, not a signal
-                throw LessonInterrupted(description: "interrupted at the prompt of step \(viewing) (\(steps[viewing - 1].name))")
+                throw LessonQuit(step: viewing, stepName: steps[viewing - 1].name, interrupted: true)
             case 4, 0xFF:  // Ctrl-D or end of input: go on without pausing
                 return
             default: continue
