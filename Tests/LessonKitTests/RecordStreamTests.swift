@@ -263,3 +263,18 @@ func ptySession(_ arguments: [String], keys: [(waitFor: String, send: String)], 
         #expect(record.status?.hasPrefix("interrupted") == true, "\(record.status ?? "")")
     }
 }
+
+@Test func wordFormatsFollowPythonAndNeverTrap() {
+    let cases: [(Value, String, String)] = [
+        (.number(0.98534), ".2%", "98.53%"), (.int(1234567), ",", "1,234,567"), (.number(2.5e-5), ".2e", "2.50e-05"),
+        (.number(0.1234567), ".4g", "0.1235"), (.number(-0.5), " .4f", "-0.5000"), (.number(0.5), " .4f", " 0.5000"),
+        (.int(1), "s", ""), (.int(2), "s", "s"), (.int(7), "5d", "    7"), (.number(0.1), "", "0.1"),
+        // Found by FuzzLessonFile: an integer format on nan, inf or a huge number printed instead of trapping.
+        (.number(.nan), "d", "nan"), (.number(-.infinity), "d", "-inf"), (.number(1e300), ",d", String(format: "%.0f", 1e300)),
+    ]
+    for (value, spec, want) in cases {
+        var got = Words.format(value, spec: spec)
+        if spec == ",d" { got = got.replacingOccurrences(of: ",", with: "") }
+        #expect(got == want, "{x:\(spec)} of \(value) gave \(got)")
+    }
+}

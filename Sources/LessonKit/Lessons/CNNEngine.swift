@@ -210,7 +210,6 @@ public final class CNNEngine: LessonEngine {
     func initWeights() throws {
         let net = try ensureInitial()
         out.table(layerTable(net))
-        out.blank()
         let seed = Value.int(settings.int("init-seed"))
         for (i, layer) in net.layers.enumerated() {
             switch layer {
@@ -262,6 +261,11 @@ public final class CNNEngine: LessonEngine {
                                                             .init("mean", format: " .4f"), .init("positive"), .init("of")], rows: rows))
     }
 
+    /// The index of the entry with the largest magnitude (the first, if several tie).
+    func largestMagnitude(_ v: [Double]) -> Int {
+        v.indices.max { abs(v[$0]) < abs(v[$1]) || (abs(v[$0]) == abs(v[$1]) && $0 > $1) } ?? 0
+    }
+
     func followingReLU(_ i: Int) -> Int? {
         i + 1 < specs.count && specs[i + 1].kind == .relu ? i + 1 : nil
     }
@@ -274,27 +278,42 @@ public final class CNNEngine: LessonEngine {
         case .conv(let c):
             out.say("forward.conv", ["input": .shape(Array(x.shape.dropFirst())), "output": .shape(Array(z.shape.dropFirst())),
                                      "filters": .int(c.outChannels), "f": .int(c.f), "in": .int(c.inChannels)])
-            // The first output: the patch under filter 0 at the top-left corner and the dot product it makes.
-            let patch = Tensor<Double>(shape: [c.f, c.f, c.inChannels]) { k in
-                let ci = k % c.inChannels, kw = (k / c.inChannels) % c.f, kh = k / c.inChannels / c.f
-                return c.inputValue(x, 0, kh - c.pad, kw - c.pad, ci)
+            // The worked output: where the layer responds most, across all its channels (a worked sum
+            // over a patch of zeros, the top-left corner, would show nothing).
+            let (h, w, cs) = (z.shape[1], z.shape[2], z.shape[3])
+            let best = z.storage.indices.max { z.storage[$0] < z.storage[$1] || (z.storage[$0] == z.storage[$1] && $0 > $1) }!
+            let (oy, ox, k) = (best / cs / w, best / cs % w, best % cs)
+            _ = h
+            let patch = Tensor<Double>(shape: [c.f, c.f, c.inChannels]) { q in
+                let ci = q % c.inChannels, kw = (q / c.inChannels) % c.f, kh = q / c.inChannels / c.f
+                return c.inputValue(x, 0, oy * c.stride + kh - c.pad, ox * c.stride + kw - c.pad, ci)
             }
-            let filter0 = Tensor<Double>(shape: [c.f, c.f, c.inChannels], storage: Array(c.weights.storage[0..<(c.f * c.f * c.inChannels)]))
-            let sizes: [String: Value] = ["f": .int(c.f)]
+            let size = c.f * c.f * c.inChannels
+            let filter = Tensor<Double>(shape: [c.f, c.f, c.inChannels], storage: Array(c.weights.storage[(k * size)..<((k + 1) * size)]))
+            let at: [String: Value] = ["f": .int(c.f), "y": .int(oy * c.stride - c.pad), "x": .int(ox * c.stride - c.pad),
+                                       "y2": .int(oy * c.stride - c.pad + c.f), "x2": .int(ox * c.stride - c.pad + c.f), "k": .int(k)]
             if c.inChannels == 1 {
-                out.quantity("patch", patch.reshaped(c.f, c.f), "forward.patch", sizes, role: .data)
-                out.quantity("W[0]", filter0.reshaped(c.f, c.f), "forward.filter0", sizes, role: .weight)
+                out.quantity("patch", patch.reshaped(c.f, c.f), "forward.patch", at, role: .data)
+                out.quantity("W[\(k)]", filter.reshaped(c.f, c.f), "forward.filter", at, role: .weight)
             } else {
-                out.quantity("patch", patch, "forward.patch-channels", sizes, role: .activation, layout: .imageChannels)
-                out.quantity("W[0]", filter0, "forward.filter0-channels", sizes, role: .weight, layout: .imageChannels)
+                out.quantity("patch", patch, "forward.patch-channels", at, role: .activation, layout: .imageChannels)
+                out.quantity("W[\(k)]", filter, "forward.filter-channels", at, role: .weight, layout: .imageChannels)
             }
-            let dot = zip(patch.storage, filter0.storage).reduce(0) { $0 + $1.0 * $1.1 }
-            out.worked("forward.first-output", ["dot": .number(dot), "bias": .number(c.bias.storage[0]), "z": .number(z.storage[0])])
-            out.say("forward.slide", ["stride": .int(c.stride)])
-            out.quantity("z", image(z), "forward.z", role: .activation, layout: .imageChannels)
+            // Products in the filter's order; for several input channels, grouped by channel.
+            var terms = [WorkedSum.Term]()
+            for ci in 0..<c.inChannels {
+                for q in 0..<(c.f * c.f) { terms.append(.init(patch.storage[q * c.inChannels + ci], filter.storage[q * c.inChannels + ci], group: ci)) }
+            }
+            out.sum(WorkedSum(name: "z", index: [oy, ox, k], formula: Phrase(c.inChannels == 1 ? "forward.sum" : "forward.sum-channels", at),
+                              why: Phrase("forward.sum-why", ["layer": .text(specs[i].name)]), terms: terms,
+                              groupName: c.inChannels > 1 ? "input channel" : nil, bias: c.bias.storage[k], result: z.storage[best]))
+            out.quantity("z", image(z), "forward.z", ["k": .int(k), "stride": .int(c.stride)], role: .activation, layout: .imageChannels, channel: k)
             if let r = followingReLU(i) {
                 let a = t.pass.outputs[r]
-                out.quantity("a", image(a), "forward.a", role: .activation, layout: .imageChannels)
+                out.quantity("a", image(a), "forward.a", ["k": .int(k)], role: .activation, layout: .imageChannels, channel: k)
+                // Where ReLU cuts: the most negative z of the layer.
+                let low = z.storage.indices.min { z.storage[$0] < z.storage[$1] }!
+                out.worked("forward.relu-cut", ["at": .index([low / cs / w, low / cs % w, low % cs]), "z": .number(z.storage[low])])
                 channelStats(a)
                 out.maps(TerminalMaps((0..<c.outChannels).map { channel(a, $0).storage }, width: a.shape[2], height: a.shape[1],
                                       captions: (0..<c.outChannels).map { "a[:,:,\($0)]" }, lo: 0, hi: max(1e-12, a.storage.max() ?? 1), colormap: .sequential),
@@ -304,17 +323,28 @@ public final class CNNEngine: LessonEngine {
             out.say("forward.pool", ["input": .shape(Array(x.shape.dropFirst())), "output": .shape(Array(z.shape.dropFirst())), "f": .int(p.f)])
             out.say("forward.pool-ties")
             guard case .pool(let cache) = t.pass.caches[i] else { return }
+            // Worked example: among windows whose values are all non-zero and distinct, the one with
+            // the largest maximum (a window of zeros teaches nothing about max).
             let (w, cs) = (x.shape[2], x.shape[3])
-            var rows = [[Value]]()
-            for k in 0..<3 {
-                let o = k * cs  // channel 0, windows along the first row
-                let pos = cache.argmax[o] / cs
-                let window = (0..<p.f).flatMap { dy in (0..<p.f).map { dx in Value.number(x.storage[(dy * w + k * p.f + dx) * cs]) } }
-                rows.append([.int(0), .int(k)] + window + [.number(z.storage[o]), .int(pos / w), .int(pos % w)])
+            var chosen: Int?
+            for o in z.storage.indices {
+                let (py, px, ch) = (o / cs / z.shape[2], o / cs % z.shape[2], o % cs)
+                let window = (0..<(p.f * p.f)).map { q in x.storage[((py * p.f + q / p.f) * w + px * p.f + q % p.f) * cs + ch] }
+                guard window.allSatisfy({ $0 != 0 }), Set(window).count == window.count else { continue }
+                if chosen.map({ z.storage[o] > z.storage[$0] }) ?? true { chosen = o }
             }
-            out.table(Table("forward.pool-windows", columns: [.init("row"), .init("col")] + (0..<(p.f * p.f)).map { .init("x\($0)", format: ".4f") }
-                            + [.init("max", format: ".4f"), .init("at row"), .init("at col")], rows: rows))
-            out.quantity("pooled", image(z), "forward.pooled", role: .activation, layout: .imageChannels)
+            if let o = chosen {
+                let (py, px, ch) = (o / cs / z.shape[2], o / cs % z.shape[2], o % cs)
+                let pos = cache.argmax[o] / cs
+                let window = (0..<(p.f * p.f)).map { q in Value.number(x.storage[((py * p.f + q / p.f) * w + px * p.f + q % p.f) * cs + ch]) }
+                out.say("forward.pool-why", ["channel": .int(ch)])
+                out.table(Table("forward.pool-windows", columns: [.init("window")] + (0..<(p.f * p.f)).map { .init("x\($0)", format: ".8g") }
+                                + [.init("max", format: ".8g"), .init("at", align: .left)],
+                                rows: [[.index([py, px, ch])] + window + [.number(z.storage[o]), .index([pos / w, pos % w, ch])]]))
+                out.quantity("pooled", image(z), "forward.pooled", ["k": .int(ch)], role: .activation, layout: .imageChannels, channel: ch)
+            } else {
+                out.quantity("pooled", image(z), "forward.pooled", ["k": .int(0)], role: .activation, layout: .imageChannels)
+            }
         case .flatten:
             out.say("forward.flatten", ["input": .shape(Array(x.shape.dropFirst())), "output": .shape(Array(z.shape.dropFirst()))])
             out.quantity("flat", z, "forward.flat", role: .activation)
@@ -354,27 +384,81 @@ public final class CNNEngine: LessonEngine {
                 out.quantity("δ", deltaOut, "backward.relu-delta", role: .error)
             }
             let g = t.back.gradients[i]!
+            let x = t.pass.inputs[i]
             out.quantity("dW", g.dW, "backward.dense-dW", ["out": .int(d.outputs), "in": .int(d.inputs)], role: .gradient)
+            // Worked: the largest |dW| entry, one product for one image: δ[r] · x[c].
+            let e = largestMagnitude(g.dW.storage)
+            let (r, col) = (e / d.inputs, e % d.inputs)
+            out.sum(WorkedSum(name: "dW", index: [r, col], formula: Phrase("backward.dense-dW-sum", ["r": .int(r), "c": .int(col)]),
+                              why: Phrase("backward.largest-why", ["name": .text("dW")]), terms: [.init(deltaOut.storage[r], x.storage[col])], result: g.dW.storage[e]))
             out.quantity("db", g.db, "backward.dense-db", role: .gradient)
-            out.quantity("δ_in", t.back.deltaIn[i]!, "backward.dense-delta-in", role: .error)
+            let deltaIn = t.back.deltaIn[i]!
+            out.quantity("δ_in", deltaIn, "backward.dense-delta-in", role: .error)
+            let j = largestMagnitude(deltaIn.storage)
+            out.sum(WorkedSum(name: "δ_in", index: [0, j], formula: Phrase("backward.dense-delta-in-sum", ["j": .int(j)]),
+                              why: Phrase("backward.largest-why", ["name": .text("δ_in")]),
+                              terms: (0..<d.outputs).map { .init(deltaOut.storage[$0], d.weights.storage[$0 * d.inputs + j]) }, result: deltaIn.storage[j]))
         case .flatten:
             out.say("backward.flatten", ["count": .int(deltaOut.count), "shape": .shape(Array(t.back.deltaIn[i]!.shape.dropFirst()))])
             out.quantity("δ", image(t.back.deltaIn[i]!), "backward.unflattened", role: .error, layout: .imageChannels)
         case .pool(let p):
             out.say("backward.pool", ["f": .int(p.f), "others": .int(p.f * p.f - 1), "above": .text(specs[i + 1].name)])
-            out.quantity("δ_in", image(t.back.deltaIn[i]!), "backward.pool-in", role: .error, layout: .imageChannels)
+            // Worked: the pooled output with the largest |δ| and the window input it goes to.
+            let x = t.pass.inputs[i], deltaIn = t.back.deltaIn[i]!
+            let (w, cs) = (x.shape[2], x.shape[3])
+            let o = largestMagnitude(deltaOut.storage)
+            let (py, px, ch) = (o / cs / deltaOut.shape[2], o / cs % deltaOut.shape[2], o % cs)
+            guard case .pool(let cache) = t.pass.caches[i] else { return }
+            let pos = cache.argmax[o] / cs
+            out.worked("backward.pool-route", ["from": .index([py, px, ch]), "d": .number(deltaOut.storage[o]), "to": .index([pos / w, pos % w, ch]),
+                                               "x": .number(x.storage[pos * cs + ch]), "rows": .text("\(py * p.f)-\(py * p.f + p.f - 1)"),
+                                               "cols": .text("\(px * p.f)-\(px * p.f + p.f - 1)")])
+            out.quantity("δ_in", image(deltaIn), "backward.pool-in", ["k": .int(ch)], role: .error, layout: .imageChannels, channel: ch)
         case .conv(let c):
             if followingReLU(i) != nil, i + 2 < specs.count {
                 out.say("backward.relu-arriving", ["above": .text(specs[i + 2].name)])
             }
-            out.quantity("δ", image(deltaOut), "backward.conv-delta", role: .error, layout: .imageChannels)
+            let x = t.pass.inputs[i], z = t.pass.outputs[i]
+            let (oh, ow, cs) = (z.shape[1], z.shape[2], z.shape[3])
             let g = t.back.gradients[i]!
-            let one = Array(g.dW.storage[0..<(c.f * c.f * c.inChannels)])
-            out.quantity("dW[0]", Tensor(shape: c.inChannels == 1 ? [c.f, c.f] : [c.f, c.f, c.inChannels], storage: one),
-                         "backward.conv-dW", role: .gradient, layout: .imageChannels)
+            let size = c.f * c.f * c.inChannels
+            // The filter and channel of the largest |dW| entry: the worked example's.
+            let e = largestMagnitude(g.dW.storage)
+            let (co, kh, kw, ci) = (e / size, e % size / c.inChannels / c.f, e % size / c.inChannels % c.f, e % c.inChannels)
+            out.quantity("δ", image(deltaOut), "backward.conv-delta", ["k": .int(co)], role: .error, layout: .imageChannels, channel: co)
+            if let r = followingReLU(i) {
+                // The ReLU gate: where z was not positive, the arriving error stops (the largest such).
+                let arriving = t.back.deltaOut[r]!
+                let gated = z.storage.indices.filter { z.storage[$0] <= 0 && arriving.storage[$0] != 0 }
+                if let q = gated.max(by: { abs(arriving.storage[$0]) < abs(arriving.storage[$1]) }) {
+                    out.worked("backward.relu-gate", ["at": .index([q / cs / ow, q / cs % ow, q % cs]), "da": .number(arriving.storage[q]), "z": .number(z.storage[q])])
+                }
+            }
+            out.quantity("dW[\(co)]", Tensor(shape: c.inChannels == 1 ? [c.f, c.f] : [c.f, c.f, c.inChannels], storage: Array(g.dW.storage[(co * size)..<((co + 1) * size)])),
+                         "backward.conv-dW", ["k": .int(co)], role: .gradient, layout: .imageChannels, channel: ci)
+            // dW[co][kh, kw, ci] = Σ over output positions of x under that weight × δ there.
+            var terms = [WorkedSum.Term]()
+            for oy in 0..<oh { for ox in 0..<ow {
+                terms.append(.init(c.inputValue(x, 0, oy * c.stride + kh - c.pad, ox * c.stride + kw - c.pad, ci), deltaOut.storage[(oy * ow + ox) * cs + co]))
+            } }
+            out.sum(WorkedSum(name: "dW[\(co)]", index: [kh, kw, ci], formula: Phrase("backward.conv-dW-sum", ["k": .int(co), "a": .int(kh), "b": .int(kw), "c": .int(ci)]),
+                              why: Phrase("backward.largest-why", ["name": .text("dW")]), terms: terms, result: g.dW.storage[e]))
             out.quantity("db", g.db, "backward.conv-db", role: .gradient)
             if i > 0 {
-                out.quantity("δ_in", image(t.back.deltaIn[i]!), "backward.conv-delta-in", role: .error, layout: .imageChannels)
+                let deltaIn = t.back.deltaIn[i]!
+                let (w, ics) = (deltaIn.shape[2], deltaIn.shape[3])
+                let j = largestMagnitude(deltaIn.storage)
+                let (y, xx, cin) = (j / ics / w, j / ics % w, j % ics)
+                out.quantity("δ_in", image(deltaIn), "backward.conv-delta-in", ["k": .int(cin)], role: .error, layout: .imageChannels, channel: cin)
+                // δ_in[y, x, c] = Σ_k Σ over the filter taps that reached (y, x) of δ[oy, ox, k] · W[k][a, b, c]
+                var back = [WorkedSum.Term]()
+                for k in 0..<c.outChannels { for a in 0..<c.f { for b in 0..<c.f {
+                    let (ny, nx) = (y + c.pad - a, xx + c.pad - b)
+                    guard ny >= 0, nx >= 0, ny % c.stride == 0, nx % c.stride == 0, ny / c.stride < oh, nx / c.stride < ow else { continue }
+                    back.append(.init(deltaOut.storage[((ny / c.stride) * ow + nx / c.stride) * cs + k], c.weights.storage[((k * c.f + a) * c.f + b) * c.inChannels + cin], group: k))
+                } } }
+                out.sum(WorkedSum(name: "δ_in", index: [y, xx, cin], formula: Phrase("backward.conv-delta-in-sum", ["c": .int(cin)]),
+                                  why: Phrase("backward.largest-why", ["name": .text("δ_in")]), terms: back, groupName: "filter", result: deltaIn.storage[j]))
             } else {
                 out.say("backward.first-layer", ["layer": .text(specs[i].name)])
             }
@@ -395,7 +479,6 @@ public final class CNNEngine: LessonEngine {
         let back = net.backward(net.forward(x), labels: labels)
         func loss(_ n: CNN) -> Double { SoftmaxCrossEntropy.loss(n.forward(x).probabilities, labels: labels) }
         out.say("gradient-check.intro", ["images": .int(idx.count), "limit": .int(500), "sampled": .int(200)])
-        out.blank()
         var rows = [[Value]]()
         var worst = 0.0
         var sampler = RandomState(seed: 7)

@@ -11,6 +11,8 @@ public enum Value: Sendable {
     case text(String)
     /// A shape, shown as numpy shows one: (26, 26, 10).
     case shape([Int])
+    /// An index into a tensor, shown as [12, 7, 3].
+    case index([Int])
     /// An array printed inside a sentence the way numpy prints it (the tutorial's own `print`).
     case array(ArrayValue)
 }
@@ -58,6 +60,8 @@ public struct Quantity: Sendable {
     public let formula: Phrase?
     public let role: Role
     public let layout: Layout
+    /// The channel an image-shaped quantity shows first (where the step's worked example is).
+    public var channel = 0
 }
 
 /// A table: column headers come from the words (`KEY.columns`, `|`-separated), rows from the engine.
@@ -97,7 +101,37 @@ public struct WrittenFile: Sendable {
     public let shows: Phrase?
 }
 
+/// One element worked out as the sum it is: each term a product a·b, perhaps in groups with subtotals
+/// (conv2's 250 products, per input channel), plus a bias; `result` is the element as the step's
+/// quantity holds it, and the terms sum to it.
+public struct WorkedSum: Sendable {
+    public struct Term: Sendable, Codable {
+        public let a: Double
+        public let b: Double
+        public let group: Int
+        public init(_ a: Double, _ b: Double, group: Int = 0) { self.a = a; self.b = b; self.group = group }
+    }
+    /// The quantity and the index of the element, e.g. "z" and [12, 7, 3].
+    public let name: String
+    public let index: [Int]
+    /// Words: what the sum is (`z = Σ x·W + b`) and why this element was chosen.
+    public let formula: Phrase
+    public let why: Phrase
+    public let terms: [Term]
+    /// What each group is ("input channel"), when the terms come in groups.
+    public let groupName: String?
+    public let bias: Double?
+    public let result: Double
+    public init(name: String, index: [Int], formula: Phrase, why: Phrase, terms: [Term],
+                groupName: String? = nil, bias: Double? = nil, result: Double) {
+        self.name = name; self.index = index; self.formula = formula; self.why = why; self.terms = terms
+        self.groupName = groupName; self.bias = bias; self.result = result
+    }
+}
+
 public enum Record: Sendable {
+    /// An element of a quantity written out as its sum.
+    case sum(WorkedSum)
     case title(String)
     case heading(index: Int, total: Int, title: String, name: String)
     case narrative(String)

@@ -39,8 +39,9 @@ public final class RecordStream {
     // MARK: What engines call
 
     public func quantity<T: BLASScalar>(_ name: String, _ t: Tensor<T>, _ formula: String? = nil, _ values: [String: Value] = [:],
-                                        role: Role = .value, layout: Layout = .plain) {
-        emit(.quantity(Quantity(name: name, array: ArrayValue(t), scalar: false, formula: formula.map { Phrase($0, values) }, role: role, layout: layout)))
+                                        role: Role = .value, layout: Layout = .plain, channel: Int = 0) {
+        emit(.quantity(Quantity(name: name, array: ArrayValue(t), scalar: false, formula: formula.map { Phrase($0, values) }, role: role,
+                                layout: layout, channel: channel)))
     }
 
     public func quantity(_ name: String, ints: [Int], shape: [Int]? = nil, _ formula: String? = nil, _ values: [String: Value] = [:], role: Role = .value) {
@@ -61,6 +62,7 @@ public final class RecordStream {
     public func note(_ key: String, _ values: [String: Value] = [:]) { emit(.note(Phrase(key, values))) }
     public func result(_ key: String, _ values: [String: Value] = [:]) { emit(.result(Phrase(key, values))) }
     public func blank() { emit(.blank) }
+    public func sum(_ w: WorkedSum) { emit(.sum(w)) }
     public func table(_ t: Table) { emit(.table(t)) }
     public func row(_ cells: [Value]) { emit(.row(cells)) }
     public func maps(_ m: TerminalMaps, caption: String? = nil, _ values: [String: Value] = [:]) {

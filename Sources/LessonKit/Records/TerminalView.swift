@@ -56,6 +56,7 @@ public struct TerminalView {
             var l = wrap("Note: " + words.render(p), indent: "")
             l[0] = style("Note:", "1;33") + l[0].dropFirst(5)
             return l
+        case .sum(let w): return sum(w)
         case .table(let t): return tableStart(t)
         case .row(let cells): return tableRow(cells)
         case .maps(let m, let caption): return maps(m, caption: caption)
@@ -142,7 +143,8 @@ public struct TerminalView {
         }
         switch q.layout {
         case .imageChannels where s.count == 3 && s[2] > 1:
-            return (text([s[0], s[1]], channel(a, 0), summarise: large), "channel 0 of \(s[2]) · all \(a.count): " + statistics(a.values))
+            let c = min(max(q.channel, 0), s[2] - 1)
+            return (text([s[0], s[1]], channel(a, c), summarise: large), "channel \(c) of \(s[2]) · all \(a.count): " + statistics(a.values))
         case .filterBank where s.count == 4 && s[0] > 1:
             let slice = (0..<(s[1] * s[2])).map { k in a.values[k * s[3]] }
             return (text([s[1], s[2]], slice, summarise: large), "[0, :, :, 0]: filter 0, input channel 0 of \(s[0]) × \(s[3]) · all \(a.count): " + statistics(a.values))
@@ -171,6 +173,65 @@ public struct TerminalView {
             out += TextColumns.width("  " + summary) <= width ? ["  " + summary]
                 : summary.components(separatedBy: " · ").flatMap { wrap("  " + $0, indent: "    ") }
         }
+        return out
+    }
+
+    // MARK: Worked sums
+
+    /// A value in a written-out sum: 8 significant digits, as numpy prints array elements.
+    static func term(_ x: Double) -> String {
+        let s = String(format: "%.8g", x)
+        return s.hasPrefix("-") ? "(" + s + ")" : s
+    }
+
+    static func index(_ name: String, _ i: [Int]) -> String { name + "[" + i.map(String.init).joined(separator: ", ") + "]" }
+
+    /// How many products a line shows before `...` (the first and last few; --full: all).
+    static let sumEdge = 3
+
+    func products(_ terms: ArraySlice<WorkedSum.Term>) -> String {
+        let edge = TerminalView.sumEdge
+        let shown: [String]
+        let p = { (t: WorkedSum.Term) in TerminalView.term(t.a) + "·" + TerminalView.term(t.b) }
+        if full || terms.count <= 12 { shown = terms.map(p) }
+        else { shown = terms.prefix(edge).map(p) + ["..."] + terms.suffix(edge).map(p) }
+        return shown.joined(separator: " + ")
+    }
+
+    func sum(_ w: WorkedSum) -> [String] {
+        let target = TerminalView.index(w.name, w.index)
+        // Why this element, then the sum, in one paragraph.
+        var out = wrap(words.render(w.why) + " " + target + " = " + words.render(w.formula), indent: "  ")
+        let total = w.terms.reduce(0.0) { $0 + $1.a * $1.b }
+        func plain(_ x: Double) -> String { String(format: "%.8g", x) }
+        if let groupName = w.groupName {
+            // One line per group with its subtotal; the products of the largest group written out
+            // (--full: every group's).
+            let groups = Dictionary(grouping: w.terms, by: \.group).sorted { $0.key < $1.key }
+            let subtotals = groups.map { $0.value.reduce(0.0) { $0 + $1.a * $1.b } }
+            let largest = subtotals.indices.max { abs(subtotals[$0]) < abs(subtotals[$1]) } ?? 0
+            // The three groups that weigh most, in order (--full: every group), the rest in one line.
+            let shown = Set(full ? Array(groups.indices) : Array(subtotals.indices.sorted { abs(subtotals[$0]) > abs(subtotals[$1]) }.prefix(3)))
+            for (n, (g, terms)) in groups.enumerated() where shown.contains(n) {
+                out.append("  \(groupName) \(g): Σ of \(terms.count) products = " + plain(subtotals[n]))
+                if full || n == largest { out += wrap("    = " + products(terms[...]), indent: "      ") }
+            }
+            if shown.count < groups.count {
+                let rest = subtotals.indices.filter { !shown.contains($0) }
+                out.append("  the other \(rest.count) \(groupName)s: Σ = " + plain(rest.reduce(0.0) { $0 + subtotals[$1] }) + " (--full shows each)")
+            }
+            out.append("  Σ over the \(groups.count) \(groupName)s = " + plain(total))
+        } else {
+            out += wrap("  = " + products(w.terms[...]) + "  (\(w.terms.count) product\(w.terms.count == 1 ? "" : "s"))", indent: "      ")
+        }
+        if let b = w.bias {
+            // "+ b" on the line of the sum it is added to when it fits (the Σ line of groups).
+            let line = "  + b = " + plain(total) + " + " + TerminalView.term(b) + " = " + plain(w.result)
+            let short = " + b " + TerminalView.term(b) + " = " + plain(w.result)
+            if w.groupName != nil, let last = out.last, TextColumns.width(last + short) <= width { out[out.count - 1] = last + short }
+            else { out.append(line) }
+        }
+        else { out.append("  = " + plain(total) + ", the printed " + target + " = " + plain(w.result)) }
         return out
     }
 
@@ -206,7 +267,7 @@ public struct TerminalView {
         out.append(style(render(head, t, widths: widths), "1"))
         // A long table (lesson 2's 100 epochs) shows its first and last rows and every k-th between.
         let n = rows.count
-        if full || n <= 24 {
+        if full || n <= 12 {
             out += rows.map { render($0, t, widths: widths) }
         } else {
             let every = (n + 9) / 10
@@ -236,10 +297,14 @@ public struct TerminalView {
         let n = min(fit, m.maps.count)
         let text = TerminalPicture.row(Array(m.maps.prefix(n)), width: m.width, height: m.height, captions: Array(m.captions.prefix(n)),
                                        lo: m.lo, hi: m.hi, colormap: m.colormap, color: color)
-        out += text.split(separator: "\n", omittingEmptySubsequences: true).map { line in
+        var picture = text.split(separator: "\n", omittingEmptySubsequences: true).map { line in
             // Trailing blanks would make a plain picture's lines look wider than they are.
             var s = String(line); while s.hasSuffix(" ") { s.removeLast() }; return s
         }
+        // Rows blank in every picture (a digit's empty margin) say nothing: drop them.
+        while picture.count > 2 && picture[0].isEmpty { picture.removeFirst() }
+        while picture.count > 2 && picture[picture.count - 2].isEmpty { picture.remove(at: picture.count - 2) }  // and above the captions
+        out += picture
         if n < m.maps.count { out.append("  (\(n) of \(m.maps.count) shown at \(width) columns; every one is in the PNG)") }
         return out
     }

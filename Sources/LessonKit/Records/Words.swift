@@ -105,6 +105,7 @@ public struct Words: Sendable {
     public static func format(_ v: Value, spec: String) -> String {
         switch v {
         case .text(let s): return s
+        case .index(let i): return "[" + i.map(String.init).joined(separator: ", ") + "]"
         case .shape(let s): return "(" + s.map(String.init).joined(separator: ", ") + (s.count == 1 ? ",)" : ")")
         case .array(let a):
             return a.integers ? NumpyFormat.format(a.values.map { Int($0) }, shape: a.shape)
@@ -152,7 +153,9 @@ struct FormatSpec {
         case "e": body = String(format: "%.\(precision ?? 6)e", x)
         case "g": body = String(format: "%.\(precision ?? 6)g", x)
         case "f": body = String(format: "%.\(precision ?? 6)f", x)
-        case "d": body = String(Int(x.rounded()))
+        case "d":
+            // An integer format on nan, inf or a number past Int's range (a word may ask for it) is not a trap.
+            body = x.isFinite && abs(x) < 9e18 ? String(Int(x.rounded())) : (x.isFinite ? String(format: "%.0f", x) : NumpyFormat.scalar(x))
         default: body = isInteger ? String(Int(x)) : (precision.map { String(format: "%.\($0)f", x) } ?? NumpyFormat.scalar(x))
         }
         if grouping { body = FormatSpec.group(body) }
