@@ -167,6 +167,9 @@ struct Run: ParsableCommand {
     @Option(help: "Lesson 3: load trained weights from FILE and skip training.")
     var weights: String?
 
+    @Flag(help: "Lesson 3: load the trained weights that ship in Lessons/weights/ (50 epochs) and skip training.")
+    var pretrained = false
+
     @Option(help: "Folder with the four MNIST-format .gz files (e.g. /usr/share/datasets/fashion-mnist).")
     var data: String?
 
@@ -191,6 +194,7 @@ struct Run: ParsableCommand {
         }
         if let out, out.isEmpty { throw ValidationError("--out needs a folder path.") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
+        if pretrained && weights != nil { throw ValidationError("--pretrained and --weights both name weights; use one.") }
         if let width, !(20...1000).contains(width) { throw ValidationError("--width must be between 20 and 1000 columns, got \(width).") }
     }
 
@@ -221,6 +225,14 @@ struct Run: ParsableCommand {
             if fullData { options.overrides.append(("dataset", "full", "--full-data")) }
             if let epochs { options.overrides.append(("epochs", String(epochs), "--epochs \(epochs)")) }
             options.weightsFile = weights.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
+            if pretrained {
+                // Lessons/weights/NN-name.lnw beside the lesson files, written by `lesson run N` itself.
+                let shipped = library.directory.appendingPathComponent("weights").appendingPathComponent(url.deletingPathExtension().lastPathComponent + ".lnw")
+                guard FileManager.default.fileExists(atPath: shipped.path) else {
+                    throw LessonError("--pretrained does not apply to this lesson (no trained weights ship for it in \(library.directory.lastPathComponent)/weights/; lesson 3 has them).")
+                }
+                options.weightsFile = shipped
+            }
             options.dataFolderFlag = data.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
             options.dataDirectory = options.dataFolderFlag ?? library.directory.appendingPathComponent("data/mnist")
             for s in set {
