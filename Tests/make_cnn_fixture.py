@@ -233,7 +233,11 @@ def stats(t):
         v = list(ch(t, c).ravel())
         mean = functools.reduce(operator.add, v, 0.0) / len(v)
         rows.append([c, min(v), max(v), mean, sum(1 for q in v if q > 0), len(v)])
-    return rows
+    n = len(rows)
+    if n <= 12:
+        return rows
+    every = (n + 9) // 10  # the terminal shows the first and last 4 and every k-th of a longer table
+    return [r for i, r in enumerate(rows) if i < 4 or i >= n - 4 or (i + 1) % every == 0]
 
 def windows(x, z):
     """The first three 2x2 windows of channel 0: row, col, the four values, the max and where it is."""
@@ -250,10 +254,34 @@ def windows(x, z):
 def plain(a):
     with np.printoptions(threshold=100):
         return str(a)
-def image(t):
+def image(t, c=0):
     t = t[0] if t.ndim == 4 else t
     with np.printoptions(threshold=0 if t.size > 100 else 100):
-        return str(t[:, :, 0])
+        return str(t[:, :, c])
+
+# Where the worked examples sit (the lesson's rules, first occurrence on ties as np.argmax):
+def largest(t):
+    """index of the largest entry, as a tuple"""
+    return np.unravel_index(int(np.argmax(t)), t.shape)
+def largest_magnitude(t):
+    return np.unravel_index(int(np.argmax(np.abs(t))), t.shape)
+_, oy1, ox1, k1 = largest(tz1)          # conv1: the largest z of all channels
+_, oy3, ox3, k3 = largest(tz3)          # conv2
+co3, _, _, ci3 = largest_magnitude(tgW3)   # conv2 backward: the largest |dW|
+_, _, _, cin3 = largest_magnitude(tdp1)    # conv2's δ_in: the largest |δ_in|
+co1, _, _, _ = largest_magnitude(tgW1)
+def pool_choice(x, z):
+    """of the windows whose four values are non-zero and distinct, the one with the largest maximum"""
+    best = None
+    for py in range(z.shape[1]):
+        for px in range(z.shape[2]):
+            for ch in range(z.shape[3]):
+                w = [x[0, py * 2 + dy, px * 2 + dx, ch] for dy in range(2) for dx in range(2)]
+                if all(v != 0 for v in w) and len(set(w)) == 4 and (best is None or z[0, py, px, ch] > z[0, best[0], best[1], best[2]]):
+                    best = (py, px, ch)
+    return best
+pool_py, pool_px, pool_ch = pool_choice(ta1, tp1)
+_, _, _, route_ch = largest_magnitude(tdp1)
 def bank(w):
     with np.printoptions(threshold=0 if w.size > 100 else 100):
         return str(w[0, :, :, 0])
@@ -269,11 +297,11 @@ trace = {
     "init-weights": {"conv1 filters": bank(P["W1"]), "conv1 biases": plain(P["b1"]),
                      "conv2 filters": bank(P["W3"]), "conv2 biases": plain(P["b3"]),
                      "dense1 weights": plain(P["W5"]), "dense2 weights": plain(P["W6"])},
-    "conv1.forward": {"patch": plain(tx[0, 0:3, 0:3, 0]), "W[0]": plain(P["W1"][0].reshape(3, 3)),
-                      "z": image(tz1), "a": image(ta1)},
-    "pool1.forward": {"pooled": image(tp1)},
-    "conv2.forward": {"patch": image(tp1[0, 0:5, 0:5, :]), "W[0]": image(P["W3"][0]),
-                      "z": image(tz3), "a": image(ta3)},
+    "conv1.forward": {"patch": plain(tx[0, oy1:oy1 + 3, ox1:ox1 + 3, 0]), "W[%d]" % k1: plain(P["W1"][k1].reshape(3, 3)),
+                      "z": image(tz1, k1), "a": image(ta1, k1)},
+    "pool1.forward": {"pooled": image(tp1, pool_ch)},
+    "conv2.forward": {"patch": image(tp1[0, oy3:oy3 + 5, ox3:ox3 + 5, :]), "W[%d]" % k3: image(P["W3"][k3]),
+                      "z": image(tz3, k3), "a": image(ta3, k3)},
     "flatten.forward": {"flat": plain(tf4)},
     "dense1.forward": {"z": plain(tz5), "a": plain(ta5)},
     "dense2.forward": {"z": plain(tz6), "a": plain(ta6)},
@@ -281,9 +309,9 @@ trace = {
     "dense2.backward": {"δ": plain(td6), "dW": plain(tgW6), "db": plain(tgb6), "δ_in": plain(tdi6)},
     "dense1.backward": {"δ": plain(td5), "dW": plain(tgW5), "db": plain(tgb5), "δ_in": plain(tdi5)},
     "flatten.backward": {"δ": image(td4)},
-    "conv2.backward": {"δ": image(td3), "dW[0]": image(tgW3[0]), "db": plain(tgb3), "δ_in": image(tdp1)},
-    "pool1.backward": {"δ_in": image(tdpool)},
-    "conv1.backward": {"δ": image(td1), "dW[0]": plain(tgW1[0].reshape(3, 3)), "db": plain(tgb1)},
+    "conv2.backward": {"δ": image(td3, co3), "dW[%d]" % co3: image(tgW3[co3], ci3), "db": plain(tgb3), "δ_in": image(tdp1, cin3)},
+    "pool1.backward": {"δ_in": image(tdpool, route_ch)},
+    "conv1.backward": {"δ": image(td1, co1), "dW[%d]" % co1: plain(tgW1[co1].reshape(3, 3)), "db": plain(tgb1)},
 }
 # --full: the same quantities with every value, for those small enough to keep in a fixture.
 full = {
@@ -293,10 +321,11 @@ full = {
     "flatten.forward": {"flat": full_plain(tf4)},
     "init-weights": {"conv2 biases": full_plain(P["b3"])},
 }
-rows = {"conv1.forward": stats(ta1) + windows(ta1, tp1)[:0], "pool1.forward": windows(ta1, tp1), "conv2.forward": stats(ta3)}
+pool_window = [ta1[0, pool_py * 2 + dy, pool_px * 2 + dx, pool_ch] for dy in range(2) for dx in range(2)]
+rows = {"conv1.forward": stats(ta1), "pool1.forward": [pool_window + [tp1[0, pool_py, pool_px, pool_ch]]], "conv2.forward": stats(ta3)}
 lines = {"loss": ["label y = %d; prediction = argmax ŷ = %d" % (ty, int(np.argmax(ta6)))]}
 patch1, filt1 = tx[0, 0:3, 0:3, 0].ravel(), P["W1"][0].ravel()
-scalars = {"conv1.forward": [float(np.dot(patch1, filt1)), float(P["b1"][0]), float(tz1[0, 0, 0, 0])],
+scalars = {"conv1.forward": [float(tz1[0, oy1, ox1, k1])],
            "loss": [float(ta6[0, ty]), float(-np.log(ta6[0, ty]))]}
 with open(os.path.join(HERE, "LessonKitTests", "Fixtures", "cnn_trace.json"), "w") as f:
     json.dump({"trace_image": TRACE, "label": int(ty), "printed": trace, "full": full, "rows": rows, "lines": lines,

@@ -33,6 +33,8 @@ public struct RunRecord: Codable, Sendable {
     public var inputs: [String]?
     /// Every quantity the steps showed, as the views showed it.
     public var quantities: [ShownQuantity]?
+    /// Every worked sum the steps showed, term by term.
+    public var sums: [ShownSum]?
 
     public static let fileName = "run.json"
 

@@ -117,6 +117,8 @@ public enum LessonRunner {
             let inFolder = (options.weightsFile.map { [$0] } ?? []).filter { $0.standardizedFileURL.deletingLastPathComponent().path == session.folder.path }
             r.inputs = inFolder.isEmpty ? nil : inFolder.map(\.lastPathComponent)
             r.quantities = ShownQuantity.all(stream.records, steps: file.steps, words: words, full: options.full)
+            let sums = ShownSum.all(stream.records, steps: file.steps)
+            r.sums = sums.isEmpty ? nil : sums
             return r
         }
         // The pager needs a terminal on both ends; otherwise --step would wait on a pipe.

@@ -108,7 +108,7 @@ func stepLineCounts(_ text: String) -> [(heading: String, lines: Int)] {
                 // pictures are issue 15's) or listed by `lesson steps` (action summaries).
                 let exempt = ["LessonError", "LessonInterrupted", "(error message)", "title:", "caption:", "Series(", "ActionSpec(", "SettingSpec("]
                     .contains { line.contains($0) } || line.trimmingCharacters(in: .whitespaces).hasPrefix("//")
-                for banned in ["String(format:", "NumpyFormat.", "print(", "fputs(", "printer.", "formula:", ".padding(toLength"] where !exempt {
+                for banned in ["String(format:", "NumpyFormat.", "print(", "fputs(", "printer.", "formula: \"", ".padding(toLength"] where !exempt {
                     #expect(!line.contains(banned), "\(engine).swift:\(n + 1) formats or prints for display: \(line)")
                 }
                 // A formula written in Swift: an equals sign with maths around it inside a string literal.
@@ -277,4 +277,33 @@ func ptySession(_ arguments: [String], keys: [(waitFor: String, send: String)], 
         if spec == ",d" { got = got.replacingOccurrences(of: ",", with: "") }
         #expect(got == want, "{x:\(spec)} of \(value) gave \(got)")
     }
+}
+
+/// Issue 15, item 1: each worked sum adds up to the element the step printed, that element is not
+/// zero, and a conv layer's worked position holds its largest activation across all channels.
+@Test func workedSumsAddUpToTheElementsTheyExplain() throws {
+    let dir = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let r = try runLesson(["run", "3", "--to", "conv1.backward", "--out", dir.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: dir.appendingPathComponent("run.json")))
+    let sums = try #require(record.sums)
+    #expect(Set(sums.map(\.step)).isSuperset(of: ["conv1.forward", "conv2.forward", "dense2.backward", "dense1.backward", "conv2.backward", "conv1.backward"]))
+    for s in sums {
+        let total = s.terms.reduce(0.0) { $0 + $1[0] * $1[1] } + (s.bias ?? 0)
+        #expect(abs(total - s.result) <= 1e-12 * max(1, abs(s.result)), "\(s.step) \(s.name)\(s.index): terms add to \(total), element \(s.result)")
+        #expect(s.result != 0, "\(s.step) \(s.name)\(s.index) is zero")
+        // The element is the one the step's quantity holds (when run.json keeps its values).
+        if let q = record.quantities?.first(where: { $0.step == s.step && $0.name == s.name && $0.shape.count == s.index.count }), let v = q.values {
+            var flat = 0
+            for (i, n) in zip(s.index, q.shape) { flat = flat * n + i }
+            #expect(v[flat] == s.result, "\(s.step) \(s.name)\(s.index)")
+            if s.step.hasSuffix(".forward") && s.name == "z" {
+                #expect(s.result == v.max(), "\(s.step): the worked position holds the largest z of all channels")
+            }
+        }
+    }
+    // What the terminal shows of them: the rule, the sum, and the element it equals.
+    #expect(r.stdout.contains("Worked example, where conv1 responds most"), "\(r.stdout)")
+    #expect(r.stdout.contains("Worked example, the largest |dW| entry:"))
 }

@@ -37,3 +37,22 @@ public struct ShownQuantity: Codable, Sendable {
         }
     }
 }
+
+/// run.json's copy of a worked sum: the element, its terms and what they add up to.
+public struct ShownSum: Codable, Sendable {
+    public let step: String
+    public let name: String
+    public let index: [Int]
+    /// Each term's two factors.
+    public let terms: [[Double]]
+    public let bias: Double?
+    public let result: Double
+
+    static func all(_ records: [(step: Int, record: Record)], steps: [LessonStep]) -> [ShownSum] {
+        records.compactMap { entry in
+            guard case .sum(let w) = entry.record, entry.step >= 1, entry.step <= steps.count else { return nil }
+            return ShownSum(step: steps[entry.step - 1].name, name: w.name, index: w.index, terms: w.terms.map { [$0.a, $0.b] },
+                            bias: w.bias, result: w.result)
+        }
+    }
+}
