@@ -165,7 +165,21 @@ public final class DigitsEngine: LessonEngine {
         else { out.quantity("db2", scalar: g.db2.storage[0], "backward.db2", role: .gradient) }
         if !corrected { out.note("backward.db-note") }
         out.quantity("dZ1", g.dZ1, "backward.dZ1", role: .error)
+        // Worked: the largest |dZ1| entry, the output errors sent back through W2 (ReLU let it through).
+        let n = g.dZ1.shape[1]
+        let e = largestMagnitude(g.dZ1.storage)
+        let (u, col) = (e / n, e % n)
+        out.sum(WorkedSum(name: "dZ1", index: [u, col], formula: Phrase("backward.dZ1-sum", ["i": .int(u), "n": .int(col)]),
+                          why: Phrase("backward.largest-why", ["name": .text("dZ1")]),
+                          terms: (0..<net.W2.shape[0]).map { k in .init(net.W2.storage[k * net.W2.shape[1] + u], g.dZ2.storage[k * n + col]) },
+                          result: g.dZ1.storage[e]))
         out.quantity("dW1", g.dW1, "backward.dW1", role: .gradient)
+        // Worked: the largest |dW1| entry, an average over the images of error × pixel.
+        let w = largestMagnitude(g.dW1.storage)
+        let (wi, wj) = (w / 784, w % 784)
+        out.sum(WorkedSum(name: "dW1", index: [wi, wj], formula: Phrase("backward.dW1-sum", ["i": .int(wi), "j": .int(wj), "m": .int(m)]),
+                          why: Phrase("backward.largest-why", ["name": .text("dW1")]),
+                          terms: (0..<n).map { .init(g.dZ1.storage[wi * n + $0], f.X.storage[wj * n + $0]) }, scale: 1 / Double(m), result: g.dW1.storage[w]))
         if corrected { out.quantity("db1", g.db1, "backward.db1-corrected", role: .gradient) }
         else { out.quantity("db1", scalar: g.db1.storage[0], "backward.db1", role: .gradient) }
         let alpha = settings.double("learning-rate")
@@ -174,6 +188,11 @@ public final class DigitsEngine: LessonEngine {
         out.quantity("b1", net.b1, "backward.b1", ["alpha": .number(alpha)], role: .weight)
         out.quantity("W2", net.W2, "backward.W2", ["alpha": .number(alpha)], role: .weight)
         out.quantity("b2", net.b2, "backward.b2", ["alpha": .number(alpha)], role: .weight)
+    }
+
+    /// The index of the entry with the largest magnitude (the first, if several tie).
+    func largestMagnitude(_ v: [Double]) -> Int {
+        v.indices.max { abs(v[$0]) < abs(v[$1]) || (abs(v[$0]) == abs(v[$1]) && $0 > $1) } ?? 0
     }
 
     func gradientCheck() throws {

@@ -121,11 +121,13 @@ public struct WorkedSum: Sendable {
     /// What each group is ("input channel"), when the terms come in groups.
     public let groupName: String?
     public let bias: Double?
+    /// A factor the sum is multiplied by (lesson 1's 1/m), after the bias if there is one.
+    public let scale: Double?
     public let result: Double
     public init(name: String, index: [Int], formula: Phrase, why: Phrase, terms: [Term],
-                groupName: String? = nil, bias: Double? = nil, result: Double) {
+                groupName: String? = nil, bias: Double? = nil, scale: Double? = nil, result: Double) {
         self.name = name; self.index = index; self.formula = formula; self.why = why; self.terms = terms
-        self.groupName = groupName; self.bias = bias; self.result = result
+        self.groupName = groupName; self.bias = bias; self.scale = scale; self.result = result
     }
 }
 

@@ -46,13 +46,14 @@ public struct ShownSum: Codable, Sendable {
     /// Each term's two factors.
     public let terms: [[Double]]
     public let bias: Double?
+    public let scale: Double?
     public let result: Double
 
     static func all(_ records: [(step: Int, record: Record)], steps: [LessonStep]) -> [ShownSum] {
         records.compactMap { entry in
             guard case .sum(let w) = entry.record, entry.step >= 1, entry.step <= steps.count else { return nil }
             return ShownSum(step: steps[entry.step - 1].name, name: w.name, index: w.index, terms: w.terms.map { [$0.a, $0.b] },
-                            bias: w.bias, result: w.result)
+                            bias: w.bias, scale: w.scale, result: w.result)
         }
     }
 }

@@ -180,7 +180,7 @@ public struct TerminalView {
 
     /// A value in a written-out sum: 8 significant digits, as numpy prints array elements.
     static func term(_ x: Double) -> String {
-        let s = String(format: "%.8g", x)
+        let s = x == 0 ? "0" : String(format: "%.8g", x)  // -0.0 is a zero, not a negative term
         return s.hasPrefix("-") ? "(" + s + ")" : s
     }
 
@@ -231,6 +231,7 @@ public struct TerminalView {
             if w.groupName != nil, let last = out.last, TextColumns.width(last + short) <= width { out[out.count - 1] = last + short }
             else { out.append(line) }
         }
+        else if let f = w.scale { out.append("  × " + TerminalView.term(f) + " = " + plain(total * f) + ", the printed " + target + " = " + plain(w.result)) }
         else { out.append("  = " + plain(total) + ", the printed " + target + " = " + plain(w.result)) }
         return out
     }
