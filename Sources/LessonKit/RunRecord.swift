@@ -7,6 +7,8 @@ import Rendering
 public struct RunSummary: Codable, Sendable {
     /// One entry per epoch (or logged iteration): figure name → value.
     public var epochs: [[String: Double]] = []
+    /// Lesson 3: every mini-batch's mean cross-entropy, at its place in epochs (x), as cost.png draws it.
+    public var batches: [[String: Double]]?
     /// The run's final figures: loss, accuracies, clip counts.
     public var final: [String: Double] = [:]
     /// Trained weights the run wrote, as a name in the output folder.

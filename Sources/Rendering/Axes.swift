@@ -40,15 +40,19 @@ public enum Ticks {
 extension Canvas {
     /// A vertical colour bar for values lo...hi at (x, y), with ticks and an optional caption above.
     public mutating func colorBar(_ map: Colormap, lo: Double, hi: Double, x: Int, y: Int, height h: Int,
-                                  barWidth: Int = 18, caption: String? = nil, size: Int = 14) {
+                                  barWidth: Int = 18, caption: String? = nil, size: Int = 14, marks: [(value: Double, at: Double)]? = nil) {
         for yy in 0..<h {
             let t = 1 - Double(yy) / Double(max(1, h - 1))
             fill(x: x, y: y + yy, width: barWidth, height: 1, map.color(t))
         }
         stroke(x: x - 1, y: y - 1, width: barWidth + 2, height: h + 2, .axis)
-        let ticks = Ticks.nice(lo, hi, target: 5)
-        for (v, label) in zip(ticks, Ticks.labels(ticks)) where hi > lo {
-            let ty = y + Int((1 - (v - lo) / (hi - lo)) * Double(h - 1))
+        // Ticks: given positions (a log scale), else round values spaced linearly.
+        let ticks = marks?.map(\.value) ?? Ticks.nice(lo, hi, target: 5)
+        let at = marks?.map(\.at) ?? ticks.map { (lo...hi).contains($0) && hi > lo ? ($0 - lo) / (hi - lo) : -1 }
+        let labels = marks != nil ? ticks.map { String(Int($0)) } : Ticks.labels(ticks)
+        for ((t, label), p) in zip(zip(ticks, labels), at) where hi > lo && p >= 0 && p <= 1 {
+            _ = t
+            let ty = y + Int((1 - p) * Double(h - 1))
             fill(x: x + barWidth, y: ty, width: 5, height: 1, .axis)
             text(label, x: x + barWidth + 8, y: ty + size / 2 - 1, size: size, color: .ink)
         }

@@ -16,6 +16,9 @@ public struct Heatmap: Sendable {
     public var annotate = false
     public var cellSize = 40
     public var legendCaption: String? = nil
+    /// Colour by log(1 + count) (counts from 0): a confusion matrix's few mistakes are not left white
+    /// beside a diagonal of a thousand.
+    public var logScale = false
 
     public init(title: String, values: [[Double]]) {
         precondition(!values.isEmpty && !values[0].isEmpty, "a heatmap needs at least one cell")
@@ -39,6 +42,13 @@ public struct Heatmap: Sendable {
         return lo...max(flat.max() ?? 1, lo + 1e-12)
     }
 
+    /// Where a value falls on the colour scale, 0...1.
+    public func position(_ v: Double) -> Double {
+        let r = resolvedRange
+        if logScale { return log1p(max(0, v - r.lowerBound)) / log1p(max(1e-12, r.upperBound - r.lowerBound)) }
+        return (v - r.lowerBound) / (r.upperBound - r.lowerBound)
+    }
+
     public func render() -> Canvas {
         let rows = values.count, cols = values[0].count
         let cell = cellSize
@@ -51,7 +61,7 @@ public struct Heatmap: Sendable {
         for r in 0..<rows {
             for k in 0..<cols {
                 let v = values[r][k]
-                let color = colormap.color((v - lo) / (hi - lo))
+                let color = colormap.color(position(v))
                 c.fill(x: left + k * cell, y: top + r * cell, width: cell, height: cell, color)
                 if annotate && cell >= 22 {
                     let luminance = 0.299 * Double(color.r) + 0.587 * Double(color.g) + 0.114 * Double(color.b)
@@ -72,7 +82,14 @@ public struct Heatmap: Sendable {
         }
         if !columnAxisTitle.isEmpty { c.text(columnAxisTitle, x: left + gridW / 2, y: top + gridH + 40, size: 18, anchor: .center) }
         if !rowAxisTitle.isEmpty { c.verticalText(rowAxisTitle, x: 22, y: top + gridH / 2, size: 18) }
-        c.colorBar(colormap, lo: lo, hi: hi, x: left + gridW + 30, y: top, height: max(gridH, 120), caption: legendCaption)
+        if logScale {
+            // Ticks at 0, 1, 10, 100, ... where log(1 + v) puts them.
+            let marks = [0.0] + (0..<7).map { pow(10, Double($0)) }.filter { $0 <= hi }
+            c.colorBar(colormap, lo: lo, hi: hi, x: left + gridW + 30, y: top, height: max(gridH, 120),
+                       caption: legendCaption.map { $0 + " (log)" }, marks: marks.map { ($0, position($0)) })
+        } else {
+            c.colorBar(colormap, lo: lo, hi: hi, x: left + gridW + 30, y: top, height: max(gridH, 120), caption: legendCaption)
+        }
         return c
     }
 }

@@ -4,6 +4,10 @@ public struct Series: Sendable {
     public var name: String
     public var x: [Double]
     public var y: [Double]
+    /// Pixels; a thin line (per-batch loss) sits under the thick per-epoch one.
+    public var lineWidth = 3.0
+    /// Dots on the data points: nil draws them when there are at most 40.
+    public var dots: Bool? = nil
     public init(name: String, x: [Double], y: [Double]) {
         precondition(x.count == y.count, "a series needs as many x as y values")
         self.name = name; self.x = x; self.y = y
@@ -23,6 +27,10 @@ public struct LinePlot: Sendable {
     public var height = 600
     /// Fixed y range; nil fits the data.
     public var yRange: ClosedRange<Double>?
+    /// The x axis's span, when the data should not set it (epochs from 0).
+    public var xRange: ClosedRange<Double>?
+    /// x is a count (epochs, iterations): ticks only at whole numbers.
+    public var wholeXTicks = false
 
     public init(title: String, xLabel: String, yLabel: String, series: [Series], yRange: ClosedRange<Double>? = nil) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.series = series; self.yRange = yRange
@@ -43,12 +51,21 @@ public struct LinePlot: Sendable {
     public var frame: Frame {
         let left = 100, right = 40, top = 70, bottom = 80
         let xs = series.flatMap(\.x).filter(\.isFinite), ys = series.flatMap(\.y).filter(\.isFinite)
-        var x0 = xs.min() ?? 0, x1 = xs.max() ?? 1
+        var x0 = xRange?.lowerBound ?? xs.min() ?? 0, x1 = xRange?.upperBound ?? xs.max() ?? 1
         if x1 <= x0 { x1 = x0 + 1 }
         var y0 = yRange?.lowerBound ?? (ys.min() ?? 0), y1 = yRange?.upperBound ?? (ys.max() ?? 1)
         if y1 <= y0 { y0 -= 0.5; y1 += 0.5 }
         if yRange == nil { let pad = (y1 - y0) * 0.05; y0 -= pad; y1 += pad }
-        let xTicks = Ticks.nice(x0, x1, target: 8), yTicks = Ticks.nice(y0, y1, target: 7)
+        var xTicks = Ticks.nice(x0, x1, target: 8)
+        if wholeXTicks {
+            xTicks = xTicks.filter { $0 == $0.rounded() }
+            if xTicks.count < 2 {
+                x0 = min(x0, x0.rounded(.down)); x1 = max(x1, x1.rounded(.up))
+                xTicks = Ticks.nice(x0, x1, target: 8).filter { $0 == $0.rounded() }
+                if xTicks.count < 2 { xTicks = [x0, x1] }
+            }
+        }
+        let yTicks = Ticks.nice(y0, y1, target: 7)
         if let first = xTicks.first, first > x0, x0 >= 0, first - x0 < (x1 - x0) * 0.2 { x0 = min(x0, first) }
         return Frame(left: left, top: top, width: width - left - right, height: height - top - bottom,
                      x: x0...x1, y: y0...y1, xTicks: xTicks, yTicks: yTicks)
@@ -84,8 +101,8 @@ public struct LinePlot: Sendable {
         for (k, s) in series.enumerated() {
             let color = RGBA.series[k % RGBA.series.count]
             let pts = zip(s.x, s.y).filter { $0.1.isFinite }.map { (px($0.0), py(min(max($0.1, y0), y1))) }
-            for i in 1..<max(1, pts.count) { c.line(from: pts[i - 1], to: pts[i], width: 3, color) }
-            if pts.count <= 40 { for p in pts { c.disc(center: p, radius: 3.5, color) } }
+            for i in 1..<max(1, pts.count) { c.line(from: pts[i - 1], to: pts[i], width: s.lineWidth, color) }
+            if s.dots ?? (pts.count <= 40) { for p in pts { c.disc(center: p, radius: 4.5, color) } }
         }
         if series.count > 1 || !(series.first?.name.isEmpty ?? true) {
             let font = Font.shared

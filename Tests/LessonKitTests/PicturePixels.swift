@@ -47,7 +47,8 @@ func expectCells(_ picture: Canvas, _ map: Heatmap, _ what: String, sourceLocati
     for (row, values) in map.values.enumerated() {
         for (column, v) in values.enumerated() {
             let (x, y) = map.cellOrigin(row: row, column: column)
-            let t = (v - r.lowerBound) / span
+            let t = map.position(v)
+            _ = span
             if drawn(picture.pixel(x + 3, y + 3), as: t, on: map.colormap) { continue }
             wrong.append("(\(row), \(column)) = \(v)")
         }

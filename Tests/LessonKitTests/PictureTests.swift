@@ -44,7 +44,7 @@ func expectLessonOnePictures(_ folder: URL, stdout: String, iterations: Int) thr
     let printed = lines[(header + 2)..<(header + 12)].map { $0.split(separator: " ").dropFirst().map { Double($0)! } }
     #expect(printed == counts, "the printed confusion matrix counts the dev predictions")
     var map = Heatmap(title: "t", values: counts)
-    map.colormap = .blues; map.centredOnZero = false; map.cellSize = 52; map.rowAxisTitle = "r"; map.columnAxisTitle = "c"
+    map.colormap = .blues; map.centredOnZero = false; map.cellSize = 52; map.rowAxisTitle = "r"; map.columnAxisTitle = "c"; map.logScale = true
     expectCells(try PNGFile.read(folder.appendingPathComponent("confusion.png")), map, "confusion.png")
 
     // The curves pass through every logged figure of run.json.
@@ -123,7 +123,7 @@ func expectLessonThreePictures(trained: URL, evaluated: URL, testImages: Int) th
     var counts = [[Double]](repeating: [Double](repeating: 0, count: 10), count: 10)
     for (p, y) in zip(predictions, test.labels) { counts[y][p] += 1 }
     var map = Heatmap(title: "t", values: counts)
-    map.colormap = .blues; map.centredOnZero = false; map.cellSize = 56; map.rowAxisTitle = "r"; map.columnAxisTitle = "c"
+    map.colormap = .blues; map.centredOnZero = false; map.cellSize = 56; map.rowAxisTitle = "r"; map.columnAxisTitle = "c"; map.logScale = true
     expectCells(try PNGFile.read(evaluated.appendingPathComponent("confusion.png")), map, "confusion.png")
     let wrong = predictions.indices.filter { predictions[$0] != test.labels[$0] }.prefix(40)
     try #require(!wrong.isEmpty, "a one-epoch network misreads some digit")

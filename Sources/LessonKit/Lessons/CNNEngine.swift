@@ -64,6 +64,8 @@ public final class CNNEngine: LessonEngine {
     var precision: Precision { Precision(rawValue: settings.string("precision"))! }
 
     var history: [EpochRecord] = []
+    /// (epochs done, this batch's mean cross-entropy) for every mini-batch: the thin line under the epochs.
+    var batchLosses: [(x: Double, loss: Double)] = []
     var trace: (pass: CNN.ForwardPass, back: CNN.BackwardPass, label: Int)?
 
     public static func validate(_ file: LessonFile, settings: LessonSettings) throws {
@@ -132,6 +134,7 @@ public final class CNNEngine: LessonEngine {
         }
         if let evaluatedAccuracy { r.final["test_accuracy"] = evaluatedAccuracy }
         if wroteWeights { r.weightsFile = "weights.lnw" }
+        if !batchLosses.isEmpty { r.batches = batchLosses.map { ["x": $0.x, "loss": $0.loss] } }
         return r
     }
 
@@ -544,7 +547,12 @@ public final class CNNEngine: LessonEngine {
         for e in 1...epochs {
             let start = Date()
             let progress = Progress("epoch \(e)/\(epochs)", total: (tr.count + rule.batchSize - 1) / rule.batchSize)
+            var previous = (seen: 0, sum: 0.0)
             let c = trainer.trainEpoch(tr, rule: rule, rng: &rng, progress: { done, total, running in
+                // This batch's own mean cross-entropy, from the running mean before and after it.
+                let seen = min(done * rule.batchSize, tr.count), sum = running * Double(seen)
+                if seen > previous.seen { batchLosses.append((Double(e - 1) + Double(done) / Double(total), (sum - previous.sum) / Double(seen - previous.seen))) }
+                previous = (seen, sum)
                 let elapsed = Date().timeIntervalSince(start)
                 let rate = Double(min(done * rule.batchSize, tr.count)) / max(elapsed, 1e-9)
                 let eta = Double(tr.count) / rate * Double(epochs - e + 1) - elapsed
@@ -607,11 +615,30 @@ public final class CNNEngine: LessonEngine {
     func plotCost(partial: Bool = false) throws {
         if !partial { try ensureTrained() }
         guard !history.isEmpty else { if !partial { out.say("plot-cost.no-history") }; return }
-        try context.writePNG(LinePlot(title: "CNN: cost per epoch", xLabel: "epoch", yLabel: "cost",
-                                      series: [Series(name: "cost (cross-entropy + ΣW², per image)", y: history.map(\.cost))]).render(), "cost.png")
-        try context.writePNG(LinePlot(title: "CNN: accuracy per epoch", xLabel: "epoch", yLabel: "accuracy (%)",
-                                      series: [Series(name: "train", y: history.map { 100 * $0.trainAccuracy }),
-                                               Series(name: "test", y: history.map { 100 * $0.testAccuracy })]).render(), "accuracy.png")
+        // The per-batch loss as a thin line under the per-epoch cost, so a one-epoch run shows a curve;
+        // costs are never negative, so the axis starts at 0; epochs are whole numbers.
+        var cost = LinePlot(title: "CNN: cost per epoch, loss per mini-batch", xLabel: "epoch", yLabel: "cost",
+                            series: [Series(name: "cost (cross-entropy + ΣW², per image), per epoch", y: history.map(\.cost)),
+                                     Series(name: "cross-entropy per image, per mini-batch", x: batchLosses.map(\.x), y: batchLosses.map(\.loss))],
+                            yRange: 0...max(1e-12, (history.map(\.cost) + batchLosses.map(\.loss)).filter(\.isFinite).max() ?? 1) * 1.05)
+        cost.series[0].dots = true
+        cost.series[1].lineWidth = 1.5
+        cost.series[1].dots = false
+        cost.wholeXTicks = true
+        cost.xRange = 0...Double(max(1, history.count))
+        try context.writePNG(cost.render(), "cost.png")
+        // Accuracy in percent, the axis spanning the data (within 0 to 100).
+        let accuracies = history.flatMap { [100 * $0.trainAccuracy, 100 * $0.testAccuracy] }
+        let (lo, hi) = (accuracies.min() ?? 0, accuracies.max() ?? 100)
+        let pad = max(0.5, (hi - lo) * 0.1)
+        var accuracy = LinePlot(title: "CNN: accuracy per epoch", xLabel: "epoch", yLabel: "accuracy (%)",
+                                series: [Series(name: "train", y: history.map { 100 * $0.trainAccuracy }),
+                                         Series(name: "test", y: history.map { 100 * $0.testAccuracy })],
+                                yRange: max(0, lo - pad)...min(100, hi + pad))
+        accuracy.series[0].dots = true; accuracy.series[1].dots = true
+        accuracy.wholeXTicks = true
+        accuracy.xRange = 0...Double(max(1, history.count))
+        try context.writePNG(accuracy.render(), "accuracy.png")
     }
 
     func evaluate() throws {
@@ -624,7 +651,7 @@ public final class CNNEngine: LessonEngine {
         var confusion = [[Double]](repeating: [Double](repeating: 0, count: 10), count: 10)
         for (p, y) in zip(pred, te.labels) { confusion[y][p] += 1 }
         var map = Heatmap(title: "CNN: test confusion matrix (\(String(format: "%.2f", 100 * Double(correct) / Double(te.count)))% correct)", values: confusion)
-        map.colormap = .blues; map.centredOnZero = false; map.annotate = true; map.cellSize = 56
+        map.colormap = .blues; map.centredOnZero = false; map.annotate = true; map.cellSize = 56; map.logScale = true
         map.rowLabels = (0..<10).map(String.init); map.columnLabels = (0..<10).map(String.init)
         map.rowAxisTitle = "true digit"; map.columnAxisTitle = "predicted digit"; map.legendCaption = "images"
         try context.writePNG(map.render(), "confusion.png")

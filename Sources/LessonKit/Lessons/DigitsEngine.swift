@@ -292,6 +292,7 @@ public final class DigitsEngine: LessonEngine {
                         rows: (0..<10).map { r in [.int(r)] + confusion[r].map { .int(Int($0)) } }))
         var map = Heatmap(title: "Digits: \(d.devName) confusion matrix (accuracy \(String(format: "%.1f", 100 * Double(correct) / Double(d.yDev.count)))%)", values: confusion)
         map.colormap = .blues
+        map.logScale = true  // small off-diagonal counts visible beside the diagonal
         map.centredOnZero = false
         map.annotate = true
         map.cellSize = 52
