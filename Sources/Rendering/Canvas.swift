@@ -60,8 +60,11 @@ public struct Canvas: Sendable {
     }
 
     public mutating func fill(x: Int, y: Int, width w: Int, height h: Int, _ c: RGBA) {
-        for yy in max(0, y)..<min(height, y + h) {
-            for xx in max(0, x)..<min(width, x + w) { set(xx, yy, c) }
+        // Clipped to the canvas; a rectangle wholly outside it draws nothing.
+        let (y0, y1, x0, x1) = (max(0, y), min(height, y + h), max(0, x), min(width, x + w))
+        guard y0 < y1, x0 < x1 else { return }
+        for yy in y0..<y1 {
+            for xx in x0..<x1 { set(xx, yy, c) }
         }
     }
 

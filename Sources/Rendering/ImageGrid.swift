@@ -7,6 +7,8 @@ public struct Tile: Sendable {
     /// Row-major values, height × width.
     public var values: [Double]
     public var caption: String
+    /// Pixels drawn hatched instead of in their colour (weights that never received a gradient).
+    public var hatched: [Bool]? = nil
     public init(width: Int, height: Int, values: [Double], caption: String = "") {
         precondition(values.count == width * height, "a \(width)×\(height) tile needs \(width * height) values")
         self.width = width; self.height = height; self.values = values; self.caption = caption
@@ -25,6 +27,15 @@ public struct ImageGrid: Sendable {
     public var showColorBar = false
     public var legendCaption: String? = nil
     public var captionSize = 16
+    /// Labels left of each row and above each column (conv2: output filter, input channel).
+    public var rowLabels: [String] = []
+    public var columnLabels: [String] = []
+    public var rowAxisTitle = ""
+    public var columnAxisTitle = ""
+    /// Room kept for this title too, so pictures that are compared (before, after) come out the same size.
+    public var reserveTitle: String? = nil
+    /// What a hatched pixel means, written under the colour bar.
+    public var hatchCaption: String? = nil
 
     public init(title: String, tiles: [Tile], columns: Int, scale: Int, colormap: Colormap = .gray,
                 range: ClosedRange<Double>? = nil) {
@@ -46,13 +57,16 @@ public struct ImageGrid: Sendable {
     }
 
     static let gap = 14
-    var titleHeight: Int { title.isEmpty ? 12 : 56 }
+    var titleHeight: Int { (title.isEmpty ? 12 : 56) + (columnLabels.isEmpty ? 0 : 24) + (columnAxisTitle.isEmpty ? 0 : 24) }
+    var leftMargin: Int {
+        rowLabels.isEmpty ? 0 : (rowLabels.map { Font.shared.measure($0, size: 14) }.max() ?? 0) + 14 + (rowAxisTitle.isEmpty ? 0 : 26)
+    }
     var captionHeight: Int { tiles.contains { !$0.caption.isEmpty } ? captionSize + 10 : 0 }
 
     /// Where tile `i`'s top-left pixel lands; each value is a `scale` × `scale` square from there.
     public func tileOrigin(_ i: Int) -> (x: Int, y: Int) {
         let tw = (tiles.map(\.width).max() ?? 1) * scale, th = (tiles.map(\.height).max() ?? 1) * scale
-        return (Self.gap + (i % columns) * (tw + Self.gap), titleHeight + (i / columns) * (th + captionHeight + Self.gap))
+        return (leftMargin + Self.gap + (i % columns) * (tw + Self.gap), titleHeight + (i / columns) * (th + captionHeight + Self.gap))
     }
 
     public func render() -> Canvas {
@@ -60,10 +74,17 @@ public struct ImageGrid: Sendable {
         let gap = Self.gap, captionH = captionHeight
         let rows = (tiles.count + columns - 1) / columns
         let titleH = titleHeight
-        let legendW = showColorBar ? 110 : 0
-        let titleW = title.isEmpty ? 0 : Font.shared.measure(title, size: 22) + 40
-        let width = max(gap + columns * (tw + gap) + legendW, showColorBar ? 320 : 1, titleW + legendW)
-        let height = titleH + rows * (th + captionH + gap) + gap
+        let legendW = showColorBar ? (hatchCaption != nil && tiles.contains(where: { $0.hatched?.contains(true) == true }) ? 150 : 110) : 0
+        let titleW = ([title] + (reserveTitle.map { [$0] } ?? [])).filter { !$0.isEmpty }.map { Font.shared.measure($0, size: 22) + 40 }.max() ?? 0
+        let width = max(leftMargin + gap + columns * (tw + gap) + legendW, showColorBar ? 320 : 1, titleW + legendW)
+        let gridHeight = titleH + rows * (th + captionH + gap) + gap
+        let barH = max(100, min(gridHeight - titleH - 50, 300))
+        var height = gridHeight
+        let hatchLegend = showColorBar && hatchCaption != nil && tiles.contains(where: { $0.hatched?.contains(true) == true })
+        if hatchLegend {
+            // Room under the colour bar for the hatch legend and its lines.
+            height = max(height, titleH + 20 + barH + 30 + 40 + 16 * (hatchCaption?.split(separator: "\n").count ?? 0))
+        }
         var c = Canvas(width: width, height: height)
         if !title.isEmpty { c.text(title, x: (width - legendW) / 2, y: 36, size: 22, anchor: .center) }
         let r = resolvedRange
@@ -72,6 +93,14 @@ public struct ImageGrid: Sendable {
             let (ox, oy) = tileOrigin(i)
             for y in 0..<t.height {
                 for x in 0..<t.width {
+                    if t.hatched?[y * t.width + x] == true {
+                        // Grey with diagonal strokes: not a weight value, a weight that never moved.
+                        c.fill(x: ox + x * scale, y: oy + y * scale, width: scale, height: scale, RGBA(200, 200, 200, 255))
+                        for d in 0..<scale {  // a "/" stroke in every cell: diagonal hatching across the area
+                            c.fill(x: ox + x * scale + d, y: oy + y * scale + (scale - 1 - d), width: 1, height: 1, RGBA(110, 110, 110, 255))
+                        }
+                        continue
+                    }
                     let color = colormap.color((t.values[y * t.width + x] - r.lowerBound) / span)
                     c.fill(x: ox + x * scale, y: oy + y * scale, width: scale, height: scale, color)
                 }
@@ -82,9 +111,31 @@ public struct ImageGrid: Sendable {
                        size: captionSize, anchor: .center)
             }
         }
+        let labelSize = 14
+        for (k, l) in columnLabels.prefix(columns).enumerated() {
+            let (ox, oy) = tileOrigin(k)
+            c.text(l, x: ox + tw / 2, y: oy - 8, size: labelSize, anchor: .center)
+        }
+        for (row, l) in rowLabels.enumerated() where row * columns < tiles.count {
+            let (ox, oy) = tileOrigin(row * columns)
+            c.text(l, x: ox - 8, y: oy + th / 2 + labelSize / 3, size: labelSize, anchor: .right)
+        }
+        if !columnAxisTitle.isEmpty {
+            let (x0, _) = tileOrigin(0), (x1, _) = tileOrigin(min(columns, tiles.count) - 1)
+            c.text(columnAxisTitle, x: (x0 + x1 + tw) / 2, y: titleH - 34, size: 16, anchor: .center)
+        }
+        if !rowAxisTitle.isEmpty { c.verticalText(rowAxisTitle, x: 18, y: titleH + (height - titleH) / 2, size: 16) }
         if showColorBar {
             c.colorBar(colormap, lo: r.lowerBound, hi: r.upperBound, x: width - legendW + 20, y: titleH + 20,
-                       height: max(100, min(height - titleH - 50, 300)), caption: legendCaption)
+                       height: barH, caption: legendCaption)
+            if hatchLegend, let hatchCaption {
+                let y = titleH + 20 + barH + 30
+                c.fill(x: width - legendW + 20, y: y, width: 18, height: 18, RGBA(200, 200, 200, 255))
+                for d in 0..<18 where d % 6 < 6 { c.fill(x: width - legendW + 20 + d, y: y + 17 - d, width: 1, height: 1, RGBA(110, 110, 110, 255)) }
+                for (k, line) in hatchCaption.split(separator: "\n").enumerated() {
+                    c.text(String(line), x: width - legendW + 20, y: y + 36 + 16 * k, size: 12, color: .ink)
+                }
+            }
         }
         return c
     }

@@ -24,6 +24,12 @@ func expectTiles(_ picture: Canvas, _ grid: ImageGrid, _ what: String, sourceLoc
             for x in 0..<tile.width {
                 let px = ox + x * grid.scale + grid.scale / 2, py = oy + y * grid.scale + grid.scale / 2
                 guard px < picture.width, py < picture.height else { wrong += 1; continue }
+                if tile.hatched?[y * tile.width + x] == true {
+                    // A weight that never received a gradient: grey, whatever its value.
+                    let p = picture.pixel(ox + x * grid.scale, oy + y * grid.scale + grid.scale / 2)
+                    if !(p.r == p.g && p.g == p.b && p.r >= 110 && p.r <= 210) { if wrong == 0 { first = "tile \(i) hatched (\(y), \(x)) drawn as \(p)" }; wrong += 1 }
+                    continue
+                }
                 let v = tile.values[y * tile.width + x]
                 let t = min(1, max(0, (v - r.lowerBound) / span))
                 guard drawn(picture.pixel(px, py), as: t, on: grid.colormap) else {

@@ -30,9 +30,15 @@ func expectLessonOnePictures(_ folder: URL, stdout: String, iterations: Int) thr
     }
 
     // W1 after training, one 28 × 28 tile per hidden unit, on one scale symmetric around 0.
-    var w1 = ImageGrid(title: "t", tiles: tiles((0..<10).map { Array(net.W1.row($0).storage) }, width: 28, height: 28) { "unit \($0)" },
-                       columns: 5, scale: 6, colormap: .diverging)
-    w1.centredOnZero = true
+    // Pixels 0 in every training image never received a gradient: hatched, and left out of the scale.
+    let n = d.xTrain.shape[1]
+    let neverLit = (0..<784).map { j in (0..<n).allSatisfy { d.xTrain.storage[j * n + $0] == 0 } }
+    #expect(neverLit.filter { $0 }.count > 50, "MNIST's border pixels are blank in every image")
+    var w1Tiles = tiles((0..<10).map { Array(net.W1.row($0).storage) }, width: 28, height: 28) { "unit \($0)" }
+    for k in w1Tiles.indices { w1Tiles[k].hatched = neverLit }
+    var w1 = ImageGrid(title: "t", tiles: w1Tiles, columns: 5, scale: 6, colormap: .diverging)
+    let bound = (0..<10).flatMap { u in (0..<784).filter { !neverLit[$0] }.map { abs(net.W1.storage[u * 784 + $0]) } }.max()!
+    w1.range = -bound...bound
     expectTiles(try PNGFile.read(folder.appendingPathComponent("w1.png")), w1, "w1.png")
 
     // The confusion matrix: the printed table holds the counts of the dev predictions, and each cell's colour says its count.
@@ -69,20 +75,40 @@ func expectLessonThreePictures(trained: URL, evaluated: URL, testImages: Int) th
     let part = te.prefix(testImages)
     let test = ImageSet(pixels: part.pixels, labels: part.labels.map(Int.init), height: 28, width: 28)
 
-    // Filters before (the seeded initialisation) and after (the weights file): one tile per (filter, input channel).
-    for (state, network) in [("before", initial), ("after", net)] {
-        for (i, layer) in network.layers.enumerated() {
-            guard case .conv(let c) = layer else { continue }
+    // Filters before (the seeded initialisation) and after (the weights file): one tile per (filter, input
+    // channel), both on one colour scale fixed from the initial weights (2.2 × the largest, rounded up to
+    // 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k), so the two pictures have the same size and colour bar.
+    for (i, layer) in initial.layers.enumerated() {
+        guard case .conv(let c0) = layer else { continue }
+        let x = 2.2 * c0.weights.storage.map(abs).max()!
+        let magnitude = pow(10, log10(x).rounded(.down))
+        let bound = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map { $0 * magnitude }.first { $0 >= x }!
+        var sizes = [String: (Int, Int)]()
+        for (state, network) in [("before", initial), ("after", net)] {
+            guard case .conv(let c) = network.layers[i] else { continue }
             let values = (0..<c.outChannels).flatMap { co in
                 (0..<c.inChannels).map { ci in (0..<(c.f * c.f)).map { k in c.weights.storage[(co * c.f * c.f + k) * c.inChannels + ci] } }
             }
             var grid = ImageGrid(title: "t", tiles: tiles(values, width: c.f, height: c.f) { c.inChannels == 1 ? "filter \($0)" : "" },
-                                 columns: c.inChannels == 1 ? min(10, c.outChannels) : c.inChannels, scale: c.f <= 3 ? 24 : 10, colormap: .diverging)
-            grid.centredOnZero = true
+                                 columns: c.inChannels == 1 ? min(10, c.outChannels) : c.inChannels, scale: c.f <= 3 ? 24 : 10, colormap: .diverging,
+                                 range: -bound...bound)
+            if c.inChannels > 1 {  // labelled: output filter by row, input channel by column
+                grid.rowLabels = (0..<c.outChannels).map(String.init); grid.columnLabels = (0..<c.inChannels).map(String.init)
+                grid.rowAxisTitle = "r"; grid.columnAxisTitle = "c"
+            }
             let name = "\(specs[i].name)-filters-\(state).png"
-            expectTiles(try PNGFile.read(trained.appendingPathComponent(name)), grid, name)
+            let picture = try PNGFile.read(trained.appendingPathComponent(name))
+            expectTiles(picture, grid, name)
+            sizes[state] = (picture.width, picture.height)
         }
+        #expect(sizes["before"]! == sizes["after"]!, "\(specs[i].name): before and after decode to the same size")
     }
+
+    // The traced digit: each pixel its MNIST byte / 255.
+    var digit = ImageGrid(title: "t", tiles: tiles([test.batch([0][...]).storage], width: 28, height: 28) { _ in "p" }, columns: 1, scale: 10,
+                          colormap: .gray, range: 0...1)
+    digit.showColorBar = true
+    expectTiles(try PNGFile.read(trained.appendingPathComponent("traced-digit.png")), digit, "traced-digit.png")
 
     // Feature maps and δ maps of the traced test image (0) through the trained network.
     let x = test.batch([0][...])
@@ -110,10 +136,20 @@ func expectLessonThreePictures(trained: URL, evaluated: URL, testImages: Int) th
 
     // Curves: the points of run.json's epochs.
     let figures = try runFigures(trained)
-    let cost = LinePlot(title: "t", xLabel: "x", yLabel: "y", series: [Series(name: "s", y: figures.map { $0["cost"]! })])
+    let record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: trained.appendingPathComponent("run.json")))
+    let batches = try #require(record.summary.batches)
+    let costs = figures.map { $0["cost"]! }, losses = batches.map { $0["loss"]! }
+    var cost = LinePlot(title: "t", xLabel: "x", yLabel: "y", series: [Series(name: "s", y: costs), Series(name: "b", x: batches.map { $0["x"]! }, y: losses)],
+                        yRange: 0...((costs + losses).max()! * 1.05))
+    cost.wholeXTicks = true; cost.xRange = 0...Double(max(1, figures.count))
     expectCurve(try PNGFile.read(trained.appendingPathComponent("cost.png")), cost, series: 0, "cost.png")
-    let accuracy = LinePlot(title: "t", xLabel: "x", yLabel: "y", series: [Series(name: "train", y: figures.map { 100 * $0["train_accuracy"]! }),
-                                                                            Series(name: "test", y: figures.map { 100 * $0["test_accuracy"]! })])
+    expectCurve(try PNGFile.read(trained.appendingPathComponent("cost.png")), cost, series: 1, "cost.png per batch")
+    let percents = figures.flatMap { [100 * $0["train_accuracy"]!, 100 * $0["test_accuracy"]!] }
+    let pad = max(0.5, (percents.max()! - percents.min()!) * 0.1)
+    var accuracy = LinePlot(title: "t", xLabel: "x", yLabel: "y", series: [Series(name: "train", y: figures.map { 100 * $0["train_accuracy"]! }),
+                                                                            Series(name: "test", y: figures.map { 100 * $0["test_accuracy"]! })],
+                            yRange: max(0, percents.min()! - pad)...min(100, percents.max()! + pad))
+    accuracy.wholeXTicks = true; accuracy.xRange = 0...Double(max(1, figures.count))
     let accuracyPicture = try PNGFile.read(trained.appendingPathComponent("accuracy.png"))
     expectCurve(accuracyPicture, accuracy, series: 0, "accuracy.png, train")
     expectCurve(accuracyPicture, accuracy, series: 1, "accuracy.png, test")

@@ -191,7 +191,12 @@ public final class CNNEngine: LessonEngine {
         let idx = settings.int("trace-image")
         guard idx < te.count else { throw LessonError("trace-image \(idx) is past the \(NumberText.count(te.count, "test image")) (0 to \(te.count - 1)); choose a smaller index.") }
         out.say("load-data.traced", ["index": .int(idx), "label": .int(te.labels[idx])])
-        out.maps(TerminalMaps([te.batch([idx][...]).storage], width: 28, height: 28, captions: ["label \(te.labels[idx])"]))
+        let digit = te.batch([idx][...]).storage
+        out.maps(TerminalMaps([digit], width: 28, height: 28, captions: ["label \(te.labels[idx])"]))
+        var grid = ImageGrid(title: "Test image \(idx), label \(te.labels[idx]): the digit the step-through follows",
+                             tiles: [Tile(width: 28, height: 28, values: digit, caption: "pixel / 255")], columns: 1, scale: 10, colormap: .gray, range: 0...1)
+        grid.showColorBar = true; grid.legendCaption = "pixel"
+        try context.writePNG(grid.render(), "traced-digit.png", shows: "load-data.traced-png", ["index": .int(idx), "label": .int(te.labels[idx])])
     }
 
     func layerTable(_ net: CNN) -> Table {
@@ -318,6 +323,7 @@ public final class CNNEngine: LessonEngine {
                 let low = z.storage.indices.min { z.storage[$0] < z.storage[$1] }!
                 out.worked("forward.relu-cut", ["at": .index([low / cs / w, low / cs % w, low % cs]), "z": .number(z.storage[low])])
                 channelStats(a)
+                try drawChannels(a, layer: specs[i].name, errors: false, state: "initial weights", file: "\(specs[i].name)-feature-maps-initial.png")
                 out.maps(TerminalMaps((0..<c.outChannels).map { channel(a, $0).storage }, width: a.shape[2], height: a.shape[1],
                                       captions: (0..<c.outChannels).map { "a[:,:,\($0)]" }, lo: 0, hi: max(1e-12, a.storage.max() ?? 1), colormap: .sequential),
                          caption: "forward.maps")
@@ -348,6 +354,7 @@ public final class CNNEngine: LessonEngine {
             } else {
                 out.quantity("pooled", image(z), "forward.pooled", ["k": .int(0)], role: .activation, layout: .imageChannels)
             }
+            try drawChannels(z, layer: specs[i].name, errors: false, state: "initial weights", file: "\(specs[i].name)-feature-maps-initial.png")
         case .flatten:
             out.say("forward.flatten", ["input": .shape(Array(x.shape.dropFirst())), "output": .shape(Array(z.shape.dropFirst()))])
             out.quantity("flat", z, "forward.flat", role: .activation)
@@ -429,6 +436,7 @@ public final class CNNEngine: LessonEngine {
             let e = largestMagnitude(g.dW.storage)
             let (co, kh, kw, ci) = (e / size, e % size / c.inChannels / c.f, e % size / c.inChannels % c.f, e % c.inChannels)
             out.quantity("δ", image(deltaOut), "backward.conv-delta", ["k": .int(co)], role: .error, layout: .imageChannels, channel: co)
+            try drawChannels(deltaOut, layer: specs[i].name, errors: true, state: "initial weights", file: "\(specs[i].name)-deltas-initial.png")
             if let r = followingReLU(i) {
                 // The ReLU gate: where z was not positive, the arriving error stops (the largest such).
                 let arriving = t.back.deltaOut[r]!
@@ -664,28 +672,67 @@ public final class CNNEngine: LessonEngine {
         }
     }
 
+    /// The network state a picture shows: the seeded initialisation, or after training (or loaded).
+    var trainedState: String {
+        if let w = context.weightsFile { return "with the weights of \(w.lastPathComponent)" }
+        return "after \(NumberText.count(history.count, "epoch"))"
+    }
+
+    /// One colour scale for a layer's filters before and after training, fixed from the initial
+    /// weights (2.2 times their largest, rounded up: 50 epochs grow them about twofold), so the two
+    /// pictures compare; a weight beyond it is drawn at the scale's end.
+    func filterBound(_ layer: Int) throws -> Double {
+        guard case .conv(let c) = try ensureInitial().layers[layer] else { return 1 }
+        let x = 2.2 * max(1e-12, c.weights.storage.map(abs).max() ?? 1)
+        let magnitude = pow(10, log10(x).rounded(.down))
+        return ([1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map { $0 * magnitude }.first { $0 >= x }) ?? 10 * magnitude
+    }
+
+    func filterGrid(_ c: Conv2D, layer i: Int, title: String, other: String) throws -> ImageGrid {
+        // One tile per (filter, input channel).
+        var tiles = [Tile]()
+        for co in 0..<c.outChannels {
+            for ci in 0..<c.inChannels {
+                let v = (0..<(c.f * c.f)).map { k in c.weights.storage[(co * c.f * c.f + k) * c.inChannels + ci] }
+                tiles.append(Tile(width: c.f, height: c.f, values: v, caption: c.inChannels == 1 ? "filter \(co)" : ""))
+            }
+        }
+        let bound = try filterBound(i)
+        var grid = ImageGrid(title: title, tiles: tiles, columns: c.inChannels == 1 ? min(10, c.outChannels) : c.inChannels,
+                             scale: c.f <= 3 ? 24 : 10, colormap: .diverging, range: -bound...bound)
+        grid.showColorBar = true; grid.legendCaption = "weight"; grid.reserveTitle = other
+        if c.inChannels > 1 {
+            grid.rowLabels = (0..<c.outChannels).map(String.init); grid.columnLabels = (0..<c.inChannels).map(String.init)
+            grid.rowAxisTitle = "output filter"; grid.columnAxisTitle = "input channel"
+        }
+        return grid
+    }
+
     func drawFilters(_ net: CNN, suffix: String) throws {
         drawnFilters.insert(suffix)
+        let before = suffix == "before"
         for (i, layer) in net.layers.enumerated() {
             guard case .conv(let c) = layer else { continue }
-            // One tile per (filter, input channel); one colour scale for the whole layer.
-            var tiles = [Tile]()
-            for co in 0..<c.outChannels {
-                for ci in 0..<c.inChannels {
-                    let v = (0..<(c.f * c.f)).map { k in c.weights.storage[(co * c.f * c.f + k) * c.inChannels + ci] }
-                    tiles.append(Tile(width: c.f, height: c.f, values: v, caption: c.inChannels == 1 ? "filter \(co)" : ""))
-                }
-            }
-            var grid = ImageGrid(title: "\(specs[i].name) filters \(suffix) training" + (c.inChannels > 1 ? " (row = filter, column = input channel)" : ""),
-                                 tiles: tiles, columns: c.inChannels == 1 ? min(10, c.outChannels) : c.inChannels,
-                                 scale: c.f <= 3 ? 24 : 10, colormap: .diverging)
-            grid.centredOnZero = true; grid.showColorBar = true; grid.legendCaption = "weight"
-            try context.writePNG(grid.render(), "\(specs[i].name)-filters-\(suffix).png")
+            let initialTitle = "\(specs[i].name) filters, initial weights", trainedTitle = "\(specs[i].name) filters \(trainedState)"
+            let grid = try filterGrid(c, layer: i, title: before ? initialTitle : trainedTitle, other: before ? trainedTitle : initialTitle)
+            try context.writePNG(grid.render(), "\(specs[i].name)-filters-\(suffix).png", shows: before ? "filters.png-initial" : "filters.png-trained",
+                                 ["layer": .text(specs[i].name), "state": .text(trainedState)])
             if c.inChannels == 1 {
-                let bound = max(1e-12, c.weights.storage.map(abs).max() ?? 1)
-                out.maps(TerminalMaps(tiles.map(\.values), width: c.f, height: c.f, captions: (0..<c.outChannels).map { "W\($0)" },
+                let bound = try filterBound(i)
+                out.maps(TerminalMaps(grid.tiles.map(\.values), width: c.f, height: c.f, captions: (0..<c.outChannels).map { "W\($0)" },
                                       lo: -bound, hi: bound, colormap: .diverging),
-                         caption: out.color ? "filters.caption-color" : "filters.caption-plain", ["layer": .text(specs[i].name), "when": .text(suffix)])
+                         caption: out.color ? "filters.caption-color" : "filters.caption-plain", ["layer": .text(specs[i].name), "when": .text(before ? "initial" : trainedState)])
+            }
+            // After training, each single-channel layer's filters before and after side by side.
+            if !before, c.inChannels == 1, case .conv(let c0) = try ensureInitial().layers[i] {
+                let first = try filterGrid(c0, layer: i, title: "", other: "")
+                var both = grid
+                both.title = "\(specs[i].name) filters: initial weights (top) and \(trainedState) (bottom)"
+                both.reserveTitle = nil
+                both.tiles = first.tiles + grid.tiles
+                both.rowLabels = ["initial", "trained"]
+                try context.writePNG(both.render(), "\(specs[i].name)-filters-compared.png", shows: "filters.png-compared",
+                                     ["layer": .text(specs[i].name), "state": .text(trainedState)])
             }
         }
     }
@@ -694,6 +741,19 @@ public final class CNNEngine: LessonEngine {
         // The initialisation step drew the "before" grids already (muted or not); each picture once.
         if !drawnFilters.contains("before") { try drawFilters(try ensureInitial(), suffix: "before") }
         try drawFilters(try ensureTrained(), suffix: "after")
+    }
+
+    /// One image's (1, H, W, C) activations (or δ, `errors`) as a grid of channels, written as `file`.
+    func drawChannels(_ t: Tensor<Double>, layer: String, errors: Bool, state: String, file: String) throws {
+        let (_, te) = try ensureData()
+        let idx = settings.int("trace-image")
+        let tiles = (0..<t.shape[3]).map { c in Tile(width: t.shape[2], height: t.shape[1], values: channel(t, c).storage, caption: "channel \(c)") }
+        var grid = ImageGrid(title: errors ? "\(layer) errors δ = ∂J/∂z of test image \(idx), \(state)"
+                                           : "\(layer) feature maps of test image \(idx) (label \(te.labels[idx])), \(state)",
+                             tiles: tiles, columns: 8, scale: max(4, 120 / t.shape[1]), colormap: errors ? .diverging : .sequential)
+        grid.centredOnZero = errors; grid.showColorBar = true; grid.legendCaption = errors ? "δ" : "activation"
+        try context.writePNG(grid.render(), file, shows: errors ? "maps.png-deltas" : "maps.png-features",
+                             ["layer": .text(layer), "state": .text(state), "index": .int(idx)])
     }
 
     func featureMaps() throws {
@@ -708,17 +768,9 @@ public final class CNNEngine: LessonEngine {
             let isPool = { if case .maxpool = s.kind { return true }; return false }()
             guard isConv || isPool else { continue }
             let out = isConv ? (followingReLU(i).map { pass.outputs[$0] } ?? pass.outputs[i]) : pass.outputs[i]
-            let tiles = (0..<out.shape[3]).map { c in Tile(width: out.shape[2], height: out.shape[1], values: channel(out, c).storage, caption: "channel \(c)") }
-            var grid = ImageGrid(title: "\(s.name) feature maps of test image \(idx) (label \(te.labels[idx]))", tiles: tiles, columns: 8,
-                                 scale: max(4, 120 / out.shape[1]), colormap: .sequential)
-            grid.showColorBar = true; grid.legendCaption = "activation"
-            try context.writePNG(grid.render(), "\(s.name)-feature-maps.png")
+            try drawChannels(out, layer: s.name, errors: false, state: trainedState, file: "\(s.name)-feature-maps.png")
             if isConv, let d = back.deltaOut[i] {
-                let dt = (0..<d.shape[3]).map { c in Tile(width: d.shape[2], height: d.shape[1], values: channel(d, c).storage, caption: "channel \(c)") }
-                var dg = ImageGrid(title: "\(s.name) backward errors δ = ∂J/∂z of test image \(idx)", tiles: dt, columns: 8,
-                                   scale: max(4, 120 / d.shape[1]), colormap: .diverging)
-                dg.centredOnZero = true; dg.showColorBar = true; dg.legendCaption = "δ"
-                try context.writePNG(dg.render(), "\(s.name)-deltas.png")
+                try drawChannels(d, layer: s.name, errors: true, state: trainedState, file: "\(s.name)-deltas.png")
             }
         }
     }

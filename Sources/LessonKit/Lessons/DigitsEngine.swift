@@ -306,11 +306,21 @@ public final class DigitsEngine: LessonEngine {
 
     func showWeights() throws {
         let net = try ensureTrained()
-        let tiles = (0..<net.W1.rows).map { i in Tile(width: 28, height: 28, values: Array(net.W1.row(i).storage), caption: "hidden unit \(i)") }
+        // A pixel that is 0 in every training image never moves its weights: dW1 = dZ1 · Xᵀ is 0 there.
+        let d = try ensureData()
+        let n = d.xTrain.shape[1]
+        let neverLit = (0..<784).map { j in (0..<n).allSatisfy { d.xTrain.storage[j * n + $0] == 0 } }
+        let tiles = (0..<net.W1.rows).map { i in
+            var t = Tile(width: 28, height: 28, values: Array(net.W1.row(i).storage), caption: "hidden unit \(i)")
+            t.hatched = neverLit
+            return t
+        }
         var grid = ImageGrid(title: "W1 after training: what each hidden unit looks for", tiles: tiles, columns: 5, scale: 6, colormap: .diverging)
         grid.centredOnZero = true
+        grid.range = { let m = max(1e-12, zip(tiles.flatMap(\.values), Array(repeating: neverLit, count: tiles.count).flatMap { $0 }).filter { !$1 }.map { abs($0.0) }.max() ?? 1); return -m...m }()
         grid.showColorBar = true
         grid.legendCaption = "weight"
+        grid.hatchCaption = "hatched: 0 in\nevery training\nimage, so no\ngradient; the\nweight is still\nits random start"
         try context.writePNG(grid.render(), "w1.png")
         let m = grid.resolvedRange.upperBound
         out.maps(TerminalMaps(tiles.map(\.values), width: 28, height: 28, captions: tiles.map(\.caption), lo: -m, hi: m, colormap: .diverging))

@@ -209,14 +209,19 @@ public final class LettersEngine: LessonEngine {
         map.cellSize = 24
         map.legendCaption = "weight"
         try context.writePNG(map.render(), "w1.png")
+        // A pixel off in all three letters never moves its weights (w1_adj = xᵀ · d1 is 0 there).
+        let neverLit = (0..<net.w1.rows).map { p in inputs.allSatisfy { $0.storage[p] == 0 } }
         let tiles = (0..<net.w1.columns).map { j in
-            Tile(width: Letters.width, height: Letters.height, values: (0..<net.w1.rows).map { net.w1[$0, j] }, caption: "hidden \(j)")
+            var t = Tile(width: Letters.width, height: Letters.height, values: (0..<net.w1.rows).map { net.w1[$0, j] }, caption: "hidden \(j)")
+            t.hatched = neverLit
+            return t
         }
         var grid = ImageGrid(title: "What each hidden unit looks for (w1 columns as 5 × 6 pictures)", tiles: tiles,
                              columns: tiles.count, scale: 30, colormap: .diverging)
         grid.centredOnZero = true
         grid.showColorBar = true
         grid.legendCaption = "weight"
+        grid.hatchCaption = "hatched: off in\nall 3 letters, so\nno gradient: the\nweight is still\nits random start"
         try context.writePNG(grid.render(), "w1-pictures.png")
     }
 

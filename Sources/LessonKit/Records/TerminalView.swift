@@ -229,10 +229,10 @@ public struct TerminalView {
             let line = "  + b = " + plain(total) + " + " + TerminalView.term(b) + " = " + plain(w.result)
             let short = " + b " + TerminalView.term(b) + " = " + plain(w.result)
             if w.groupName != nil, let last = out.last, TextColumns.width(last + short) <= width { out[out.count - 1] = last + short }
-            else { out.append(line) }
+            else { out += wrap(line, indent: "    ") }
         }
-        else if let f = w.scale { out.append("  × " + TerminalView.term(f) + " = " + plain(total * f) + ", the printed " + target + " = " + plain(w.result)) }
-        else { out.append("  = " + plain(total) + ", the printed " + target + " = " + plain(w.result)) }
+        else if let f = w.scale { out += wrap("  × " + TerminalView.term(f) + " = " + plain(total * f) + ", the printed " + target + " = " + plain(w.result), indent: "    ") }
+        else { out += wrap("  = " + plain(total) + ", the printed " + target + " = " + plain(w.result), indent: "    ") }
         return out
     }
 
@@ -274,7 +274,8 @@ public struct TerminalView {
             let every = (n + 9) / 10
             let kept = (0..<n).filter { $0 < 4 || $0 >= n - 4 || ($0 + 1) % every == 0 }
             out += kept.map { render(rows[$0], t, widths: widths) }
-            out.append("  (\(kept.count) of \(n) rows: the first and last 4 and every \(every)th; --full shows all)")
+            let nth = every == 2 ? "2nd" : every == 3 ? "3rd" : "\(every)th"
+            out.append("  (\(kept.count) of \(n) rows: the first and last 4 and every \(nth); --full shows all)")
         }
         return out.flatMap { TextColumns.width($0) > width ? wrap($0, indent: "    ") : [$0] }
     }
