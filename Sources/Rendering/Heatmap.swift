@@ -19,6 +19,10 @@ public struct Heatmap: Sendable {
     /// Colour by log(1 + count) (counts from 0): a confusion matrix's few mistakes are not left white
     /// beside a diagonal of a thousand.
     public var logScale = false
+    /// Rows drawn hatched grey instead of coloured (weights that never received a gradient), left out of
+    /// the colour scale, with `hatchCaption` under the legend.
+    public var hatchedRows: Set<Int> = []
+    public var hatchCaption: String? = nil
 
     public init(title: String, values: [[Double]]) {
         precondition(!values.isEmpty && !values[0].isEmpty, "a heatmap needs at least one cell")
@@ -33,7 +37,7 @@ public struct Heatmap: Sendable {
 
     /// The values at the two ends of the colour scale.
     public var resolvedRange: ClosedRange<Double> {
-        let flat = values.flatMap { $0 }.filter(\.isFinite)
+        let flat = values.enumerated().filter { !hatchedRows.contains($0.offset) }.flatMap { $0.element }.filter(\.isFinite)
         if centredOnZero {
             let m = max(flat.map { abs($0) }.max() ?? 1, 1e-12)
             return -m...m
@@ -54,13 +58,18 @@ public struct Heatmap: Sendable {
         let cell = cellSize
         let left = self.left, top = self.top
         let gridW = cols * cell, gridH = rows * cell
-        let width = max(left + gridW + 150, Font.shared.measure(title, size: 24) + 40), height = top + gridH + (columnAxisTitle.isEmpty ? 30 : 70)
+        let width = max(left + gridW + (hatchCaption != nil && !hatchedRows.isEmpty ? 170 : 150), Font.shared.measure(title, size: 24) + 40), height = top + gridH + (columnAxisTitle.isEmpty ? 30 : 70)
         var c = Canvas(width: width, height: height)
         let lo = resolvedRange.lowerBound, hi = resolvedRange.upperBound
         c.text(title, x: width / 2, y: 36, size: 24, anchor: .center)
         for r in 0..<rows {
             for k in 0..<cols {
                 let v = values[r][k]
+                if hatchedRows.contains(r) {
+                    c.fill(x: left + k * cell, y: top + r * cell, width: cell, height: cell, RGBA(200, 200, 200, 255))
+                    for d in 0..<cell where d % 6 < 6 { c.fill(x: left + k * cell + d, y: top + r * cell + cell - 1 - d, width: 1, height: 1, RGBA(110, 110, 110, 255)) }
+                    continue
+                }
                 let color = colormap.color(position(v))
                 c.fill(x: left + k * cell, y: top + r * cell, width: cell, height: cell, color)
                 if annotate && cell >= 22 {
@@ -88,7 +97,15 @@ public struct Heatmap: Sendable {
             c.colorBar(colormap, lo: lo, hi: hi, x: left + gridW + 30, y: top, height: max(gridH, 120),
                        caption: legendCaption.map { $0 + " (log)" }, marks: marks.map { ($0, position($0)) })
         } else {
-            c.colorBar(colormap, lo: lo, hi: hi, x: left + gridW + 30, y: top, height: max(gridH, 120), caption: legendCaption)
+            c.colorBar(colormap, lo: lo, hi: hi, x: left + gridW + 30, y: top, height: max(min(gridH, 300), 120), caption: legendCaption)
+        }
+        if let hatchCaption, !hatchedRows.isEmpty {
+            let y = top + max(min(gridH, 300), 120) + 30
+            c.fill(x: left + gridW + 30, y: y, width: 18, height: 18, RGBA(200, 200, 200, 255))
+            for d in 0..<18 { c.fill(x: left + gridW + 30 + d, y: y + 17 - d, width: 1, height: 1, RGBA(110, 110, 110, 255)) }
+            for (k, line) in hatchCaption.split(separator: "\n").enumerated() {
+                c.text(String(line), x: left + gridW + 30, y: y + 36 + 16 * k, size: 12, color: .ink)
+            }
         }
         return c
     }

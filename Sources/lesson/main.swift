@@ -167,6 +167,12 @@ struct Run: ParsableCommand {
     @Option(help: "Lesson 3: load trained weights from FILE and skip training.")
     var weights: String?
 
+    @Option(help: "Lesson 3: work the conv layers' example at row,column i,j of their output (default: where each responds most).")
+    var at: String?
+
+    @Option(help: "Lesson 3: work the conv layers' example in output channel k (default: the largest activation's).")
+    var channel: String?
+
     @Flag(help: "Lesson 3: load the trained weights that ship in Lessons/weights/ (50 epochs) and skip training.")
     var pretrained = false
 
@@ -224,6 +230,8 @@ struct Run: ParsableCommand {
             if corrected { options.overrides.append(("gradients", "corrected", "--corrected")) }
             if fullData { options.overrides.append(("dataset", "full", "--full-data")) }
             if let epochs { options.overrides.append(("epochs", String(epochs), "--epochs \(epochs)")) }
+            if let at { options.overrides.append(("worked-at", at, "--at \(at)")) }
+            if let channel { options.overrides.append(("worked-channel", channel, "--channel \(channel)")) }
             options.weightsFile = weights.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
             if pretrained {
                 // Lessons/weights/NN-name.lnw beside the lesson files, written by `lesson run N` itself.

@@ -59,6 +59,10 @@ import Datasets
         let trained = fixture.w1_final.map { Double($0)! }
         var map = Heatmap(title: "t", values: (0..<30).map { i in (0..<5).map { trained[i * 5 + $0] } })
         map.cellSize = 24
+        // Pixels off in all three letters: their weights never received a gradient, drawn hatched.
+        let letterPixels = (0..<3).map { Letters.input($0).storage }
+        map.hatchedRows = Set((0..<30).filter { p in letterPixels.allSatisfy { $0[p] == 0 } })
+        #expect(map.hatchedRows == [0, 5, 6, 8, 9, 11, 20, 21], "\(map.hatchedRows.sorted())")
         expectCells(w1, map, "letters w1.png")
         // The loss curve passes through every epoch's loss in run.json.
         let epochs = try runFigures(dir)

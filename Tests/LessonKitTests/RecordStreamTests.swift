@@ -310,3 +310,19 @@ func workedSumsAddUpToTheElementsTheyExplain(arguments: [String], steps: [String
     #expect(r.stdout.contains("Worked example, the largest |"), "\(r.stdout)")
     #expect(r.stdout.contains(", the printed "))
 }
+
+@Test func atAndChannelChooseTheWorkedPlace() throws {
+    let dir = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let r = try runLesson(["run", "3", "--stop-at", "conv1.forward", "--at", "12,7", "--channel", "3", "--out", dir.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: dir.appendingPathComponent("run.json")))
+    let sum = try #require(record.sums?.first)
+    #expect(sum.index == [12, 7, 3], "\(sum.index)")
+    #expect(abs(sum.terms.reduce(0.0) { $0 + $1[0] * $1[1] } + sum.bias! - sum.result) < 1e-12)
+    #expect(r.stdout.contains("at the place you chose with --at/--channel (conv1): z[12, 7, 3]"), "\(r.stdout)")
+    let bad = try runLesson(["run", "3", "--at", "x", "--out", dir.path])
+    #expect(bad.status == 1 && bad.stderr.contains("--at x: give a row and a column"), "\(bad.stderr)")
+    let other = try runLesson(["run", "2", "--channel", "1", "--out", dir.path])
+    #expect(other.status == 1 && other.stderr.contains("--channel 1 does not apply to this lesson"), "\(other.stderr)")
+}

@@ -23,6 +23,8 @@ public final class CNNEngine: LessonEngine {
         SettingSpec("trace-image", .integer(0...9_999), default: "0", "test image followed through the step-through"),
         SettingSpec("filter-init", .choice(Conv2D.FilterDraw.allCases.map(\.rawValue)), default: "per-filter", "per-filter: the serial code's draws; one-draw: the vectorised code's single draw"),
         SettingSpec("precision", .choice(["float32", "float64"]), default: "float32", "what training computes in (the step-through is always float64)"),
+        SettingSpec("worked-at", .text, default: "auto", "row,column of the conv layers' worked example (--at i,j); auto: where the layer responds most"),
+        SettingSpec("worked-channel", .text, default: "auto", "output channel of the conv layers' worked example (--channel k); auto: the largest"),
         SettingSpec("memory-budget", .number(above: 0, max: 1e6), default: "2", "GB the network may take to train; a larger one is refused before anything runs"),
     ]
     public static let actions: [ActionSpec] = [
@@ -68,7 +70,27 @@ public final class CNNEngine: LessonEngine {
     var batchLosses: [(x: Double, loss: Double)] = []
     var trace: (pass: CNN.ForwardPass, back: CNN.BackwardPass, label: Int)?
 
+    /// `worked-at` and `worked-channel` as numbers (nil: auto); an error names the flag and what it takes.
+    static func workedPlace(_ settings: LessonSettings) throws -> (at: (Int, Int)?, channel: Int?) {
+        let at = settings.string("worked-at"), ch = settings.string("worked-channel")
+        var place: (Int, Int)?
+        if at != "auto" {
+            let parts = at.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, let i = parts[0], let j = parts[1], i >= 0, j >= 0 else {
+                throw LessonError("--at \(at): give a row and a column of a conv layer's output, e.g. --at 12,7.")
+            }
+            place = (i, j)
+        }
+        var channel: Int?
+        if ch != "auto" {
+            guard let k = Int(ch), k >= 0 else { throw LessonError("--channel \(ch): give an output channel number, e.g. --channel 3.") }
+            channel = k
+        }
+        return (place, channel)
+    }
+
     public static func validate(_ file: LessonFile, settings: LessonSettings) throws {
+        _ = try workedPlace(settings)
         let block = file.blocks["network"] ?? []
         let specs = try NetworkBlock.parse(block, file: file.path, input: [28, 28, 1])
         // layer= names a layer of the network, checked now rather than when the step comes (after training).
@@ -289,9 +311,18 @@ public final class CNNEngine: LessonEngine {
             // The worked output: where the layer responds most, across all its channels (a worked sum
             // over a patch of zeros, the top-left corner, would show nothing).
             let (h, w, cs) = (z.shape[1], z.shape[2], z.shape[3])
-            let best = z.storage.indices.max { z.storage[$0] < z.storage[$1] || (z.storage[$0] == z.storage[$1] && $0 > $1) }!
+            // --at/--channel choose the place instead, where it lies inside this layer's output.
+            let chosen = try Self.workedPlace(settings)
+            let atChosen = chosen.at.flatMap { $0.0 < h && $0.1 < w ? $0 : nil }, channelChosen = chosen.channel.flatMap { $0 < cs ? $0 : nil }
+            let candidates = z.storage.indices.filter { q in
+                (atChosen.map { q / cs / w == $0.0 && q / cs % w == $0.1 } ?? true) && (channelChosen.map { q % cs == $0 } ?? true)
+            }
+            let best = candidates.max { z.storage[$0] < z.storage[$1] || (z.storage[$0] == z.storage[$1] && $0 > $1) }!
             let (oy, ox, k) = (best / cs / w, best / cs % w, best % cs)
-            _ = h
+            let byChoice = atChosen != nil || channelChosen != nil
+            if (chosen.at != nil && atChosen == nil) || (chosen.channel != nil && channelChosen == nil) {
+                out.say("forward.place-outside", ["layer": .text(specs[i].name), "shape": .shape([h, w, cs])])
+            }
             let patch = Tensor<Double>(shape: [c.f, c.f, c.inChannels]) { q in
                 let ci = q % c.inChannels, kw = (q / c.inChannels) % c.f, kh = q / c.inChannels / c.f
                 return c.inputValue(x, 0, oy * c.stride + kh - c.pad, ox * c.stride + kw - c.pad, ci)
@@ -313,7 +344,7 @@ public final class CNNEngine: LessonEngine {
                 for q in 0..<(c.f * c.f) { terms.append(.init(patch.storage[q * c.inChannels + ci], filter.storage[q * c.inChannels + ci], group: ci)) }
             }
             out.sum(WorkedSum(name: "z", index: [oy, ox, k], formula: Phrase(c.inChannels == 1 ? "forward.sum" : "forward.sum-channels", at),
-                              why: Phrase("forward.sum-why", ["layer": .text(specs[i].name)]), terms: terms,
+                              why: Phrase(byChoice ? "forward.sum-why-chosen" : "forward.sum-why", ["layer": .text(specs[i].name)]), terms: terms,
                               groupName: c.inChannels > 1 ? "input channel" : nil, bias: c.bias.storage[k], result: z.storage[best]))
             out.quantity("z", image(z), "forward.z", ["k": .int(k), "stride": .int(c.stride)], role: .activation, layout: .imageChannels, channel: k)
             if let r = followingReLU(i) {
@@ -424,6 +455,7 @@ public final class CNNEngine: LessonEngine {
                                                "x": .number(x.storage[pos * cs + ch]), "rows": .text("\(py * p.f)-\(py * p.f + p.f - 1)"),
                                                "cols": .text("\(px * p.f)-\(px * p.f + p.f - 1)")])
             out.quantity("δ_in", image(deltaIn), "backward.pool-in", ["k": .int(ch)], role: .error, layout: .imageChannels, channel: ch)
+            try drawChannels(deltaIn, layer: specs[i].name, errors: true, state: "initial weights", file: "\(specs[i].name)-deltas-initial.png")
         case .conv(let c):
             if followingReLU(i) != nil, i + 2 < specs.count {
                 out.say("backward.relu-arriving", ["above": .text(specs[i + 2].name)])

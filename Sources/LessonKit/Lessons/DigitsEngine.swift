@@ -35,6 +35,7 @@ public final class DigitsEngine: LessonEngine {
     public static func instead(of key: String) -> String? {
         switch key {
         case "epochs": return "lesson 1 trains by full-batch iterations: --set iterations=N"
+        case "worked-at", "worked-channel": return "lesson 1 works the largest entry of each gradient; --at and --channel choose lesson 3's conv examples"
         default: return nil
         }
     }

@@ -20,6 +20,7 @@ public final class LettersEngine: LessonEngine {
         case "gradients": return "lesson 2 has no tutorial quirk to correct; --corrected is for lesson 1"
         case "dataset": return "lesson 2's data are its three letters; --full-data is for lesson 1"
         case "iterations": return "lesson 2 trains in epochs: --epochs N"
+        case "worked-at", "worked-channel": return "lesson 2 works the largest entry of each gradient; --at and --channel choose lesson 3's conv examples"
         default: return nil
         }
     }
@@ -208,9 +209,11 @@ public final class LettersEngine: LessonEngine {
         map.columnLabels = (0..<net.w1.columns).map { "h\($0)" }
         map.cellSize = 24
         map.legendCaption = "weight"
-        try context.writePNG(map.render(), "w1.png")
         // A pixel off in all three letters never moves its weights (w1_adj = xᵀ · d1 is 0 there).
         let neverLit = (0..<net.w1.rows).map { p in inputs.allSatisfy { $0.storage[p] == 0 } }
+        map.hatchedRows = Set(neverLit.indices.filter { neverLit[$0] })
+        map.hatchCaption = "hatched: off in\nall 3 letters, so\nno gradient: the\nweight is still\nits random start"
+        try context.writePNG(map.render(), "w1.png")
         let tiles = (0..<net.w1.columns).map { j in
             var t = Tile(width: Letters.width, height: Letters.height, values: (0..<net.w1.rows).map { net.w1[$0, j] }, caption: "hidden \(j)")
             t.hatched = neverLit
