@@ -804,6 +804,9 @@ public final class CNNEngine: LessonEngine {
             if isConv, let d = back.deltaOut[i] {
                 try drawChannels(d, layer: s.name, errors: true, state: trainedState, file: "\(s.name)-deltas.png")
             }
+            if isPool, let d = back.deltaIn[i] {  // the errors pooling routes back, as in its step-through picture
+                try drawChannels(d, layer: s.name, errors: true, state: trainedState, file: "\(s.name)-deltas.png")
+            }
         }
     }
 }
