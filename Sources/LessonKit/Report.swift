@@ -24,7 +24,7 @@ public enum Report {
         case narrative(String)
         case note(String)
         case text(String)
-        case quantity(name: String, shape: String, formula: String, values: String, summary: String?)
+        case quantity(name: String, shape: String, formula: String, values: String, summary: String?, full: String?)
         case image(URL, caption: String?)
     }
 
@@ -45,8 +45,12 @@ public enum Report {
             case .quantity(let q):
                 let (values, summary) = view.shown(q)
                 let formula = q.formula.flatMap { view.words.has($0.key) ? view.words.render($0) : nil } ?? ""
+                // Every value behind a fold, within the records' size cap.
+                var all = view
+                all.full = true
+                let full = summary != nil && q.array.count <= ShownQuantity.valueCap ? all.shown(q).values : nil
                 out.append(.quantity(name: q.name, shape: TerminalView.shapeText(q.scalar ? [] : q.array.shape), formula: formula,
-                                     values: values, summary: summary))
+                                     values: values, summary: summary, full: full))
             case .wrote(let f): out.append(.image(f.url, caption: f.shows.map { view.words.render($0) }))
             case .maps: continue  // the handout shows the PNGs
             default: text(view.lines(r))
@@ -122,8 +126,23 @@ public enum Report {
     footer { margin-top: 3rem; color: var(--muted); font-size: 0.85rem; border-top: 1px solid var(--rule); padding-top: 0.6rem; }
     #missing { display: none; background: #fde7e7; border: 1px solid #d33; padding: 0.5rem 0.8rem; }
     @media (max-width: 40rem) { body { font-size: 1rem; } pre { font-size: 0.75rem; } }
-    @media print { body { max-width: none; } h2 { break-after: avoid; } figure, .quantity { break-inside: avoid; }
-                   pre { white-space: pre-wrap; } #missing { display: none !important; } }
+    .toc ol { columns: 2; column-gap: 2rem; padding-left: 1.6rem; margin: 0.4rem 0; }
+    .toc h2 { border-top: none; margin-top: 1rem; }
+    details summary { cursor: pointer; color: var(--accent); font-size: 0.85rem; }
+    @page { size: A4; margin: 12mm 12mm 14mm; }
+    @media print {
+      body { max-width: none; padding: 0; font-size: 8.5pt; line-height: 1.3; }
+      h1 { font-size: 15pt; } h2 { font-size: 11pt; margin: 0.8rem 0 0.3rem; padding-top: 0.3rem; break-after: avoid; }
+      p, ul { margin: 0.25rem 0; }
+      pre { white-space: pre-wrap; font-size: 6.3pt; line-height: 1.15; padding: 0.25rem 0.4rem; margin: 0.15rem 0 0.3rem; }
+      .quantity { margin: 0.3rem 0; break-inside: avoid; } .quantity .summary { margin: 0 0 0.2rem; font-size: 7pt; }
+      figure { margin: 0.3rem 0; break-inside: avoid; display: inline-block; width: 48%; vertical-align: top; }
+      figure img { max-height: 62mm; width: auto; max-width: 100%; }
+      figcaption { font-size: 7pt; }
+      .note { padding: 0.2rem 0.5rem; margin: 0.3rem 0; }
+      details { display: none; }
+      #missing { display: none !important; }
+    }
     """
 
     /// Tells the reader (and the tests) when a picture did not load: the folder was copied without them.
@@ -141,30 +160,48 @@ public enum Report {
     });
     """
 
+    /// A PNG as a data: URI, so index.html alone is the handout; nil if it cannot be read.
+    static func dataURI(_ url: URL) -> String? {
+        guard let data = try? Data(contentsOf: url) else { return nil }
+        return "data:image/png;base64," + data.base64EncodedString()
+    }
+
     static func html(_ blocks: [Block], folder: URL, footer: String) -> String {
         var title = "lesson", body = "", inStep = false
+        // The table of contents: every step, linked to its section.
+        let steps = blocks.compactMap { b -> (Int, String, String)? in
+            if case .heading(let i, _, let t, let name) = b { return (i, t, name) }
+            return nil
+        }
+        let toc = steps.isEmpty ? "" : "<nav class=\"toc\"><h2>Steps</h2><ol>" + steps.map { i, t, name in
+            "<li value=\"\(i)\"><a href=\"#\(escape(name))\">\(escape(t))</a></li>"
+        }.joined() + "</ol></nav>\n"
+        var tocPlaced = false
         for e in blocks {
             switch e {
             case .title(let t):
                 title = t
                 body += "<h1>\(escape(t))</h1>\n"
             case .heading(let index, let total, let t, let name):
+                if !tocPlaced { body += toc; tocPlaced = true }
                 if inStep { body += "</section>\n" }
                 inStep = true
                 body += "<section id=\"\(escape(name))\">\n<h2><span class=\"step\">Step \(index) of \(total)</span>\(escape(t)) <code>\(escape(name))</code></h2>\n"
             case .narrative(let t): body += paragraphs(t) + "\n"
             case .note(let t): body += "<div class=\"note\"><strong>Note:</strong> \(inline(t))</div>\n"
             case .text(let t): body += t.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "" : "<pre>\(escape(t))</pre>\n"
-            case .quantity(let name, let shape, let formula, let values, let summary):
+            case .quantity(let name, let shape, let formula, let values, let summary, let full):
                 body += "<div class=\"quantity\"><span class=\"name\">\(escape(name))</span> shape \(escape(shape)) <span class=\"formula\">\(escape(formula))</span>\n<pre>\(escape(values))</pre>"
-                    + (summary.map { "<p class=\"summary\">\(escape($0))</p>" } ?? "") + "</div>\n"
+                    + (summary.map { "<p class=\"summary\">\(escape($0))</p>" } ?? "")
+                    + (full.map { "<details><summary>show all values</summary><pre>\(escape($0))</pre></details>" } ?? "") + "</div>\n"
             case .image(let url, let caption):
                 guard url.pathExtension.lowercased() == "png" else {
                     body += "<p>Wrote <a href=\"\(escape(source(url, folder: folder)))\">\(escape(url.lastPathComponent))</a>.</p>\n"
                     continue
                 }
-                let src = escape(source(url, folder: folder))
-                body += "<figure><img src=\"\(src)\" alt=\"\(escape(url.lastPathComponent))\"><figcaption>\(escape(caption.map { $0 + " (" + url.lastPathComponent + ")" } ?? url.lastPathComponent))</figcaption></figure>\n"
+                // Embedded, so the page is one file to mail or upload; the name stays in data-file.
+                let src = escape(dataURI(url) ?? source(url, folder: folder))
+                body += "<figure><img src=\"\(src)\" data-file=\"\(escape(url.lastPathComponent))\" alt=\"\(escape(caption ?? url.lastPathComponent))\"><figcaption>\(escape(caption.map { $0 + " (" + url.lastPathComponent + ")" } ?? url.lastPathComponent))</figcaption></figure>\n"
             }
         }
         if inStep { body += "</section>\n" }
@@ -202,7 +239,7 @@ public enum Report {
             case .narrative(let t): out += t.trimmingCharacters(in: .newlines) + "\n\n"
             case .note(let t): out += "> **Note:** \(t)\n\n"
             case .text(let t): out += t.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "" : "```text\n\(t)\n```\n\n"
-            case .quantity(let name, let shape, let formula, let values, let summary):
+            case .quantity(let name, let shape, let formula, let values, let summary, _):
                 out += "**\(name)** shape \(shape) · \(formula)\n\n```text\n\(values)\n```\n\n" + (summary.map { "*\($0)*\n\n" } ?? "")
             case .image(let url, let caption):
                 let src = source(url, folder: folder)

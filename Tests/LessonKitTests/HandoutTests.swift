@@ -58,10 +58,30 @@ func renderedBody(_ page: URL) throws -> (images: Int, broken: Int, dom: String)
         }
         #expect(html.contains("<code>conv2.backward</code>") && html.contains("rot180"))
         #expect(!html.contains("http://") && !html.contains("https://"), "the handout must not need the network")
-        let sources = html.components(separatedBy: "<img src=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        // Every picture embedded (data: URIs) once, named in data-file, each the bytes of its PNG.
+        let images = html.components(separatedBy: "<img src=\"").dropFirst()
+        let sources = images.map { String($0.prefix { $0 != "\"" }) }
+        let names: [String] = images.compactMap { (tag: String) -> String? in
+            guard let r = tag.range(of: "data-file=\"") else { return nil }
+            return String(tag[r.upperBound...].prefix { $0 != "\"" })
+        }
         let pngs = try FileManager.default.contentsOfDirectory(atPath: a.path).filter { $0.hasSuffix(".png") }
-        #expect(Set(sources) == Set(pngs), "every picture written appears in the handout")
-        #expect(sources.count == pngs.count, "each picture once: \(sources.sorted())")
+        #expect(Set(names) == Set(pngs), "every picture written appears in the handout")
+        #expect(names.count == pngs.count, "each picture once: \(names.sorted())")
+        for (name, src) in zip(names, sources) {
+            #expect(src == "data:image/png;base64," + (try Data(contentsOf: a.appendingPathComponent(name))).base64EncodedString(), "\(name) embedded")
+        }
+        // Captions say what a picture shows and at which network state, not its file name alone.
+        #expect(html.contains("<figcaption>conv2's feature maps of test image 0, initial weights (conv2-feature-maps-initial.png)</figcaption>"))
+        #expect(html.contains("<figcaption>conv1's filters after 1 epoch, on the same colour scale as the initial ones (conv1-filters-after.png)</figcaption>"))
+        // A linked table of contents: one entry per step, each pointing at its section.
+        let tocStart = try #require(html.range(of: "<nav class=\"toc\">"))
+        let toc = String(html[tocStart.lowerBound...])
+        let tocLinks = toc.components(separatedBy: "</nav>")[0].components(separatedBy: "<a href=\"#").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        #expect(tocLinks == (try stepNames("03-cnn.md")), "\(tocLinks)")
+        for name in tocLinks { #expect(html.contains("<section id=\"\(name)\">"), "#\(name) lands on its step") }
+        // Arrays summarised as in the terminal, every value one click away.
+        #expect(html.contains("<details><summary>show all values</summary>"))
         #expect(markdown.contains("## Step 13/21 · conv2, backward (`conv2.backward`)"))
         #expect(markdown.contains("![conv2's feature maps of test image 0, after 1 epoch](conv2-feature-maps.png)"), "the picture says which network state it shows")
 
@@ -73,12 +93,24 @@ func renderedBody(_ page: URL) throws -> (images: Int, broken: Int, dom: String)
         let page = try renderedBody(a.appendingPathComponent("index.html"))
         #expect(page.images == sources.count && page.images >= 13)
         #expect(page.broken == 0)
-        #expect(page.dom.components(separatedBy: "<h2>").count - 1 == 21)
-        // The same page without its pictures beside it: the check notices (so it can fail).
+        #expect(page.dom.components(separatedBy: "<h2><span class=\"step\">").count - 1 == 21)
+        // index.html alone, copied into another folder, is still the whole handout.
         let lonely = dir.appendingPathComponent("lonely")
         try FileManager.default.createDirectory(at: lonely, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: a.appendingPathComponent("index.html"), to: lonely.appendingPathComponent("index.html"))
-        #expect(try renderedBody(lonely.appendingPathComponent("index.html")).broken == sources.count)
+        let alone = try renderedBody(lonely.appendingPathComponent("index.html"))
+        #expect(alone.images == sources.count && alone.broken == 0)
+        // The check can fail: a page whose picture is missing says so.
+        try html.replacingOccurrences(of: sources[0], with: "missing.png").write(to: lonely.appendingPathComponent("broken.html"), atomically: true, encoding: .utf8)
+        #expect(try renderedBody(lonely.appendingPathComponent("broken.html")).broken == 1)
+        // Printed on A4: at most 15 pages (pdfinfo from poppler-utils, installed by .ci/run and the README).
+        let pdf = dir.appendingPathComponent("handout.pdf")
+        _ = try capture(browser, chromiumFlags + ["--no-pdf-header-footer", "--print-to-pdf=\(pdf.path)", a.appendingPathComponent("index.html").absoluteString])
+        let info = try capture("/usr/bin/pdfinfo", [pdf.path])
+        let pages = info.stdout.split(separator: "\n").first { $0.hasPrefix("Pages:") }.flatMap { Int($0.split(separator: " ").last!) }
+        #expect(pages != nil && pages! <= 15 && pages! >= 5, "\(info.stdout)")
+        let size = info.stdout.split(separator: "\n").first { $0.hasPrefix("Page size:") }.map(String.init) ?? ""
+        #expect(size.contains("(A4)"), "A4 pages: \(size)")
 
         let output = repositoryRoot.appendingPathComponent("Output")
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)

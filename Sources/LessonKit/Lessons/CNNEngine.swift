@@ -666,7 +666,7 @@ public final class CNNEngine: LessonEngine {
         cost.series[1].dots = false
         cost.wholeXTicks = true
         cost.xRange = 0...Double(max(1, history.count))
-        try context.writePNG(cost.render(), "cost.png")
+        try context.writePNG(cost.render(), "cost.png", shows: "pictures.cost", ["epochs": .int(history.count), "batches": .int(batchLosses.count)])
         // Accuracy in percent, the axis spanning the data (within 0 to 100).
         let accuracies = history.flatMap { [100 * $0.trainAccuracy, 100 * $0.testAccuracy] }
         let (lo, hi) = (accuracies.min() ?? 0, accuracies.max() ?? 100)
@@ -678,7 +678,7 @@ public final class CNNEngine: LessonEngine {
         accuracy.series[0].dots = true; accuracy.series[1].dots = true
         accuracy.wholeXTicks = true
         accuracy.xRange = 0...Double(max(1, history.count))
-        try context.writePNG(accuracy.render(), "accuracy.png")
+        try context.writePNG(accuracy.render(), "accuracy.png", shows: "pictures.accuracy", ["epochs": .int(history.count)])
     }
 
     func evaluate() throws {
@@ -694,13 +694,13 @@ public final class CNNEngine: LessonEngine {
         map.colormap = .blues; map.centredOnZero = false; map.annotate = true; map.cellSize = 56; map.logScale = true
         map.rowLabels = (0..<10).map(String.init); map.columnLabels = (0..<10).map(String.init)
         map.rowAxisTitle = "true digit"; map.columnAxisTitle = "predicted digit"; map.legendCaption = "images"
-        try context.writePNG(map.render(), "confusion.png")
+        try context.writePNG(map.render(), "confusion.png", shows: "pictures.confusion", ["state": .text(trainedState), "images": .int(te.count)])
         let wrong = zip(pred, te.labels).enumerated().filter { $0.element.0 != $0.element.1 }.prefix(40)
         if !wrong.isEmpty {
             let tiles = wrong.map { (i, pl) in Tile(width: 28, height: 28, values: te.batch([i][...]).storage, caption: "\(pl.0) (true \(pl.1))") }
             var grid = ImageGrid(title: "Misclassified test digits: prediction (true label)", tiles: Array(tiles), columns: 8, scale: 4, colormap: .gray, range: 0...1)
             grid.captionSize = 14
-            try context.writePNG(grid.render(), "misclassified.png")
+            try context.writePNG(grid.render(), "misclassified.png", shows: "pictures.misclassified", ["state": .text(trainedState), "shown": .int(tiles.count)])
         }
     }
 

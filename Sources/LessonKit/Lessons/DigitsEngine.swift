@@ -124,7 +124,7 @@ public final class DigitsEngine: LessonEngine {
             Tile(width: 28, height: 28, values: (0..<784).map { d.xTrain[$0, j] }, caption: "\(d.yTrain[j])")
         }
         try context.writePNG(ImageGrid(title: "The first \(tiles.count) training digits and their labels", tiles: tiles, columns: 10, scale: 3,
-                               colormap: .gray, range: 0...1).render(), "digits.png")
+                               colormap: .gray, range: 0...1).render(), "digits.png", shows: "pictures.digits", ["count": .int(tiles.count)])
     }
 
     func initParams() throws {
@@ -274,9 +274,9 @@ public final class DigitsEngine: LessonEngine {
         let its = records.map { Double($0.iteration) }
         try context.writePNG(LinePlot(title: "Digits: training accuracy per iteration", xLabel: "iteration", yLabel: "accuracy",
                               series: [Series(name: "training accuracy", x: its, y: records.map(\.accuracy))], yRange: 0...1).render(),
-                     "accuracy.png")
+                     "accuracy.png", shows: "pictures.accuracy", ["iterations": .int(records.count)])
         try context.writePNG(LinePlot(title: "Digits: cross-entropy loss per iteration", xLabel: "iteration", yLabel: "mean cross-entropy",
-                              series: [Series(name: "training loss", x: its, y: records.map(\.loss))]).render(), "loss.png")
+                              series: [Series(name: "training loss", x: its, y: records.map(\.loss))]).render(), "loss.png", shows: "pictures.loss", ["iterations": .int(records.count)])
     }
 
     func evaluate() throws {
@@ -302,7 +302,7 @@ public final class DigitsEngine: LessonEngine {
         map.rowAxisTitle = "true digit"
         map.columnAxisTitle = "predicted digit"
         map.legendCaption = "images"
-        try context.writePNG(map.render(), "confusion.png")
+        try context.writePNG(map.render(), "confusion.png", shows: "pictures.confusion", ["set": .text(d.devName), "iterations": .int(records.count)])
     }
 
     func showWeights() throws {
@@ -322,7 +322,7 @@ public final class DigitsEngine: LessonEngine {
         grid.showColorBar = true
         grid.legendCaption = "weight"
         grid.hatchCaption = "hatched: 0 in\nevery training\nimage, so no\ngradient; the\nweight is still\nits random start"
-        try context.writePNG(grid.render(), "w1.png")
+        try context.writePNG(grid.render(), "w1.png", shows: "pictures.w1", ["iterations": .int(records.count)])
         let m = grid.resolvedRange.upperBound
         out.maps(TerminalMaps(tiles.map(\.values), width: 28, height: 28, captions: tiles.map(\.caption), lo: -m, hi: m, colormap: .diverging))
     }
@@ -340,7 +340,7 @@ public final class DigitsEngine: LessonEngine {
             let tile = Tile(width: 28, height: 28, values: x.storage, caption: "prediction \(prediction) · label \(label)")
             var grid = ImageGrid(title: "", tiles: [tile], columns: 1, scale: 10, colormap: .gray, range: 0...1)
             grid.captionSize = 20
-            try context.writePNG(grid.render(), "prediction-\(index).png")
+            try context.writePNG(grid.render(), "prediction-\(index).png", shows: "pictures.prediction", ["index": .int(index), "prediction": .int(prediction), "label": .int(label)])
         }
     }
 }

@@ -90,7 +90,7 @@ public final class LettersEngine: LessonEngine {
         let grid = ImageGrid(title: "The three letters (5 × 6 pixels)",
                              tiles: (0..<3).map { Tile(width: Letters.width, height: Letters.height, values: letterPicture($0), caption: Letters.names[$0]) },
                              columns: 3, scale: 40, colormap: .ink, range: 0...1)
-        try context.writePNG(grid.render(), "letters.png")
+        try context.writePNG(grid.render(), "letters.png", shows: "pictures.letters")
     }
 
     @discardableResult
@@ -191,12 +191,12 @@ public final class LettersEngine: LessonEngine {
         if !partial { try ensureTrained() }
         let loss = LinePlot(title: "Letters: loss per epoch", xLabel: "epoch", yLabel: "mean loss Σ(a2 − y)²/3",
                             series: [Series(name: "loss", y: history.loss)])
-        try context.writePNG(loss.render(), "loss.png")
+        try context.writePNG(loss.render(), "loss.png", shows: "pictures.loss", ["epochs": .int(history.loss.count)])
         let acc = LinePlot(title: "Letters: accuracy per epoch", xLabel: "epoch", yLabel: "percent",
                            series: [Series(name: "tutorial's acc = (1 − loss) × 100", y: history.tutorialAcc),
                                     Series(name: "classification accuracy × 100", y: history.accuracy.map { $0 * 100 })],
                            yRange: 0...100)
-        try context.writePNG(acc.render(), "accuracy.png")
+        try context.writePNG(acc.render(), "accuracy.png", shows: "pictures.accuracy", ["epochs": .int(history.loss.count)])
     }
 
     func showWeights() throws {
@@ -213,7 +213,7 @@ public final class LettersEngine: LessonEngine {
         let neverLit = (0..<net.w1.rows).map { p in inputs.allSatisfy { $0.storage[p] == 0 } }
         map.hatchedRows = Set(neverLit.indices.filter { neverLit[$0] })
         map.hatchCaption = "hatched: off in\nall 3 letters, so\nno gradient: the\nweight is still\nits random start"
-        try context.writePNG(map.render(), "w1.png")
+        try context.writePNG(map.render(), "w1.png", shows: "pictures.w1", ["epochs": .int(history.loss.count)])
         let tiles = (0..<net.w1.columns).map { j in
             var t = Tile(width: Letters.width, height: Letters.height, values: (0..<net.w1.rows).map { net.w1[$0, j] }, caption: "hidden \(j)")
             t.hatched = neverLit
@@ -225,7 +225,7 @@ public final class LettersEngine: LessonEngine {
         grid.showColorBar = true
         grid.legendCaption = "weight"
         grid.hatchCaption = "hatched: off in\nall 3 letters, so\nno gradient: the\nweight is still\nits random start"
-        try context.writePNG(grid.render(), "w1-pictures.png")
+        try context.writePNG(grid.render(), "w1-pictures.png", shows: "pictures.w1-pictures", ["epochs": .int(history.loss.count)])
     }
 
     func predict() throws {
