@@ -22,6 +22,8 @@ public struct RunOptions {
     public var overrides: [(key: String, value: String, flag: String)] = []
     /// Write index.html and report.md (the handout) into the output folder.
     public var report = false
+    /// Write lesson-N.ipynb, the run as a Jupyter notebook.
+    public var notebook = false
     /// Show steps from `from` to `to` (names); earlier steps run muted, later ones not at all.
     public var from: String?
     public var to: String?
@@ -180,6 +182,13 @@ public enum LessonRunner {
             try session.start()
             let handout = TerminalView(words: words, width: Report.width, color: false, full: options.full)
             for url in try Report.write(records, view: handout, to: session.folder, footer: footer) { stream.wrote(url) }
+        }
+        if options.notebook {
+            try session.start()
+            let url = session.folder.appendingPathComponent(Notebook.fileName(for: file.path))
+            try Notebook.write(records: stream.records, file: file, view: TerminalView(words: words, width: Report.width, color: false, full: options.full),
+                               settings: settings.values, versions: ProgramVersion.all, to: url)
+            stream.wrote(url)
         }
         try session.start()
         stream.wrote(try record(status: status).write(to: session.folder))

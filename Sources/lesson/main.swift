@@ -182,6 +182,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Also write the handout: index.html and report.md in the output folder, every step with its numbers and pictures.")
     var report = false
 
+    @Flag(help: "Also write lesson-N.ipynb: the run as a Jupyter notebook, each step's text and pictures as a cell's outputs.")
+    var notebook = false
+
     @Option(help: "Show steps from this one on (a name or number from `lesson steps`); earlier steps run without output.")
     var from: String?
 
@@ -223,6 +226,7 @@ struct Run: ParsableCommand {
             options.width = width
             options.command = CommandLine.arguments
             options.report = report
+            options.notebook = notebook
             options.from = from
             options.to = to
             options.stopAt = stopAt
