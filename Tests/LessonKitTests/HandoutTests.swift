@@ -93,6 +93,10 @@ func renderedBody(_ page: URL) throws -> (images: Int, broken: Int, dom: String)
         let page = try renderedBody(a.appendingPathComponent("index.html"))
         #expect(page.images == sources.count && page.images >= 13)
         #expect(page.broken == 0)
+        // In the browser's DOM: each table-of-contents link's target is the section of that step.
+        for (k, name) in tocLinks.enumerated() {
+            #expect(page.dom.contains("<section id=\"\(name)\">\n<h2><span class=\"step\">Step \(k + 1) of 21</span>"), "#\(name) lands on step \(k + 1)")
+        }
         #expect(page.dom.components(separatedBy: "<h2><span class=\"step\">").count - 1 == 21)
         // index.html alone, copied into another folder, is still the whole handout.
         let lonely = dir.appendingPathComponent("lonely")
