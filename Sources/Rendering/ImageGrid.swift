@@ -74,13 +74,13 @@ public struct ImageGrid: Sendable {
         let gap = Self.gap, captionH = captionHeight
         let rows = (tiles.count + columns - 1) / columns
         let titleH = titleHeight
-        let legendW = showColorBar ? (hatchCaption != nil && tiles.contains(where: { $0.hatched?.contains(true) == true }) ? 150 : 110) : 0
+        let hatchLegend = showColorBar && hatchCaption != nil && tiles.contains(where: { $0.hatched?.contains(true) == true })
+        let legendW = showColorBar ? (hatchLegend ? 150 : 110) : 0
         let titleW = ([title] + (reserveTitle.map { [$0] } ?? [])).filter { !$0.isEmpty }.map { Font.shared.measure($0, size: 22) + 40 }.max() ?? 0
         let width = max(leftMargin + gap + columns * (tw + gap) + legendW, showColorBar ? 320 : 1, titleW + legendW)
         let gridHeight = titleH + rows * (th + captionH + gap) + gap
         let barH = max(100, min(gridHeight - titleH - 50, 300))
         var height = gridHeight
-        let hatchLegend = showColorBar && hatchCaption != nil && tiles.contains(where: { $0.hatched?.contains(true) == true })
         if hatchLegend {
             // Room under the colour bar for the hatch legend and its lines.
             height = max(height, titleH + 20 + barH + 30 + 40 + 16 * (hatchCaption?.split(separator: "\n").count ?? 0))

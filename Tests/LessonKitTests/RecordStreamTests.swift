@@ -191,15 +191,7 @@ func ptySession(_ arguments: [String], keys: [(waitFor: String, send: String)], 
         throw LessonError("cannot open a pseudo-terminal")
     }
     let slave = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
-    let p = Process()
-    p.executableURL = lessonBinary
-    p.arguments = arguments
-    p.currentDirectoryURL = repositoryRoot
-    var env = ProcessInfo.processInfo.environment
-    env["LESSON_HOME"] = nil
-    env["COLUMNS"] = nil; env["LINES"] = nil
-    for (k, v) in environment { env[k] = v }
-    p.environment = env
+    let p = lessonProcess(arguments, environment: environment, unset: ["COLUMNS", "LINES"])
     let end = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
     p.standardInput = end; p.standardOutput = end; p.standardError = end
     try p.run()

@@ -24,19 +24,27 @@ public struct RunResult {
     public let stderr: String
 }
 
-/// Runs `lesson` with `arguments` from `directory` (the repository root by default).
-/// `interruptAfter` sends SIGINT after that many seconds; `interruptWhen` sends it as soon as standard
-/// output holds that text.
-public func runLesson(_ arguments: [String], in directory: URL = repositoryRoot, environment: [String: String] = [:],
-                      interruptAfter: Double? = nil, interruptWhen: String? = nil) throws -> RunResult {
+/// `lesson` with `arguments`, to be run from `directory`: this environment without LESSON_HOME (and
+/// without the variables in `unset`), plus `environment`.
+public func lessonProcess(_ arguments: [String], in directory: URL = repositoryRoot, environment: [String: String] = [:],
+                          unset: [String] = []) -> Process {
     let p = Process()
     p.executableURL = lessonBinary
     p.arguments = arguments
     p.currentDirectoryURL = directory
     var env = ProcessInfo.processInfo.environment
-    env["LESSON_HOME"] = nil
+    for k in ["LESSON_HOME"] + unset { env[k] = nil }
     for (k, v) in environment { env[k] = v }
     p.environment = env
+    return p
+}
+
+/// Runs `lesson` with `arguments` from `directory` (the repository root by default).
+/// `interruptAfter` sends SIGINT after that many seconds; `interruptWhen` sends it as soon as standard
+/// output holds that text.
+public func runLesson(_ arguments: [String], in directory: URL = repositoryRoot, environment: [String: String] = [:],
+                      interruptAfter: Double? = nil, interruptWhen: String? = nil) throws -> RunResult {
+    let p = lessonProcess(arguments, in: directory, environment: environment)
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err

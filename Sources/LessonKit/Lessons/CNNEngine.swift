@@ -291,11 +291,6 @@ public final class CNNEngine: LessonEngine {
                                                             .init("mean", format: " .4f"), .init("positive"), .init("of")], rows: rows))
     }
 
-    /// The index of the entry with the largest magnitude (the first, if several tie).
-    func largestMagnitude(_ v: [Double]) -> Int {
-        v.indices.max { abs(v[$0]) < abs(v[$1]) || (abs(v[$0]) == abs(v[$1]) && $0 > $1) } ?? 0
-    }
-
     func followingReLU(_ i: Int) -> Int? {
         i + 1 < specs.count && specs[i + 1].kind == .relu ? i + 1 : nil
     }
@@ -428,14 +423,14 @@ public final class CNNEngine: LessonEngine {
             let x = t.pass.inputs[i]
             out.quantity("dW", g.dW, "backward.dense-dW", ["out": .int(d.outputs), "in": .int(d.inputs)], role: .gradient)
             // Worked: the largest |dW| entry, one product for one image: δ[r] · x[c].
-            let e = largestMagnitude(g.dW.storage)
+            let e = g.dW.storage.indexOfLargestMagnitude()
             let (r, col) = (e / d.inputs, e % d.inputs)
             out.sum(WorkedSum(name: "dW", index: [r, col], formula: Phrase("backward.dense-dW-sum", ["r": .int(r), "c": .int(col)]),
                               why: Phrase("backward.largest-why", ["name": .text("dW")]), terms: [.init(deltaOut.storage[r], x.storage[col])], result: g.dW.storage[e]))
             out.quantity("db", g.db, "backward.dense-db", role: .gradient)
             let deltaIn = t.back.deltaIn[i]!
             out.quantity("δ_in", deltaIn, "backward.dense-delta-in", role: .error)
-            let j = largestMagnitude(deltaIn.storage)
+            let j = deltaIn.storage.indexOfLargestMagnitude()
             out.sum(WorkedSum(name: "δ_in", index: [0, j], formula: Phrase("backward.dense-delta-in-sum", ["j": .int(j)]),
                               why: Phrase("backward.largest-why", ["name": .text("δ_in")]),
                               terms: (0..<d.outputs).map { .init(deltaOut.storage[$0], d.weights.storage[$0 * d.inputs + j]) }, result: deltaIn.storage[j]))
@@ -447,7 +442,7 @@ public final class CNNEngine: LessonEngine {
             // Worked: the pooled output with the largest |δ| and the window input it goes to.
             let x = t.pass.inputs[i], deltaIn = t.back.deltaIn[i]!
             let (w, cs) = (x.shape[2], x.shape[3])
-            let o = largestMagnitude(deltaOut.storage)
+            let o = deltaOut.storage.indexOfLargestMagnitude()
             let (py, px, ch) = (o / cs / deltaOut.shape[2], o / cs % deltaOut.shape[2], o % cs)
             guard case .pool(let cache) = t.pass.caches[i] else { return }
             let pos = cache.argmax[o] / cs
@@ -465,7 +460,7 @@ public final class CNNEngine: LessonEngine {
             let g = t.back.gradients[i]!
             let size = c.f * c.f * c.inChannels
             // The filter and channel of the largest |dW| entry: the worked example's.
-            let e = largestMagnitude(g.dW.storage)
+            let e = g.dW.storage.indexOfLargestMagnitude()
             let (co, kh, kw, ci) = (e / size, e % size / c.inChannels / c.f, e % size / c.inChannels % c.f, e % c.inChannels)
             out.quantity("δ", image(deltaOut), "backward.conv-delta", ["k": .int(co)], role: .error, layout: .imageChannels, channel: co)
             try drawChannels(deltaOut, layer: specs[i].name, errors: true, state: "initial weights", file: "\(specs[i].name)-deltas-initial.png")
@@ -490,7 +485,7 @@ public final class CNNEngine: LessonEngine {
             if i > 0 {
                 let deltaIn = t.back.deltaIn[i]!
                 let (w, ics) = (deltaIn.shape[2], deltaIn.shape[3])
-                let j = largestMagnitude(deltaIn.storage)
+                let j = deltaIn.storage.indexOfLargestMagnitude()
                 let (y, xx, cin) = (j / ics / w, j / ics % w, j % ics)
                 out.quantity("δ_in", image(deltaIn), "backward.conv-delta-in", ["k": .int(cin)], role: .error, layout: .imageChannels, channel: cin)
                 // δ_in[y, x, c] = Σ_k Σ over the filter taps that reached (y, x) of δ[oy, ox, k] · W[k][a, b, c]

@@ -168,7 +168,7 @@ public final class DigitsEngine: LessonEngine {
         out.quantity("dZ1", g.dZ1, "backward.dZ1", role: .error)
         // Worked: the largest |dZ1| entry, the output errors sent back through W2 (ReLU let it through).
         let n = g.dZ1.shape[1]
-        let e = largestMagnitude(g.dZ1.storage)
+        let e = g.dZ1.storage.indexOfLargestMagnitude()
         let (u, col) = (e / n, e % n)
         out.sum(WorkedSum(name: "dZ1", index: [u, col], formula: Phrase("backward.dZ1-sum", ["i": .int(u), "n": .int(col)]),
                           why: Phrase("backward.largest-why", ["name": .text("dZ1")]),
@@ -176,7 +176,7 @@ public final class DigitsEngine: LessonEngine {
                           result: g.dZ1.storage[e]))
         out.quantity("dW1", g.dW1, "backward.dW1", role: .gradient)
         // Worked: the largest |dW1| entry, an average over the images of error × pixel.
-        let w = largestMagnitude(g.dW1.storage)
+        let w = g.dW1.storage.indexOfLargestMagnitude()
         let (wi, wj) = (w / 784, w % 784)
         out.sum(WorkedSum(name: "dW1", index: [wi, wj], formula: Phrase("backward.dW1-sum", ["i": .int(wi), "j": .int(wj), "m": .int(m)]),
                           why: Phrase("backward.largest-why", ["name": .text("dW1")]),
@@ -189,11 +189,6 @@ public final class DigitsEngine: LessonEngine {
         out.quantity("b1", net.b1, "backward.b1", ["alpha": .number(alpha)], role: .weight)
         out.quantity("W2", net.W2, "backward.W2", ["alpha": .number(alpha)], role: .weight)
         out.quantity("b2", net.b2, "backward.b2", ["alpha": .number(alpha)], role: .weight)
-    }
-
-    /// The index of the entry with the largest magnitude (the first, if several tie).
-    func largestMagnitude(_ v: [Double]) -> Int {
-        v.indices.max { abs(v[$0]) < abs(v[$1]) || (abs(v[$0]) == abs(v[$1]) && $0 > $1) } ?? 0
     }
 
     func gradientCheck() throws {
@@ -318,7 +313,10 @@ public final class DigitsEngine: LessonEngine {
         }
         var grid = ImageGrid(title: "W1 after training: what each hidden unit looks for", tiles: tiles, columns: 5, scale: 6, colormap: .diverging)
         grid.centredOnZero = true
-        grid.range = { let m = max(1e-12, zip(tiles.flatMap(\.values), Array(repeating: neverLit, count: tiles.count).flatMap { $0 }).filter { !$1 }.map { abs($0.0) }.max() ?? 1); return -m...m }()
+        // The colour scale spans the weights that moved; the hatched ones keep their random start.
+        let moved = tiles.flatMap { t in t.values.indices.filter { !neverLit[$0] }.map { abs(t.values[$0]) } }
+        let bound = max(1e-12, moved.max() ?? 1)
+        grid.range = -bound...bound
         grid.showColorBar = true
         grid.legendCaption = "weight"
         grid.hatchCaption = "hatched: 0 in\nevery training\nimage, so no\ngradient; the\nweight is still\nits random start"

@@ -130,14 +130,14 @@ public final class LettersEngine: LessonEngine {
         out.quantity("d1", g.d1, "backward.d1", role: .error)
         // Worked: the largest |d1| entry: the output errors sent back through w2, times the sigmoid's slope.
         let h = g.d1.count, o = g.d2.count
-        let j = (0..<h).max { abs(g.d1.storage[$0]) < abs(g.d1.storage[$1]) || (abs(g.d1.storage[$0]) == abs(g.d1.storage[$1]) && $0 > $1) }!
+        let j = g.d1.storage.indexOfLargestMagnitude()
         let slope = f.a1.storage[j] * (1 - f.a1.storage[j])
         out.sum(WorkedSum(name: "d1", index: [0, j], formula: Phrase("backward.d1-sum", ["j": .int(j), "slope": .number(slope)]),
                           why: Phrase("backward.largest-why", ["name": .text("d1")]),
                           terms: (0..<o).map { k in .init(net.w2.storage[j * o + k], g.d2.storage[k]) }, scale: slope, result: g.d1.storage[j]))
         out.quantity("w1_adj", g.w1Adjust, "backward.w1_adj", role: .gradient)
         // Worked: the largest |w1_adj| entry, one product for one letter.
-        let e = (0..<g.w1Adjust.count).max { abs(g.w1Adjust.storage[$0]) < abs(g.w1Adjust.storage[$1]) || (abs(g.w1Adjust.storage[$0]) == abs(g.w1Adjust.storage[$1]) && $0 > $1) }!
+        let e = g.w1Adjust.storage.indexOfLargestMagnitude()
         out.sum(WorkedSum(name: "w1_adj", index: [e / h, e % h], formula: Phrase("backward.w1_adj-sum", ["i": .int(e / h), "j": .int(e % h)]),
                           why: Phrase("backward.largest-why", ["name": .text("w1_adj")]),
                           terms: [.init(f.x.storage[e / h], g.d1.storage[e % h])], result: g.w1Adjust.storage[e]))

@@ -25,7 +25,10 @@ public struct ArrayValue: Sendable {
     public init(shape: [Int], values: [Double], integers: Bool = false) {
         self.shape = shape; self.values = values; self.integers = integers
     }
-    public init<T: BLASScalar>(_ t: Tensor<T>) { self.init(shape: t.shape, values: t.storage.map { Double($0) }) }
+    /// A float64 tensor's storage is shared, not copied (lesson 1's full-data image matrix is 376 MB).
+    public init<T: BLASScalar>(_ t: Tensor<T>) {
+        self.init(shape: t.shape, values: (t.storage as? [Double]) ?? t.storage.map { Double($0) })
+    }
     public var count: Int { values.count }
 }
 

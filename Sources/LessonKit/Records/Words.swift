@@ -37,7 +37,7 @@ public struct Words: Sendable {
             current = key
         }
         for (key, text) in texts {
-            if let problem = Words.check(text.replacingOccurrences(of: "{{", with: "")) {
+            if let problem = Words.check(text) {
                 let line = (file.blocks["words"] ?? []).first { $0.text.hasPrefix(key) }?.line ?? 1
                 throw LessonError.at(file.path, line: line, "the word \"\(key)\": \(problem).")
             }
