@@ -350,9 +350,11 @@ public final class CNNEngine: LessonEngine {
                 out.worked("forward.relu-cut", ["at": .index([low / cs / w, low / cs % w, low % cs]), "z": .number(z.storage[low])])
                 channelStats(a)
                 try drawChannels(a, layer: specs[i].name, errors: false, state: "initial weights", file: "\(specs[i].name)-feature-maps-initial.png")
-                out.maps(TerminalMaps((0..<c.outChannels).map { channel(a, $0).storage }, width: a.shape[2], height: a.shape[1],
-                                      captions: (0..<c.outChannels).map { "a[:,:,\($0)]" }, lo: 0, hi: max(1e-12, a.storage.max() ?? 1), colormap: .sequential),
-                         caption: "forward.maps")
+                // The worked example's channel first: a narrow terminal shows only the first few.
+                let order = [k] + (0..<c.outChannels).filter { $0 != k }
+                out.maps(TerminalMaps(order.map { channel(a, $0).storage }, width: a.shape[2], height: a.shape[1],
+                                      captions: order.map { "a[:,:,\($0)]" }, lo: 0, hi: max(1e-12, a.storage.max() ?? 1), colormap: .sequential),
+                         caption: "forward.maps", ["k": .int(k)])
             }
         case .pool(let p):
             out.say("forward.pool", ["input": .shape(Array(x.shape.dropFirst())), "output": .shape(Array(z.shape.dropFirst())), "f": .int(p.f)])
