@@ -8,8 +8,10 @@ public struct ActionSpec: Sendable {
     public let summary: String
     /// The `key=value` arguments a step with this action takes (all of them required).
     public let arguments: [String]
-    public init(_ name: String, _ summary: String, arguments: [String] = []) {
-        self.name = name; self.summary = summary; self.arguments = arguments
+    /// The kinds of question a ```quiz block under a step with this action may ask (`--quiz`).
+    public let asks: [String]
+    public init(_ name: String, _ summary: String, arguments: [String] = [], asks: [String] = []) {
+        self.name = name; self.summary = summary; self.arguments = arguments; self.asks = asks
     }
 }
 
@@ -25,6 +27,8 @@ public struct LessonContext {
     public var weightsFile: URL? = nil
     /// The run's output folder: made, cleared of the previous run and tracked on first write.
     public var session: OutputSession
+    /// `--quiz`: each step first emits the questions its ```quiz block asks for.
+    public var quiz = false
 
     public init(file: LessonFile, settings: LessonSettings, out: RecordStream, outputDirectory: URL, dataDirectory: URL?,
                 session: OutputSession? = nil) {

@@ -12,6 +12,17 @@ public struct LessonStep: Sendable, Equatable {
     /// What `--stop-at` and friends call it: `name=` if given, else the action.
     public let name: String
     public let line: Int
+    /// The questions `--quiz` asks at this step (its ```quiz block), in order.
+    public var quiz: [QuizLine] = []
+}
+
+/// One line of a step's ```quiz block: the kind of question, optional `at=i,j,k` (the element to ask
+/// about; without it, the step's worked example), and the line for error messages.
+public struct QuizLine: Sendable, Equatable {
+    public let kind: String
+    public let at: [Int]?
+    public let line: Int
+    public init(kind: String, at: [Int]?, line: Int) { self.kind = kind; self.at = at; self.line = line }
 }
 
 /// A setting as written in the file, with its line for error messages.
@@ -57,7 +68,7 @@ public struct LessonFile: Sendable {
         var blocks = [String: [(text: String, line: Int)]]()
         var steps = [LessonStep]()
         // The section being read: its heading, narrative lines and step line.
-        var section: (title: String, line: Int, narrative: [String], step: (text: String, line: Int)?)?
+        var section: (title: String, line: Int, narrative: [String], step: (text: String, line: Int)?, quiz: [QuizLine])?
 
         func closeSection() throws {
             guard let s = section else { return }
@@ -80,7 +91,7 @@ public struct LessonFile: Sendable {
                 throw LessonError.at(path, line: step.line, "a step named \"\(name)\" already exists; give this one a different name=.")
             }
             steps.append(LessonStep(title: s.title, narrative: trimBlankLines(s.narrative), action: action,
-                                    arguments: args, name: name, line: step.line))
+                                    arguments: args, name: name, line: step.line, quiz: s.quiz))
             section = nil
         }
 
@@ -136,6 +147,13 @@ public struct LessonFile: Sendable {
                         throw LessonError.at(path, line: lineNumber, "a ```step block holds exactly one line: the action and optional key=value arguments.")
                     }
                     section!.step = (stepLines[0].text.trimmingCharacters(in: .whitespaces), stepLines[0].line)
+                case "quiz":
+                    guard section != nil else {
+                        throw LessonError.at(path, line: lineNumber, "a ```quiz block outside a `## ` section; put it under the step whose numbers it asks about.")
+                    }
+                    for (text, n) in content {
+                        if let q = try quizLine(text, line: n, path: path) { section!.quiz.append(q) }
+                    }
                 case "network", "words":
                     blocks[info, default: []].append(contentsOf: content)
                 default:
@@ -150,7 +168,7 @@ public struct LessonFile: Sendable {
                 title = String(trimmed.dropFirst(2)).trimmingCharacters(in: .whitespaces)
             } else if trimmed.hasPrefix("## ") {
                 try closeSection()
-                section = (String(trimmed.dropFirst(3)).trimmingCharacters(in: .whitespaces), lineNumber, [], nil)
+                section = (String(trimmed.dropFirst(3)).trimmingCharacters(in: .whitespaces), lineNumber, [], nil, [])
             } else if section != nil {
                 section!.narrative.append(line)
             } else {
@@ -164,6 +182,32 @@ public struct LessonFile: Sendable {
         guard !steps.isEmpty else { throw LessonError("\(path): no steps; add a `## ` section ending in a ```step block.") }
         return LessonFile(path: path, title: title, introduction: trimBlankLines(intro), settings: settings,
                           blocks: blocks, steps: steps)
+    }
+}
+
+extension LessonFile {
+    /// `kind` or `kind at=i,j,k`, `#` starting a comment; nil for a blank line.
+    static func quizLine(_ text: String, line: Int, path: String) throws -> QuizLine? {
+        let body = (text.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "")
+            .trimmingCharacters(in: .whitespaces)
+        guard !body.isEmpty else { return nil }
+        var words = body.split(separator: " ").map(String.init)
+        let kind = words.removeFirst()
+        guard kind.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+            throw LessonError.at(path, line: line, "\"\(kind.prefix(40))\" is not a kind of question; write one per line, e.g. `conv-output` or `conv-output at=6,9,2`.")
+        }
+        var at: [Int]?
+        for w in words {
+            guard w.hasPrefix("at="), at == nil else {
+                throw LessonError.at(path, line: line, "\"\(w.prefix(40))\": a quiz line takes only at=i,j,... (the element to ask about), once.")
+            }
+            let parts = w.dropFirst(3).split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !parts.isEmpty, parts.count <= 4, parts.allSatisfy({ $0.map { (0...1_048_576).contains($0) } ?? false }) else {
+                throw LessonError.at(path, line: line, "\"\(w.prefix(40))\": at= takes the element's index, numbers from 0 separated by commas (e.g. at=6,9,2).")
+            }
+            at = parts.map { $0! }
+        }
+        return QuizLine(kind: kind, at: at, line: line)
     }
 }
 

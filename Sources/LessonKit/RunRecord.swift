@@ -37,6 +37,8 @@ public struct RunRecord: Codable, Sendable {
     public var quantities: [ShownQuantity]?
     /// Every worked sum the steps showed, term by term.
     public var sums: [ShownSum]?
+    /// `--quiz`: every question asked (or printed on the worksheet), its value, the answer and the score.
+    public var quiz: QuizSummary?
 
     public static let fileName = "run.json"
 

@@ -29,6 +29,9 @@ public struct RunOptions {
     public var to: String?
     /// `--stop-at NAME`: the same as --from NAME --to NAME, and named so in errors.
     public var stopAt: String?
+    /// `--quiz`: ask the lesson's questions in the pager (a terminal), or with `report` and no terminal
+    /// write them as a worksheet.
+    public var quiz = false
 
     public init(outputDirectory: URL) { self.outputDirectory = outputDirectory }
 }
@@ -62,6 +65,11 @@ public enum LessonRunner {
             }
             if let missing = action.arguments.first(where: { step.arguments[$0] == nil }) {
                 throw LessonError.at(file.path, line: step.line, "\(step.action) needs \(missing)=…; \(takes).")
+            }
+            for q in step.quiz where !action.asks.contains(q.kind) {
+                throw LessonError.at(file.path, line: q.line, action.asks.isEmpty
+                    ? "\(step.action) steps ask no questions; move the ```quiz block under a step that does (`lesson steps` lists them)."
+                    : "\(step.action) steps ask \(action.asks.joined(separator: ", ")), not \"\(q.kind)\".")
             }
         }
         try engine.validate(file, settings: settings)
@@ -108,8 +116,10 @@ public enum LessonRunner {
         var context = LessonContext(file: file, settings: settings, out: stream,
                                     outputDirectory: options.outputDirectory, dataDirectory: options.dataDirectory, session: session)
         context.weightsFile = options.weightsFile
+        context.quiz = options.quiz
         let engine = try engineType.init(context: context)
         let wholeLesson = first == 0 && last == file.steps.count - 1
+        var quizSession: QuizSession?
         func record(status: String) -> RunRecord {
             var r = RunRecord(lesson: file.title, file: URL(fileURLWithPath: file.path).lastPathComponent, engine: engineType.name,
                               settings: settings.values, steps: file.steps[first...last].map(\.name),
@@ -121,6 +131,7 @@ public enum LessonRunner {
             r.quantities = ShownQuantity.all(stream.records, steps: file.steps, words: words, full: options.full)
             let sums = ShownSum.all(stream.records, steps: file.steps)
             r.sums = sums.isEmpty ? nil : sums
+            r.quiz = options.quiz ? QuizSession.summary(stream, session: quizSession, steps: file.steps) : nil
             return r
         }
         // The pager needs a terminal on both ends; otherwise --step would wait on a pipe.
@@ -128,8 +139,12 @@ public enum LessonRunner {
         if options.pauseBetweenSteps && !interactive {
             fputs("lesson: --step needs a terminal (standard input and output); it is ignored here.\n", stderr)
         }
-        let pager = options.pauseBetweenSteps && interactive && !options.quiet
+        let pager = (options.pauseBetweenSteps || options.quiz) && interactive && !options.quiet
             ? Pager(stream: stream, steps: file.steps, first: first + 1, rows: size.rows) : nil
+        if options.quiz, interactive, let pager {
+            pager.quiz = QuizSession(stream: stream, total: file.steps[first...last].reduce(0) { $0 + $1.quiz.count })
+            quizSession = pager.quiz
+        }
         let toStdout = stream.output
         if pager != nil { stream.output = { _ in } }
         stream.emit(.title(file.title))
@@ -156,6 +171,7 @@ public enum LessonRunner {
             stream.muted = false
             stream.output = toStdout
             let step = file.steps[current]
+            if error is LessonQuit { quizSession?.emitScore(steps: file.steps) }
             let why: String
             if let q = error as? LessonQuit { why = q.interrupted ? q.description : "partial: \(q.description)" }
             else if error is LessonInterrupted { why = "interrupted in step \(current + 1) (\(step.name))" }
@@ -173,6 +189,7 @@ public enum LessonRunner {
         }
         stream.muted = false
         stream.output = toStdout
+        quizSession?.emitScore(steps: file.steps)
         let status = wholeLesson ? "complete" : "partial: steps \(first + 1)-\(last + 1) of \(file.steps.count)"
         if options.report {
             let seed = settings.values["seed"] ?? settings.values["init-seed"]
@@ -182,6 +199,11 @@ public enum LessonRunner {
             try session.start()
             let handout = TerminalView(words: words, width: Report.width, color: false, full: options.full)
             for url in try Report.write(records, view: handout, to: session.folder, footer: footer) { stream.wrote(url) }
+            if options.quiz {
+                for url in try Worksheet.write(stream.records, steps: file.steps, view: handout, title: file.title, to: session.folder, footer: footer) {
+                    stream.wrote(url, shows: "quiz.score-file")
+                }
+            }
         }
         if options.notebook {
             try session.start()

@@ -194,6 +194,9 @@ struct Run: ParsableCommand {
     @Option(help: "Run silently up to this step, show only it, and stop (e.g. conv2.backward or 13).")
     var stopAt: String?
 
+    @Flag(help: "Work numbers out before they are shown: the pager asks the lesson's questions and scores the answers (needs a terminal). With --report and no terminal: worksheet.md and worksheet.html for a class.")
+    var quiz = false
+
     func validate() throws {
         if stopAt != nil && (from != nil || to != nil) {
             throw ValidationError("--stop-at shows one step; use it alone, or --from and --to for a range.")
@@ -204,10 +207,16 @@ struct Run: ParsableCommand {
         if let out, out.isEmpty { throw ValidationError("--out needs a folder path.") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
         if pretrained && weights != nil { throw ValidationError("--pretrained and --weights both name weights; use one.") }
+        if quiz && quiet { throw ValidationError("--quiz shows the steps it asks about; leave out --quiet.") }
         if let width, !(20...1000).contains(width) { throw ValidationError("--width must be between 20 and 1000 columns, got \(width).") }
     }
 
     func run() throws {
+        if quiz && !report && (isatty(0) == 0 || isatty(1) == 0) {
+            // Nothing to ask on a pipe: say so before anything runs (exit 2, a usage mistake).
+            fputs("lesson: error: --quiz asks its questions at a terminal, and standard input or output is not one; run it in a terminal, or add --report to write them as worksheet.md and worksheet.html.\n", stderr)
+            Foundation.exit(2)
+        }
         do {
             let (file, url, library) = try loadLesson(lesson)
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
@@ -230,6 +239,7 @@ struct Run: ParsableCommand {
             options.from = from
             options.to = to
             options.stopAt = stopAt
+            options.quiz = quiz
             if let seed { options.overrides.append((LessonRunner.seedKey, String(seed), "--seed \(seed)")) }
             if corrected { options.overrides.append(("gradients", "corrected", "--corrected")) }
             if fullData { options.overrides.append(("dataset", "full", "--full-data")) }

@@ -30,9 +30,11 @@ public final class CNNEngine: LessonEngine {
     public static let actions: [ActionSpec] = [
         ActionSpec("load-data", "the 60,000 training and 10,000 test digits"),
         ActionSpec("init-weights", "He initialisation as the tutorial does it"),
-        ActionSpec("forward", "one layer's forward pass on the traced image (layer=NAME)", arguments: ["layer"]),
-        ActionSpec("loss", "the traced image's probabilities and cross-entropy"),
-        ActionSpec("backward", "one layer's backward pass on the traced image (layer=NAME)", arguments: ["layer"]),
+        ActionSpec("forward", "one layer's forward pass on the traced image (layer=NAME)", arguments: ["layer"],
+                   asks: ["conv-output", "conv-group", "max-pool"]),
+        ActionSpec("loss", "the traced image's probabilities and cross-entropy", asks: ["loss"]),
+        ActionSpec("backward", "one layer's backward pass on the traced image (layer=NAME)", arguments: ["layer"],
+                   asks: ["pool-route", "dense-delta", "dense-dW"]),
         ActionSpec("gradient-check", "numerical against analytic gradients for every layer with parameters"),
         ActionSpec("train", "mini-batch training with a live progress line; saves the weights"),
         ActionSpec("plot-cost", "the cost and accuracy per epoch as PNG"),
@@ -97,6 +99,7 @@ public final class CNNEngine: LessonEngine {
         for step in file.steps where step.arguments["layer"] != nil && !specs.contains(where: { $0.name == step.arguments["layer"] }) {
             throw LessonError.at(file.path, line: step.line, "\(step.action) layer=\(step.arguments["layer"]!): the ```network block has no such layer; use one of \(specs.map(\.name).joined(separator: ", ")).")
         }
+        try validateQuiz(file, specs: specs)
         // What training will allocate, worked out before anything is: refused over the budget with the
         // layer that weighs most, so `dense out=100000000` is a message, not an abort.
         let shapes = try CNN.shapes(of: specs, input: [28, 28, 1]).get()
@@ -168,6 +171,7 @@ public final class CNNEngine: LessonEngine {
     }
 
     public func perform(_ step: LessonStep) throws {
+        if context.quiz { try askQuestions(step) }
         switch step.action {
         case "load-data": try loadData()
         case "init-weights": try initWeights()
@@ -306,16 +310,9 @@ public final class CNNEngine: LessonEngine {
             // The worked output: where the layer responds most, across all its channels (a worked sum
             // over a patch of zeros, the top-left corner, would show nothing).
             let (h, w, cs) = (z.shape[1], z.shape[2], z.shape[3])
-            // --at/--channel choose the place instead, where it lies inside this layer's output.
-            let chosen = try Self.workedPlace(settings)
-            let atChosen = chosen.at.flatMap { $0.0 < h && $0.1 < w ? $0 : nil }, channelChosen = chosen.channel.flatMap { $0 < cs ? $0 : nil }
-            let candidates = z.storage.indices.filter { q in
-                (atChosen.map { q / cs / w == $0.0 && q / cs % w == $0.1 } ?? true) && (channelChosen.map { q % cs == $0 } ?? true)
-            }
-            let best = candidates.max { z.storage[$0] < z.storage[$1] || (z.storage[$0] == z.storage[$1] && $0 > $1) }!
+            let (best, byChoice, outside) = try convWorkedIndex(z)
             let (oy, ox, k) = (best / cs / w, best / cs % w, best % cs)
-            let byChoice = atChosen != nil || channelChosen != nil
-            if (chosen.at != nil && atChosen == nil) || (chosen.channel != nil && channelChosen == nil) {
+            if outside {
                 out.say("forward.place-outside", ["layer": .text(specs[i].name), "shape": .shape([h, w, cs])])
             }
             let patch = Tensor<Double>(shape: [c.f, c.f, c.inChannels]) { q in
@@ -360,17 +357,8 @@ public final class CNNEngine: LessonEngine {
             out.say("forward.pool", ["input": .shape(Array(x.shape.dropFirst())), "output": .shape(Array(z.shape.dropFirst())), "f": .int(p.f)])
             out.say("forward.pool-ties")
             guard case .pool(let cache) = t.pass.caches[i] else { return }
-            // Worked example: among windows whose values are all non-zero and distinct, the one with
-            // the largest maximum (a window of zeros teaches nothing about max).
             let (w, cs) = (x.shape[2], x.shape[3])
-            var chosen: Int?
-            for o in z.storage.indices {
-                let (py, px, ch) = (o / cs / z.shape[2], o / cs % z.shape[2], o % cs)
-                let window = (0..<(p.f * p.f)).map { q in x.storage[((py * p.f + q / p.f) * w + px * p.f + q % p.f) * cs + ch] }
-                guard window.allSatisfy({ $0 != 0 }), Set(window).count == window.count else { continue }
-                if chosen.map({ z.storage[o] > z.storage[$0] }) ?? true { chosen = o }
-            }
-            if let o = chosen {
+            if let o = poolWorkedIndex(x: x, z: z, f: p.f) {
                 let (py, px, ch) = (o / cs / z.shape[2], o / cs % z.shape[2], o % cs)
                 let pos = cache.argmax[o] / cs
                 let window = (0..<(p.f * p.f)).map { q in Value.number(x.storage[((py * p.f + q / p.f) * w + px * p.f + q % p.f) * cs + ch]) }
@@ -396,6 +384,34 @@ public final class CNNEngine: LessonEngine {
         case .relu, .softmax:
             out.quantity("a", z, specs[i].kind == .relu ? "forward.relu" : "forward.softmax", role: .activation)
         }
+    }
+
+    /// The conv layer's worked element (flat index into z): where it responds most, or where
+    /// --at/--channel choose when that lies inside the output; `outside`: a choice that did not fit.
+    func convWorkedIndex(_ z: Tensor<Double>) throws -> (best: Int, byChoice: Bool, outside: Bool) {
+        let (h, w, cs) = (z.shape[1], z.shape[2], z.shape[3])
+        let chosen = try Self.workedPlace(settings)
+        let atChosen = chosen.at.flatMap { $0.0 < h && $0.1 < w ? $0 : nil }, channelChosen = chosen.channel.flatMap { $0 < cs ? $0 : nil }
+        let candidates = z.storage.indices.filter { q in
+            (atChosen.map { q / cs / w == $0.0 && q / cs % w == $0.1 } ?? true) && (channelChosen.map { q % cs == $0 } ?? true)
+        }
+        let best = candidates.max { z.storage[$0] < z.storage[$1] || (z.storage[$0] == z.storage[$1] && $0 > $1) }!
+        return (best, atChosen != nil || channelChosen != nil,
+                (chosen.at != nil && atChosen == nil) || (chosen.channel != nil && channelChosen == nil))
+    }
+
+    /// Max-pooling's worked window (flat index into the pooled output): among windows whose values are
+    /// all non-zero and distinct, the one with the largest maximum (a window of zeros teaches nothing).
+    func poolWorkedIndex(x: Tensor<Double>, z: Tensor<Double>, f: Int) -> Int? {
+        let (w, cs) = (x.shape[2], x.shape[3])
+        var chosen: Int?
+        for o in z.storage.indices {
+            let (py, px, ch) = (o / cs / z.shape[2], o / cs % z.shape[2], o % cs)
+            let window = (0..<(f * f)).map { q in x.storage[((py * f + q / f) * w + px * f + q % f) * cs + ch] }
+            guard window.allSatisfy({ $0 != 0 }), Set(window).count == window.count else { continue }
+            if chosen.map({ z.storage[o] > z.storage[$0] }) ?? true { chosen = o }
+        }
+        return chosen
     }
 
     func loss() throws {

@@ -18,12 +18,13 @@ public final class DigitsEngine: LessonEngine {
         SettingSpec("iterations", .integer(1...1_000_000), default: "500", "full-batch gradient descent steps"),
         SettingSpec("log-every", .integer(1...1_000_000), default: "10", "print the training log every N iterations"),
         SettingSpec("gradients", .choice(["tutorial", "corrected"]), default: "tutorial", "tutorial: its quirks kept; corrected: true gradients"),
+        SettingSpec("trace-image", .integer(0...59_999), default: "0", "the training image (a column of X) --quiz asks about"),
     ]
     public static let actions: [ActionSpec] = [
         ActionSpec("load-data", "load, verify, shuffle and split the digits; show a few"),
         ActionSpec("init-params", "W1, b1, W2, b2 = rand(...) - 0.5"),
-        ActionSpec("forward-first", "iteration 0 forward: Z1, A1, Z2, A2"),
-        ActionSpec("backward-first", "iteration 0 backward and update: one_hot_Y, dZ2, dW2, db2, dZ1, dW1, db1"),
+        ActionSpec("forward-first", "iteration 0 forward: Z1, A1, Z2, A2", asks: ["softmax", "loss"]),
+        ActionSpec("backward-first", "iteration 0 backward and update: one_hot_Y, dZ2, dW2, db2, dZ1, dW1, db1", asks: ["delta", "dW"]),
         ActionSpec("gradient-check", "numerical against analytic gradients, corrected and tutorial"),
         ActionSpec("train", "gradient descent with the tutorial's log every 10 iterations"),
         ActionSpec("plot-curves", "accuracy and loss per iteration as PNG"),
@@ -90,7 +91,10 @@ public final class DigitsEngine: LessonEngine {
         return net
     }
 
+    public static func validate(_ file: LessonFile, settings: LessonSettings) throws { try validateQuiz(file) }
+
     public func perform(_ step: LessonStep) throws {
+        if context.quiz && !step.quiz.isEmpty { try askQuestions(step) }
         switch step.action {
         case "load-data": try loadData()
         case "init-params": try initParams()

@@ -28,8 +28,8 @@ public final class LettersEngine: LessonEngine {
     public static let actions: [ActionSpec] = [
         ActionSpec("show-data", "the three letters as pictures, their input vectors and one-hot labels"),
         ActionSpec("init-weights", "w1 and w2 drawn with randn, one element at a time"),
-        ActionSpec("forward-first", "the first letter through the network: z1, a1, z2, a2 and its loss"),
-        ActionSpec("backward-first", "the first letter's errors, weight adjustments and updated weights"),
+        ActionSpec("forward-first", "the first letter through the network: z1, a1, z2, a2 and its loss", asks: ["sigmoid", "loss"]),
+        ActionSpec("backward-first", "the first letter's errors, weight adjustments and updated weights", asks: ["delta", "dW"]),
         ActionSpec("train", "per-sample gradient descent; one line per epoch"),
         ActionSpec("plot-curves", "loss and accuracy curves as PNG"),
         ActionSpec("show-weights", "the trained weights, printed and drawn as a heatmap"),
@@ -65,7 +65,10 @@ public final class LettersEngine: LessonEngine {
         epochs = s.int("epochs")
     }
 
+    public static func validate(_ file: LessonFile, settings: LessonSettings) throws { try validateQuiz(file) }
+
     public func perform(_ step: LessonStep) throws {
+        if context.quiz && !step.quiz.isEmpty { askQuestions(step) }
         switch step.action {
         case "show-data": try showData()
         case "init-weights": initWeights(show: true)

@@ -156,4 +156,7 @@ public enum Record: Sendable {
     case maps(TerminalMaps, caption: Phrase?)
     case wrote(WrittenFile)
     case blank
+    /// A question for `--quiz` (only emitted then): asked by the pager, printed on the worksheet; the
+    /// terminal view and the handout show nothing of it.
+    case question(Question)
 }

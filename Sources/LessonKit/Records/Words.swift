@@ -14,6 +14,35 @@ public struct Words: Sendable {
     /// The runner's own sentences (not a lesson's), which a lesson file may still reword.
     public static let runner = [
         "runner.skipped": "({steps} ran without output to reach {name})",
+        // --quiz: what the pager and the worksheet say around a lesson's questions.
+        "quiz.heading": "Your turn · question {n} of {total} · {kind}",
+        "quiz.keys": "(type your value, then Enter · h a hint · Enter alone shows the answer · q quit)",
+        "quiz.prompt": "your value: {element} =",
+        "quiz.not-a-number": "({typed} is not a number: digits, a point or a decimal comma, a minus, an exponent like 1e-3)",
+        "quiz.hint": "Hint, the first terms:",
+        "quiz.hint-step": "Hint:",
+        "quiz.right": "Right: {answer:.8g} is within {tolerance:.2g} of {element} = {value:.8g}.",
+        "quiz.wrong": "Not quite: you said {answer:.8g}; {element} = {value:.8g} (an answer within {tolerance:.2g} counts). Worked out:",
+        "quiz.revealed": "{element} = {value:.8g} (not scored). Worked out:",
+        "quiz.table.columns": "quantity | right | wrong | shown",
+        "quiz.score": "Quiz score: {right} right, {wrong} wrong, {revealed} shown without an answer, of {asked} asked.",
+        "quiz.score-file": "the questions with their inputs, then the answer key",
+        "quiz.none-checkable": "(no element of {name} is worth asking here: every one is below 1e-4 or its terms cancel; the question is left out)",
+        "quiz.outside": "(at={at} is not an element of {name} {shape}: the step's worked example is asked instead)",
+        "quiz.how.worked": "the step's worked example",
+        "quiz.how.named": "the element the lesson's quiz names",
+        "quiz.how.largest-checkable": "the largest whose terms do not cancel out",
+        "quiz.kind.conv-output": "conv output",
+        "quiz.kind.conv-group": "conv term group",
+        "quiz.kind.max-pool": "max-pool",
+        "quiz.kind.loss": "loss",
+        "quiz.kind.pool-route": "δ through max-pool",
+        "quiz.kind.dense-delta": "dense δ",
+        "quiz.kind.dense-dW": "dense dW",
+        "quiz.kind.softmax": "softmax",
+        "quiz.kind.sigmoid": "sigmoid",
+        "quiz.kind.delta": "δ",
+        "quiz.kind.dW": "dW, one image",
     ]
 
     /// Reads every ```words block of `file`: `key: text`, a text continuing on indented lines.

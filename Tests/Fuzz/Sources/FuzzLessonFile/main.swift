@@ -1,6 +1,7 @@
 // libFuzzer target: the lesson-file reader, from bytes through UTF-8 validation, the Markdown
 // structure and settings to the engine's own checks (a CNN's layer stack and its shapes), and the
-// ```words blocks: every text parsed, checked and filled with values of every kind.
+// ```words blocks: every text parsed, checked and filled with values of every kind; the ```quiz
+// blocks with their engine's checks, and a --quiz answer's parser.
 import FuzzSupport
 import LessonKit
 
@@ -9,6 +10,8 @@ let sample: [String: Value] = ["n": .int(-1234567), "x": .number(-0.000123456789
 
 runFuzzer { data, size in
     guard let text = String(validating: bytes(data, size), as: UTF8.self) else { return 0 }
+    // What a student types at a --quiz prompt goes through the same parser.
+    if size <= 64, let v = QuizAnswer.parse(text) { precondition(v.isFinite) }
     if let file = try? LessonFile.parse(text, path: "fuzz.md") {
         _ = try? LessonRunner.prepare(file)
         if let words = try? Words(file: file) {

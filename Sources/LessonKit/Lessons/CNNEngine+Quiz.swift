@@ -1,0 +1,204 @@
+// Lesson 3's questions for `--quiz`: elements of the traced image's forward and backward pass that a
+// student can work out by hand (at most 25 products), each with the inputs it needs and its working.
+import Foundation
+import Network
+import Numerics
+
+extension CNNEngine {
+    /// The most products a question may ask a student to add up by hand.
+    static let quizProducts = 25
+
+    /// Each quiz line fits its step's layer: conv-output and conv-group under a conv layer's forward
+    /// (conv-output only while its sum has at most 25 products), max-pool under a pool's, pool-route,
+    /// dense-delta and dense-dW under a backward of that kind; at= has the element's rank.
+    static func validateQuiz(_ file: LessonFile, specs: [LayerSpec]) throws {
+        let shapes = try CNN.shapes(of: specs, input: [28, 28, 1]).get()
+        for step in file.steps where !step.quiz.isEmpty {
+            let layer = specs.firstIndex { $0.name == step.arguments["layer"] }
+            for q in step.quiz {
+                let kind = layer.map { specs[$0].kind }
+                let inChannels = layer.map { $0 == 0 ? 1 : shapes[$0 - 1].last! } ?? 1
+                var fits: Bool, rank: Int, why = ""
+                switch q.kind {
+                case "conv-output":
+                    if case .conv(let f, _, _, _)? = kind {
+                        fits = f * f * inChannels <= quizProducts
+                        why = fits ? "" : " (its sum has \(f * f * inChannels) products; ask conv-group for one input channel's \(f * f))"
+                    } else { fits = false }
+                    rank = 3
+                case "conv-group": if case .conv? = kind { fits = true } else { fits = false }; rank = 4
+                case "max-pool", "pool-route": if case .maxpool? = kind { fits = true } else { fits = false }; rank = 3
+                case "dense-delta":
+                    if case .dense(let out)? = kind { fits = out <= quizProducts; why = fits ? "" : " (δ_in sums \(out) products; at most \(quizProducts) by hand)" } else { fits = false }
+                    rank = 2
+                case "dense-dW": if case .dense? = kind { fits = true } else { fits = false }; rank = 2
+                default: fits = true; rank = 0
+                }
+                guard fits else {
+                    throw LessonError.at(file.path, line: q.line, "\(q.kind) does not fit step \(step.name)\(layer.map { " (layer \(specs[$0].name))" } ?? "")\(why); move it to a step it fits.")
+                }
+                if let at = q.at, at.count != rank {
+                    throw LessonError.at(file.path, line: q.line, rank == 0 ? "\(q.kind) asks about one number; leave out at=."
+                                         : "\(q.kind) at= takes \(rank) numbers (the element's index), got \(at.count).")
+                }
+            }
+        }
+    }
+
+    func askQuestions(_ step: LessonStep) throws {
+        guard !step.quiz.isEmpty else { return }
+        for line in step.quiz {
+            if let q = try question(line, step: step) { out.emit(.question(q)) }
+        }
+    }
+
+    func pick(_ line: QuizLine, name: String, shape: [Int], worked: Int?, candidates: Range<Int>, make: (Int) -> Question?) -> Question? {
+        QuizPick.pick(line, name: name, shape: shape, worked: worked, candidates: candidates, out: out, make: make)
+    }
+
+    func question(_ line: QuizLine, step: LessonStep) throws -> Question? {
+        let net = try ensureInitial()
+        let t = try ensureTrace()
+        let layer = specs.firstIndex { $0.name == step.arguments["layer"] }
+        switch (line.kind, layer.map { net.layers[$0] }) {
+        case ("conv-output", .conv(let c)?):
+            let i = layer!, z = t.pass.outputs[i], x = t.pass.inputs[i]
+            return pick(line, name: "z", shape: Array(z.shape.dropFirst()), worked: try convWorkedIndex(z).best, candidates: z.storage.indices) { o in
+                convQuestion(c, layer: i, x: x, z: z, output: o, group: nil)
+            }
+        case ("conv-group", .conv(let c)?):
+            let i = layer!, z = t.pass.outputs[i], x = t.pass.inputs[i]
+            let worked = try convWorkedIndex(z).best
+            // The worked z's input channel whose subtotal weighs most among those worth checking.
+            let groups = (0..<c.inChannels).filter { g in convQuestion(c, layer: i, x: x, z: z, output: worked, group: g)?.checkable ?? false }
+            let subtotal = { (g: Int) in abs(self.convQuestion(c, layer: i, x: x, z: z, output: worked, group: g)!.value) }
+            let workedGroup = groups.max { subtotal($0) < subtotal($1) }.map { worked * c.inChannels + $0 }
+            return pick(line, name: "z", shape: Array(z.shape.dropFirst()) + [c.inChannels], worked: workedGroup,
+                        candidates: 0..<(z.count * c.inChannels)) { o in
+                convQuestion(c, layer: i, x: x, z: z, output: o / c.inChannels, group: o % c.inChannels)
+            }
+        case ("max-pool", .pool(let p)?):
+            let i = layer!, z = t.pass.outputs[i], x = t.pass.inputs[i]
+            return pick(line, name: "pooled", shape: Array(z.shape.dropFirst()), worked: poolWorkedIndex(x: x, z: z, f: p.f), candidates: z.storage.indices) { o in
+                poolQuestion(p, layer: i, x: x, z: z, output: o)
+            }
+        case ("pool-route", .pool(let p)?):
+            let i = layer!, x = t.pass.inputs[i], deltaOut = t.back.deltaOut[i]!
+            guard case .pool(let cache) = t.pass.caches[i] else { return nil }
+            let cs = x.shape[3]
+            let o = deltaOut.storage.indexOfLargestMagnitude()
+            let worked = cache.argmax[o] / cs * cs + o % cs
+            return pick(line, name: "δ_in", shape: Array(x.shape.dropFirst()), worked: worked, candidates: x.storage.indices) { q in
+                routeQuestion(p, layer: i, input: q)
+            }
+        case ("dense-delta", .dense(let d)?):
+            let i = layer!, deltaIn = t.back.deltaIn[i]!, delta = t.back.deltaOut[i]!
+            return pick(line, name: "δ_in", shape: deltaIn.shape, worked: deltaIn.storage.indexOfLargestMagnitude(), candidates: deltaIn.storage.indices) { j in
+                let w = (0..<d.outputs).map { d.weights.storage[$0 * d.inputs + j] }
+                let terms = (0..<d.outputs).map { WorkedSum.Term(delta.storage[$0], w[$0]) }
+                return Question(kind: "dense-delta", name: "δ_in", index: [0, j],
+                                ask: Phrase("quiz.dense-delta", ["layer": .text(specs[i].name), "j": .int(j)]),
+                                formula: Phrase("backward.dense-delta-in-sum", ["j": .int(j)]),
+                                inputs: [QuizInput("δ", ArrayValue(delta)), QuizInput("W[:, \(j)]", ArrayValue(shape: [d.outputs], values: w))],
+                                working: .products(terms, bias: nil, factor: nil), value: deltaIn.storage[j])
+            }
+        case ("dense-dW", .dense(let d)?):
+            let i = layer!, g = t.back.gradients[i]!, delta = t.back.deltaOut[i]!, x = t.pass.inputs[i]
+            return pick(line, name: "dW", shape: g.dW.shape, worked: g.dW.storage.indexOfLargestMagnitude(), candidates: g.dW.storage.indices) { e in
+                let (r, col) = (e / d.inputs, e % d.inputs)
+                return Question(kind: "dense-dW", name: "dW", index: [r, col],
+                                ask: Phrase("quiz.dense-dW", ["layer": .text(specs[i].name)]),
+                                formula: Phrase("backward.dense-dW-sum", ["r": .int(r), "c": .int(col)]),
+                                inputs: [QuizInput("δ[\(r)]", number: delta.storage[r]), QuizInput("x[\(col)]", number: x.storage[col])],
+                                working: .products([.init(delta.storage[r], x.storage[col])], bias: nil, factor: nil), value: g.dW.storage[e])
+            }
+        case ("loss", _):
+            let p = t.pass.probabilities.storage[t.label]
+            let value = SoftmaxCrossEntropy.loss(t.pass.probabilities, labels: [t.label])
+            return Question(kind: "loss", name: "J", index: [], ask: Phrase("quiz.loss", ["label": .int(t.label)]),
+                            formula: Phrase("quiz.loss-formula", ["y": .int(t.label)]),
+                            inputs: [QuizInput("ŷ[\(t.label)]", number: p)],
+                            working: .steps([Phrase("quiz.loss-hint", ["y": .int(t.label), "p": .number(p)]),
+                                             Phrase("quiz.loss-working", ["p": .number(p), "value": .number(value)])]),
+                            value: value).chosen(.worked)
+        default:
+            return nil  // validate() refused every other pairing when the file was read
+        }
+    }
+
+    /// z[oy, ox, k] of a conv layer as its sum of products, or (group) input channel g's share of it.
+    func convQuestion(_ c: Conv2D, layer i: Int, x: Tensor<Double>, z: Tensor<Double>, output o: Int, group g: Int?) -> Question? {
+        let (w, cs) = (z.shape[2], z.shape[3])
+        let (oy, ox, k) = (o / cs / w, o / cs % w, o % cs)
+        let size = c.f * c.f * c.inChannels
+        let channels = g.map { [$0] } ?? Array(0..<c.inChannels)
+        var terms = [WorkedSum.Term]()
+        for ci in channels {
+            for kh in 0..<c.f { for kw in 0..<c.f {
+                terms.append(.init(c.inputValue(x, 0, oy * c.stride + kh - c.pad, ox * c.stride + kw - c.pad, ci),
+                                   c.weights.storage[k * size + (kh * c.f + kw) * c.inChannels + ci], group: ci))
+            } }
+        }
+        let patchShape = [c.f, c.f]
+        let place: [String: Value] = ["layer": .text(specs[i].name), "k": .int(k), "oy": .int(oy), "ox": .int(ox), "f": .int(c.f), "y": .int(oy * c.stride - c.pad), "x": .int(ox * c.stride - c.pad),
+                                      "y2": .int(oy * c.stride - c.pad + c.f), "x2": .int(ox * c.stride - c.pad + c.f), "c": .int(g ?? 0)]
+        if let g {
+            let value = terms.reduce(0.0) { $0 + $1.a * $1.b }
+            // Not an element of any one tensor: named for what it is, a part of z[oy, ox, k].
+            return Question(kind: "conv-group", name: "s", index: [], ask: Phrase("quiz.conv-group", place),
+                            formula: Phrase("quiz.conv-group-formula", place),
+                            inputs: [QuizInput("x[\(oy * c.stride - c.pad):\(oy * c.stride - c.pad + c.f), \(ox * c.stride - c.pad):\(ox * c.stride - c.pad + c.f), \(g)]",
+                                               ArrayValue(shape: patchShape, values: terms.map(\.a))),
+                                     QuizInput("W[\(k)][:, :, \(g)]", ArrayValue(shape: patchShape, values: terms.map(\.b)))],
+                            working: .products(terms, bias: nil, factor: nil), value: value)
+        }
+        return Question(kind: "conv-output", name: "z", index: [oy, ox, k], ask: Phrase("quiz.conv-output", place),
+                        formula: Phrase("forward.sum", place),
+                        inputs: [QuizInput("patch", ArrayValue(shape: patchShape, values: terms.map(\.a))),
+                                 QuizInput("W[\(k)]", ArrayValue(shape: patchShape, values: terms.map(\.b))),
+                                 QuizInput("b[\(k)]", number: c.bias.storage[k])],
+                        working: .products(terms, bias: c.bias.storage[k], factor: nil), value: z.storage[o])
+    }
+
+    /// pooled[py, px, ch]: the largest of its window.
+    func poolQuestion(_ p: MaxPool2D, layer i: Int, x: Tensor<Double>, z: Tensor<Double>, output o: Int) -> Question {
+        let (w, cs, pw) = (x.shape[2], x.shape[3], z.shape[2])
+        let (py, px, ch) = (o / cs / pw, o / cs % pw, o % cs)
+        let window = (0..<(p.f * p.f)).map { q in x.storage[((py * p.f + q / p.f) * w + px * p.f + q % p.f) * cs + ch] }
+        let winner = window.indices.max { window[$0] < window[$1] || (window[$0] == window[$1] && $0 > $1) }!
+        let windowArray = ArrayValue(shape: [p.f, p.f], values: window)
+        return Question(kind: "max-pool", name: "pooled", index: [py, px, ch],
+                        ask: Phrase("quiz.max-pool", ["layer": .text(specs[i].name), "f": .int(p.f)]),
+                        formula: Phrase("quiz.max-pool-formula", ["rows": .text("\(py * p.f)-\(py * p.f + p.f - 1)"), "cols": .text("\(px * p.f)-\(px * p.f + p.f - 1)"), "c": .int(ch)]),
+                        inputs: [QuizInput("window", windowArray)],
+                        working: .steps([Phrase("quiz.max-pool-hint", ["count": .int(p.f * p.f)]),
+                                         Phrase("quiz.max-pool-working", ["window": .array(ArrayValue(shape: [window.count], values: window)), "value": .number(z.storage[o]),
+                                                                          "at": .index([py * p.f + winner / p.f, px * p.f + winner % p.f, ch])])]),
+                        value: z.storage[o])
+    }
+
+    /// δ_in[y, x, ch] of a max-pool layer: its window's δ_out if it won the window, else 0.
+    func routeQuestion(_ p: MaxPool2D, layer i: Int, input q: Int) -> Question? {
+        guard let t = trace, case .pool(let cache) = t.pass.caches[i] else { return nil }
+        let x = t.pass.inputs[i], deltaOut = t.back.deltaOut[i]!, deltaIn = t.back.deltaIn[i]!
+        let (w, cs, pw) = (x.shape[2], x.shape[3], deltaOut.shape[2])
+        let (y, xx, ch) = (q / cs / w, q / cs % w, q % cs)
+        let (py, px) = (y / p.f, xx / p.f)
+        guard py < deltaOut.shape[1], px < pw else { return nil }  // a row or column the pooling dropped
+        let o = (py * pw + px) * cs + ch
+        let window = (0..<(p.f * p.f)).map { k in x.storage[((py * p.f + k / p.f) * w + px * p.f + k % p.f) * cs + ch] }
+        let won = cache.argmax[o] / cs == y * w + xx
+        let windowArray = ArrayValue(shape: [p.f, p.f], values: window)
+        let values: [String: Value] = ["from": .index([py, px, ch]), "d": .number(deltaOut.storage[o]), "at": .index([y, xx, ch]),
+                                       "x": .number(x.storage[q]), "window": .array(ArrayValue(shape: [window.count], values: window)), "value": .number(deltaIn.storage[q]),
+                                       "rows": .text("\(py * p.f)-\(py * p.f + p.f - 1)"), "cols": .text("\(px * p.f)-\(px * p.f + p.f - 1)")]
+        return Question(kind: "pool-route", name: "δ_in", index: [y, xx, ch],
+                        ask: Phrase("quiz.pool-route", ["layer": .text(specs[i].name), "at": .index([y, xx, ch])]),
+                        formula: Phrase("quiz.pool-route-formula", values),
+                        inputs: [QuizInput("x[\(py * p.f):\(py * p.f + p.f), \(px * p.f):\(px * p.f + p.f), \(ch)]", windowArray),
+                                 QuizInput("δ_out[\(py), \(px), \(ch)]", number: deltaOut.storage[o])],
+                        working: .steps([Phrase("quiz.pool-route-hint", values),
+                                         Phrase(won ? "quiz.pool-route-won" : "quiz.pool-route-lost", values)]),
+                        value: deltaIn.storage[q], scale: abs(deltaOut.storage[o]))
+    }
+}

@@ -1,0 +1,93 @@
+// How a question reads: the terminal's quiz screens and the worksheet use these lines, so the numbers
+// a student is given are the same in both.
+import Foundation
+import Numerics
+
+extension TerminalView {
+    /// "z[6, 9, 2]", or the name alone for a scalar.
+    static func element(_ q: Question) -> String { q.index.isEmpty ? q.name : index(q.name, q.index) }
+
+    /// The kind's name for the score ("conv output"), from the words.
+    func kindName(_ kind: String) -> String { words.text("quiz.kind." + kind) ?? kind }
+
+    /// The question as it is put: what to work out and why this element, the formula, the inputs.
+    func questionLines(_ q: Question, number: Int, total: Int) -> [String] {
+        var out = [style(words.render(Phrase("quiz.heading", ["n": .int(number), "total": .int(total), "kind": .text(kindName(q.kind))])), "1;33")]
+        // The ask's words get the element and how it was chosen besides the engine's values.
+        var values = q.ask.values
+        values["element"] = .text(TerminalView.element(q))
+        values["how"] = .text(words.text("quiz.how." + q.how.rawValue) ?? "")
+        out += wrap(words.render(Phrase(q.ask.key, values)), indent: "  ")
+        out += wrap("  " + TerminalView.element(q) + " = " + words.render(q.formula), indent: "      ").map { style($0, "36") }
+        for input in q.inputs { out += inputLines(input) }
+        return out
+    }
+
+    /// An input: a number on one line, an array as numpy prints it whole.
+    func inputLines(_ input: QuizInput) -> [String] {
+        let a = input.array
+        if input.scalar { return ["  " + input.name + " = " + TerminalView.term(a.values.first ?? .nan).trimmingCharacters(in: CharacterSet(charactersIn: "()"))] }
+        var options = printOptions
+        options.threshold = .max
+        let text = a.integers ? NumpyFormat.format(a.values.map { Int($0) }, shape: a.shape, options: options)
+            : NumpyFormat.format(Tensor<Double>(shape: a.shape, storage: a.values), options: options)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // A short array on the name's line; a matrix under it.
+        if lines.count == 1, TextColumns.width("  " + input.name + " = " + lines[0]) <= width { return ["  " + input.name + " = " + lines[0]] }
+        return ["  " + input.name + "  shape " + TerminalView.shapeText(a.shape)] + lines.map { "  " + $0 }
+    }
+
+    /// An array inside a sentence prints as numpy prints it, perhaps over lines: one line, re-wrapped.
+    func oneLine(_ s: String) -> String {
+        s.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    }
+
+    func keysLine() -> [String] { wrap(words.render(Phrase("quiz.keys")), indent: "  ") }
+
+    func promptText(_ q: Question) -> String { words.render(Phrase("quiz.prompt", ["element": .text(TerminalView.element(q))])) + " " }
+
+    /// `h`: the first terms of the sum (or the first line of the working).
+    func hintLines(_ q: Question) -> [String] {
+        switch q.working {
+        case .products(let terms, _, _):
+            // Products of zero (a blank pixel) hint at nothing: the first three that are not.
+            let shown = terms.filter { $0.a * $0.b != 0 }.prefix(3).map { TerminalView.term($0.a) + "·" + TerminalView.term($0.b) + " = " + TerminalView.term($0.a * $0.b) }
+            let zeros = terms.filter { $0.a * $0.b == 0 }.count
+            let rest = terms.count > 3 ? ", … (\(terms.count) products" + (zeros > 0 ? ", \(zeros) of them 0)" : ")") : ""
+            return wrap(words.render(Phrase("quiz.hint")) + " " + shown.joined(separator: ", ") + rest, indent: "  ")
+        case .steps(let steps):
+            return wrap(words.render(Phrase("quiz.hint-step")) + " " + (steps.first.map { oneLine(words.render($0)) } ?? ""), indent: "  ")
+        }
+    }
+
+    /// Every term, its products and the total: what a wrong answer or a reveal shows.
+    func workingLines(_ q: Question) -> [String] {
+        func plain(_ x: Double) -> String { String(format: "%.8g", x) }
+        switch q.working {
+        case .products(let terms, let bias, let factor):
+            let target = TerminalView.element(q)
+            var out = wrap("  " + target + " = " + terms.map { TerminalView.term($0.a) + "·" + TerminalView.term($0.b) }.joined(separator: " + "), indent: "      ")
+            let products = terms.map { TerminalView.term($0.a * $0.b) }
+            if terms.count > 1 { out += wrap("    = " + products.joined(separator: " + "), indent: "      ") }
+            let total = terms.reduce(0.0) { $0 + $1.a * $1.b }
+            var line = "    = " + plain(total)
+            if let bias { line += " + " + TerminalView.term(bias) + " = " + plain(total + bias) }
+            if let factor { line += ", × " + TerminalView.term(factor) + " = " + plain((total + (bias ?? 0)) * factor) }
+            out += wrap(line, indent: "      ")
+            return out
+        case .steps(let steps):
+            return steps.flatMap { wrap("  " + oneLine(words.render($0)), indent: "    ") }
+        }
+    }
+
+    /// What the student is told after answering (`answer` nil: Enter alone, shown without a score).
+    func outcomeLines(_ q: Question, answer: Double?, outcome: QuizOutcome) -> [String] {
+        let values: [String: Value] = ["element": .text(TerminalView.element(q)), "value": .number(q.value),
+                                       "answer": .number(answer ?? .nan), "tolerance": .number(q.tolerance)]
+        switch outcome {
+        case .right: return wrap(words.render(Phrase("quiz.right", values)), indent: "  ").map { style($0, "1;32") }
+        case .wrong: return wrap(words.render(Phrase("quiz.wrong", values)), indent: "  ").map { style($0, "1;31") } + workingLines(q)
+        case .revealed: return wrap(words.render(Phrase("quiz.revealed", values)), indent: "  ") + workingLines(q)
+        }
+    }
+}

@@ -1,0 +1,62 @@
+// `--quiz --report`: the run's questions as a worksheet for a class, worksheet.md and worksheet.html
+// beside the handout: each question with the inputs it needs and room for the answer, then the
+// answer key (the values the network computed, and the working term by term).
+import Foundation
+import Rendering
+
+public enum Worksheet {
+    /// worksheet.md and worksheet.html in `folder`, each written whole or not at all; none without questions.
+    public static func write(_ records: [(step: Int, record: Record)], steps: [LessonStep], view: TerminalView, title: String,
+                             to folder: URL, footer: String) throws -> [URL] {
+        let questions = records.compactMap { entry -> (step: Int, q: Question)? in
+            if case .question(let q) = entry.record { return (entry.step, q) }
+            return nil
+        }
+        guard !questions.isEmpty else { return [] }
+        struct Item { let number: Int; let stepTitle: String; let heading: String; let body: [String]; let key: String; let working: [String] }
+        let items = questions.enumerated().map { i, e -> Item in
+            let q = e.q
+            let lines = view.questionLines(q, number: i + 1, total: questions.count)
+            let stepTitle = e.step >= 1 && e.step <= steps.count ? "Step \(e.step) · \(steps[e.step - 1].title)" : ""
+            return Item(number: i + 1, stepTitle: stepTitle, heading: lines[0], body: Array(lines.dropFirst()),
+                        key: TerminalView.element(q) + " = " + String(format: "%.8g", q.value) + "  (right within ±" + String(format: "%.2g", q.tolerance) + ")",
+                        working: view.workingLines(q))
+        }
+        let md = folder.appendingPathComponent("worksheet.md"), html = folder.appendingPathComponent("worksheet.html")
+        var m = "# \(title) · worksheet\n\n"
+        m += "Work each value out by hand from the numbers given, then check it against the answer key.\n\n"
+        for it in items {
+            m += "## \(it.heading)\n\n\(it.stepTitle)\n\n```text\n" + it.body.joined(separator: "\n") + "\n```\n\nYour value: ____________________\n\n"
+        }
+        m += "## Answer key\n\n"
+        for it in items { m += "\(it.number). `\(it.key)`\n\n```text\n" + it.working.joined(separator: "\n") + "\n```\n\n" }
+        m += "---\n\(footer)\n"
+        let e = Report.escape
+        var h = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(e(title)) · worksheet</title>
+        <style>
+        body { font-family: "DejaVu Sans", sans-serif; max-width: 46em; margin: 2em auto; padding: 0 1em; line-height: 1.4; }
+        pre { font-family: "DejaVu Sans Mono", monospace; font-size: 0.85em; background: #f5f5f5; padding: 0.6em; overflow-x: auto; }
+        .question { break-inside: avoid; margin-bottom: 1.5em; }
+        .answer { border-bottom: 1px solid #333; display: inline-block; width: 14em; height: 1.2em; }
+        .step { color: #555; }
+        #answer-key { break-before: page; }
+        </style></head><body>
+        <h1>\(e(title)) · worksheet</h1>
+        <p>Work each value out by hand from the numbers given, then check it against the answer key.</p>
+
+        """
+        for it in items {
+            h += "<section class=\"question\" id=\"q\(it.number)\"><h2>\(e(it.heading))</h2><p class=\"step\">\(e(it.stepTitle))</p>\n"
+            h += "<pre>\(e(it.body.joined(separator: "\n")))</pre>\n<p>Your value: <span class=\"answer\"></span></p></section>\n"
+        }
+        h += "<section id=\"answer-key\"><h2>Answer key</h2><ol>\n"
+        for it in items { h += "<li><p><code>\(e(it.key))</code></p><pre>\(e(it.working.joined(separator: "\n")))</pre></li>\n" }
+        h += "</ol></section>\n<hr><p>\(e(footer))</p></body></html>\n"
+        try AtomicFile.write(Data(m.utf8), to: md)
+        try AtomicFile.write(Data(h.utf8), to: html)
+        return [md, html]
+    }
+}
