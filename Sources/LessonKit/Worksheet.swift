@@ -13,12 +13,13 @@ public enum Worksheet {
             return nil
         }
         guard !questions.isEmpty else { return [] }
-        struct Item { let number: Int; let stepTitle: String; let heading: String; let body: [String]; let key: String; let working: [String] }
+        struct Item { let number: Int; let stepTitle: String; let heading: String; let ask: String; let figures: [String]; let key: String; let working: [String] }
         let items = questions.enumerated().map { i, e -> Item in
             let q = e.q
-            let lines = view.questionLines(q, number: i + 1, total: questions.count)
+            let parts = view.questionParts(q)
             let stepTitle = e.step >= 1 && e.step <= steps.count ? "Step \(e.step) · \(steps[e.step - 1].title)" : ""
-            return Item(number: i + 1, stepTitle: stepTitle, heading: lines[0], body: Array(lines.dropFirst()),
+            let heading = view.words.render(Phrase("quiz.sheet-heading", ["n": .int(i + 1), "kind": .text(view.kindName(q.kind))]))
+            return Item(number: i + 1, stepTitle: stepTitle, heading: heading, ask: parts.ask, figures: parts.formula + parts.inputs,
                         key: TerminalView.element(q) + " = " + String(format: "%.8g", q.value) + "  (right within ±" + String(format: "%.2g", q.tolerance) + ")",
                         working: view.workingLines(q))
         }
@@ -26,7 +27,7 @@ public enum Worksheet {
         var m = "# \(title) · worksheet\n\n"
         m += "Work each value out by hand from the numbers given, then check it against the answer key.\n\n"
         for it in items {
-            m += "## \(it.heading)\n\n\(it.stepTitle)\n\n```text\n" + it.body.joined(separator: "\n") + "\n```\n\nYour value: ____________________\n\n"
+            m += "## \(it.heading)\n\n*\(it.stepTitle)*\n\n\(it.ask)\n\n```text\n" + it.figures.joined(separator: "\n") + "\n```\n\nYour value: ____________________\n\n"
         }
         m += "## Answer key\n\n"
         for it in items { m += "\(it.number). `\(it.key)`\n\n```text\n" + it.working.joined(separator: "\n") + "\n```\n\n" }
@@ -50,7 +51,7 @@ public enum Worksheet {
         """
         for it in items {
             h += "<section class=\"question\" id=\"q\(it.number)\"><h2>\(e(it.heading))</h2><p class=\"step\">\(e(it.stepTitle))</p>\n"
-            h += "<pre>\(e(it.body.joined(separator: "\n")))</pre>\n<p>Your value: <span class=\"answer\"></span></p></section>\n"
+            h += "<p>\(e(it.ask))</p>\n<pre>\(e(it.figures.joined(separator: "\n")))</pre>\n<p>Your value: <span class=\"answer\"></span></p></section>\n"
         }
         h += "<section id=\"answer-key\"><h2>Answer key</h2><ol>\n"
         for it in items { h += "<li><p><code>\(e(it.key))</code></p><pre>\(e(it.working.joined(separator: "\n")))</pre></li>\n" }

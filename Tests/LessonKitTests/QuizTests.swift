@@ -4,43 +4,6 @@ import Foundation
 import Testing
 @testable import LessonKit
 
-/// Runs `lesson` on a pseudo-terminal and answers it: after each read, `respond` gets the output since
-/// the last keys were typed and returns the keys to type next (nil: wait for more output).
-func ptyDialogue(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 240,
-                 respond: (String) -> String?) throws -> (status: Int32, output: String) {
-    let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
-    var unlock: Int32 = 0, number: UInt32 = 0
-    let TIOCSPTLCK: UInt = 0x4004_5431, TIOCGPTN: UInt = 0x8004_5430
-    guard master >= 0, ioctl(master, TIOCSPTLCK, &unlock) == 0, ioctl(master, TIOCGPTN, &number) == 0 else {
-        throw LessonError("cannot open a pseudo-terminal")
-    }
-    let slave = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
-    let p = lessonProcess(arguments, environment: environment, unset: ["COLUMNS", "LINES"])
-    let end = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
-    p.standardInput = end; p.standardOutput = end; p.standardError = end
-    try p.run()
-    close(slave)
-    var output = Data(), from = 0
-    let deadline = Date().addingTimeInterval(timeout)
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while Date() < deadline {
-        var fds = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
-        if poll(&fds, 1, 200) > 0 {
-            let n = read(master, &buffer, buffer.count)
-            if n <= 0 { break }
-            output.append(contentsOf: buffer[0..<n])
-        } else if !p.isRunning { break }
-        if let keys = respond(String(decoding: output[from...], as: UTF8.self)) {
-            from = output.count
-            _ = keys.withCString { write(master, $0, strlen($0)) }
-        }
-    }
-    if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-    p.waitUntilExit()
-    close(master)
-    return (p.terminationStatus, String(decoding: output, as: UTF8.self))
-}
-
 /// The quiz as a run without a terminal puts it on the worksheet: every question's element and value.
 func worksheetRun(_ lesson: String, to step: String, folder: URL) throws -> (record: RunRecord, markdown: String, html: String) {
     let r = try runLesson(["run", lesson, "--quiz", "--report", "--to", step, "--out", folder.path])
@@ -52,15 +15,18 @@ func worksheetRun(_ lesson: String, to step: String, folder: URL) throws -> (rec
 
 /// Answers every question of a quiz session by `answer(element)` (nil: Enter alone) and moves on with n.
 func quizSession(_ arguments: [String], answer: @escaping (String) -> String?, hintFirst: Bool = false) throws -> (status: Int32, output: String) {
-    var hinted = Set<String>()
-    return try ptyDialogue(arguments, environment: ["NO_COLOR": "1", "LINES": "40"]) { text in
-        let plain = text.replacingOccurrences(of: "\r\u{1B}[K", with: "")
+    var hinted = Set<String>(), from = 0
+    return try ptyDialogue(arguments, environment: ["NO_COLOR": "1", "LINES": "40"]) { output in
+        // What came since the last keys were typed.
+        let plain = String(decoding: output[from...], as: UTF8.self).replacingOccurrences(of: "\r\u{1B}[K", with: "")
+        defer { if from < 0 { from = output.count } }
+        func type(_ keys: String) -> String { from = -1; return keys }
         if let range = plain.range(of: "your value: ", options: .backwards), plain.hasSuffix(" = ") {
             let element = String(plain[range.upperBound...].dropLast(3))
-            if hintFirst && !hinted.contains(element) { hinted.insert(element); return "h" }
-            return (answer(element) ?? "") + "\r"
+            if hintFirst && !hinted.contains(element) { hinted.insert(element); return type("h") }
+            return type((answer(element) ?? "") + "\r")
         }
-        return plain.hasSuffix("? keys") ? "n" : nil
+        return plain.hasSuffix("? keys") ? type("n") : nil
     }
 }
 
@@ -105,16 +71,16 @@ func quizSession(_ arguments: [String], answer: @escaping (String) -> String?, h
         #expect(quiz.questions.allSatisfy { $0.outcome == nil && $0.answer == nil })
         let key = try #require(md.range(of: "## Answer key"))
         let questionsPart = md[..<key.lowerBound], keyPart = md[key.upperBound...]
-        #expect(questionsPart.components(separatedBy: "## Your turn · question ").count - 1 == count)
+        #expect(questionsPart.components(separatedBy: "## Question ").count - 1 == count)
         #expect(html.contains("<h2>Answer key</h2>") && html.components(separatedBy: "class=\"question\"").count - 1 == count)
         for (i, q) in quiz.questions.enumerated() {
             // Asked with |value| ≥ 1e-4, and a 5 % slip falls outside the tolerance.
             #expect(abs(q.value) >= 1e-4 && abs(1.05 * q.value - q.value) > q.tolerance, "\(q.element)")
             #expect(keyPart.contains("\(i + 1). `\(q.element) = \(String(format: "%.8g", q.value))"), "\(q.element) in the key")
-            #expect(questionsPart.contains("question \(i + 1) of \(count)"))
+            #expect(questionsPart.contains("## Question \(i + 1) · "))
             // The question does not give its own answer away before the key.
             // (A max-pool's or a routed δ's value is one of its inputs: picking it is the question.)
-            let block = questionsPart.components(separatedBy: "## Your turn · question ")[i + 1]
+            let block = questionsPart.components(separatedBy: "## Question ")[i + 1]
             #expect(!block.contains(String(format: "%.8g", q.value)) || ["max-pool", "pool-route"].contains(q.kind), "\(q.element) leaks its value")
         }
         // Where the question is a step's worked sum, its value is that sum's element.
@@ -124,6 +90,13 @@ func quizSession(_ arguments: [String], answer: @escaping (String) -> String?, h
             }
         }
         if lesson == "3" {
+            // The page as a browser lays it out: every question a section, the key after them.
+            _ = try #require(chromium, "chromium is not installed (apt-get install chromium; .ci/run does this)")
+            let dom = try renderedBody(dir.appendingPathComponent("worksheet.html")).dom
+            #expect(dom.components(separatedBy: "<section class=\"question\"").count - 1 == count)
+            let keyAt = try #require(dom.range(of: "<section id=\"answer-key\"><h2>Answer key</h2>"))
+            #expect(dom.range(of: "class=\"question\"", options: .backwards).map { $0.lowerBound < keyAt.lowerBound } == true)
+            #expect(dom[keyAt.upperBound...].components(separatedBy: "<li>").count - 1 == count)
             #expect(quiz.questions.map(\.kind) == ["conv-output", "max-pool", "conv-group", "loss", "dense-delta", "pool-route"])
             #expect(record.sums?.contains { $0.step == "conv1.forward" && TerminalView.index($0.name, $0.index) == quiz.questions[0].element } == true)
         }

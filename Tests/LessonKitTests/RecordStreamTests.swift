@@ -102,7 +102,10 @@ func stepLineCounts(_ text: String) -> [(heading: String, lines: Int)] {
     @Test func enginesHoldNoFormattedNumbersOrFormulaTexts() throws {
         let lessons = ["DigitsEngine": "01-digits.md", "LettersEngine": "02-letters.md", "CNNEngine": "03-cnn.md"]
         for (engine, lessonName) in lessons {
-            let source = try String(contentsOf: repositoryRoot.appendingPathComponent("Sources/LessonKit/Lessons/\(engine).swift"), encoding: .utf8)
+            // The engine and its questions for --quiz (ENGINE+Quiz.swift).
+            let source = try [engine, engine + "+Quiz"].map {
+                try String(contentsOf: repositoryRoot.appendingPathComponent("Sources/LessonKit/Lessons/\($0).swift"), encoding: .utf8)
+            }.joined(separator: "\n")
             for (n, line) in source.split(separator: "\n").enumerated() {
                 // Exempt: error messages, and what is drawn inside a PNG (titles, captions, series names:
                 // pictures are issue 15's) or listed by `lesson steps` (action summaries).
@@ -183,6 +186,21 @@ func stepLineCounts(_ text: String) -> [(heading: String, lines: Int)] {
 /// types each key once the output so far contains the text it waits for.
 func ptySession(_ arguments: [String], keys: [(waitFor: String, send: String)], environment: [String: String] = [:],
                 timeout: Double = 120) throws -> (status: Int32, output: String) {
+    var next = 0, searchFrom = 0
+    let s = try ptyDialogue(arguments, environment: environment, timeout: timeout) { output in
+        guard next < keys.count, let range = output[searchFrom...].range(of: Data(keys[next].waitFor.utf8)) else { return nil }
+        searchFrom = range.upperBound
+        next += 1
+        return keys[next - 1].send
+    }
+    #expect(next == keys.count, "the session stopped waiting for \(next < keys.count ? keys[next].waitFor : "")")
+    return s
+}
+
+/// Runs `lesson` on a pseudo-terminal (window 0 × 0) and answers it: after each read, `respond` gets all
+/// the output so far and returns the keys to type next (nil: wait for more).
+func ptyDialogue(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 240,
+                 respond: (Data) -> String?) throws -> (status: Int32, output: String) {
     // posix_openpt and friends are not in Swift's Glibc module; these are what they do on Linux.
     let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
     var unlock: Int32 = 0, number: UInt32 = 0
@@ -196,28 +214,22 @@ func ptySession(_ arguments: [String], keys: [(waitFor: String, send: String)], 
     p.standardInput = end; p.standardOutput = end; p.standardError = end
     try p.run()
     close(slave)
-    var output = Data(), next = 0, searchFrom = 0
+    var output = Data()
     let deadline = Date().addingTimeInterval(timeout)
     var buffer = [UInt8](repeating: 0, count: 65536)
     while Date() < deadline {
         var fds = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&fds, 1, 200)
-        if ready > 0 {
+        if poll(&fds, 1, 200) > 0 {
             let n = read(master, &buffer, buffer.count)
             if n <= 0 { break }  // EIO: the child closed the terminal
             output.append(contentsOf: buffer[0..<n])
         } else if !p.isRunning { break }
-        if next < keys.count, let range = output[searchFrom...].range(of: Data(keys[next].waitFor.utf8)) {
-            searchFrom = range.upperBound
-            _ = keys[next].send.withCString { write(master, $0, strlen($0)) }
-            next += 1
-        }
+        if let keys = respond(output) { _ = keys.withCString { write(master, $0, strlen($0)) } }
     }
     // The child may inherit a blocked SIGTERM from the test runner: a stuck session is killed outright.
     if p.isRunning { kill(p.processIdentifier, SIGKILL) }
     p.waitUntilExit()
     close(master)
-    #expect(next == keys.count, "the session stopped waiting for \(next < keys.count ? keys[next].waitFor : "")")
     return (p.terminationStatus, String(decoding: output, as: UTF8.self))
 }
 

@@ -29,7 +29,7 @@ extension CNNEngine {
                 case "conv-group": if case .conv? = kind { fits = true } else { fits = false }; rank = 4
                 case "max-pool", "pool-route": if case .maxpool? = kind { fits = true } else { fits = false }; rank = 3
                 case "dense-delta":
-                    if case .dense(let out)? = kind { fits = out <= quizProducts; why = fits ? "" : " (δ_in sums \(out) products; at most \(quizProducts) by hand)" } else { fits = false }
+                    if case .dense(let out)? = kind { fits = out <= quizProducts; why = fits ? "" : " (δ_in sums \(out) products; at most \(quizProducts) by hand)" } else { fits = false }  // (error message)
                     rank = 2
                 case "dense-dW": if case .dense? = kind { fits = true } else { fits = false }; rank = 2
                 default: fits = true; rank = 0
@@ -37,10 +37,7 @@ extension CNNEngine {
                 guard fits else {
                     throw LessonError.at(file.path, line: q.line, "\(q.kind) does not fit step \(step.name)\(layer.map { " (layer \(specs[$0].name))" } ?? "")\(why); move it to a step it fits.")
                 }
-                if let at = q.at, at.count != rank {
-                    throw LessonError.at(file.path, line: q.line, rank == 0 ? "\(q.kind) asks about one number; leave out at=."
-                                         : "\(q.kind) at= takes \(rank) numbers (the element's index), got \(at.count).")
-                }
+                try QuizPick.checkRank(q, rank, file: file)
             }
         }
     }

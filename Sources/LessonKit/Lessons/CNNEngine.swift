@@ -790,6 +790,8 @@ public final class CNNEngine: LessonEngine {
 
     /// One image's (1, H, W, C) activations (or δ, `errors`) as a grid of channels, written as `file`.
     func drawChannels(_ t: Tensor<Double>, layer: String, errors: Bool, state: String, file: String) throws {
+        // Ctrl-C in a step of the step-through stops it before its next picture.
+        try Interrupt.check("before drawing \(file)")
         let (_, te) = try ensureData()
         let idx = settings.int("trace-image")
         let tiles = (0..<t.shape[3]).map { c in Tile(width: t.shape[2], height: t.shape[1], values: channel(t, c).storage, caption: "channel \(c)") }

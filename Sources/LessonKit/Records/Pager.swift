@@ -1,6 +1,7 @@
 // `--step` on a terminal: each step is shown one screen at a time, re-rendered from its records, with
 // keys as in `less`. Enter or Space: next screen; b: back one screen; n: next step; p: previous step;
-// q: quit (exit 0, run.json says where); Ctrl-C: the same, exit 130; ?: the keys.
+// q: quit (exit 0, run.json says where); Ctrl-C: the same, exit 130; ?: the keys. With --quiz each
+// question is a screen of its own where the student types a value before the step shows it.
 import Foundation
 
 /// The reader pressed q at the pager's prompt: the run ends here, as a partial run.
@@ -34,6 +35,8 @@ final class Pager {
            n  next step                      p  previous step
            q  quit (what was written is kept; prints the command that resumes here)
            Ctrl-C  the same, exit status 130   ?  these keys
+    --quiz: type a value, then Enter; with nothing typed, h gives a hint, Enter the
+           answer (not scored), q quits; n still asks every question on the way
     """
 
     /// A step's lines, rendered again from its records (step `first` also gets the title and introduction).
@@ -171,7 +174,10 @@ final class Pager {
                 return
             default:
                 // What a number is made of (and the bytes of U+2212); anything else is not echoed.
-                if key >= 0x80 || "0123456789.,-+eE ".utf8.contains(key) { typed.append(key); redraw() }
+                guard key >= 0x80 || "0123456789.,-+eE ".utf8.contains(key) else { continue }
+                typed.append(key)
+                // A character of several bytes is drawn once it is whole.
+                if key < 0x80 || String(validating: typed, as: UTF8.self) != nil { redraw() }
             }
         }
     }

@@ -12,15 +12,20 @@ extension TerminalView {
 
     /// The question as it is put: what to work out and why this element, the formula, the inputs.
     func questionLines(_ q: Question, number: Int, total: Int) -> [String] {
-        var out = [style(words.render(Phrase("quiz.heading", ["n": .int(number), "total": .int(total), "kind": .text(kindName(q.kind))])), "1;33")]
-        // The ask's words get the element and how it was chosen besides the engine's values.
+        let parts = questionParts(q)
+        return [style(words.render(Phrase("quiz.heading", ["n": .int(number), "total": .int(total), "kind": .text(kindName(q.kind))])), "1;33")]
+            + wrap(parts.ask, indent: "  ") + parts.formula.map { style($0, "36") } + parts.inputs
+    }
+
+    /// The ask as one sentence (the element and how it was chosen filled in), the formula's lines and
+    /// the inputs' lines: the worksheet sets the sentence as prose and the rest as figures.
+    func questionParts(_ q: Question) -> (ask: String, formula: [String], inputs: [String]) {
         var values = q.ask.values
         values["element"] = .text(TerminalView.element(q))
         values["how"] = .text(words.text("quiz.how." + q.how.rawValue) ?? "")
-        out += wrap(words.render(Phrase(q.ask.key, values)), indent: "  ")
-        out += wrap("  " + TerminalView.element(q) + " = " + words.render(q.formula), indent: "      ").map { style($0, "36") }
-        for input in q.inputs { out += inputLines(input) }
-        return out
+        return (words.render(Phrase(q.ask.key, values)),
+                wrap("  " + TerminalView.element(q) + " = " + words.render(q.formula), indent: "      "),
+                q.inputs.flatMap(inputLines))
     }
 
     /// An input: a number on one line, an array as numpy prints it whole.

@@ -16,6 +16,7 @@ public struct Words: Sendable {
         "runner.skipped": "({steps} ran without output to reach {name})",
         // --quiz: what the pager and the worksheet say around a lesson's questions.
         "quiz.heading": "Your turn · question {n} of {total} · {kind}",
+        "quiz.sheet-heading": "Question {n} · {kind}",
         "quiz.keys": "(type your value, then Enter · h a hint · Enter alone shows the answer · q quit)",
         "quiz.prompt": "your value: {element} =",
         "quiz.not-a-number": "({typed} is not a number: digits, a point or a decimal comma, a minus, an exponent like 1e-3)",
