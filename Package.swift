@@ -10,7 +10,7 @@ let package = Package(
     products: [
         .executable(name: "lesson", targets: ["lesson"]),
         // The engine as a library, for the libFuzzer targets in Tests/Fuzz (a package of their own).
-        .library(name: "LessonEngine", targets: ["Numerics", "Network", "Datasets", "Rendering", "LessonKit"]),
+        .library(name: "LessonEngine", targets: ["Numerics", "Network", "CKernels", "Training", "Datasets", "Rendering", "LessonKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,23 +24,31 @@ let package = Package(
         // SHA-256 of the data files from libmd: a system library, not a package of 360 C sources to compile.
         .systemLibrary(name: "CMD", pkgConfig: "libmd", providers: [.apt(["libmd-dev"])]),
 
-        // Bottom up: numerics <- network <- datasets <- rendering <- lesson kit <- CLI.
+        // Bottom up: numerics <- network (readable layers, the reference) <- training (the fast path,
+        // proven equal to network) <- datasets <- rendering <- lesson kit <- bench <- CLI.
         .target(name: "Numerics", dependencies: ["COpenBLAS"], swiftSettings: optimise),
         .target(name: "Network", dependencies: ["Numerics"], swiftSettings: optimise),
+        // Channel-loop kernels in C for the training path: vectorised by the C compiler, with an AVX2
+        // clone chosen at load time; no FMA contraction, so every clone computes the same bits.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+        .target(name: "Training", dependencies: ["Network", "Numerics", "CKernels"], swiftSettings: optimise),
         .target(name: "Datasets", dependencies: ["Numerics", "CZlib", "CMD"], swiftSettings: optimise),
         .target(name: "Rendering", dependencies: ["Numerics", "CPNG", "CFreeType"], swiftSettings: optimise),
-        .target(name: "LessonKit", dependencies: ["Numerics", "Network", "Datasets", "Rendering"],
+        .target(name: "LessonKit", dependencies: ["Numerics", "Network", "Training", "Datasets", "Rendering"],
                 swiftSettings: optimise),
+        // `lesson bench`: what the lessons spend their time on, timed against the targets.
+        .target(name: "LessonBench", dependencies: ["LessonKit", "Training", "Network", "Numerics", "Datasets"], swiftSettings: optimise),
         .executableTarget(name: "lesson", dependencies: [
-            "LessonKit", "Network", "Numerics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "LessonKit", "LessonBench", "Training", "Network", "Numerics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimise),
 
         .target(name: "TestSupport", dependencies: ["CZlib", "Datasets"], path: "Tests/TestSupport"),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Numerics"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Network", "Numerics"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "CPNG"]),
-        .testTarget(name: "LessonKitTests", dependencies: ["LessonKit", "lesson", "Network", "Numerics", "Datasets", "Rendering", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LessonKitTests", dependencies: ["LessonKit", "lesson", "Network", "Training", "Numerics", "Datasets", "Rendering", "TestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

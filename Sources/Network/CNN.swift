@@ -216,37 +216,13 @@ public struct CNN: Sendable {
         return result
     }
 
-    /// What gradient clipping applies to.
-    public enum ClipScope: String, Sendable, CaseIterable {
-        /// The weight gradient summed over the mini-batch, in every layer with weights.
-        case batch
-        /// Each image's dense-layer weight gradient, before the sum: what the tutorial's layer code
-        /// does (its conv layers clip a copy that is then discarded, so their gradients are not clipped).
-        case image
-    }
-
-    /// How the update treats the summed gradients.
-    public struct UpdateRule: Sendable {
-        public var learningRate: Double
-        public var lambda: Double
-        public var clip: Double
-        public var clipScope: ClipScope
-        /// The tutorial divides by the batch size it was asked for, even for a short last batch.
-        public var batchSize: Int
-        public init(learningRate: Double, lambda: Double, clip: Double, clipScope: ClipScope = .batch, batchSize: Int) {
-            self.learningRate = learningRate; self.lambda = lambda; self.clip = clip; self.clipScope = clipScope; self.batchSize = batchSize
-        }
-        /// The clip `backward` applies per image, if that is the scope.
-        public var perImageClip: Double? { clipScope == .image ? clip : nil }
-    }
-
     /// W ← W·(1 − lr·λ/m) − lr·clip(dW)/m,  b ← b − lr·db/m. Returns how many weight gradients were clipped.
     /// With `ClipScope.image` the gradients arrive already clipped per image (see `backward`) and are used as they are.
     @discardableResult
     public mutating func update(_ grads: [ParameterGradients?], rule: UpdateRule) -> Int {
         var clipped = 0
         let m = Double(rule.batchSize)
-        let clipBound = rule.clipScope == .batch ? rule.clip : .infinity
+        let clipBound = rule.batchClipBound
         for i in layers.indices {
             guard let g = grads[i] else { continue }
             clipped += g.clippedEntries
@@ -305,5 +281,14 @@ public struct CNN: Sendable {
                 }
             }
         }
+    }
+}
+
+extension CNN {
+    /// A network of the given layers holding `parameters` (weights, bias per layer, as `parameters` lists them).
+    public init(specs: [LayerSpec], inputShape: [Int], parameters: [Tensor<Double>]) throws {
+        var rng = RandomState(seed: 0)
+        try self.init(specs: specs, inputShape: inputShape, seed: 0, rng: &rng)
+        self.parameters = parameters
     }
 }

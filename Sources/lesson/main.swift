@@ -1,9 +1,11 @@
 // The `lesson` command: a root command with one type per subcommand; all the work is in LessonKit.
 import ArgumentParser
 import Foundation
+import LessonBench
 import LessonKit
 import Network
 import Numerics
+import Training
 
 struct Lesson: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -313,7 +315,7 @@ struct Bench: ParsableCommand {
                 print("OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)") OPENBLAS_L2_SIZE=\(ProcessInfo.processInfo.environment["OPENBLAS_L2_SIZE"] ?? "(unset)")")
                 fflush(stdout)
             }
-            let results = try LessonKit.Bench.run(options) { r in
+            let results = try LessonBench.Bench.run(options) { r in
                 if !json && isatty(2) != 0 { fputs("  done: \(r.name)\n", stderr) }
             }
             if json {
@@ -321,20 +323,11 @@ struct Bench: ParsableCommand {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 print(String(decoding: try encoder.encode(results), as: UTF8.self))
             } else {
-                print(LessonKit.Bench.table(results))
+                print(LessonBench.Bench.table(results))
             }
         } catch { fail(error) }
     }
 }
-
-// Training allocates the same large buffers every mini-batch. Above glibc's mmap threshold each one
-// would be mapped, zero-filled by page faults and unmapped again; keeping them in the heap is far cheaper.
-#if os(Linux)
-@_silgen_name("mallopt") func mallopt(_ parameter: Int32, _ value: Int32) -> Int32  // <malloc.h>, not in the Glibc module
-let M_TRIM_THRESHOLD: Int32 = -1, M_MMAP_THRESHOLD: Int32 = -3
-_ = mallopt(M_MMAP_THRESHOLD, 1 << 30)
-_ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
-#endif
 
 // Like ParsableCommand.main(), but a mistake on the command line is one line on stderr.
 do {

@@ -6,6 +6,7 @@ import Testing
 @testable import LessonKit
 import Datasets
 import Network
+import Training
 import Numerics
 
 struct CNNFixture: Decodable {

@@ -65,7 +65,7 @@ func expectOneLineError(_ r: RunResult, _ message: String, sourceLocation: Sourc
     @Test(arguments: [
         ("conv1:   conv f=3 out=10 pad=0", "conv1:   conv f=3 out=1 pad=4611686018427387904", "conv1:", "layer conv1: pad=4611686018427387904 is too large; at most 1048576."),
         ("conv1:   conv f=3 out=10 pad=0", "conv1:   conv f=3 out=9223372036854775807 pad=0", "conv1:", "layer conv1: out=9223372036854775807 is too large; at most 1048576."),
-        ("dense1:  dense out=100\n", "dense1:  dense out=1000000\n", "dense1:", "layer dense1: the network needs about 55.6 GB to train (batches of 512, float32), over the memory budget of 2 GB"),
+        ("dense1:  dense out=100\n", "dense1:  dense out=1000000\n", "dense1:", "layer dense1: the network needs about 86.9 GB to train (batches of 512, float32), over the memory budget of 2 GB"),
         ("conv1:   conv f=3 out=10 pad=0", "conv1:   conv f=3 out=10 pad=100000", "dense1:", "layer dense1: the network needs about"),
         ("conv1:   conv f=3 out=10 pad=0", "conv1:   conv f=3 out=10 pad=0 pad=2", "conv1:", "layer conv1: pad is given twice; keep one."),
     ])

@@ -4,13 +4,13 @@ import Datasets
 import Foundation
 import Numerics
 
-struct DigitsData {
-    let xTrain: Tensor<Double>  // (784, m_train)
-    let yTrain: [Int]
+package struct DigitsData {
+    package let xTrain: Tensor<Double>  // (784, m_train)
+    package let yTrain: [Int]
     let xDev: Tensor<Double>    // (784, m_dev)
     let yDev: [Int]
     /// Rows loaded before the split: the tutorial's `m`.
-    let rowsLoaded: Int
+    package let rowsLoaded: Int
     let devName: String
     let verified: Bool
 
@@ -29,7 +29,7 @@ struct DigitsData {
 
     /// Subset mode: the first `rows` training images, shuffled (as `np.random.shuffle(data)` on the rows),
     /// split into dev (first `devRows`) and train. Full mode: all training images shuffled, the test set as dev.
-    static func prepare(directory: URL, full: Bool, rows: Int, devRows: Int, rng: inout RandomState) throws -> DigitsData {
+    package static func prepare(directory: URL, full: Bool, rows: Int, devRows: Int, rng: inout RandomState) throws -> DigitsData {
         let (train, report) = try MNIST.load(.train, from: directory)
         if full {
             var order = Array(0..<train.count)

@@ -2,7 +2,7 @@
 // checked for known kinds and keys and for shapes that fit, with errors naming the line and layer.
 import Network
 
-enum NetworkBlock {
+package enum NetworkBlock {
     /// The largest value any layer key (f, out, pad, stride) may take.
     static let maximum = 1 << 20
 
@@ -14,7 +14,7 @@ enum NetworkBlock {
         }.map(\.line)
     }
 
-    static func parse(_ lines: [(text: String, line: Int)], file: String, input: [Int]) throws -> [LayerSpec] {
+    package static func parse(_ lines: [(text: String, line: Int)], file: String, input: [Int]) throws -> [LayerSpec] {
         var specs = [LayerSpec]()
         var lineOf = [Int]()
         for (raw, n) in lines {

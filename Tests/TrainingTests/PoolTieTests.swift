@@ -2,6 +2,7 @@
 // argmax, PyTorch's rule). ReLU makes ties common (683k of 865k pool1 windows on the first batch
 // hold one), so the rule decides what the step-through's routed δ and the δ pictures show.
 import Testing
+@testable import Training
 @testable import Network
 @testable import Numerics
 

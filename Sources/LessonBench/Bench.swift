@@ -3,7 +3,9 @@
 import Datasets
 import Foundation
 import Network
+import LessonKit
 import Numerics
+import Training
 
 public struct BenchOptions {
     public var quick = false

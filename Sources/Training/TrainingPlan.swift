@@ -1,146 +1,22 @@
-// The training path: the same network as `CNN`, compiled into a plan of fused steps over buffers
-// allocated once, run in Float or Double, with each mini-batch split across the cores.
+// The plan the trainer runs: fused steps (conv with its bias and ReLU, max-pool with the ReLU before
+// it, dense, softmax), per-shard workspaces allocated once, and each batch's forward, backward and update.
 import Dispatch
+import Network
 import Numerics
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Which floating-point type the training path computes in.
-public enum Precision: String, Sendable, CaseIterable {
-    case float32, float64
-}
-
-/// Trains and evaluates a `CNN` fast. The readable `CNN` stays the reference: tests prove this path
-/// computes the same gradients and updates (to rounding) in Double, and agrees within float32's
-/// tolerance in Float.
-public final class CNNTrainer {
-    public let precision: Precision
-    public let batchSize: Int
-    /// Mini-batches are cut into this many shards, one per core, each with single-threaded BLAS.
-    public let shards: Int
-    private let specs: [LayerSpec]
-    private let inputShape: [Int]
-    private var single: TrainingPlan<Float>?
-    private var double: TrainingPlan<Double>?
-
-    /// `shards` defaults to the cores available (2 here); 1 runs one shard with multi-threaded BLAS.
-    public init(_ net: CNN, precision: Precision, batchSize: Int, shards: Int = CNNTrainer.defaultShards) {
-        self.precision = precision
-        self.batchSize = batchSize
-        self.shards = max(1, min(shards, batchSize))
-        self.specs = net.specs
-        self.inputShape = net.inputShape
-        switch precision {
-        case .float32: single = TrainingPlan<Float>(net, batchSize: batchSize, shards: self.shards)
-        case .float64: double = TrainingPlan<Double>(net, batchSize: batchSize, shards: self.shards)
-        }
-    }
-
-    public static var defaultShards: Int { max(1, min(Cores.available, 8)) }
-
-    /// The network with the current parameters, in Double.
-    public var network: CNN {
-        try! CNN(specs: specs, inputShape: inputShape, parameters: parameters)
-    }
-
-    public var parameters: [Tensor<Double>] {
-        single?.parameterTensors() ?? double!.parameterTensors()
-    }
-
-    /// Σ W² over every weight (not biases), in Double: the tutorial's regularisation cost.
-    public var sumOfSquaredWeights: Double {
-        single?.sumOfSquaredWeights() ?? double!.sumOfSquaredWeights()
-    }
-
-    public struct EpochResult: Sendable {
-        public let clippedEntries: Int
-        public let clippedUpdates: Int
-        /// Batches done: fewer than the epoch's batches when stopped early.
-        public let updates: Int
-        public let finiteLoss: Bool
-    }
-
-    /// One epoch in the order `rng.shuffle` gives (the tutorial's `getBatch(randomize=True)`), one
-    /// clipped, decayed update per batch. `progress(batchesDone, totalBatches, runningLoss)` after each batch.
-    public func trainEpoch(_ train: ImageSet, rule: CNN.UpdateRule, rng: inout RandomState,
-                           progress: (Int, Int, Double) -> Void = { _, _, _ in },
-                           shouldStop: () -> Bool = { false }) -> EpochResult {
-        var order = Array(0..<train.count)
-        rng.shuffle(&order)
-        return withBLASThreads {
-            let batches = (train.count + batchSize - 1) / batchSize
-            var clippedEntries = 0, clippedUpdates = 0, running = 0.0, seen = 0
-            for b in 0..<batches {
-                let idx = Array(order[(b * batchSize)..<min(train.count, (b + 1) * batchSize)])
-                let loss: Double
-                let clipped: Int
-                if let p = single { loss = p.step(train, idx, rule: rule); clipped = p.lastClipped }
-                else { loss = double!.step(train, idx, rule: rule); clipped = double!.lastClipped }
-                guard loss.isFinite else { return EpochResult(clippedEntries: clippedEntries, clippedUpdates: clippedUpdates, updates: b, finiteLoss: false) }
-                running += loss; seen += idx.count
-                clippedEntries += clipped
-                if clipped > 0 { clippedUpdates += 1 }
-                progress(b + 1, batches, running / Double(seen))
-                if shouldStop() { return EpochResult(clippedEntries: clippedEntries, clippedUpdates: clippedUpdates, updates: b + 1, finiteLoss: true) }
-            }
-            return EpochResult(clippedEntries: clippedEntries, clippedUpdates: clippedUpdates, updates: batches, finiteLoss: true)
-        }
-    }
-
-    /// Predicted classes and the summed cross-entropy over a whole set, forward only.
-    public func evaluate(_ set: ImageSet) -> (predictions: [Int], loss: Double) {
-        withBLASThreads {
-            var predictions = [Int](), loss = 0.0
-            var start = 0
-            while start < set.count {
-                let idx = Array(start..<min(set.count, start + batchSize))
-                let r = single?.predict(set, idx) ?? double!.predict(set, idx)
-                predictions += r.predictions; loss += r.loss
-                start += batchSize
-            }
-            return (predictions, loss)
-        }
-    }
-
-    /// The gradients (summed over the images) of one batch, without updating: for tests against `CNN.backward`.
-    public func gradients(_ set: ImageSet, _ indices: [Int], perImageClip: Double? = nil) -> [CNN.ParameterGradients?] {
-        withBLASThreads { single?.gradients(set, indices, perImageClip: perImageClip) ?? double!.gradients(set, indices, perImageClip: perImageClip) }
-    }
-
-    /// Shards run BLAS single-threaded on their own core; one shard lets BLAS use every core.
-    private func withBLASThreads<T>(_ body: () -> T) -> T {
-        let before = BLASThreads.count
-        BLASThreads.set(shards > 1 ? 1 : Cores.available)
-        defer { BLASThreads.set(before) }
-        return body()
-    }
-}
-
-extension CNN {
-    /// A network of the given layers holding `parameters` (weights, bias per layer, as `parameters` lists them).
-    public init(specs: [LayerSpec], inputShape: [Int], parameters: [Tensor<Double>]) throws {
-        var rng = RandomState(seed: 0)
-        try self.init(specs: specs, inputShape: inputShape, seed: 0, rng: &rng)
-        self.parameters = parameters
-    }
-}
-
-public enum Cores {
-    /// Cores online on this machine.
-    public static var available: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
-}
-
-// MARK: - The plan
-
 /// A buffer of scalars allocated once and reused for every batch.
 final class Buffer<Scalar: BLASScalar> {
     let p: UnsafeMutablePointer<Scalar>
     let count: Int
+    /// Zeroed room past the end, so a vector kernel may load or store a whole SIMD16 at the last element.
+    static var slack: Int { 16 }
     init(_ count: Int) {
         self.count = max(count, 1)
-        p = .allocate(capacity: self.count)
-        p.initialize(repeating: 0, count: self.count)
+        p = .allocate(capacity: self.count + Self.slack)
+        p.initialize(repeating: 0, count: self.count + Self.slack)
     }
     deinit { p.deallocate() }
 }
@@ -148,8 +24,9 @@ final class Buffer<Scalar: BLASScalar> {
 /// One fused step of the network and the sizes it works on (per image unless said).
 struct PlanStep {
     enum Kind {
-        /// conv, with the following ReLU fused in when `relu`
-        case conv(param: Int, f: Int, pad: Int, stride: Int, h: Int, w: Int, cin: Int, oh: Int, ow: Int, cout: Int, relu: Bool)
+        /// conv, with the following ReLU fused in when `relu`; `direct`: the network's first layer with one
+        /// input channel and at most 16 filters, computed without im2col (FirstConv.swift)
+        case conv(param: Int, f: Int, pad: Int, stride: Int, h: Int, w: Int, cin: Int, oh: Int, ow: Int, cout: Int, relu: Bool, direct: Bool)
         /// max-pool; `relu` applies a ReLU that the network has just before it: max is monotonic, so
         /// pool(relu(z)) = relu(pool(z)) on a quarter of the values, and the conv's gate comes for free.
         case pool(f: Int, h: Int, w: Int, c: Int, oh: Int, ow: Int, relu: Bool)
@@ -184,12 +61,13 @@ final class ShardWorkspace<Scalar: BLASScalar> {
             outputs.append(Buffer(capacity * s.outSize))
             largest = max(largest, s.outSize)
             switch s.kind {
-            case .conv(_, let f, _, _, _, _, let cin, let oh, let ow, _, _):
-                columns.append(Buffer(capacity * oh * ow * f * f * cin)); argmax.append(nil)
+            case .conv(_, let f, _, _, _, _, let cin, let oh, let ow, _, _, let direct):
+                columns.append(direct ? nil : Buffer(capacity * oh * ow * f * f * cin)); argmax.append(nil)
             case .pool:
                 columns.append(nil)
-                let a = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, capacity * s.outSize))
-                a.initialize(repeating: 0, count: max(1, capacity * s.outSize))
+                // With the same slack as a Buffer: the vector max-pool stores 16 lanes at the last pixel.
+                let a = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, capacity * s.outSize) + Buffer<Scalar>.slack)
+                a.initialize(repeating: 0, count: max(1, capacity * s.outSize) + Buffer<Scalar>.slack)
                 argmax.append(a)
             default: columns.append(nil); argmax.append(nil)
             }
@@ -217,7 +95,11 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
     /// Set per batch from the update rule: clip each image's dense weight gradient (`ClipScope.image`).
     private var perImageClip: Scalar?
 
-    init(_ net: CNN, batchSize: Int, shards: Int) {
+    /// Threads the shards are spread over.
+    let threads: Int
+
+    init(_ net: CNN, batchSize: Int, shards: Int, threads: Int) {
+        self.threads = threads
         var steps = [PlanStep]()
         var shape = net.inputShape
         let layers = net.layers
@@ -232,8 +114,10 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
                 let (oh, ow) = c.outputSize(shape[0], shape[1])
                 // conv → relu → pool: the pool applies the ReLU (see PlanStep.Kind.pool)
                 let reluInPool = fuseReLU && isPool(i + 2)
+                let direct = steps.isEmpty && shape[2] == 1 && c.outChannels <= 16
                 steps.append(PlanStep(kind: .conv(param: weights.count, f: c.f, pad: c.pad, stride: c.stride, h: shape[0], w: shape[1], cin: shape[2],
-                                                  oh: oh, ow: ow, cout: c.outChannels, relu: fuseReLU && !reluInPool), inSize: inSize, outSize: oh * ow * c.outChannels))
+                                                  oh: oh, ow: ow, cout: c.outChannels, relu: fuseReLU && !reluInPool, direct: direct),
+                                      inSize: inSize, outSize: oh * ow * c.outChannels))
                 weights.append(Self.buffer(c.weights)); biases.append(Self.buffer(c.bias))
                 shapes.append((c.weights.shape, c.bias.shape)); learningRates.append(net.specs[i].learningRate)
                 shape = [oh, ow, c.outChannels]
@@ -295,14 +179,23 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
 
     // MARK: Batches across shards
 
-    /// Runs `body(workspace, shardIndices)` for every non-empty shard of `indices`, in parallel.
+    /// `indices` cut into shards from the front: shard s takes the s-th run of ⌈count / shards⌉, so the
+    /// shards that hold images are always the first ones (a short last batch uses fewer).
+    func parts(_ indices: [Int]) -> [ArraySlice<Int>] {
+        let per = (indices.count + workspaces.count - 1) / max(1, workspaces.count)
+        guard per > 0 else { return [] }
+        return stride(from: 0, to: indices.count, by: per).map { indices[$0..<min(indices.count, $0 + per)] }
+    }
+
+    /// Runs `body(workspace, shardIndices)` for every shard that holds images, spread over `threads`
+    /// (worker w takes shards w, w + threads, ...); which thread computes a shard never changes its result.
     func eachShard(_ indices: [Int], _ body: (ShardWorkspace<Scalar>, ArraySlice<Int>) -> Void) {
-        let n = workspaces.count
-        let parts = (0..<n).map { s in indices[(s * indices.count / n)..<((s + 1) * indices.count / n)] }
-        if n == 1 { body(workspaces[0], parts[0]); return }
+        let parts = self.parts(indices)
+        let workers = min(threads, parts.count)
+        if workers <= 1 { for (s, p) in parts.enumerated() { body(workspaces[s], p) }; return }
         withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: n) { s in
-                if !parts[s].isEmpty { body(workspaces[s], parts[s]) }
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for s in stride(from: w, to: parts.count, by: workers) { body(workspaces[s], parts[s]) }
             }
         }
     }
@@ -317,7 +210,7 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
 
     /// Every shard's gradients (and per-image clip counts) summed into shard 0's; returns the summed loss.
     func accumulateGradients(_ set: ImageSet, _ indices: [Int], perImageClip: Double?) -> Double {
-        let used = min(workspaces.count, indices.count)
+        let used = parts(indices).count
         self.perImageClip = perImageClip.map { Scalar($0) }
         for ws in workspaces { for k in ws.clipped.indices { ws.clipped[k] = 0 } }
         eachShard(indices) { ws, idx in
@@ -327,7 +220,7 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
         }
         let first = workspaces[0]
         var loss = first.loss
-        for ws in workspaces[1..<used] {
+        for ws in workspaces.prefix(used).dropFirst() {
             loss += ws.loss
             for k in weights.indices {
                 add(ws.dW[k], into: first.dW[k]); add(ws.db[k], into: first.db[k])
@@ -359,7 +252,7 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
             self.forward(ws, count: idx.count, labels: idx.map { set.labels[$0] })
         }
         var predictions = [Int](), loss = 0.0
-        for ws in workspaces[0..<min(workspaces.count, indices.count)] { predictions += ws.predictions; loss += ws.loss }
+        for ws in workspaces[0..<parts(indices).count] { predictions += ws.predictions; loss += ws.loss }
         return (predictions, loss)
     }
 
@@ -368,7 +261,7 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
     func update(rule: CNN.UpdateRule) -> Int {
         var clipped = 0
         let m = Double(rule.batchSize)
-        let clip = rule.clipScope == .batch ? Scalar(rule.clip) : .infinity
+        let clip = Scalar(rule.batchClipBound)
         let ws = workspaces[0]
         for k in weights.indices {
             let lr = learningRates[k] ?? rule.learningRate
@@ -408,7 +301,11 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
         for (j, s) in steps.enumerated() {
             let x = activation(ws, j - 1), out = ws.outputs[j].p
             switch s.kind {
-            case .conv(let param, let f, let pad, let stride, let h, let w, let cin, let oh, let ow, let cout, let relu):
+            case .conv(let param, let f, let pad, let stride, let h, let w, _, let oh, let ow, let cout, let relu, true):
+                firstConvForward(x, out, weights: weights[param].p, bias: biases[param].p, n: n, h: h, w: w, f: f, pad: pad, stride: stride,
+                                 oh: oh, ow: ow, cout: cout)
+                if relu { clampNegatives(out, n * oh * ow * cout) }
+            case .conv(let param, let f, let pad, let stride, let h, let w, let cin, let oh, let ow, let cout, let relu, false):
                 let cols = ws.columns[j]!.p, k = f * f * cin, rows = n * oh * ow
                 im2col(x, cols, n: n, h: h, w: w, c: cin, f: f, pad: pad, stride: stride, oh: oh, ow: ow)
                 // Z = cols · Wᵀ + b  (rows, C_out): b is laid down first and the GEMM adds onto it
@@ -423,8 +320,7 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
                             b: weights[param].p, ldb: inputs, beta: 1, c: out, ldc: outputs)
                 if relu { clampNegatives(out, n * outputs) }
             case .pool(let f, let h, let w, let c, let oh, let ow, let relu):
-                maxPool(x, out, ws.argmax[j]!, n: n, h: h, w: w, c: c, f: f, oh: oh, ow: ow)
-                if relu { clampNegatives(out, n * s.outSize) }
+                maxPool(x, out, ws.argmax[j]!, n: n, h: h, w: w, c: c, f: f, oh: oh, ow: ow, relu: relu)
             case .relu:
                 out.update(from: x, count: n &* s.outSize)
                 clampNegatives(out, n &* s.outSize)
@@ -473,7 +369,12 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
                     Scalar.gemm(transA: false, transB: false, m: n, n: inputs, k: outputs, alpha: 1, a: delta, lda: outputs,
                                 b: weights[param].p, ldb: inputs, beta: 0, c: spare, ldc: inputs)
                 }
-            case .conv(let param, let f, let pad, let stride, let h, let w, let cin, let oh, let ow, let cout, let relu):
+            case .conv(let param, let f, let pad, let stride, let h, let w, _, let oh, let ow, let cout, let relu, true):
+                // The first layer: no error goes further back, only its gradients.
+                if relu { gate(delta, by: out, n &* oh &* ow &* cout) }
+                firstConvBackward(delta, x, dW: ws.dW[param].p, db: ws.db[param].p, n: n, h: h, w: w, f: f, pad: pad, stride: stride,
+                                  oh: oh, ow: ow, cout: cout)
+            case .conv(let param, let f, let pad, let stride, let h, let w, let cin, let oh, let ow, let cout, let relu, false):
                 let rows = n * oh * ow, k = f * f * cin, cols = ws.columns[j]!.p
                 if relu { gate(delta, by: out, rows &* cout) }
                 columnSums(delta, into: ws.db[param].p, rows: rows, columns: cout)
@@ -498,128 +399,6 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
                 if needInputDelta { spare.update(from: delta, count: n &* s.inSize); gate(spare, by: out, n &* s.inSize) }
             }
             swap(&delta, &spare)
-        }
-    }
-
-    // MARK: Kernels
-
-    /// Every row of z set to b: the GEMM then adds onto it (beta = 1) instead of clearing z first.
-    @inline(never) func fillRows(_ z: UnsafeMutablePointer<Scalar>, with b: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int) {
-        guard rows > 0 else { return }
-        z.update(from: b, count: columns)
-        var done = 1
-        while done < rows {  // doubling copies: memcpy does the work
-            let now = Swift.min(done, rows &- done)
-            (z + done &* columns).update(from: z, count: now &* columns)
-            done &+= now
-        }
-    }
-
-    // a = max(z, 0)
-    @inline(never) func clampNegatives(_ z: UnsafeMutablePointer<Scalar>, _ count: Int) {
-        for k in 0..<count { z[k] = z[k] > 0 ? z[k] : 0 }
-    }
-
-    // δ ← δ ⊙ (a > 0)
-    @inline(never) func gate(_ d: UnsafeMutablePointer<Scalar>, by a: UnsafeMutablePointer<Scalar>, _ count: Int) {
-        for k in 0..<count { d[k] = a[k] > 0 ? d[k] : 0 }
-    }
-
-    @inline(never) func columnSums(_ d: UnsafeMutablePointer<Scalar>, into out: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int) {
-        out.update(repeating: 0, count: columns)
-        var row = d
-        for _ in 0..<rows { for c in 0..<columns { out[c] += row[c] }; row += columns }
-    }
-
-    /// Patches as rows, in the order (kh, kw, c) that the weights use. In NHWC the f·C_in values of
-    /// one kernel row are contiguous, so each is a straight copy.
-    @inline(never) func im2col(_ x: UnsafeMutablePointer<Scalar>, _ cols: UnsafeMutablePointer<Scalar>, n: Int, h: Int, w: Int, c: Int,
-                               f: Int, pad: Int, stride: Int, oh: Int, ow: Int) {
-        let k = f &* f &* c, run = f &* c
-        var row = cols
-        for i in 0..<n {
-            let image = x + i &* h &* w &* c
-            for oy in 0..<oh {
-                for ox in 0..<ow {
-                    let x0 = ox &* stride &- pad
-                    let inside = x0 >= 0 && x0 &+ f <= w
-                    for kh in 0..<f {
-                        let y = oy &* stride &+ kh &- pad
-                        let dst = row + kh &* run
-                        if y < 0 || y >= h { dst.update(repeating: 0, count: run); continue }
-                        if inside {
-                            let src = image + (y &* w &+ x0) &* c
-                            if run >= 16 { dst.update(from: src, count: run) } else { for q in 0..<run { dst[q] = src[q] } }
-                        } else {
-                            for kw in 0..<f {
-                                let xx = x0 &+ kw
-                                if xx < 0 || xx >= w { (dst + kw &* c).update(repeating: 0, count: c) }
-                                else { (dst + kw &* c).update(from: image + (y &* w &+ xx) &* c, count: c) }
-                            }
-                        }
-                    }
-                    row += k
-                }
-            }
-        }
-    }
-
-    /// The adjoint of im2col: every patch value added back onto the pixel it came from.
-    @inline(never) func col2im(_ cols: UnsafeMutablePointer<Scalar>, _ x: UnsafeMutablePointer<Scalar>, n: Int, h: Int, w: Int, c: Int,
-                               f: Int, pad: Int, stride: Int, oh: Int, ow: Int) {
-        x.update(repeating: 0, count: n &* h &* w &* c)
-        let k = f &* f &* c, run = f &* c
-        var row = UnsafePointer(cols)
-        for i in 0..<n {
-            let image = x + i &* h &* w &* c
-            for oy in 0..<oh {
-                for ox in 0..<ow {
-                    let x0 = ox &* stride &- pad
-                    let inside = x0 >= 0 && x0 &+ f <= w
-                    for kh in 0..<f {
-                        let y = oy &* stride &+ kh &- pad
-                        if y < 0 || y >= h { continue }
-                        let src = row + kh &* run
-                        if inside {
-                            let dst = image + (y &* w &+ x0) &* c
-                            for q in 0..<run { dst[q] += src[q] }
-                        } else {
-                            for kw in 0..<f {
-                                let xx = x0 &+ kw
-                                if xx < 0 || xx >= w { continue }
-                                let dst = image + (y &* w &+ xx) &* c
-                                for q in 0..<c { dst[q] += src[kw &* c &+ q] }
-                            }
-                        }
-                    }
-                    row += k
-                }
-            }
-        }
-    }
-
-    /// Max over each f×f window per channel, remembering the flat input index of the first maximum.
-    /// Channels are innermost in NHWC, so each window row is compared a pixel (all channels) at a time.
-    @inline(never) func maxPool(_ x: UnsafeMutablePointer<Scalar>, _ out: UnsafeMutablePointer<Scalar>, _ arg: UnsafeMutablePointer<Int32>,
-                                n: Int, h: Int, w: Int, c: Int, f: Int, oh: Int, ow: Int) {
-        var o = out, a = arg
-        for i in 0..<n {
-            for oy in 0..<oh {
-                for ox in 0..<ow {
-                    let first = ((i &* h &+ oy &* f) &* w &+ ox &* f) &* c
-                    for ch in 0..<c { o[ch] = x[first &+ ch]; a[ch] = Int32(truncatingIfNeeded: first &+ ch) }
-                    for dy in 0..<f {
-                        for dx in 0..<f where dy != 0 || dx != 0 {
-                            let q = first &+ (dy &* w &+ dx) &* c
-                            let v = x + q
-                            for ch in 0..<c where v[ch] > o[ch] {
-                                o[ch] = v[ch]; a[ch] = Int32(truncatingIfNeeded: q &+ ch)
-                            }
-                        }
-                    }
-                    o += c; a += c
-                }
-            }
         }
     }
 }

@@ -1,6 +1,7 @@
 // The training path against the readable network: same gradients and updates in Double (to
 // rounding), float32 within its tolerance, shards and threads not changing the answer.
 import Testing
+@testable import Training
 @testable import Network
 @testable import Numerics
 
@@ -89,4 +90,33 @@ func trainerEpochMatchesTheReadableEpoch(precision: Precision, scope: CNN.ClipSc
         #expect(fastUpdate.maxAbsDifference(slowUpdate) <= bound, "tensor \(k): update differs by \(fastUpdate.maxAbsDifference(slowUpdate)), largest update \(largest)")
     }
     #expect(trainer.network.parameters == trainer.parameters)
+}
+
+/// A seeded run prints the same bytes on any number of cores: the shards are fixed and their
+/// gradients are added in shard order, whatever thread computed them. Batches of 37 and 16 images
+/// (a short last batch of 2 leaves shards empty), a batch smaller than the shard count, both precisions.
+@Test(arguments: Precision.allCases)
+func threadsNeverChangeTheBytes(precision: Precision) throws {
+    let net = try smallNetwork()
+    let set = randomImages(50, seed: 4)
+    let rule = CNN.UpdateRule(learningRate: 0.1, lambda: 0.01, clip: 0.1, clipScope: .image, batchSize: 16)
+    var results = [[Tensor<Double>]](), losses = [Double](), predictions = [[Int]]()
+    for threads in [1, 2, 3, 16] {
+        let trainer = CNNTrainer(net, precision: precision, batchSize: 16, shards: CNNTrainer.defaultShards, threads: threads)
+        var rng = RandomState(seed: 100)
+        for _ in 0..<2 { _ = trainer.trainEpoch(set, rule: rule, rng: &rng) }
+        results.append(trainer.parameters)
+        let e = trainer.evaluate(randomImages(5, seed: 8))
+        losses.append(e.loss); predictions.append(e.predictions)
+    }
+    for r in results.dropFirst() { #expect(r == results[0], "parameters differ with the thread count") }
+    #expect(Set(losses).count == 1 && Set(predictions).count == 1)
+    #expect(predictions[0].count == 5)
+    // A batch of three images on eight shards: three shards hold one each, and the sum is the batch's.
+    let trainer = CNNTrainer(net, precision: .float64, batchSize: 16)
+    let few = trainer.gradients(set, [4, 9, 1])
+    let slow = net.backward(net.forward(set.batch([4, 9, 1][...])), labels: [4, 9, 1].map { set.labels[$0] }).gradients.compactMap { $0 }
+    #expect(relativeDifference(few.map { $0!.dW }, slow.map(\.dW)) < 1e-10)
+    let one = trainer.evaluate(randomImages(1, seed: 2)), oneSlow = net.evaluate(randomImages(1, seed: 2))
+    #expect(one.predictions == oneSlow.predictions && abs(one.loss - oneSlow.loss) < 1e-10 * oneSlow.loss)
 }

@@ -1,0 +1,166 @@
+// The training path's channel-loop kernels, for float and double alike (one macro each).
+#include "CKernels.h"
+
+#if defined(__x86_64__) && defined(__clang__)
+#define CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CLONES
+#endif
+
+// A pixel's channels (at most LANES) as one vector of the compiler's vector extension: AVX2 registers in
+// the avx2 clone, SSE in the other. Loads and stores take all LANES (the buffers have slack).
+#define LANES 16
+typedef float lanes_f32 __attribute__((vector_size(LANES * sizeof(float))));
+typedef double lanes_f64 __attribute__((vector_size(LANES * sizeof(double))));
+typedef int32_t bits_f32 __attribute__((vector_size(LANES * sizeof(float))));
+typedef int64_t bits_f64 __attribute__((vector_size(LANES * sizeof(double))));
+typedef int32_t index_lanes __attribute__((vector_size(LANES * sizeof(int32_t))));
+
+long lesson_conv1_scratch(long f, long cout) { (void)f; (void)cout; return 1; }
+
+// out[i, oy, ox, ch] = max over the f×f window of x; arg: the flat index of its first maximum (a tie
+// keeps the first, in row-major order); with relu, max(out, 0) (ReLU before a max-pool commutes).
+#define MAXPOOL(NAME, T)                                                                                  \
+static CLONES void NAME(const T *restrict x, T *restrict out, int32_t *restrict arg, long n, long h, long w,      \
+                 long c, long f, long oh, long ow, int relu) {                                            \
+    for (long i = 0; i < n; i++)                                                                          \
+        for (long oy = 0; oy < oh; oy++)                                                                  \
+            for (long ox = 0; ox < ow; ox++) {                                                            \
+                long first = ((i * h + oy * f) * w + ox * f) * c;                                         \
+                for (long ch = 0; ch < c; ch++) { out[ch] = x[first + ch]; arg[ch] = (int32_t)(first + ch); } \
+                for (long dy = 0; dy < f; dy++)                                                           \
+                    for (long dx = 0; dx < f; dx++) {                                                     \
+                        if (dy == 0 && dx == 0) continue;                                                 \
+                        long q = first + (dy * w + dx) * c;                                               \
+                        const T *v = x + q;                                                               \
+                        for (long ch = 0; ch < c; ch++) {                                                 \
+                            T best = out[ch]; int larger = v[ch] > best;                                  \
+                            out[ch] = larger ? v[ch] : best;                                              \
+                            arg[ch] = larger ? (int32_t)(q + ch) : arg[ch];                               \
+                        }                                                                                 \
+                    }                                                                                     \
+                if (relu) for (long ch = 0; ch < c; ch++) out[ch] = out[ch] > 0 ? out[ch] : 0;            \
+                out += c; arg += c;                                                                       \
+            }                                                                                             \
+}
+MAXPOOL(maxpool_loop_f32, float)
+MAXPOOL(maxpool_loop_f64, double)
+
+// The same for c ≤ LANES: a pixel's channels compared as one vector and blended by the comparison's
+// mask, values and indices alike (the loop version's branches mispredict on real feature maps).
+// Lanes past c read and write the next pixel's values, which its own turn overwrites.
+#define MAXPOOL_LANES(NAME, LOOP, T, V, M)                                                                \
+CLONES void NAME(const T *restrict x, T *restrict out, int32_t *restrict arg, long n, long h, long w,      \
+                 long c, long f, long oh, long ow, int relu) {                                            \
+    if (c > LANES) { LOOP(x, out, arg, n, h, w, c, f, oh, ow, relu); return; }                            \
+    index_lanes lane;                                                                                     \
+    for (int l = 0; l < LANES; l++) lane[l] = l;                                                          \
+    for (long i = 0; i < n; i++)                                                                          \
+        for (long oy = 0; oy < oh; oy++)                                                                  \
+            for (long ox = 0; ox < ow; ox++) {                                                            \
+                long first = ((i * h + oy * f) * w + ox * f) * c;                                         \
+                V best; __builtin_memcpy(&best, x + first, sizeof best);                                  \
+                index_lanes at = lane + (int32_t)first;                                                   \
+                for (long dy = 0; dy < f; dy++)                                                           \
+                    for (long dx = 0; dx < f; dx++) {                                                     \
+                        if (dy == 0 && dx == 0) continue;                                                 \
+                        long q = first + (dy * w + dx) * c;                                               \
+                        V v; __builtin_memcpy(&v, x + q, sizeof v);                                       \
+                        M larger = v > best;  /* strictly: a tie keeps the first maximum */               \
+                        best = (V)(((M)v & larger) | ((M)best & ~larger));                                \
+                        index_lanes moved = __builtin_convertvector(larger, index_lanes);                 \
+                        at = ((lane + (int32_t)q) & moved) | (at & ~moved);                               \
+                    }                                                                                     \
+                if (relu) { M positive = best > 0; best = (V)((M)best & positive); }                      \
+                __builtin_memcpy(out, &best, sizeof best);                                                \
+                __builtin_memcpy(arg, &at, sizeof at);                                                    \
+                out += c; arg += c;                                                                       \
+            }                                                                                             \
+}
+MAXPOOL_LANES(lesson_maxpool_f32, maxpool_loop_f32, float, lanes_f32, bits_f32)
+MAXPOOL_LANES(lesson_maxpool_f64, maxpool_loop_f64, double, lanes_f64, bits_f64)
+
+// One input channel: z[i, oy, ox, k] = b[k] + Σ_(kh,kw) x[i, oy·s + kh − p, ox·s + kw − p] · W[k, kh, kw],
+// the taps in row-major order. A pixel's sums over its filters are one vector of LANES (the compiler's
+// vector extension: AVX2 registers in the avx2 clone, SSE in the other); filters past cout are zero.
+
+
+#define CONV1_FORWARD(NAME, T, V)                                                                         \
+CLONES void NAME(const T *restrict x, T *restrict z, const T *restrict weights, const T *restrict bias,    \
+                 T *restrict scratch, long n, long h, long w, long f, long pad, long stride, long oh,     \
+                 long ow, long cout) {                                                                    \
+    (void)scratch;                                                                                        \
+    V taps[f * f], b = {0};  /* on the stack: vectors need their alignment */                             \
+    for (long k = 0; k < cout; k++) b[k] = bias[k];                                                       \
+    for (long t = 0; t < f * f; t++) {                                                                    \
+        taps[t] = (V){0};                                                                                 \
+        for (long k = 0; k < cout; k++) taps[t][k] = weights[k * f * f + t];                             \
+    }                                                                                                     \
+    for (long i = 0; i < n; i++) {                                                                        \
+        const T *image = x + i * h * w;                                                                   \
+        for (long oy = 0; oy < oh; oy++)                                                                  \
+            for (long ox = 0; ox < ow; ox++) {                                                            \
+                V acc = b;                                                                                \
+                for (long kh = 0; kh < f; kh++) {                                                         \
+                    long y = oy * stride + kh - pad;                                                      \
+                    if (y < 0 || y >= h) continue;                                                        \
+                    for (long kw = 0; kw < f; kw++) {                                                     \
+                        long xx = ox * stride + kw - pad;                                                 \
+                        if (xx < 0 || xx >= w) continue;                                                  \
+                        acc += taps[kh * f + kw] * image[y * w + xx];                                     \
+                    }                                                                                     \
+                }                                                                                         \
+                /* All LANES stored: the next pixel overwrites those past cout, the buffer's slack   \
+                   the last pixel's (a copy of cout values would be a memmove call per pixel). */     \
+                __builtin_memcpy(z + ((i * oh + oy) * ow + ox) * cout, &acc, sizeof acc);                \
+            }                                                                                             \
+    }                                                                                                     \
+}
+CONV1_FORWARD(lesson_conv1_forward_f32, float, lanes_f32)
+CONV1_FORWARD(lesson_conv1_forward_f64, double, lanes_f64)
+
+// dW[k, kh, kw] = Σ over images and output pixels of δ[i, oy, ox, k] · x[i, oy·s + kh − p, ox·s + kw − p],
+// db[k] = Σ δ[.., k]; each image summed on its own first and then added to the totals, so no float
+// sum runs over more than one image's pixels. The sums by tap are vectors over the filters.
+#define CONV1_BACKWARD(NAME, T, V, M)                                                                     \
+CLONES void NAME(const T *restrict delta, const T *restrict x, T *restrict dW, T *restrict db,             \
+                 T *restrict scratch, long n, long h, long w, long f, long pad, long stride, long oh,     \
+                 long ow, long cout) {                                                                    \
+    (void)scratch;                                                                                        \
+    long taps = f * f;                                                                                    \
+    V total[taps], image[taps], totalBias = {0};                                                          \
+    M keep = {0};                                                                                         \
+    for (long k = 0; k < cout; k++) keep[k] = -1;                                                         \
+    for (long t = 0; t < taps; t++) total[t] = (V){0};                                                    \
+    for (long i = 0; i < n; i++) {                                                                        \
+        const T *pixels = x + i * h * w;                                                                  \
+        for (long t = 0; t < taps; t++) image[t] = (V){0};                                                \
+        V imageBias = {0};                                                                                \
+        for (long oy = 0; oy < oh; oy++)                                                                  \
+            for (long ox = 0; ox < ow; ox++) {                                                            \
+                /* LANES loaded at once (the buffer has slack), the lanes past cout masked to zero. */ \
+                V d;                                                                                      \
+                __builtin_memcpy(&d, delta + ((i * oh + oy) * ow + ox) * cout, sizeof d);                 \
+                d = (V)((M)d & keep);                                                                     \
+                imageBias += d;                                                                           \
+                for (long kh = 0; kh < f; kh++) {                                                         \
+                    long y = oy * stride + kh - pad;                                                      \
+                    if (y < 0 || y >= h) continue;                                                        \
+                    for (long kw = 0; kw < f; kw++) {                                                     \
+                        long xx = ox * stride + kw - pad;                                                 \
+                        if (xx < 0 || xx >= w) continue;                                                  \
+                        image[kh * f + kw] += d * pixels[y * w + xx];                                     \
+                    }                                                                                     \
+                }                                                                                         \
+            }                                                                                             \
+        for (long t = 0; t < taps; t++) total[t] += image[t];                                             \
+        totalBias += imageBias;                                                                           \
+    }                                                                                                     \
+    for (long k = 0; k < cout; k++) {                                                                     \
+        for (long t = 0; t < taps; t++) dW[k * taps + t] = total[t][k];                                   \
+        db[k] = totalBias[k];                                                                             \
+    }                                                                                                     \
+}
+CONV1_BACKWARD(lesson_conv1_backward_f32, float, lanes_f32, bits_f32)
+CONV1_BACKWARD(lesson_conv1_backward_f64, double, lanes_f64, bits_f64)
+

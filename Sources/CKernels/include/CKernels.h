@@ -1,0 +1,26 @@
+// Small kernels for the training path (Sources/Training) where Swift's SIMD types compile poorly on a
+// baseline x86-64 target: loops over a pixel's channels that the C compiler vectorises, with an AVX2
+// clone picked at load time where the processor has it. No FMA contraction (-ffp-contract=off), so the
+// clones compute the same bits. Shapes are NHWC, row-major; see Kernels.c for each formula.
+// The conv1 kernels load and store 16 values at a pixel of cout ≤ 16: the buffers they are given have
+// 16 elements of slack past their end (Training's Buffer).
+#ifndef LESSON_CKERNELS_H
+#define LESSON_CKERNELS_H
+#include <stdint.h>
+
+void lesson_maxpool_f32(const float *x, float *out, int32_t *arg, long n, long h, long w, long c, long f, long oh, long ow, int relu);
+void lesson_maxpool_f64(const double *x, double *out, int32_t *arg, long n, long h, long w, long c, long f, long oh, long ow, int relu);
+
+void lesson_conv1_forward_f32(const float *x, float *z, const float *weights, const float *bias, float *scratch,
+                              long n, long h, long w, long f, long pad, long stride, long oh, long ow, long cout);
+void lesson_conv1_forward_f64(const double *x, double *z, const double *weights, const double *bias, double *scratch,
+                              long n, long h, long w, long f, long pad, long stride, long oh, long ow, long cout);
+
+void lesson_conv1_backward_f32(const float *delta, const float *x, float *dW, float *db, float *scratch,
+                               long n, long h, long w, long f, long pad, long stride, long oh, long ow, long cout);
+void lesson_conv1_backward_f64(const double *delta, const double *x, double *dW, double *db, double *scratch,
+                               long n, long h, long w, long f, long pad, long stride, long oh, long ow, long cout);
+
+/// Scratch (elements) the conv1 kernels need (their vectors live on the stack); cout ≤ 16.
+long lesson_conv1_scratch(long f, long cout);
+#endif
