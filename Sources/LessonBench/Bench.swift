@@ -110,8 +110,8 @@ public enum Bench {
             for _ in 0..<runs {
                 var net = TwoLayerNetwork(rng: &r)
                 times.append(Double(500) / Double(iterations) * seconds {
-                    _ = net.gradientDescent(data.xTrain, labels: data.yTrain, rule: .tutorial(m: data.rowsLoaded), learningRate: 0.1,
-                                            iterations: iterations, logEvery: 10)
+                    _ = DenseTraining.gradientDescent(&net, data.xTrain, labels: data.yTrain, rule: .tutorial(m: data.rowsLoaded), learningRate: 0.1,
+                                                      iterations: iterations, logEvery: 10)
                 })
             }
             add(BenchResult(name: "dense 784-10-10, 60k images × 500 iterations, float64", median: median(times), unit: "s", runs: times, rate: nil, target: "< 10 s (numpy ≈ 26 s)"))

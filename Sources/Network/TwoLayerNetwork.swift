@@ -72,6 +72,10 @@ public struct TwoLayerNetwork: Sendable {
         public let dZ1: Tensor<Double>      // (10, m)
         public let dW1: Tensor<Double>      // (10, 784)
         public let db1: Tensor<Double>      // (10, 1) corrected; (1, 1) tutorial
+        public init(oneHotY: Tensor<Double>, dZ2: Tensor<Double>, dW2: Tensor<Double>, db2: Tensor<Double>, dZ1: Tensor<Double>,
+                    dW1: Tensor<Double>, db1: Tensor<Double>) {
+            self.oneHotY = oneHotY; self.dZ2 = dZ2; self.dW2 = dW2; self.db2 = db2; self.dZ1 = dZ1; self.dW1 = dW1; self.db1 = db1
+        }
     }
 
     /// One-hot labels as columns: Y[label_j, j] = 1.
@@ -135,6 +139,9 @@ extension TwoLayerNetwork {
         public let loss: Double
         /// Kept only on logged iterations (every `logEvery`), as the tutorial prints them.
         public let predictions: [Int]?
+        public init(iteration: Int, accuracy: Double, loss: Double, predictions: [Int]?) {
+            self.iteration = iteration; self.accuracy = accuracy; self.loss = loss; self.predictions = predictions
+        }
     }
 
     /// The tutorial's `gradient_descent`: forward, backward, update, `iterations` times on the whole batch.

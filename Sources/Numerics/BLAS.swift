@@ -1,6 +1,7 @@
 // Matrix multiplication through OpenBLAS, for Float and Double alike.
 // Everything that multiplies matrices in the program comes through `gemm` here.
 import COpenBLAS
+import Foundation
 
 /// A scalar type OpenBLAS can multiply: Float (sgemm) or Double (dgemm).
 public protocol BLASScalar: BinaryFloatingPoint & Sendable & CustomStringConvertible
@@ -47,6 +48,17 @@ extension Float: BLASScalar {
 public enum BLASThreads {
     public static var count: Int { Int(openblas_get_num_threads()) }
     public static func set(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+    /// Runs `body` with `n` BLAS threads and restores the count, holding a process-wide lock: the
+    /// count is global, and two callers changing it at once would each run with the other's.
+    public static func with<T>(_ n: Int, _ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        let before = count
+        set(n)
+        defer { set(before) }
+        return try body()
+    }
+    nonisolated(unsafe) static let lock = NSRecursiveLock()
     /// OpenBLAS's own description of its build, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64".
     public static var configuration: String { String(cString: openblas_get_config()) }
 }

@@ -117,10 +117,7 @@ public final class CNNTrainer {
 
     /// Shards run BLAS single-threaded on their own core; one shard lets BLAS use every core.
     private func withBLASThreads<T>(_ body: () -> T) -> T {
-        let before = BLASThreads.count
-        BLASThreads.set(shards > 1 ? 1 : threads)
-        defer { BLASThreads.set(before) }
-        return body()
+        BLASThreads.with(shards > 1 ? 1 : threads, body)
     }
 }
 
