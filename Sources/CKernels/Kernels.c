@@ -16,7 +16,6 @@ typedef int32_t bits_f32 __attribute__((vector_size(LANES * sizeof(float))));
 typedef int64_t bits_f64 __attribute__((vector_size(LANES * sizeof(double))));
 typedef int32_t index_lanes __attribute__((vector_size(LANES * sizeof(int32_t))));
 
-long lesson_conv1_scratch(long f, long cout) { (void)f; (void)cout; return 1; }
 
 // out[i, oy, ox, ch] = max over the f×f window of x; arg: the flat index of its first maximum (a tie
 // keeps the first, in row-major order); with relu, max(out, 0) (ReLU before a max-pool commutes).
@@ -85,11 +84,24 @@ MAXPOOL_LANES(lesson_maxpool_f64, maxpool_loop_f64, double, lanes_f64, bits_f64)
 // vector extension: AVX2 registers in the avx2 clone, SSE in the other); filters past cout are zero.
 
 
+// BODY for each tap t = kh·f + kw of output pixel (oy, ox) that falls inside the image, at = its
+// pixel's offset in the image (taps outside are the zero padding: they add nothing).
+#define EACH_TAP(BODY)                                                                                    \
+    for (long kh = 0; kh < f; kh++) {                                                                     \
+        long y = oy * stride + kh - pad;                                                                  \
+        if (y < 0 || y >= h) continue;                                                                    \
+        for (long kw = 0; kw < f; kw++) {                                                                 \
+            long xx = ox * stride + kw - pad;                                                             \
+            if (xx < 0 || xx >= w) continue;                                                              \
+            long t = kh * f + kw, at = y * w + xx;                                                        \
+            BODY;                                                                                         \
+        }                                                                                                 \
+    }
+
 #define CONV1_FORWARD(NAME, T, V)                                                                         \
 CLONES void NAME(const T *restrict x, T *restrict z, const T *restrict weights, const T *restrict bias,    \
-                 T *restrict scratch, long n, long h, long w, long f, long pad, long stride, long oh,     \
+                 long n, long h, long w, long f, long pad, long stride, long oh,                         \
                  long ow, long cout) {                                                                    \
-    (void)scratch;                                                                                        \
     V taps[f * f], b = {0};  /* on the stack: vectors need their alignment */                             \
     for (long k = 0; k < cout; k++) b[k] = bias[k];                                                       \
     for (long t = 0; t < f * f; t++) {                                                                    \
@@ -101,15 +113,7 @@ CLONES void NAME(const T *restrict x, T *restrict z, const T *restrict weights, 
         for (long oy = 0; oy < oh; oy++)                                                                  \
             for (long ox = 0; ox < ow; ox++) {                                                            \
                 V acc = b;                                                                                \
-                for (long kh = 0; kh < f; kh++) {                                                         \
-                    long y = oy * stride + kh - pad;                                                      \
-                    if (y < 0 || y >= h) continue;                                                        \
-                    for (long kw = 0; kw < f; kw++) {                                                     \
-                        long xx = ox * stride + kw - pad;                                                 \
-                        if (xx < 0 || xx >= w) continue;                                                  \
-                        acc += taps[kh * f + kw] * image[y * w + xx];                                     \
-                    }                                                                                     \
-                }                                                                                         \
+                EACH_TAP(acc += taps[t] * image[at])                                                      \
                 /* All LANES stored: the next pixel overwrites those past cout, the buffer's slack   \
                    the last pixel's (a copy of cout values would be a memmove call per pixel). */     \
                 __builtin_memcpy(z + ((i * oh + oy) * ow + ox) * cout, &acc, sizeof acc);                \
@@ -124,9 +128,8 @@ CONV1_FORWARD(lesson_conv1_forward_f64, double, lanes_f64)
 // sum runs over more than one image's pixels. The sums by tap are vectors over the filters.
 #define CONV1_BACKWARD(NAME, T, V, M)                                                                     \
 CLONES void NAME(const T *restrict delta, const T *restrict x, T *restrict dW, T *restrict db,             \
-                 T *restrict scratch, long n, long h, long w, long f, long pad, long stride, long oh,     \
+                 long n, long h, long w, long f, long pad, long stride, long oh,                         \
                  long ow, long cout) {                                                                    \
-    (void)scratch;                                                                                        \
     long taps = f * f;                                                                                    \
     V total[taps], image[taps], totalBias = {0};                                                          \
     M keep = {0};                                                                                         \
@@ -143,15 +146,7 @@ CLONES void NAME(const T *restrict delta, const T *restrict x, T *restrict dW, T
                 __builtin_memcpy(&d, delta + ((i * oh + oy) * ow + ox) * cout, sizeof d);                 \
                 d = (V)((M)d & keep);                                                                     \
                 imageBias += d;                                                                           \
-                for (long kh = 0; kh < f; kh++) {                                                         \
-                    long y = oy * stride + kh - pad;                                                      \
-                    if (y < 0 || y >= h) continue;                                                        \
-                    for (long kw = 0; kw < f; kw++) {                                                     \
-                        long xx = ox * stride + kw - pad;                                                 \
-                        if (xx < 0 || xx >= w) continue;                                                  \
-                        image[kh * f + kw] += d * pixels[y * w + xx];                                     \
-                    }                                                                                     \
-                }                                                                                         \
+                EACH_TAP(image[t] += d * pixels[at])                                                      \
             }                                                                                             \
         for (long t = 0; t < taps; t++) total[t] += image[t];                                             \
         totalBias += imageBias;                                                                           \

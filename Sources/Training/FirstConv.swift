@@ -12,12 +12,10 @@ extension TrainingPlan {
     @inline(never) func firstConvForward(_ x: UnsafeMutablePointer<Scalar>, _ z: UnsafeMutablePointer<Scalar>, weights: UnsafeMutablePointer<Scalar>,
                                          bias: UnsafeMutablePointer<Scalar>, n: Int, h: Int, w: Int, f: Int, pad: Int, stride: Int,
                                          oh: Int, ow: Int, cout: Int) {
-        let scratch = UnsafeMutablePointer<Scalar>.allocate(capacity: lesson_conv1_scratch(f, cout))
-        defer { scratch.deallocate() }
-        if let (x, z, weights, bias, scratch) = Self.rebound(x, z, weights, bias, scratch, as: Float.self) {
-            lesson_conv1_forward_f32(x, z, weights, bias, scratch, n, h, w, f, pad, stride, oh, ow, cout)
-        } else if let (x, z, weights, bias, scratch) = Self.rebound(x, z, weights, bias, scratch, as: Double.self) {
-            lesson_conv1_forward_f64(x, z, weights, bias, scratch, n, h, w, f, pad, stride, oh, ow, cout)
+        if let (x, z) = Self.rebound(x, z, as: Float.self), let (weights, bias) = Self.rebound(weights, bias, as: Float.self) {
+            lesson_conv1_forward_f32(x, z, weights, bias, n, h, w, f, pad, stride, oh, ow, cout)
+        } else if let (x, z) = Self.rebound(x, z, as: Double.self), let (weights, bias) = Self.rebound(weights, bias, as: Double.self) {
+            lesson_conv1_forward_f64(x, z, weights, bias, n, h, w, f, pad, stride, oh, ow, cout)
         }
     }
 
@@ -27,21 +25,10 @@ extension TrainingPlan {
     @inline(never) func firstConvBackward(_ delta: UnsafeMutablePointer<Scalar>, _ x: UnsafeMutablePointer<Scalar>, dW: UnsafeMutablePointer<Scalar>,
                                           db: UnsafeMutablePointer<Scalar>, n: Int, h: Int, w: Int, f: Int, pad: Int, stride: Int,
                                           oh: Int, ow: Int, cout: Int) {
-        let scratch = UnsafeMutablePointer<Scalar>.allocate(capacity: lesson_conv1_scratch(f, cout))
-        defer { scratch.deallocate() }
-        if let (delta, x, dW, db, scratch) = Self.rebound(delta, x, dW, db, scratch, as: Float.self) {
-            lesson_conv1_backward_f32(delta, x, dW, db, scratch, n, h, w, f, pad, stride, oh, ow, cout)
-        } else if let (delta, x, dW, db, scratch) = Self.rebound(delta, x, dW, db, scratch, as: Double.self) {
-            lesson_conv1_backward_f64(delta, x, dW, db, scratch, n, h, w, f, pad, stride, oh, ow, cout)
+        if let (delta, x) = Self.rebound(delta, x, as: Float.self), let (dW, db) = Self.rebound(dW, db, as: Float.self) {
+            lesson_conv1_backward_f32(delta, x, dW, db, n, h, w, f, pad, stride, oh, ow, cout)
+        } else if let (delta, x) = Self.rebound(delta, x, as: Double.self), let (dW, db) = Self.rebound(dW, db, as: Double.self) {
+            lesson_conv1_backward_f64(delta, x, dW, db, n, h, w, f, pad, stride, oh, ow, cout)
         }
-    }
-
-    /// The five pointers as `T` pointers when Scalar is T (the plan is only ever Float or Double).
-    static func rebound<T>(_ a: UnsafeMutablePointer<Scalar>, _ b: UnsafeMutablePointer<Scalar>, _ c: UnsafeMutablePointer<Scalar>,
-                           _ d: UnsafeMutablePointer<Scalar>, _ e: UnsafeMutablePointer<Scalar>, as: T.Type)
-        -> (UnsafeMutablePointer<T>, UnsafeMutablePointer<T>, UnsafeMutablePointer<T>, UnsafeMutablePointer<T>, UnsafeMutablePointer<T>)? {
-        guard Scalar.self == T.self else { return nil }
-        func cast(_ p: UnsafeMutablePointer<Scalar>) -> UnsafeMutablePointer<T> { UnsafeMutableRawPointer(p).assumingMemoryBound(to: T.self) }
-        return (cast(a), cast(b), cast(c), cast(d), cast(e))
     }
 }

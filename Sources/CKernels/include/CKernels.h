@@ -11,16 +11,14 @@
 void lesson_maxpool_f32(const float *x, float *out, int32_t *arg, long n, long h, long w, long c, long f, long oh, long ow, int relu);
 void lesson_maxpool_f64(const double *x, double *out, int32_t *arg, long n, long h, long w, long c, long f, long oh, long ow, int relu);
 
-void lesson_conv1_forward_f32(const float *x, float *z, const float *weights, const float *bias, float *scratch,
+void lesson_conv1_forward_f32(const float *x, float *z, const float *weights, const float *bias,
                               long n, long h, long w, long f, long pad, long stride, long oh, long ow, long cout);
-void lesson_conv1_forward_f64(const double *x, double *z, const double *weights, const double *bias, double *scratch,
+void lesson_conv1_forward_f64(const double *x, double *z, const double *weights, const double *bias,
                               long n, long h, long w, long f, long pad, long stride, long oh, long ow, long cout);
 
-void lesson_conv1_backward_f32(const float *delta, const float *x, float *dW, float *db, float *scratch,
+void lesson_conv1_backward_f32(const float *delta, const float *x, float *dW, float *db,
                                long n, long h, long w, long f, long pad, long stride, long oh, long ow, long cout);
-void lesson_conv1_backward_f64(const double *delta, const double *x, double *dW, double *db, double *scratch,
+void lesson_conv1_backward_f64(const double *delta, const double *x, double *dW, double *db,
                                long n, long h, long w, long f, long pad, long stride, long oh, long ow, long cout);
 
-/// Scratch (elements) the conv1 kernels need (their vectors live on the stack); cout ≤ 16.
-long lesson_conv1_scratch(long f, long cout);
 #endif
