@@ -159,3 +159,30 @@ CLONES void NAME(const T *restrict delta, const T *restrict x, T *restrict dW, T
 CONV1_BACKWARD(lesson_conv1_backward_f32, float, lanes_f32, bits_f32)
 CONV1_BACKWARD(lesson_conv1_backward_f64, double, lanes_f64, bits_f64)
 
+
+// a = max(z, 0) in place, and δ ← δ ⊙ (a > 0): branch-free selects the compiler vectorises (Swift's
+// loop compiled to a compare and a branch per element, a coin flip on real activations).
+#define RELU(NAME, T)                                                                                     \
+CLONES void NAME(T *restrict z, long count) {                                                             \
+    for (long k = 0; k < count; k++) z[k] = z[k] > 0 ? z[k] : 0;                                          \
+}
+RELU(lesson_relu_f32, float)
+RELU(lesson_relu_f64, double)
+
+#define GATE(NAME, T)                                                                                     \
+CLONES void NAME(T *restrict d, const T *restrict a, long count) {                                        \
+    for (long k = 0; k < count; k++) d[k] = a[k] > 0 ? d[k] : 0;                                          \
+}
+GATE(lesson_gate_f32, float)
+GATE(lesson_gate_f64, double)
+
+// out[c] = Σ_r d[r, c], the rows added in order.
+#define COLUMN_SUMS(NAME, T)                                                                              \
+CLONES void NAME(const T *restrict d, T *restrict out, long rows, long columns) {                         \
+    for (long c = 0; c < columns; c++) out[c] = 0;                                                        \
+    for (long r = 0; r < rows; r++)                                                                       \
+        for (long c = 0; c < columns; c++) out[c] += d[r * columns + c];                                  \
+}
+COLUMN_SUMS(lesson_column_sums_f32, float)
+COLUMN_SUMS(lesson_column_sums_f64, double)
+

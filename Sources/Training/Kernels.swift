@@ -16,20 +16,22 @@ extension TrainingPlan {
         }
     }
 
-    // a = max(z, 0)
+    // a = max(z, 0)   (CKernels: vectorised selects; Swift's loop branched on every element)
     @inline(never) func clampNegatives(_ z: UnsafeMutablePointer<Scalar>, _ count: Int) {
-        for k in 0..<count { z[k] = z[k] > 0 ? z[k] : 0 }
+        if let (z, _) = Self.rebound(z, z, as: Float.self) { lesson_relu_f32(z, count) }
+        else if let (z, _) = Self.rebound(z, z, as: Double.self) { lesson_relu_f64(z, count) }
     }
 
     // δ ← δ ⊙ (a > 0)
     @inline(never) func gate(_ d: UnsafeMutablePointer<Scalar>, by a: UnsafeMutablePointer<Scalar>, _ count: Int) {
-        for k in 0..<count { d[k] = a[k] > 0 ? d[k] : 0 }
+        if let (d, a) = Self.rebound(d, a, as: Float.self) { lesson_gate_f32(d, a, count) }
+        else if let (d, a) = Self.rebound(d, a, as: Double.self) { lesson_gate_f64(d, a, count) }
     }
 
+    // out[c] = Σ_r d[r, c]
     @inline(never) func columnSums(_ d: UnsafeMutablePointer<Scalar>, into out: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int) {
-        out.update(repeating: 0, count: columns)
-        var row = d
-        for _ in 0..<rows { for c in 0..<columns { out[c] += row[c] }; row += columns }
+        if let (d, out) = Self.rebound(d, out, as: Float.self) { lesson_column_sums_f32(d, out, rows, columns) }
+        else if let (d, out) = Self.rebound(d, out, as: Double.self) { lesson_column_sums_f64(d, out, rows, columns) }
     }
 
     /// Patches as rows, in the order (kh, kw, c) that the weights use. (A C version measured no faster.)

@@ -21,4 +21,10 @@ void lesson_conv1_backward_f32(const float *delta, const float *x, float *dW, fl
 void lesson_conv1_backward_f64(const double *delta, const double *x, double *dW, double *db,
                                long n, long h, long w, long f, long pad, long stride, long oh, long ow, long cout);
 
+void lesson_relu_f32(float *z, long count);
+void lesson_relu_f64(double *z, long count);
+void lesson_gate_f32(float *d, const float *a, long count);
+void lesson_gate_f64(double *d, const double *a, long count);
+void lesson_column_sums_f32(const float *d, float *out, long rows, long columns);
+void lesson_column_sums_f64(const double *d, double *out, long rows, long columns);
 #endif
