@@ -29,6 +29,8 @@ public struct BenchResult: Codable, Sendable {
     /// A derived figure (images/s, for training), or nil.
     public let rate: Double?
     public let target: String
+    /// For a row with a peer: how many times faster than the peer (the peer's median over this one's).
+    public var ratio: Double? = nil
 }
 
 public enum Bench {
@@ -51,6 +53,31 @@ public enum Bench {
         }
         add(BenchResult(name: "MNIST load (gunzip + SHA-256 + parse, 70k)", median: median(loads), unit: "s", runs: loads, rate: nil, target: "< 0.5 s"))
 
+        // The peers first, each on an otherwise idle machine, so the rows below can say their ratio.
+        let root = o.lessonsDirectory.deletingLastPathComponent()
+        let cnnPeer = root.deletingLastPathComponent().appendingPathComponent("shared/bench/peer_cnn_torch.py")
+        var peers = [String: Peer](), missing = [String: String]()
+        for (key, script, arguments, scale) in [
+            ("float32", cnnPeer, ["--reps", String(o.quick ? 1 : runs)], 1.0),
+            ("float64", cnnPeer, ["--reps", String(o.quick ? 1 : runs), "--dtype", "float64"], 1.0),
+            ("dense", root.appendingPathComponent("Tests/peers/dense_numpy.py"), ["--iterations", o.quick ? "20" : "100"], o.quick ? 25.0 : 5.0),
+        ] {
+            let (peer, why) = Peer.run(script, arguments)
+            let name = key == "dense" ? "peer: numpy (the tutorial's code) dense 784-10-10, 60k images × 500 iterations, float64"
+                : "peer: PyTorch CNN training, \(key), batch 512, one 60k epoch"
+            // A peer that cannot run has no row (JSON has no NaN); the rows that need it say why.
+            guard let peer else { missing[key] = why ?? "it did not run"; continue }
+            let scaled = Peer(runs: peer.runs.map { $0 * scale })
+            peers[key] = scaled
+            add(BenchResult(name: name, median: scaled.median, unit: key == "dense" ? "s" : "s/epoch", runs: scaled.runs,
+                            rate: key == "dense" ? nil : Double(train.count) / scaled.median, target: key == "dense" && scale != 1 ? "\(Int(500 / scale)) iterations timed, × \(Int(scale))" : ""))
+        }
+        func versus(_ key: String, _ seconds: Double, needs: Double) -> (String, Double?) {
+            guard let p = peers[key] else { return ("≥ \(Int(needs))× the peer (not measured: \(missing[key] ?? ""))", nil) }
+            let r = p.median / seconds
+            return (String(format: "≥ %.0f× the peer: %.2f× %@", needs, r, r >= needs ? "(met)" : "(not met)"), r)
+        }
+
         let lesson3 = try LessonFile.load(o.lessonsDirectory.appendingPathComponent("03-cnn.md"))
         let specs = try NetworkBlock.parse(lesson3.blocks["network"] ?? [], file: lesson3.path, input: [28, 28, 1])
         var rng = RandomState(seed: 0)
@@ -68,7 +95,8 @@ public enum Bench {
             _ = t.trainEpoch(subset, rule: rule, rng: &r)
             return peakResidentMegabytes()
         }()
-        add(BenchResult(name: "peak memory: MNIST + a lesson-3 float32 epoch", median: epochMemory, unit: "MB", runs: [epochMemory], rate: nil, target: "≤ 300 MB"))
+        add(BenchResult(name: "peak memory: MNIST + a lesson-3 float32 epoch", median: epochMemory, unit: "MB", runs: [epochMemory], rate: nil,
+                        target: epochMemory <= 300 ? "≤ 300 MB (met)" : "≤ 300 MB (not met)"))
 
         for precision in [Precision.float32, .float64] {
             let t = CNNTrainer(initial, precision: precision, batchSize: 512)
@@ -78,8 +106,25 @@ public enum Bench {
             var times = [Double]()
             for _ in 0..<runs { times.append(epochScale * seconds { _ = t.trainEpoch(subset, rule: rule, rng: &r) }) }
             let m = median(times)
-            add(BenchResult(name: "CNN training, \(precision.rawValue), batch 512, \(CNNTrainer.defaultShards) shards", median: m, unit: "s/epoch", runs: times,
-                            rate: Double(train.count) / m, target: precision == .float32 ? "2× peer (peer ≈ 2.6 s/epoch)" : "2× peer --dtype float64"))
+            let (target, ratio) = versus(precision.rawValue, m, needs: 2)
+            var row = BenchResult(name: "CNN training, \(precision.rawValue), batch 512, \(CNNTrainer.defaultShards) shards", median: m, unit: "s/epoch", runs: times,
+                                  rate: Double(train.count) / m, target: target)
+            row.ratio = ratio
+            add(row)
+            if precision == .float32 {
+                // The whole default lesson: 50 epochs, each followed by evaluating all 70,000 images (train
+                // and test accuracy), extrapolated from one epoch and one evaluation.
+                var evals = [Double]()
+                for _ in 0..<runs { evals.append(seconds { _ = t.evaluate(train); _ = t.evaluate(test) }) }
+                let whole = 50 * (m + median(evals))
+                let limit = peers["float32"].map { 25 * $0.median }
+                var wholeRow = BenchResult(name: "whole lesson run 3: 50 × (epoch + evaluation of 70k), float32, extrapolated", median: whole, unit: "s",
+                                           runs: evals.map { 50 * (m + $0) }, rate: nil,
+                                           target: limit.map { String(format: "≤ 25 peer epochs (%.0f s): %.1f peer epochs %@", $0, 25 * whole / $0, whole <= $0 ? "(met)" : "(not met)") }
+                                               ?? "≤ 25 peer epochs (not measured: \(missing["float32"] ?? ""))")
+                wholeRow.ratio = limit.map { $0 / whole }
+                add(wholeRow)
+            }
         }
 
         // One image forward and backward.
@@ -114,7 +159,10 @@ public enum Bench {
                                                       iterations: iterations, logEvery: 10)
                 })
             }
-            add(BenchResult(name: "dense 784-10-10, 60k images × 500 iterations, float64", median: median(times), unit: "s", runs: times, rate: nil, target: "< 10 s (numpy ≈ 26 s)"))
+            let (target, ratio) = versus("dense", median(times), needs: 2)
+            var row = BenchResult(name: "dense 784-10-10, 60k images × 500 iterations, float64", median: median(times), unit: "s", runs: times, rate: nil, target: target)
+            row.ratio = ratio
+            add(row)
         }
 
         // Lesson 3's pictures: filter grids and the traced image's feature maps and deltas.
@@ -157,7 +205,8 @@ public enum Bench {
                 times.append(t)
             }
             times.removeFirst()  // the first run warms the file cache
-            add(BenchResult(name: "lesson run 2 end to end (--quiet)", median: median(times), unit: "s", runs: times, rate: nil, target: "< 0.3 s"))
+            add(BenchResult(name: "lesson run 2 end to end (--quiet)", median: median(times), unit: "s", runs: times, rate: nil,
+                            target: String(format: "≤ 0.2 s %@", median(times) <= 0.2 ? "(met)" : "(not met)")))
         }
         return results
     }
