@@ -16,7 +16,6 @@ typedef int32_t bits_f32 __attribute__((vector_size(LANES * sizeof(float))));
 typedef int64_t bits_f64 __attribute__((vector_size(LANES * sizeof(double))));
 typedef int32_t index_lanes __attribute__((vector_size(LANES * sizeof(int32_t))));
 
-
 // out[i, oy, ox, ch] = max over the f×f window of x; arg: the flat index of its first maximum (a tie
 // keeps the first, in row-major order); with relu, max(out, 0) (ReLU before a max-pool commutes).
 #define MAXPOOL(NAME, T)                                                                                  \
@@ -79,11 +78,6 @@ CLONES void NAME(const T *restrict x, T *restrict out, int32_t *restrict arg, lo
 MAXPOOL_LANES(lesson_maxpool_f32, maxpool_loop_f32, float, lanes_f32, bits_f32)
 MAXPOOL_LANES(lesson_maxpool_f64, maxpool_loop_f64, double, lanes_f64, bits_f64)
 
-// One input channel: z[i, oy, ox, k] = b[k] + Σ_(kh,kw) x[i, oy·s + kh − p, ox·s + kw − p] · W[k, kh, kw],
-// the taps in row-major order. A pixel's sums over its filters are one vector of LANES (the compiler's
-// vector extension: AVX2 registers in the avx2 clone, SSE in the other); filters past cout are zero.
-
-
 // BODY for each tap t = kh·f + kw of output pixel (oy, ox) that falls inside the image, at = its
 // pixel's offset in the image (taps outside are the zero padding: they add nothing).
 #define EACH_TAP(BODY)                                                                                    \
@@ -98,6 +92,9 @@ MAXPOOL_LANES(lesson_maxpool_f64, maxpool_loop_f64, double, lanes_f64, bits_f64)
         }                                                                                                 \
     }
 
+// One input channel: z[i, oy, ox, k] = b[k] + Σ_(kh,kw) x[i, oy·s + kh − p, ox·s + kw − p] · W[k, kh, kw],
+// the taps in row-major order. A pixel's sums over its filters are one vector of LANES; filters past
+// cout are zero.
 #define CONV1_FORWARD(NAME, T, V)                                                                         \
 CLONES void NAME(const T *restrict x, T *restrict z, const T *restrict weights, const T *restrict bias,    \
                  long n, long h, long w, long f, long pad, long stride, long oh,                         \
@@ -158,7 +155,6 @@ CLONES void NAME(const T *restrict delta, const T *restrict x, T *restrict dW, T
 }
 CONV1_BACKWARD(lesson_conv1_backward_f32, float, lanes_f32, bits_f32)
 CONV1_BACKWARD(lesson_conv1_backward_f64, double, lanes_f64, bits_f64)
-
 
 // a = max(z, 0) in place, and δ ← δ ⊙ (a > 0): branch-free selects the compiler vectorises (Swift's
 // loop compiled to a compare and a branch per element, a coin flip on real activations).

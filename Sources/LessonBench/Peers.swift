@@ -10,7 +10,7 @@ struct Peer {
     var median: Double { Bench.median(runs) }
 
     /// `python3 script args`; nil (and why) when there is no python3, no script, or it fails.
-    static func run(_ script: URL, _ arguments: [String], timeout: Double = 900) -> (peer: Peer?, why: String?) {
+    static func run(_ script: URL, _ arguments: [String]) -> (peer: Peer?, why: String?) {
         guard FileManager.default.fileExists(atPath: script.path) else { return (nil, "\(script.path) is not there") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -27,14 +27,10 @@ extension CNN {
         }
         /// The clip `backward` applies per image, if that is the scope.
         public var perImageClip: Double? { clipScope == .image ? clip : nil }
+        /// The bound the update clips the batch-summed gradient to: `clip` for `.batch`, none for `.image`
+        /// (whose gradients were clipped per image in the backward pass).
+        public var batchClipBound: Double { clipScope == .batch ? clip : .infinity }
     }
-
-}
-
-extension CNN.UpdateRule {
-    /// The bound the update clips the batch-summed gradient to: `clip` for `.batch`, none for `.image`
-    /// (whose gradients were clipped per image in the backward pass).
-    public var batchClipBound: Double { clipScope == .batch ? clip : .infinity }
 }
 
 extension Dense {

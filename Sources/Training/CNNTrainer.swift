@@ -46,6 +46,9 @@ public final class CNNTrainer {
     /// Eight shards of 64 images for the tutorial's batches of 512.
     public static let defaultShards = 8
 
+    /// Images per shard for batches of `batch`: each shard's workspace holds this many.
+    public static func imagesPerShard(batch: Int, shards: Int = defaultShards) -> Int { (batch + shards - 1) / max(1, shards) }
+
     /// The network with the current parameters, in Double.
     public var network: CNN {
         try! CNN(specs: specs, inputShape: inputShape, parameters: parameters)

@@ -23,34 +23,25 @@ public enum DenseTraining {
                                        learningRate: Double, iterations: Int, logEvery: Int, block: Int = defaultBlock,
                                        wholeUpTo: Int = wholeUpTo, threads: Int = Cores.available, progress: (TwoLayerNetwork.IterationRecord) -> Void = { _ in },
                                        shouldStop: () -> Bool = { false }) -> [TwoLayerNetwork.IterationRecord] {
-        BLASThreads.with(1) {
-            gradientDescentOnOneThreadBLAS(&net, X, labels: labels, rule: rule, learningRate: learningRate, iterations: iterations,
-                                           logEvery: logEvery, block: blockWidth(block, wholeUpTo, X), threads: threads, progress: progress, shouldStop: shouldStop)
+        // All the images are one block when there are at most `wholeUpTo`: they fit the cache as they are,
+        // and one block is the readable gradient descent's own arithmetic, byte for byte.
+        let width = X.shape[1] <= wholeUpTo ? X.shape[1] : block
+        return BLASThreads.with(1) {
+            let plan = DensePlan(net: net, X: X, labels: labels, rule: rule, block: max(1, width), threads: max(1, threads))
+            var records = [TwoLayerNetwork.IterationRecord]()
+            records.reserveCapacity(iterations)
+            for i in 0..<iterations {
+                let (predictions, loss, g) = plan.iteration(net)
+                net.update(g, learningRate: learningRate)
+                let correct = zip(predictions, labels).filter { $0 == $1 }.count
+                let accuracy = Double(correct) / Double(labels.count), meanLoss = loss / Double(labels.count)
+                let logged: [Int]? = i % logEvery == 0 ? predictions : nil
+                records.append(TwoLayerNetwork.IterationRecord(iteration: i, accuracy: accuracy, loss: meanLoss, predictions: logged))
+                progress(records[records.count - 1])
+                if !loss.isFinite || shouldStop() { break }
+            }
+            return records
         }
-    }
-
-    /// The block width: all the images when there are at most `wholeUpTo` of them (they fit the cache
-    /// as they are, and one block is the readable gradient descent's own arithmetic, byte for byte).
-    static func blockWidth(_ block: Int, _ wholeUpTo: Int, _ X: Tensor<Double>) -> Int { X.shape[1] <= wholeUpTo ? max(1, X.shape[1]) : max(1, block) }
-
-    static func gradientDescentOnOneThreadBLAS(_ net: inout TwoLayerNetwork, _ X: Tensor<Double>, labels: [Int], rule: TwoLayerNetwork.GradientRule,
-                                               learningRate: Double, iterations: Int, logEvery: Int, block: Int, threads: Int,
-                                               progress: (TwoLayerNetwork.IterationRecord) -> Void,
-                                               shouldStop: () -> Bool) -> [TwoLayerNetwork.IterationRecord] {
-        let plan = DensePlan(net: net, X: X, labels: labels, rule: rule, block: max(1, block), threads: max(1, threads))
-        var records = [TwoLayerNetwork.IterationRecord]()
-        records.reserveCapacity(iterations)
-        for i in 0..<iterations {
-            let (predictions, loss, g) = plan.iteration(net)
-            net.update(g, learningRate: learningRate)
-            let correct = zip(predictions, labels).filter { $0 == $1 }.count
-            let accuracy = Double(correct) / Double(labels.count), meanLoss = loss / Double(labels.count)
-            let logged: [Int]? = i % logEvery == 0 ? predictions : nil
-            records.append(TwoLayerNetwork.IterationRecord(iteration: i, accuracy: accuracy, loss: meanLoss, predictions: logged))
-            progress(records[records.count - 1])
-            if !loss.isFinite || shouldStop() { break }
-        }
-        return records
     }
 }
 
@@ -67,6 +58,8 @@ final class DensePlan: @unchecked Sendable {
     let Z1: UnsafeMutablePointer<Double>, A1: UnsafeMutablePointer<Double>, dZ1: UnsafeMutablePointer<Double>
     let Z2: UnsafeMutablePointer<Double>, A2: UnsafeMutablePointer<Double>, dZ2: UnsafeMutablePointer<Double>
     let dW1Parts: UnsafeMutablePointer<Double>, dW2Parts: UnsafeMutablePointer<Double>
+    /// The labels as one-hot columns: the same every iteration.
+    let oneHot: Tensor<Double>
 
     init(net: TwoLayerNetwork, X: Tensor<Double>, labels: [Int], rule: TwoLayerNetwork.GradientRule, block: Int, threads: Int) {
         self.X = X; self.labels = labels; self.rule = rule; self.threads = threads
@@ -79,6 +72,7 @@ final class DensePlan: @unchecked Sendable {
         Z1 = buffer(hidden * m); A1 = buffer(hidden * m); dZ1 = buffer(hidden * m)
         Z2 = buffer(outputs * m); A2 = buffer(outputs * m); dZ2 = buffer(outputs * m)
         dW1Parts = buffer(blocks.count * hidden * inputs); dW2Parts = buffer(blocks.count * outputs * hidden)
+        oneHot = TwoLayerNetwork.oneHot(labels, classes: outputs)
     }
     deinit { for p in [Z1, A1, dZ1, Z2, A2, dZ2, dW1Parts, dW2Parts] { p.deallocate() } }
 
@@ -103,7 +97,7 @@ final class DensePlan: @unchecked Sendable {
         let dZ1t = Tensor(shape: [hidden, m], storage: Array(UnsafeBufferPointer(start: dZ1, count: hidden * m)))
         let db2 = rule == .corrected ? dZ2t.sum(axis: 1) * (1 / scale) : Tensor(shape: [1, 1], storage: [dZ2t.sum() / scale])
         let db1 = rule == .corrected ? dZ1t.sum(axis: 1) * (1 / scale) : Tensor(shape: [1, 1], storage: [dZ1t.sum() / scale])
-        let g = TwoLayerNetwork.Gradients(oneHotY: TwoLayerNetwork.oneHot(labels, classes: outputs), dZ2: dZ2t,
+        let g = TwoLayerNetwork.Gradients(oneHotY: oneHot, dZ2: dZ2t,
                                           dW2: Tensor(shape: [outputs, hidden], storage: dW2) * (1 / scale), db2: db2, dZ1: dZ1t,
                                           dW1: Tensor(shape: [hidden, inputs], storage: dW1) * (1 / scale), db1: db1)
         var loss = 0.0

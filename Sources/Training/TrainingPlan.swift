@@ -80,7 +80,7 @@ final class ShardWorkspace<Scalar: BLASScalar> {
     deinit { for a in argmax { a?.deallocate() } }
 }
 
-final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
+final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
     let steps: [PlanStep]
     let inputSize: Int
     let inputShape: [Int]
@@ -152,7 +152,7 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
         self.steps = steps
         self.inputShape = net.inputShape
         inputSize = net.inputShape.reduce(1, *)
-        let perShard = (batchSize + shards - 1) / shards
+        let perShard = CNNTrainer.imagesPerShard(batch: batchSize, shards: shards)
         let sizes = zip(weights, biases).map { (w: $0.count, b: $1.count) }
         workspaces = (0..<shards).map { _ in ShardWorkspace(steps: steps, inputSize: net.inputShape.reduce(1, *), parameterShapes: sizes, capacity: perShard) }
         pixelValue = (0..<256).map { Scalar(Double($0) / 255) }
@@ -302,9 +302,9 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
             let x = activation(ws, j - 1), out = ws.outputs[j].p
             switch s.kind {
             case .conv(let param, let f, let pad, let stride, let h, let w, _, let oh, let ow, let cout, let relu, true):
-                firstConvForward(x, out, weights: weights[param].p, bias: biases[param].p, n: n, h: h, w: w, f: f, pad: pad, stride: stride,
+                Scalar.firstConvForward(x, out, weights: weights[param].p, bias: biases[param].p, n: n, h: h, w: w, f: f, pad: pad, stride: stride,
                                  oh: oh, ow: ow, cout: cout)
-                if relu { clampNegatives(out, n * oh * ow * cout) }
+                if relu { Scalar.relu(out, n * oh * ow * cout) }
             case .conv(let param, let f, let pad, let stride, let h, let w, let cin, let oh, let ow, let cout, let relu, false):
                 let cols = ws.columns[j]!.p, k = f * f * cin, rows = n * oh * ow
                 im2col(x, cols, n: n, h: h, w: w, c: cin, f: f, pad: pad, stride: stride, oh: oh, ow: ow)
@@ -312,18 +312,18 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
                 fillRows(out, with: biases[param].p, rows: rows, columns: cout)
                 Scalar.gemm(transA: false, transB: true, m: rows, n: cout, k: k, alpha: 1, a: cols, lda: k,
                             b: weights[param].p, ldb: k, beta: 1, c: out, ldc: cout)
-                if relu { clampNegatives(out, rows * cout) }
+                if relu { Scalar.relu(out, rows * cout) }
             case .dense(let param, let inputs, let outputs, let relu):
                 // Z = x · Wᵀ + b  (n, out)
                 fillRows(out, with: biases[param].p, rows: n, columns: outputs)
                 Scalar.gemm(transA: false, transB: true, m: n, n: outputs, k: inputs, alpha: 1, a: x, lda: inputs,
                             b: weights[param].p, ldb: inputs, beta: 1, c: out, ldc: outputs)
-                if relu { clampNegatives(out, n * outputs) }
+                if relu { Scalar.relu(out, n * outputs) }
             case .pool(let f, let h, let w, let c, let oh, let ow, let relu):
-                maxPool(x, out, ws.argmax[j]!, n: n, h: h, w: w, c: c, f: f, oh: oh, ow: ow, relu: relu)
+                Scalar.maxPool(x, out, ws.argmax[j]!, n: n, h: h, w: w, c: c, f: f, oh: oh, ow: ow, relu: relu)
             case .relu:
                 out.update(from: x, count: n &* s.outSize)
-                clampNegatives(out, n &* s.outSize)
+                Scalar.relu(out, n &* s.outSize)
             case .softmax(let classes):
                 var loss = 0.0
                 ws.predictions.removeAll(keepingCapacity: true)
@@ -355,8 +355,8 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
                 for r in 0..<n { delta[r * classes + labels[r]] -= 1 }
                 continue  // δ is already ∂J/∂z of the layer below
             case .dense(let param, let inputs, let outputs, let relu):
-                if relu { gate(delta, by: out, n &* outputs) }  // δ_z = δ_a ⊙ (a > 0)
-                columnSums(delta, into: ws.db[param].p, rows: n, columns: outputs)
+                if relu { Scalar.gate(delta, by: out, n &* outputs) }  // δ_z = δ_a ⊙ (a > 0)
+                Scalar.columnSums(delta, into: ws.db[param].p, rows: n, columns: outputs)
                 // dW = δᵀ · x
                 Scalar.gemm(transA: true, transB: false, m: outputs, n: inputs, k: n, alpha: 1, a: delta, lda: outputs,
                             b: x, ldb: inputs, beta: 0, c: ws.dW[param].p, ldc: inputs)
@@ -371,13 +371,13 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
                 }
             case .conv(let param, let f, let pad, let stride, let h, let w, _, let oh, let ow, let cout, let relu, true):
                 // The first layer: no error goes further back, only its gradients.
-                if relu { gate(delta, by: out, n &* oh &* ow &* cout) }
-                firstConvBackward(delta, x, dW: ws.dW[param].p, db: ws.db[param].p, n: n, h: h, w: w, f: f, pad: pad, stride: stride,
+                if relu { Scalar.gate(delta, by: out, n &* oh &* ow &* cout) }
+                Scalar.firstConvBackward(delta, x, dW: ws.dW[param].p, db: ws.db[param].p, n: n, h: h, w: w, f: f, pad: pad, stride: stride,
                                   oh: oh, ow: ow, cout: cout)
             case .conv(let param, let f, let pad, let stride, let h, let w, let cin, let oh, let ow, let cout, let relu, false):
                 let rows = n * oh * ow, k = f * f * cin, cols = ws.columns[j]!.p
-                if relu { gate(delta, by: out, rows &* cout) }
-                columnSums(delta, into: ws.db[param].p, rows: rows, columns: cout)
+                if relu { Scalar.gate(delta, by: out, rows &* cout) }
+                Scalar.columnSums(delta, into: ws.db[param].p, rows: rows, columns: cout)
                 // dW = δᵀ · cols
                 Scalar.gemm(transA: true, transB: false, m: cout, n: k, k: rows, alpha: 1, a: delta, lda: cout,
                             b: cols, ldb: k, beta: 0, c: ws.dW[param].p, ldc: k)
@@ -390,13 +390,13 @@ final class TrainingPlan<Scalar: BLASScalar>: @unchecked Sendable {
             case .pool(_, _, _, _, _, _, let relu):
                 if needInputDelta {
                     // δ goes back to where each maximum came from (if the ReLU let it through); every other input gets 0
-                    if relu { gate(delta, by: out, n &* s.outSize) }
+                    if relu { Scalar.gate(delta, by: out, n &* s.outSize) }
                     spare.update(repeating: 0, count: n &* s.inSize)
                     let arg = ws.argmax[j]!
                     for q in 0..<(n &* s.outSize) { spare[Int(arg[q])] += delta[q] }
                 }
             case .relu:
-                if needInputDelta { spare.update(from: delta, count: n &* s.inSize); gate(spare, by: out, n &* s.inSize) }
+                if needInputDelta { spare.update(from: delta, count: n &* s.inSize); Scalar.gate(spare, by: out, n &* s.inSize) }
             }
             swap(&delta, &spare)
         }

@@ -67,9 +67,8 @@ extension CNNEngine {
             let i = layer!, z = t.pass.outputs[i], x = t.pass.inputs[i]
             let worked = try convWorkedIndex(z).best
             // The worked z's input channel whose subtotal weighs most among those worth checking.
-            let groups = (0..<c.inChannels).filter { g in convQuestion(c, layer: i, x: x, z: z, output: worked, group: g)?.checkable ?? false }
-            let subtotal = { (g: Int) in abs(self.convQuestion(c, layer: i, x: x, z: z, output: worked, group: g)!.value) }
-            let workedGroup = groups.max { subtotal($0) < subtotal($1) }.map { worked * c.inChannels + $0 }
+            let groups = (0..<c.inChannels).compactMap { g in convQuestion(c, layer: i, x: x, z: z, output: worked, group: g).map { (g, $0) } }
+            let workedGroup = groups.filter { $0.1.checkable }.max { abs($0.1.value) < abs($1.1.value) }.map { worked * c.inChannels + $0.0 }
             return pick(line, name: "z", shape: Array(z.shape.dropFirst()) + [c.inChannels], worked: workedGroup,
                         candidates: 0..<(z.count * c.inChannels)) { o in
                 convQuestion(c, layer: i, x: x, z: z, output: o / c.inChannels, group: o % c.inChannels)

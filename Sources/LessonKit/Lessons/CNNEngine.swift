@@ -663,7 +663,7 @@ public final class CNNEngine: LessonEngine {
         }
         out.say("train.plan", ["epochs": .int(settings.int("epochs")), "images": .int(tr.count), "batch": .int(settings.int("batch")), "test": .int(te.count)])
         out.say("train.precision", ["precision": .text(precision.rawValue), "gemm": .text(precision == .float32 ? "sgemm" : "dgemm"),
-                                    "shards": .int(CNNTrainer.defaultShards), "per": .int((settings.int("batch") + CNNTrainer.defaultShards - 1) / CNNTrainer.defaultShards)])
+                                    "shards": .int(CNNTrainer.defaultShards), "per": .int(CNNTrainer.imagesPerShard(batch: settings.int("batch")))])
         try ensureTrained()
         let last = history.last!
         out.result("train.result", ["epochs": .int(last.epoch), "train": .number(last.trainAccuracy), "test": .number(last.testAccuracy)])

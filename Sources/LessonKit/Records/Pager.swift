@@ -39,11 +39,9 @@ final class Pager {
            answer (not scored), q quits; n still asks every question on the way
     """
 
-    /// A step's lines, rendered again from its records (step `first` also gets the title and introduction).
-    func lines(_ step: Int) -> [String] { screens(step).flatMap { if case .text(let l) = $0 { return l }; return [] } }
-
-    /// What a step shows, screen by screen: its lines cut into pages, and each question (`--quiz`) a
-    /// screen of its own, at the place the engine asked it.
+    /// What a step shows, screen by screen, rendered again from its records (step `first` also gets the
+    /// title and introduction): its lines cut into pages, and each question (`--quiz`) a screen of its
+    /// own, at the place the engine asked it.
     enum Screen { case text([String]), question(Int) }
 
     func screens(_ step: Int) -> [Screen] {
