@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["CZlib", "Datasets"], path: "Tests/TestSupport"),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Numerics"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Network", "Numerics"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Network", "Numerics", "CKernels"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "CPNG"]),
         .testTarget(name: "LessonKitTests", dependencies: ["LessonKit", "lesson", "Network", "Training", "Numerics", "Datasets", "Rendering", "TestSupport"], resources: [.copy("Fixtures")]),

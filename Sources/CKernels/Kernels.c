@@ -15,6 +15,8 @@ typedef double lanes_f64 __attribute__((vector_size(LANES * sizeof(double))));
 typedef int32_t bits_f32 __attribute__((vector_size(LANES * sizeof(float))));
 typedef int64_t bits_f64 __attribute__((vector_size(LANES * sizeof(double))));
 typedef int32_t index_lanes __attribute__((vector_size(LANES * sizeof(int32_t))));
+typedef float quad_f32 __attribute__((vector_size(4 * sizeof(float))));
+typedef double quad_f64 __attribute__((vector_size(4 * sizeof(double))));
 
 // out[i, oy, ox, ch] = max over the f×f window of x; arg: the flat index of its first maximum (a tie
 // keeps the first, in row-major order); with relu, max(out, 0) (ReLU before a max-pool commutes).
@@ -155,6 +157,110 @@ CLONES void NAME(const T *restrict delta, const T *restrict x, T *restrict dW, T
 }
 CONV1_BACKWARD(lesson_conv1_backward_f32, float, lanes_f32, bits_f32)
 CONV1_BACKWARD(lesson_conv1_backward_f64, double, lanes_f64, bits_f64)
+
+// The same gradients when the first conv is followed by a max-pool (lesson 3's conv1 → pool1): δ is
+// non-zero only at each window's maximum, so instead of un-pooling into a mostly-zero map and running
+// over every output pixel, each pooled δ[i, py, px, k] (0 where `gate` is given and its value is not
+// > 0: the ReLU the pool applied) goes straight to its maximum's patch: dW[k, :] += δ · patch,
+// db[k] += δ. An image's patches (f·f values, as a vector) are gathered once; each image is summed on
+// its own first. arg: the pool's flat indices into the conv output, ((i·oh + y)·ow + x)·cout + k, for
+// its pf × pf windows (ph × pw of them). patches: room for one image's, oh·ow·LANES values.
+#define CONV1_BACKWARD_POOLED(NAME, T, V, Q)                                                              \
+CLONES void NAME(const T *restrict delta, const T *restrict gate, const int32_t *restrict arg,           \
+                 const T *restrict x, T *restrict dW, T *restrict db, long n, long h, long w, long f,   \
+                 long pad, long stride, long oh, long ow, long cout, long pf, long ph, long pw,          \
+                 T *restrict patches) {                                                                   \
+    long taps = f * f;                                                                                    \
+    __builtin_memset(patches, 0, sizeof(T) * (unsigned long)(oh * ow * LANES));                           \
+    V total[LANES], image[LANES];                                                                         \
+    T totalBias[LANES] = {0}, imageBias[LANES];                                                           \
+    for (long k = 0; k < LANES; k++) total[k] = (V){0};                                                   \
+    /* 3 × 3, stride 1, no padding (lesson 3's conv1): a maximum's patch is gathered from the image's    \
+       three rows as it is needed (4 values a row: the input buffer has slack), no patch table. */        \
+    int rows3 = f == 3 && stride == 1 && pad == 0;                                                        \
+    for (long i = 0; i < n; i++) {                                                                        \
+        const T *pixels = x + i * h * w;                                                                  \
+        /* Otherwise scalar stores into memory (a vector built lane by lane went through the stack);      \
+           every image writes the same taps, and the rest (lanes past f·f, padding) stay zero. */         \
+        if (!rows3) for (long oy = 0; oy < oh; oy++)                                                      \
+            for (long ox = 0; ox < ow; ox++) {                                                            \
+                T *p = patches + (oy * ow + ox) * LANES;                                                  \
+                if (pad == 0) {  /* every tap inside the image: no bounds to test */                      \
+                    const T *corner = pixels + oy * stride * w + ox * stride;                             \
+                    for (long kh = 0; kh < f; kh++)                                                       \
+                        for (long kw = 0; kw < f; kw++) p[kh * f + kw] = corner[kh * w + kw];             \
+                } else {                                                                                  \
+                    EACH_TAP(p[t] = pixels[at])                                                           \
+                }                                                                                         \
+            }                                                                                             \
+        for (long k = 0; k < cout; k++) { image[k] = (V){0}; imageBias[k] = 0; }                          \
+        const int32_t *a = arg + i * ph * pw * cout;                                                      \
+        const T *d = delta + i * ph * pw * cout, *g = gate ? gate + i * ph * pw * cout : 0;               \
+        for (long py = 0; py < ph; py++)                                                                  \
+            for (long px = 0; px < pw; px++)                                                              \
+                for (long k = 0; k < cout; k++, a++, d++) {                                               \
+                    if (g && !(*g++ > 0)) continue;                                                       \
+                    /* Where in its window the maximum was, found by comparing (no division): */          \
+                    long corner = (py * pf * ow + px * pf), offset = *a - ((i * oh * ow + corner) * cout + k); \
+                    long at = corner, my = py * pf, mx = px * pf;                                         \
+                    for (long dy = 0; dy < pf; dy++)                                                      \
+                        for (long dx = 0; dx < pf; dx++)                                                  \
+                            if (offset == (dy * ow + dx) * cout) { at = corner + dy * ow + dx; my = py * pf + dy; mx = px * pf + dx; } \
+                    V p;                                                                                  \
+                    if (rows3) {                                                                          \
+                        const T *c0 = pixels + my * w + mx;                                               \
+                        Q r0, r1, r2, zero = {0};                                                         \
+                        __builtin_memcpy(&r0, c0, sizeof r0); __builtin_memcpy(&r1, c0 + w, sizeof r1);   \
+                        __builtin_memcpy(&r2, c0 + 2 * w, sizeof r2);                                     \
+                        __typeof__(__builtin_shufflevector(r0, r1, 0, 1, 2, 3, 4, 5, 6, 7)) top =         \
+                            __builtin_shufflevector(r0, r1, 0, 1, 2, 4, 5, 6, 7, 7),                      \
+                            bottom = __builtin_shufflevector(r2, zero, 0, 1, 2, 4, 4, 4, 4, 4);           \
+                        p = __builtin_shufflevector(top, bottom, 0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15, 15, 15); \
+                    } else __builtin_memcpy(&p, patches + at * LANES, sizeof p);                          \
+                    image[k] += *d * p;                                                                   \
+                    imageBias[k] += *d;                                                                   \
+                }                                                                                         \
+        for (long k = 0; k < cout; k++) { total[k] += image[k]; totalBias[k] += imageBias[k]; }           \
+    }                                                                                                     \
+    for (long k = 0; k < cout; k++) {                                                                     \
+        for (long t = 0; t < taps; t++) dW[k * taps + t] = total[k][t];                                   \
+        db[k] = totalBias[k];                                                                             \
+    }                                                                                                     \
+}
+CONV1_BACKWARD_POOLED(lesson_conv1_backward_pooled_f32, float, lanes_f32, quad_f32)
+CONV1_BACKWARD_POOLED(lesson_conv1_backward_pooled_f64, double, lanes_f64, quad_f64)
+
+// Per-image clipping's correction (ClipScope.image; the readable one: Network/Clipping.swift): onto dW = Σ_n δ_nᵀ x_n,
+// add clip(v) − v for each product v = δ[r, o] · x[r, i] past ±c, image r after image r; a row whose
+// largest product max|δ[r, o]| · max|x[r, ·]| stays within ±c is skipped. Branch-free, so the compiler
+// vectorises the products (Swift's loop was a compare and a branch per product). Returns the count.
+#define CLIP_CORRECT(NAME, T)                                                                             \
+CLONES long NAME(const T *restrict delta, const T *restrict x, long n, long outputs, long inputs, T c,    \
+                 T *restrict dW) {                                                                        \
+    long clipped = 0;                                                                                     \
+    for (long r = 0; r < n; r++) {                                                                        \
+        const T *xr = x + r * inputs, *dr = delta + r * outputs;                                          \
+        T xMax = 0;                                                                                       \
+        for (long i = 0; i < inputs; i++) { T a = xr[i] < 0 ? -xr[i] : xr[i]; xMax = a > xMax ? a : xMax; } \
+        for (long o = 0; o < outputs; o++) {                                                              \
+            T d = dr[o], ad = d < 0 ? -d : d;                                                             \
+            if (!(ad * xMax > c)) continue;                                                               \
+            T *row = dW + o * inputs;                                                                     \
+            long count = 0;                                                                               \
+            for (long i = 0; i < inputs; i++) {                                                           \
+                T v = d * xr[i];                                                                          \
+                int high = v > c, low = v < -c;                                                           \
+                T fix = high ? c - v : -c - v;                                                            \
+                row[i] = (high | low) ? row[i] + fix : row[i];                                            \
+                count += high | low;                                                                      \
+            }                                                                                             \
+            clipped += count;                                                                             \
+        }                                                                                                 \
+    }                                                                                                     \
+    return clipped;                                                                                       \
+}
+CLIP_CORRECT(lesson_clip_correct_f32, float)
+CLIP_CORRECT(lesson_clip_correct_f64, double)
 
 // a = max(z, 0) in place, and δ ← δ ⊙ (a > 0): branch-free selects the compiler vectorises (Swift's
 // loop compiled to a compare and a branch per element, a coin flip on real activations).

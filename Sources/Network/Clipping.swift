@@ -1,7 +1,8 @@
 // Gradient clipping, in one place: what it applies to (the batch sum of every layer, or each image's
 // dense gradient as the tutorial's layer code does), the update rule that carries it, and the
 // readable per-image clip. The training path's fast version of the per-image clip (a correction onto
-// its GEMM) is Training/PerImageClip.swift, proven equal to this one by the tests.
+// its GEMM, CKernels' lesson_clip_correct through Training's KernelScalar.clipCorrection) is proven
+// equal to this one by the tests.
 import Numerics
 
 extension CNN {
@@ -36,7 +37,7 @@ extension CNN {
 extension Dense {
     /// Σ_n clip(δ_nᵀ x_n, ±c): each image's weight gradient clipped before the sum, as the tutorial's
     /// per-image layer code does. Loops as the formula reads; the training path adds the same
-    /// correction onto its GEMM (`PerImageClip.correct`). Returns the sum and how many entries were clipped.
+    /// correction onto its GEMM (`KernelScalar.clipCorrection`). Returns the sum and how many entries were clipped.
     public static func perImageClippedWeightGradient(_ dz: Tensor<Double>, cache: Cache, clip c: Double) -> (dW: Tensor<Double>, clipped: Int) {
         let x = cache.x, n = x.shape[0], inputs = x.shape[1], outputs = dz.shape[1]  // dz: (N, out), x: (N, in)
         var dW = Tensor<Double>(shape: [outputs, inputs])

@@ -109,10 +109,15 @@ public struct TwoLayerNetwork: Sendable {
 
     // θ ← θ - α · dθ   (a scalar db is subtracted from every bias, as numpy broadcasts it)
     public mutating func update(_ g: Gradients, learningRate alpha: Double) {
-        W1 = W1 - alpha * g.dW1
-        b1 = b1 - alpha * g.db1
-        W2 = W2 - alpha * g.dW2
-        b2 = b2 - alpha * g.db2
+        update(dW1: g.dW1, db1: g.db1, dW2: g.dW2, db2: g.db2, learningRate: alpha)
+    }
+
+    /// The same step from the four gradients alone (what the training path hands over).
+    public mutating func update(dW1: Tensor<Double>, db1: Tensor<Double>, dW2: Tensor<Double>, db2: Tensor<Double>, learningRate alpha: Double) {
+        W1 = W1 - alpha * dW1
+        b1 = b1 - alpha * db1
+        W2 = W2 - alpha * dW2
+        b2 = b2 - alpha * db2
     }
 
     /// The tutorial's `get_predictions`: argmax down each column.

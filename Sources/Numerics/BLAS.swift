@@ -58,7 +58,7 @@ public enum BLASThreads {
         defer { set(before) }
         return try body()
     }
-    nonisolated(unsafe) static let lock = NSRecursiveLock()
+    static let lock = NSRecursiveLock()
     /// OpenBLAS's own description of its build, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64".
     public static var configuration: String { String(cString: openblas_get_config()) }
 }

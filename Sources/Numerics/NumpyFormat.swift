@@ -29,10 +29,11 @@ public struct PrintOptions: Sendable {
 public enum NumpyFormat {
     /// A float array of any rank.
     public static func format<T: BLASScalar>(_ t: Tensor<T>, options: PrintOptions = PrintOptions()) -> String {
-        let values = t.storage.map { Double($0) }
+        // Only the shown elements are read (a summarised 784 × 60,000 matrix shows 36): no copy of the storage.
+        let values = t.storage
         return layout(shape: t.shape, count: values.count, options: options) { shown in
-            FloatFormatter(shown.map { values[$0] }, options: options, isFloat32: T.self == Float.self)
-        } element: { f, i in f.format(values[i]) }
+            FloatFormatter(shown.map { Double(values[$0]) }, options: options, isFloat32: T.self == Float.self)
+        } element: { f, i in f.format(Double(values[i])) }
     }
 
     /// An integer array (e.g. predictions, labels).

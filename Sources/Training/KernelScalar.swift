@@ -20,6 +20,21 @@ protocol KernelScalar: BLASScalar {
     /// dW[k, kh, kw] = Σ δ[.., k] · x[oy·s + kh − p, ox·s + kw − p], db[k] = Σ δ[.., k], each image summed first.
     static func firstConvBackward(_ delta: UnsafePointer<Self>, _ x: UnsafePointer<Self>, dW: UnsafeMutablePointer<Self>, db: UnsafeMutablePointer<Self>,
                                   n: Int, h: Int, w: Int, f: Int, pad: Int, stride: Int, oh: Int, ow: Int, cout: Int)
+    /// The first conv's dW and db from the pooled δ of the max-pool after it: each δ (where `gate`, the
+    /// pool's output, is > 0 if given) times its maximum's patch
+    static func firstConvBackwardPooled(_ delta: UnsafePointer<Self>, gate: UnsafePointer<Self>?, arg: UnsafePointer<Int32>, _ x: UnsafePointer<Self>,
+                                        dW: UnsafeMutablePointer<Self>, db: UnsafeMutablePointer<Self>, n: Int, h: Int, w: Int, f: Int, pad: Int,
+                                        stride: Int, oh: Int, ow: Int, cout: Int, window pf: Int, ph: Int, pw: Int, patches: UnsafeMutablePointer<Self>)
+    /// A later convolution (stride 1, no padding, cout ≤ 16) without im2col:
+    /// z[i, oy, ox, :] = b + Σ_(kh,kw,ci) x[i, oy + kh, ox + kw, ci] · wt[(kh,kw,ci), :], wt the filters transposed to 16 lanes
+    static func convForward(_ x: UnsafePointer<Self>, _ z: UnsafeMutablePointer<Self>, transposed wt: UnsafePointer<Self>, bias: UnsafePointer<Self>,
+                            n: Int, h: Int, w: Int, cin: Int, f: Int, oh: Int, ow: Int, cout: Int)
+    /// total[(kh,kw,ci), :] = Σ_i Σ_(oy,ox) x[i, oy + kh, ox + kw, ci] · δ[i, oy, ox, :], each image summed first
+    static func convWeightGradient(_ x: UnsafePointer<Self>, _ delta: UnsafePointer<Self>, into total: UnsafeMutablePointer<Self>,
+                                   n: Int, h: Int, w: Int, cin: Int, f: Int, oh: Int, ow: Int, cout: Int)
+    /// dW += Σ_n (clip(δ_n,o · x_n,i) − δ_n,o · x_n,i) for the products past ±c; returns how many
+    static func clipCorrection(delta: UnsafePointer<Self>, x: UnsafePointer<Self>, n: Int, outputs: Int, inputs: Int, clip c: Self,
+                               into dW: UnsafeMutablePointer<Self>) -> Int
     /// z = max(z, 0)
     static func relu(_ z: UnsafeMutablePointer<Self>, _ count: Int)
     /// δ ← δ ⊙ (a > 0)
@@ -35,11 +50,30 @@ extension Float: KernelScalar {
     }
     static func firstConvForward(_ x: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                  n: Int, h: Int, w: Int, f: Int, pad: Int, stride: Int, oh: Int, ow: Int, cout: Int) {
-        lesson_conv1_forward_f32(x, z, weights, bias, n, h, w, f, pad, stride, oh, ow, cout)
+        // Unpadded (lesson 3's conv1): several output pixels at a time (Conv.c); padded: pixel by pixel (Kernels.c).
+        if pad == 0 && f * f <= 16 { lesson_first_conv_forward_f32(x, z, weights, bias, n, h, w, f, stride, oh, ow, cout) }
+        else { lesson_conv1_forward_f32(x, z, weights, bias, n, h, w, f, pad, stride, oh, ow, cout) }
     }
     static func firstConvBackward(_ delta: UnsafePointer<Float>, _ x: UnsafePointer<Float>, dW: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>,
                                   n: Int, h: Int, w: Int, f: Int, pad: Int, stride: Int, oh: Int, ow: Int, cout: Int) {
         lesson_conv1_backward_f32(delta, x, dW, db, n, h, w, f, pad, stride, oh, ow, cout)
+    }
+    static func firstConvBackwardPooled(_ delta: UnsafePointer<Float>, gate: UnsafePointer<Float>?, arg: UnsafePointer<Int32>, _ x: UnsafePointer<Float>,
+                                        dW: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>, n: Int, h: Int, w: Int, f: Int, pad: Int,
+                                        stride: Int, oh: Int, ow: Int, cout: Int, window pf: Int, ph: Int, pw: Int, patches: UnsafeMutablePointer<Self>) {
+        lesson_conv1_backward_pooled_f32(delta, gate, arg, x, dW, db, n, h, w, f, pad, stride, oh, ow, cout, pf, ph, pw, patches)
+    }
+    static func convForward(_ x: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>, transposed wt: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                            n: Int, h: Int, w: Int, cin: Int, f: Int, oh: Int, ow: Int, cout: Int) {
+        lesson_conv_forward_f32(x, z, wt, bias, n, h, w, cin, f, oh, ow, cout)
+    }
+    static func convWeightGradient(_ x: UnsafePointer<Float>, _ delta: UnsafePointer<Float>, into total: UnsafeMutablePointer<Float>,
+                                   n: Int, h: Int, w: Int, cin: Int, f: Int, oh: Int, ow: Int, cout: Int) {
+        lesson_conv_weight_gradient_f32(x, delta, total, n, h, w, cin, f, oh, ow, cout)
+    }
+    static func clipCorrection(delta: UnsafePointer<Float>, x: UnsafePointer<Float>, n: Int, outputs: Int, inputs: Int, clip c: Float,
+                               into dW: UnsafeMutablePointer<Float>) -> Int {
+        lesson_clip_correct_f32(delta, x, n, outputs, inputs, c, dW)
     }
     static func relu(_ z: UnsafeMutablePointer<Float>, _ count: Int) { lesson_relu_f32(z, count) }
     static func gate(_ d: UnsafeMutablePointer<Float>, by a: UnsafePointer<Float>, _ count: Int) { lesson_gate_f32(d, a, count) }
@@ -55,11 +89,30 @@ extension Double: KernelScalar {
     }
     static func firstConvForward(_ x: UnsafePointer<Double>, _ z: UnsafeMutablePointer<Double>, weights: UnsafePointer<Double>, bias: UnsafePointer<Double>,
                                  n: Int, h: Int, w: Int, f: Int, pad: Int, stride: Int, oh: Int, ow: Int, cout: Int) {
-        lesson_conv1_forward_f64(x, z, weights, bias, n, h, w, f, pad, stride, oh, ow, cout)
+        // Unpadded (lesson 3's conv1): several output pixels at a time (Conv.c); padded: pixel by pixel (Kernels.c).
+        if pad == 0 && f * f <= 16 { lesson_first_conv_forward_f64(x, z, weights, bias, n, h, w, f, stride, oh, ow, cout) }
+        else { lesson_conv1_forward_f64(x, z, weights, bias, n, h, w, f, pad, stride, oh, ow, cout) }
     }
     static func firstConvBackward(_ delta: UnsafePointer<Double>, _ x: UnsafePointer<Double>, dW: UnsafeMutablePointer<Double>, db: UnsafeMutablePointer<Double>,
                                   n: Int, h: Int, w: Int, f: Int, pad: Int, stride: Int, oh: Int, ow: Int, cout: Int) {
         lesson_conv1_backward_f64(delta, x, dW, db, n, h, w, f, pad, stride, oh, ow, cout)
+    }
+    static func firstConvBackwardPooled(_ delta: UnsafePointer<Double>, gate: UnsafePointer<Double>?, arg: UnsafePointer<Int32>, _ x: UnsafePointer<Double>,
+                                        dW: UnsafeMutablePointer<Double>, db: UnsafeMutablePointer<Double>, n: Int, h: Int, w: Int, f: Int, pad: Int,
+                                        stride: Int, oh: Int, ow: Int, cout: Int, window pf: Int, ph: Int, pw: Int, patches: UnsafeMutablePointer<Self>) {
+        lesson_conv1_backward_pooled_f64(delta, gate, arg, x, dW, db, n, h, w, f, pad, stride, oh, ow, cout, pf, ph, pw, patches)
+    }
+    static func convForward(_ x: UnsafePointer<Double>, _ z: UnsafeMutablePointer<Double>, transposed wt: UnsafePointer<Double>, bias: UnsafePointer<Double>,
+                            n: Int, h: Int, w: Int, cin: Int, f: Int, oh: Int, ow: Int, cout: Int) {
+        lesson_conv_forward_f64(x, z, wt, bias, n, h, w, cin, f, oh, ow, cout)
+    }
+    static func convWeightGradient(_ x: UnsafePointer<Double>, _ delta: UnsafePointer<Double>, into total: UnsafeMutablePointer<Double>,
+                                   n: Int, h: Int, w: Int, cin: Int, f: Int, oh: Int, ow: Int, cout: Int) {
+        lesson_conv_weight_gradient_f64(x, delta, total, n, h, w, cin, f, oh, ow, cout)
+    }
+    static func clipCorrection(delta: UnsafePointer<Double>, x: UnsafePointer<Double>, n: Int, outputs: Int, inputs: Int, clip c: Double,
+                               into dW: UnsafeMutablePointer<Double>) -> Int {
+        lesson_clip_correct_f64(delta, x, n, outputs, inputs, c, dW)
     }
     static func relu(_ z: UnsafeMutablePointer<Double>, _ count: Int) { lesson_relu_f64(z, count) }
     static func gate(_ d: UnsafeMutablePointer<Double>, by a: UnsafePointer<Double>, _ count: Int) { lesson_gate_f64(d, a, count) }

@@ -21,12 +21,27 @@ final class Buffer<Scalar: BLASScalar> {
     deinit { p.deallocate() }
 }
 
+/// How a convolution is computed.
+enum ConvKernel {
+    /// The network's first layer with one input channel and at most 16 filters: its own C kernels
+    /// (CKernels/Kernels.c), no im2col, and no error handed further back.
+    case first
+    /// Stride 1, no padding, at most 16 filters: forward and dW by C kernels that read the input where it
+    /// lies (CKernels/Conv.c); the error for the layer below by δ · W and col2im.
+    case direct
+    /// Anything else: im2col and GEMMs.
+    case im2col
+
+    init(first: Bool, cin: Int, cout: Int, pad: Int, stride: Int) {
+        if first && cin == 1 && cout <= 16 { self = .first } else if pad == 0 && stride == 1 && cout <= 16 { self = .direct } else { self = .im2col }
+    }
+}
+
 /// One fused step of the network and the sizes it works on (per image unless said).
 struct PlanStep {
     enum Kind {
-        /// conv, with the following ReLU fused in when `relu`; `direct`: the network's first layer with one
-        /// input channel and at most 16 filters, computed without im2col (FirstConv.swift)
-        case conv(param: Int, f: Int, pad: Int, stride: Int, h: Int, w: Int, cin: Int, oh: Int, ow: Int, cout: Int, relu: Bool, direct: Bool)
+        /// conv, with the following ReLU fused in when `relu`, computed by `kernel`
+        case conv(param: Int, f: Int, pad: Int, stride: Int, h: Int, w: Int, cin: Int, oh: Int, ow: Int, cout: Int, relu: Bool, kernel: ConvKernel)
         /// max-pool; `relu` applies a ReLU that the network has just before it: max is monotonic, so
         /// pool(relu(z)) = relu(pool(z)) on a quarter of the values, and the conv's gate comes for free.
         case pool(f: Int, h: Int, w: Int, c: Int, oh: Int, ow: Int, relu: Bool)
@@ -44,7 +59,9 @@ final class ShardWorkspace<Scalar: BLASScalar> {
     let capacity: Int
     let input: Buffer<Scalar>            // (n, H, W, C)
     var outputs: [Buffer<Scalar>] = []   // per step: (n, outSize)
-    var columns: [Buffer<Scalar>?] = []  // per conv step: (n·OH·OW, f·f·C_in), reused for δ·W in backward
+    var columns: [Buffer<Scalar>?] = []  // per conv step: (n·OH·OW, f·f·C_in), im2col's patches and then δ·W
+    var filterGradients: [Buffer<Scalar>?] = []  // per direct conv step: dW as (f·f·C_in, 16), the kernel's layout
+    let patches: Buffer<Scalar>          // one image's first-conv patches, (OH·OW, 16), for its pooled backward
     var argmax: [UnsafeMutablePointer<Int32>?] = []
     let deltaA: Buffer<Scalar>, deltaB: Buffer<Scalar>
     var dW: [Buffer<Scalar>] = [], db: [Buffer<Scalar>] = []
@@ -61,18 +78,22 @@ final class ShardWorkspace<Scalar: BLASScalar> {
             outputs.append(Buffer(capacity * s.outSize))
             largest = max(largest, s.outSize)
             switch s.kind {
-            case .conv(_, let f, _, _, _, _, let cin, let oh, let ow, _, _, let direct):
-                columns.append(direct ? nil : Buffer(capacity * oh * ow * f * f * cin)); argmax.append(nil)
+            case .conv(_, let f, _, _, _, _, let cin, let oh, let ow, _, _, let kernel):
+                columns.append(kernel == .first ? nil : Buffer(capacity * oh * ow * f * f * cin)); argmax.append(nil)
+                filterGradients.append(kernel == .direct ? Buffer(f * f * cin * 16) : nil)
             case .pool:
-                columns.append(nil)
+                columns.append(nil); filterGradients.append(nil)
                 // With the same slack as a Buffer: the vector max-pool stores 16 lanes at the last pixel.
                 let a = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, capacity * s.outSize) + Buffer<Scalar>.slack)
                 a.initialize(repeating: 0, count: max(1, capacity * s.outSize) + Buffer<Scalar>.slack)
                 argmax.append(a)
-            default: columns.append(nil); argmax.append(nil)
+            default: columns.append(nil); argmax.append(nil); filterGradients.append(nil)
             }
         }
         deltaA = Buffer(capacity * largest); deltaB = Buffer(capacity * largest)
+        var firstOutputs = 0
+        if let s = steps.first, case .conv(_, _, _, _, _, _, _, let oh, let ow, _, _, .first) = s.kind { firstOutputs = oh * ow }
+        patches = Buffer(firstOutputs * 16)
         for s in parameterShapes { dW.append(Buffer(s.w)); db.append(Buffer(s.b)) }
         clipped = Array(repeating: 0, count: parameterShapes.count)
         predictions.reserveCapacity(capacity)
@@ -89,6 +110,9 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
     var shapes: [(weights: [Int], bias: [Int])] = []
     var learningRates: [Double?] = []
     let workspaces: [ShardWorkspace<Scalar>]
+    /// Per parameter layer computed by the direct conv kernels: its filters transposed to
+    /// (f·f·C_in, 16), lanes past C_out zero, refreshed after every update.
+    var transposed: [Buffer<Scalar>?] = []
     /// Pixel byte → scalar, computed as the readable path does (Double(v) / 255).
     let pixelValue: [Scalar]
     private(set) var lastClipped = 0
@@ -97,6 +121,9 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
 
     /// Threads the shards are spread over.
     let threads: Int
+    /// Images per δ · W GEMM and its col2im in a conv's backward: conv2's δ · W for 8 images is 648 KB,
+    /// within a core's L2 cache (the whole shard's, 5 MB, went to memory and back).
+    static var imagesPerCol2im: Int { 8 }
 
     init(_ net: CNN, batchSize: Int, shards: Int, threads: Int) {
         self.threads = threads
@@ -114,9 +141,9 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
                 let (oh, ow) = c.outputSize(shape[0], shape[1])
                 // conv → relu → pool: the pool applies the ReLU (see PlanStep.Kind.pool)
                 let reluInPool = fuseReLU && isPool(i + 2)
-                let direct = steps.isEmpty && shape[2] == 1 && c.outChannels <= 16
+                let kernel = ConvKernel(first: steps.isEmpty, cin: shape[2], cout: c.outChannels, pad: c.pad, stride: c.stride)
                 steps.append(PlanStep(kind: .conv(param: weights.count, f: c.f, pad: c.pad, stride: c.stride, h: shape[0], w: shape[1], cin: shape[2],
-                                                  oh: oh, ow: ow, cout: c.outChannels, relu: fuseReLU && !reluInPool, direct: direct),
+                                                  oh: oh, ow: ow, cout: c.outChannels, relu: fuseReLU && !reluInPool, kernel: kernel),
                                       inSize: inSize, outSize: oh * ow * c.outChannels))
                 weights.append(Self.buffer(c.weights)); biases.append(Self.buffer(c.bias))
                 shapes.append((c.weights.shape, c.bias.shape)); learningRates.append(net.specs[i].learningRate)
@@ -156,6 +183,20 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
         let sizes = zip(weights, biases).map { (w: $0.count, b: $1.count) }
         workspaces = (0..<shards).map { _ in ShardWorkspace(steps: steps, inputSize: net.inputShape.reduce(1, *), parameterShapes: sizes, capacity: perShard) }
         pixelValue = (0..<256).map { Scalar(Double($0) / 255) }
+        transposed = Array(repeating: nil, count: weights.count)
+        for s in steps {
+            if case .conv(let param, _, _, _, _, _, _, _, _, _, _, .direct) = s.kind { transposed[param] = Buffer(weights[param].count / shapes[param].weights[0] * 16) }
+        }
+        transposeFilters()
+    }
+
+    /// W (C_out, f·f·C_in) → transposed (f·f·C_in, 16) for the direct conv kernels.
+    func transposeFilters() {
+        for (k, t) in transposed.enumerated() {
+            guard let t else { continue }
+            let cout = shapes[k].weights[0], taps = weights[k].count / cout, w = weights[k].p
+            for q in 0..<taps { for c in 0..<cout { t.p[q * 16 + c] = w[c * taps + q] } }
+        }
     }
 
     static func buffer(_ t: Tensor<Double>) -> Buffer<Scalar> {
@@ -275,6 +316,7 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
             let b = biases[k].p, gb = ws.db[k].p
             for j in 0..<biases[k].count { b[j] -= scale * gb[j] }
         }
+        transposeFilters()
         return clipped
     }
 
@@ -301,11 +343,16 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
         for (j, s) in steps.enumerated() {
             let x = activation(ws, j - 1), out = ws.outputs[j].p
             switch s.kind {
-            case .conv(let param, let f, let pad, let stride, let h, let w, _, let oh, let ow, let cout, let relu, true):
+            case .conv(let param, let f, let pad, let stride, let h, let w, _, let oh, let ow, let cout, let relu, .first):
                 Scalar.firstConvForward(x, out, weights: weights[param].p, bias: biases[param].p, n: n, h: h, w: w, f: f, pad: pad, stride: stride,
                                  oh: oh, ow: ow, cout: cout)
                 if relu { Scalar.relu(out, n * oh * ow * cout) }
-            case .conv(let param, let f, let pad, let stride, let h, let w, let cin, let oh, let ow, let cout, let relu, false):
+            case .conv(let param, let f, _, _, let h, let w, let cin, let oh, let ow, let cout, let relu, .direct):
+                // z = b + Σ x[oy + kh, ox + kw, ci] · W[:, kh, kw, ci], reading x where it lies
+                Scalar.convForward(x, out, transposed: transposed[param]!.p, bias: biases[param].p, n: n, h: h, w: w, cin: cin, f: f,
+                                   oh: oh, ow: ow, cout: cout)
+                if relu { Scalar.relu(out, n * oh * ow * cout) }
+            case .conv(let param, let f, let pad, let stride, let h, let w, let cin, let oh, let ow, let cout, let relu, .im2col):
                 let cols = ws.columns[j]!.p, k = f * f * cin, rows = n * oh * ow
                 im2col(x, cols, n: n, h: h, w: w, c: cin, f: f, pad: pad, stride: stride, oh: oh, ow: ow)
                 // Z = cols · Wᵀ + b  (rows, C_out): b is laid down first and the GEMM adds onto it
@@ -345,7 +392,7 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
     func backward(_ ws: ShardWorkspace<Scalar>, count n: Int, labels: [Int]) {
         // δ = a - y at the softmax output
         var delta = ws.deltaA.p, spare = ws.deltaB.p
-        for j in stride(from: steps.count - 1, through: 0, by: -1) {
+        layers: for j in stride(from: steps.count - 1, through: 0, by: -1) {
             let s = steps[j]
             let x = activation(ws, j - 1), out = ws.outputs[j].p
             let needInputDelta = j > 0
@@ -362,32 +409,55 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
                             b: x, ldb: inputs, beta: 0, c: ws.dW[param].p, ldc: inputs)
                 if let c = perImageClip {
                     // Σ_n clip(δ_nᵀ x_n): the GEMM's sum plus a correction for the products past ±c
-                    ws.clipped[param] += PerImageClip.correct(delta: delta, x: x, n: n, outputs: outputs, inputs: inputs, clip: c, into: ws.dW[param].p)
+                    ws.clipped[param] += Scalar.clipCorrection(delta: delta, x: x, n: n, outputs: outputs, inputs: inputs, clip: c, into: ws.dW[param].p)
                 }
                 if needInputDelta {
                     // δ_x = δ · W
                     Scalar.gemm(transA: false, transB: false, m: n, n: inputs, k: outputs, alpha: 1, a: delta, lda: outputs,
                                 b: weights[param].p, ldb: inputs, beta: 0, c: spare, ldc: inputs)
                 }
-            case .conv(let param, let f, let pad, let stride, let h, let w, _, let oh, let ow, let cout, let relu, true):
+            case .conv(let param, let f, let pad, let stride, let h, let w, _, let oh, let ow, let cout, let relu, .first):
                 // The first layer: no error goes further back, only its gradients.
                 if relu { Scalar.gate(delta, by: out, n &* oh &* ow &* cout) }
                 Scalar.firstConvBackward(delta, x, dW: ws.dW[param].p, db: ws.db[param].p, n: n, h: h, w: w, f: f, pad: pad, stride: stride,
                                   oh: oh, ow: ow, cout: cout)
-            case .conv(let param, let f, let pad, let stride, let h, let w, let cin, let oh, let ow, let cout, let relu, false):
+            case .conv(let param, let f, let pad, let stride, let h, let w, let cin, let oh, let ow, let cout, let relu, let kernel):
                 let rows = n * oh * ow, k = f * f * cin, cols = ws.columns[j]!.p
                 if relu { Scalar.gate(delta, by: out, rows &* cout) }
                 Scalar.columnSums(delta, into: ws.db[param].p, rows: rows, columns: cout)
-                // dW = δᵀ · cols
-                Scalar.gemm(transA: true, transB: false, m: cout, n: k, k: rows, alpha: 1, a: delta, lda: cout,
-                            b: cols, ldb: k, beta: 0, c: ws.dW[param].p, ldc: k)
-                if needInputDelta {
-                    // δ_x = col2im(δ · W); the patches are no longer needed, so their buffer takes δ · W.
-                    Scalar.gemm(transA: false, transB: false, m: rows, n: k, k: cout, alpha: 1, a: delta, lda: cout,
-                                b: weights[param].p, ldb: k, beta: 0, c: cols, ldc: k)
-                    col2im(cols, spare, n: n, h: h, w: w, c: cin, f: f, pad: pad, stride: stride, oh: oh, ow: ow)
+                if kernel == .direct {
+                    // dW[:, kh, kw, ci] = Σ δ[oy, ox, :] · x[oy + kh, ox + kw, ci], image by image, in the
+                    // kernel's (f·f·C_in, 16) layout and then as (C_out, f·f·C_in)
+                    let total = ws.filterGradients[j]!.p, dW = ws.dW[param].p
+                    Scalar.convWeightGradient(x, delta, into: total, n: n, h: h, w: w, cin: cin, f: f, oh: oh, ow: ow, cout: cout)
+                    for q in 0..<k { for c in 0..<cout { dW[c * k + q] = total[q * 16 + c] } }
+                } else {
+                    // dW = δᵀ · cols
+                    Scalar.gemm(transA: true, transB: false, m: cout, n: k, k: rows, alpha: 1, a: delta, lda: cout,
+                                b: cols, ldb: k, beta: 0, c: ws.dW[param].p, ldc: k)
                 }
-            case .pool(_, _, _, _, _, _, let relu):
+                if needInputDelta {
+                    // δ_x = col2im(δ · W), a few images at a time so that δ · W (250 values per output
+                    // pixel for conv2) is still in the cache when col2im reads it; the patches' buffer takes it.
+                    var first = 0
+                    while first < n {
+                        let images = Swift.min(Self.imagesPerCol2im, n - first), pixels = oh * ow
+                        Scalar.gemm(transA: false, transB: false, m: images * pixels, n: k, k: cout, alpha: 1, a: delta + first * pixels * cout, lda: cout,
+                                    b: weights[param].p, ldb: k, beta: 0, c: cols, ldc: k)
+                        col2im(cols, spare + first * h * w * cin, n: images, h: h, w: w, c: cin, f: f, pad: pad, stride: stride, oh: oh, ow: ow)
+                        first += images
+                    }
+                }
+            case .pool(let pf, _, _, _, let ph, let pw, let relu):
+                if j == 1, case .conv(let param, let f, let pad, let stride, let h, let w, _, let oh, let ow, let cout, false, .first) = steps[0].kind,
+                   f * f <= 16 {
+                    // The first conv's gradients straight from the pooled δ: only each window's maximum gets
+                    // an error, so the un-pooled map (three quarters zeros) is never built. Nothing is left below.
+                    Scalar.firstConvBackwardPooled(delta, gate: relu ? UnsafePointer(out) : nil, arg: ws.argmax[j]!, ws.input.p,
+                                                   dW: ws.dW[param].p, db: ws.db[param].p, n: n, h: h, w: w, f: f, pad: pad, stride: stride,
+                                                   oh: oh, ow: ow, cout: cout, window: pf, ph: ph, pw: pw, patches: ws.patches.p)
+                    break layers
+                }
                 if needInputDelta {
                     // δ goes back to where each maximum came from (if the ReLU let it through); every other input gets 0
                     if relu { Scalar.gate(delta, by: out, n &* s.outSize) }

@@ -4,17 +4,19 @@ import Testing
 @testable import Training
 @testable import Network
 @testable import Numerics
+import CKernels
 
-/// A small network exercising every step kind: padded strided conv, fused and standalone ReLU,
-/// pooling, a conv without ReLU, conv → ReLU → flatten (the tutorial's conv2), dense with its own
-/// learning rate, softmax.
+/// A small network exercising every step kind: each way a conv is computed (the first layer's padded
+/// kernel; c2 by the direct kernels, stride 1 and no padding; c3 padded and strided, by im2col), fused
+/// and standalone ReLU, pooling, a conv without ReLU, conv → ReLU → flatten (the tutorial's conv2),
+/// dense with its own learning rate, softmax.
 func smallNetwork() throws -> CNN {
     let specs: [LayerSpec] = [
         LayerSpec(name: "c1", kind: .conv(f: 3, out: 4, pad: 1, stride: 1)), LayerSpec(name: "r1", kind: .relu),
         LayerSpec(name: "p1", kind: .maxpool(f: 2)),
-        LayerSpec(name: "c2", kind: .conv(f: 3, out: 5, pad: 1, stride: 2)),
+        LayerSpec(name: "c2", kind: .conv(f: 3, out: 5, pad: 0, stride: 1)),
         LayerSpec(name: "p2", kind: .maxpool(f: 2)), LayerSpec(name: "r2", kind: .relu),
-        LayerSpec(name: "c3", kind: .conv(f: 2, out: 6, pad: 1, stride: 1)), LayerSpec(name: "r4", kind: .relu),
+        LayerSpec(name: "c3", kind: .conv(f: 2, out: 6, pad: 1, stride: 2)), LayerSpec(name: "r4", kind: .relu),
         LayerSpec(name: "fl", kind: .flatten),
         LayerSpec(name: "d1", kind: .dense(out: 12)), LayerSpec(name: "r3", kind: .relu),
         LayerSpec(name: "d2", kind: .dense(out: 10), learningRate: 0.01), LayerSpec(name: "sm", kind: .softmax),
@@ -119,4 +121,73 @@ func threadsNeverChangeTheBytes(precision: Precision) throws {
     #expect(relativeDifference(few.map { $0!.dW }, slow.map(\.dW)) < 1e-10)
     let one = trainer.evaluate(randomImages(1, seed: 2)), oneSlow = net.evaluate(randomImages(1, seed: 2))
     #expect(one.predictions == oneSlow.predictions && abs(one.loss - oneSlow.loss) < 1e-10 * oneSlow.loss)
+}
+
+/// The tutorial's network (Lessons/03-cnn.md): conv2 is 5×5 over 10 channels into 16, 9×9 out, by the
+/// direct kernels.
+func tutorialNetwork() throws -> CNN {
+    let specs: [LayerSpec] = [
+        LayerSpec(name: "conv1", kind: .conv(f: 3, out: 10, pad: 0, stride: 1)), LayerSpec(name: "relu1", kind: .relu),
+        LayerSpec(name: "pool1", kind: .maxpool(f: 2)), LayerSpec(name: "conv2", kind: .conv(f: 5, out: 16, pad: 0, stride: 1)),
+        LayerSpec(name: "relu2", kind: .relu), LayerSpec(name: "flatten", kind: .flatten), LayerSpec(name: "dense1", kind: .dense(out: 100)),
+        LayerSpec(name: "relu3", kind: .relu), LayerSpec(name: "dense2", kind: .dense(out: 10)), LayerSpec(name: "softmax", kind: .softmax),
+    ]
+    var rng = RandomState(seed: 8)
+    return try CNN(specs: specs, inputShape: [28, 28, 1], seed: 100, rng: &rng)
+}
+
+func randomDigits(_ n: Int, seed: UInt32) -> ImageSet {
+    var rng = RandomState(seed: seed)
+    let pixels = (0..<(n * 784)).map { _ in rng.randomSample() < 0.8 ? 0 : UInt8(rng.randomSample() * 256) }
+    return ImageSet(pixels: pixels, labels: (0..<n).map { _ in Int(rng.randomSample() * 10) }, height: 28, width: 28)
+}
+
+@Test(arguments: Precision.allCases)
+func tutorialNetworkGradientsMatchTheReadableNetwork(precision: Precision) throws {
+    let net = try tutorialNetwork()
+    let plan = TrainingPlan<Float>(net, batchSize: 8, shards: 1, threads: 1)
+    guard case .conv(_, _, _, _, _, _, _, _, _, _, _, .direct) = plan.steps[2].kind else { Issue.record("conv2 is not on the direct kernels"); return }
+    let set = randomDigits(13, seed: 4)
+    let idx = Array(0..<13)
+    let trainer = CNNTrainer(net, precision: precision, batchSize: 13, shards: 2)
+    let fast = trainer.gradients(set, idx, perImageClip: 0.5)
+    let pass = net.forward(set.batch(idx[...]))
+    let slow = net.backward(pass, labels: idx.map { set.labels[$0] }, perImageClip: 0.5).gradients.compactMap { $0 }
+    let tolerance = precision == .float64 ? 1e-10 : 1e-4
+    #expect(relativeDifference(fast.map { $0!.dW }, slow.map(\.dW)) < tolerance)
+    #expect(relativeDifference(fast.map { $0!.db }, slow.map(\.db)) < tolerance)
+    let (_, loss) = trainer.evaluate(set)
+    #expect(abs(loss - net.evaluate(set).loss) / loss < tolerance)
+}
+
+/// Each vector level of the C kernels (AVX-512, AVX2, baseline: as many as this processor has) gives
+/// the same bits: a trained epoch of the tutorial's network and of the small one, and lesson 1's
+/// packed gradient descent.
+@Test func everyKernelLevelComputesTheSameBits() throws {
+    let available = lesson_kernel_level_available()
+    defer { _ = lesson_kernel_level_force(Int32(LESSON_LEVEL_UNKNOWN)) }
+    var results = [[Tensor<Double>]]()
+    for level in Int32(LESSON_LEVEL_BASELINE)...available {
+        #expect(lesson_kernel_level_force(level) == 1 && lesson_kernel_level() == level)
+        var out = [Tensor<Double>]()
+        for (net, set) in [(try tutorialNetwork(), randomDigits(24, seed: 5)), (try smallNetwork(), randomImages(24, seed: 6))] {
+            for precision in Precision.allCases {
+                var rng = RandomState(seed: 1)
+                let rule = CNN.UpdateRule(learningRate: 0.1, lambda: 0.01, clip: 0.5, clipScope: .image, batchSize: 8)
+                let trainer = CNNTrainer(net, precision: precision, batchSize: 8, shards: 2)
+                _ = trainer.trainEpoch(set, rule: rule, rng: &rng)
+                out += trainer.parameters
+            }
+        }
+        let (X, labels) = denseData(150, seed: 8)
+        var rng = RandomState(seed: 2)
+        var dense = TwoLayerNetwork(rng: &rng)
+        _ = DenseTraining.gradientDescent(&dense, X, labels: labels, rule: .tutorial(m: 150), learningRate: 0.1, iterations: 3,
+                                          logEvery: 1, block: 32, wholeUpTo: 0, threads: 2)
+        out += [dense.W1, dense.b1, dense.W2, dense.b2]
+        results.append(out)
+    }
+    #expect(lesson_kernel_level_force(available + 1) == 0, "a level the processor lacks is refused")
+    for r in results.dropFirst() { #expect(r == results[0]) }
+    #expect(results.count >= 2, "this processor runs at least AVX2 and the baseline")
 }

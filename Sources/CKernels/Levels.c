@@ -1,0 +1,35 @@
+// Which vector level the kernels of Dense.c and Conv.c run at: AVX-512, AVX2 or the baseline, found
+// once from the processor. Every level computes the same bits; tests force each in turn to prove it.
+#include "CKernels.h"
+
+static int cached = LESSON_LEVEL_UNKNOWN, forced = LESSON_LEVEL_UNKNOWN;
+
+int lesson_kernel_level(void) {
+    int f = __atomic_load_n(&forced, __ATOMIC_RELAXED);
+    if (f != LESSON_LEVEL_UNKNOWN) return f;
+    int found = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (found == LESSON_LEVEL_UNKNOWN) {
+#if defined(__x86_64__) && defined(__clang__)
+        __builtin_cpu_init();
+        found = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")
+            ? LESSON_LEVEL_AVX512 : __builtin_cpu_supports("avx2") ? LESSON_LEVEL_AVX2 : LESSON_LEVEL_BASELINE;
+#else
+        found = LESSON_LEVEL_BASELINE;
+#endif
+        __atomic_store_n(&cached, found, __ATOMIC_RELAXED);
+    }
+    return found;
+}
+
+int lesson_kernel_level_available(void) {
+    int saved = __atomic_exchange_n(&forced, LESSON_LEVEL_UNKNOWN, __ATOMIC_RELAXED);
+    int found = lesson_kernel_level();
+    __atomic_store_n(&forced, saved, __ATOMIC_RELAXED);
+    return found;
+}
+
+int lesson_kernel_level_force(int level) {
+    if (level != LESSON_LEVEL_UNKNOWN && (level < LESSON_LEVEL_BASELINE || level > lesson_kernel_level_available())) return 0;
+    __atomic_store_n(&forced, level, __ATOMIC_RELAXED);
+    return 1;
+}
