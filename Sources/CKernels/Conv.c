@@ -73,21 +73,26 @@ static ATTR void NAME(const T *restrict image, const T *restrict delta, T *restr
     }                                                                                                    \
 }
 
+// Tiles of every width 1 … 12 (a compile-time width keeps the sums in registers), and the switch that
+// calls the width-W tile PREFIX##W with ARGS.
+#define EACH_WIDTH_TILE(TILE, PREFIX, ATTR, ...)                                                         \
+    TILE(PREFIX##1, ATTR, __VA_ARGS__, 1) TILE(PREFIX##2, ATTR, __VA_ARGS__, 2)                          \
+    TILE(PREFIX##3, ATTR, __VA_ARGS__, 3) TILE(PREFIX##4, ATTR, __VA_ARGS__, 4)                          \
+    TILE(PREFIX##5, ATTR, __VA_ARGS__, 5) TILE(PREFIX##6, ATTR, __VA_ARGS__, 6)                          \
+    TILE(PREFIX##7, ATTR, __VA_ARGS__, 7) TILE(PREFIX##8, ATTR, __VA_ARGS__, 8)                          \
+    TILE(PREFIX##9, ATTR, __VA_ARGS__, 9) TILE(PREFIX##10, ATTR, __VA_ARGS__, 10)                        \
+    TILE(PREFIX##11, ATTR, __VA_ARGS__, 11) TILE(PREFIX##12, ATTR, __VA_ARGS__, 12)
+#define EACH_WIDTH(PREFIX, ARGS)                                                                         \
+    case 1: PREFIX##1 ARGS; break; case 2: PREFIX##2 ARGS; break; case 3: PREFIX##3 ARGS; break;         \
+    case 4: PREFIX##4 ARGS; break; case 5: PREFIX##5 ARGS; break; case 6: PREFIX##6 ARGS; break;         \
+    case 7: PREFIX##7 ARGS; break; case 8: PREFIX##8 ARGS; break; case 9: PREFIX##9 ARGS; break;         \
+    case 10: PREFIX##10 ARGS; break; case 11: PREFIX##11 ARGS; break; default: PREFIX##12 ARGS; break;
+
 // One level (AVX-512, AVX2, baseline) for one type: tiles of every width up to WMAX, the widest that
 // fits the registers (AVX-512: 32 of 16 floats; AVX2: 16 of 8).
 #define LEVEL(NAME, ATTR, T, V, M, WMAX)                                                                 \
-FORWARD_TILE(NAME##_fw1, ATTR, T, V, 1)  FORWARD_TILE(NAME##_fw2, ATTR, T, V, 2)                         \
-FORWARD_TILE(NAME##_fw3, ATTR, T, V, 3)  FORWARD_TILE(NAME##_fw4, ATTR, T, V, 4)                         \
-FORWARD_TILE(NAME##_fw5, ATTR, T, V, 5)  FORWARD_TILE(NAME##_fw6, ATTR, T, V, 6)                         \
-FORWARD_TILE(NAME##_fw7, ATTR, T, V, 7)  FORWARD_TILE(NAME##_fw8, ATTR, T, V, 8)                         \
-FORWARD_TILE(NAME##_fw9, ATTR, T, V, 9)  FORWARD_TILE(NAME##_fw10, ATTR, T, V, 10)                       \
-FORWARD_TILE(NAME##_fw11, ATTR, T, V, 11) FORWARD_TILE(NAME##_fw12, ATTR, T, V, 12)                      \
-GRADIENT_TILE(NAME##_gr1, ATTR, T, V, M, 1)  GRADIENT_TILE(NAME##_gr2, ATTR, T, V, M, 2)                 \
-GRADIENT_TILE(NAME##_gr3, ATTR, T, V, M, 3)  GRADIENT_TILE(NAME##_gr4, ATTR, T, V, M, 4)                 \
-GRADIENT_TILE(NAME##_gr5, ATTR, T, V, M, 5)  GRADIENT_TILE(NAME##_gr6, ATTR, T, V, M, 6)                 \
-GRADIENT_TILE(NAME##_gr7, ATTR, T, V, M, 7)  GRADIENT_TILE(NAME##_gr8, ATTR, T, V, M, 8)                 \
-GRADIENT_TILE(NAME##_gr9, ATTR, T, V, M, 9)  GRADIENT_TILE(NAME##_gr10, ATTR, T, V, M, 10)               \
-GRADIENT_TILE(NAME##_gr11, ATTR, T, V, M, 11) GRADIENT_TILE(NAME##_gr12, ATTR, T, V, M, 12)              \
+EACH_WIDTH_TILE(FORWARD_TILE, NAME##_fw, ATTR, T, V)                                                     \
+EACH_WIDTH_TILE(GRADIENT_TILE, NAME##_gr, ATTR, T, V, M)                                                  \
 static ATTR void NAME##_forward(const T *x, T *z, const T *wt, const T *bias, long n, long h, long w,     \
                                 long cin, long f, long oh, long ow, long cout) {                         \
     for (long i = 0; i < n; i++) {                                                                       \
@@ -97,18 +102,7 @@ static ATTR void NAME##_forward(const T *x, T *z, const T *wt, const T *bias, lo
             for (long ox0 = 0; ox0 < ow; ox0 += WMAX) {                                                  \
                 long tw = ow - ox0 < WMAX ? ow - ox0 : WMAX;                                             \
                 switch (tw) {                                                                            \
-                case 1: NAME##_fw1(image, zrow, wt, bias, w, cin, f, oy, ox0, cout); break;              \
-                case 2: NAME##_fw2(image, zrow, wt, bias, w, cin, f, oy, ox0, cout); break;              \
-                case 3: NAME##_fw3(image, zrow, wt, bias, w, cin, f, oy, ox0, cout); break;              \
-                case 4: NAME##_fw4(image, zrow, wt, bias, w, cin, f, oy, ox0, cout); break;              \
-                case 5: NAME##_fw5(image, zrow, wt, bias, w, cin, f, oy, ox0, cout); break;              \
-                case 6: NAME##_fw6(image, zrow, wt, bias, w, cin, f, oy, ox0, cout); break;              \
-                case 7: NAME##_fw7(image, zrow, wt, bias, w, cin, f, oy, ox0, cout); break;              \
-                case 8: NAME##_fw8(image, zrow, wt, bias, w, cin, f, oy, ox0, cout); break;              \
-                case 9: NAME##_fw9(image, zrow, wt, bias, w, cin, f, oy, ox0, cout); break;              \
-                case 10: NAME##_fw10(image, zrow, wt, bias, w, cin, f, oy, ox0, cout); break;            \
-                case 11: NAME##_fw11(image, zrow, wt, bias, w, cin, f, oy, ox0, cout); break;            \
-                default: NAME##_fw12(image, zrow, wt, bias, w, cin, f, oy, ox0, cout); break;            \
+                EACH_WIDTH(NAME##_fw, (image, zrow, wt, bias, w, cin, f, oy, ox0, cout)) \
                 }                                                                                        \
             }                                                                                            \
         }                                                                                                \
@@ -124,18 +118,7 @@ static ATTR void NAME##_gradient(const T *x, const T *delta, T *total, long n, l
                 for (long ci0 = 0; ci0 < cin; ci0 += WMAX) {                                             \
                     long ct = cin - ci0 < WMAX ? cin - ci0 : WMAX;                                       \
                     switch (ct) {                                                                        \
-                    case 1: NAME##_gr1(image, d, total, w, cin, f, oh, ow, kh, kw, ci0, cout); break; \
-                    case 2: NAME##_gr2(image, d, total, w, cin, f, oh, ow, kh, kw, ci0, cout); break; \
-                    case 3: NAME##_gr3(image, d, total, w, cin, f, oh, ow, kh, kw, ci0, cout); break; \
-                    case 4: NAME##_gr4(image, d, total, w, cin, f, oh, ow, kh, kw, ci0, cout); break; \
-                    case 5: NAME##_gr5(image, d, total, w, cin, f, oh, ow, kh, kw, ci0, cout); break; \
-                    case 6: NAME##_gr6(image, d, total, w, cin, f, oh, ow, kh, kw, ci0, cout); break; \
-                    case 7: NAME##_gr7(image, d, total, w, cin, f, oh, ow, kh, kw, ci0, cout); break; \
-                    case 8: NAME##_gr8(image, d, total, w, cin, f, oh, ow, kh, kw, ci0, cout); break; \
-                    case 9: NAME##_gr9(image, d, total, w, cin, f, oh, ow, kh, kw, ci0, cout); break; \
-                    case 10: NAME##_gr10(image, d, total, w, cin, f, oh, ow, kh, kw, ci0, cout); break; \
-                    case 11: NAME##_gr11(image, d, total, w, cin, f, oh, ow, kh, kw, ci0, cout); break; \
-                    default: NAME##_gr12(image, d, total, w, cin, f, oh, ow, kh, kw, ci0, cout); break; \
+                    EACH_WIDTH(NAME##_gr, (image, d, total, w, cin, f, oh, ow, kh, kw, ci0, cout)) \
                     }                                                                                    \
                 }                                                                                        \
     }                                                                                                    \
@@ -167,9 +150,7 @@ static ATTR void NAME(const T *restrict image, T *restrict zrow, const T *restri
 }
 
 #define FIRST_LEVEL(NAME, ATTR, T, V, WMAX)                                                              \
-FIRST_TILE(NAME##_1, ATTR, T, V, 1) FIRST_TILE(NAME##_2, ATTR, T, V, 2) FIRST_TILE(NAME##_3, ATTR, T, V, 3) \
-FIRST_TILE(NAME##_4, ATTR, T, V, 4) FIRST_TILE(NAME##_5, ATTR, T, V, 5) FIRST_TILE(NAME##_6, ATTR, T, V, 6) \
-FIRST_TILE(NAME##_7, ATTR, T, V, 7) FIRST_TILE(NAME##_8, ATTR, T, V, 8)                                  \
+EACH_WIDTH_TILE(FIRST_TILE, NAME##_fw, ATTR, T, V)                                                       \
 static ATTR void NAME(const T *x, T *z, const T *taps, const T *bias, long n, long h, long w, long f,    \
                       long stride, long oh, long ow, long cout) {                                        \
     for (long i = 0; i < n; i++) {                                                                       \
@@ -178,14 +159,7 @@ static ATTR void NAME(const T *x, T *z, const T *taps, const T *bias, long n, lo
             T *zrow = z + (i * oh + oy) * ow * cout;                                                     \
             for (long ox0 = 0; ox0 < ow; ox0 += WMAX) {                                                  \
                 switch (ow - ox0 < WMAX ? ow - ox0 : WMAX) {                                             \
-                case 1: NAME##_1(image, zrow, taps, bias, w, f, stride, oy, ox0, cout); break;           \
-                case 2: NAME##_2(image, zrow, taps, bias, w, f, stride, oy, ox0, cout); break;           \
-                case 3: NAME##_3(image, zrow, taps, bias, w, f, stride, oy, ox0, cout); break;           \
-                case 4: NAME##_4(image, zrow, taps, bias, w, f, stride, oy, ox0, cout); break;           \
-                case 5: NAME##_5(image, zrow, taps, bias, w, f, stride, oy, ox0, cout); break;           \
-                case 6: NAME##_6(image, zrow, taps, bias, w, f, stride, oy, ox0, cout); break;           \
-                case 7: NAME##_7(image, zrow, taps, bias, w, f, stride, oy, ox0, cout); break;           \
-                default: NAME##_8(image, zrow, taps, bias, w, f, stride, oy, ox0, cout); break;          \
+                EACH_WIDTH(NAME##_fw, (image, zrow, taps, bias, w, f, stride, oy, ox0, cout)) \
                 }                                                                                        \
             }                                                                                            \
         }                                                                                                \
