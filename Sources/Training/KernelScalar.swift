@@ -1,11 +1,13 @@
-// The scalars the training path runs in, each with its C kernels (CKernels/Kernels.c): Float calls the
-// f32 entry points, Double the f64 ones, so the plan calls `Scalar.relu(z, count)` with no type tests.
+// The scalars the training path runs in, each with its C kernels (CKernels: Kernels.c, Conv.c): Float
+// calls the f32 entry points, Double the f64 ones, so the plan calls `Scalar.relu(z, count)` with no
+// type tests.
 //
-// Why C: the network's first convolution has one input channel, so its im2col rows hold f·f values
-// (9 for conv1) and its GEMM has K = 9, N = 10 — OpenBLAS spends more time packing such shapes than
-// multiplying — and max-pooling, ReLU and its gate are loops Swift compiled to a branch per element
-// (a coin flip on real activations). The C compiler vectorises them, with an AVX2 clone chosen at
-// load time. The readable layers in Network are the reference (TrainerTests, CNNParityTests).
+// Why C: the convolutions' im2col copies and OpenBLAS's packing of the patch matrices cost more than
+// their multiplications (conv1 has K = 9, N = 10; conv2's patches are 5 MB a shard), so the kernels read
+// each image where it lies; max-pooling, ReLU, its gate and per-image clipping are loops Swift compiled
+// to a branch per element (a coin flip on real activations). The C compiler vectorises them, at the
+// vector level the processor has (the same bits at every level). The readable layers in Network are the
+// reference (TrainerTests, CNNParityTests).
 import CKernels
 import Numerics
 
