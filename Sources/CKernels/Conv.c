@@ -1,5 +1,5 @@
-// A convolution after the first (lesson 3's conv2: 13×13×10 in, 5×5 filters, 16 out) computed where
-// its input lies, without im2col: the im2col copy (a 50-value memmove per kernel row) and OpenBLAS's
+// Convolutions computed where their input lies, without im2col: lesson 3's conv2 (13×13×10 in, 5×5
+// filters, 16 out) forward and weight gradient, and its conv1 forward (the same forward, cin = 1): the im2col copy (a 50-value memmove per kernel row) and OpenBLAS's
 // packing of the 5 MB patch matrix cost more than its multiplications (M = 5184, N = 16, K = 250 per
 // shard of 64 images). Here an image's input (6.8 KB) and the filters (16 KB) stay in the L1 cache.
 //
@@ -7,7 +7,8 @@
 // channels per tap and input channel (lanes past cout zero). A pixel's 16 channels are one vector of
 // the compiler's vector extension; each clone (AVX-512, AVX2, baseline) adds the same products in the
 // same order, multiply then add (-ffp-contract=off), so every processor computes the same bits.
-// Shapes: NHWC, stride 1, no padding, cout ≤ 16 (Training's plan uses these kernels only then).
+// Shapes: NHWC, no padding, cout ≤ 16, the weight gradient stride 1 (Training's plan uses these
+// kernels only then).
 #include "CKernels.h"
 #include <string.h>
 
@@ -30,22 +31,23 @@ typedef int64_t m16d __attribute__((vector_size(LANES * sizeof(double))));
 #define LOADV(V, p) ({ V v_; memcpy(&v_, (p), sizeof v_); v_; })
 #define STOREV(p, v) do { __typeof__(v) s_ = (v); memcpy((p), &s_, sizeof s_); } while (0)
 
-// z[oy, ox0 + t, :] = b + Σ_(kh, kw, ci) x[oy + kh, ox0 + t + kw, ci] · wt[(kh, kw, ci), :] for t < TW,
-// the taps in order; TW sums stay in registers while the taps run. All 16 lanes are stored, pixel
+// z[oy, ox0 + t, :] = b + Σ_(kh, kw, ci) x[oy·s + kh, (ox0 + t)·s + kw, ci] · wt[(kh, kw, ci), :] for t < TW,
+// the taps in order; TW sums stay in registers while the taps run (one pixel at a time, each sum would
+// wait on the adder's latency: f·f·cin additions in a chain). All 16 lanes are stored, pixel
 // after pixel: past cout they spill into the next pixel, which its own store overwrites (the plan's
 // buffers have 16 values of slack after the last).
 #define FORWARD_TILE(NAME, ATTR, T, V, TW)                                                                \
 static ATTR void NAME(const T *restrict image, T *restrict zrow, const T *restrict wt, const T *restrict bias, \
-                      long w, long cin, long f, long oy, long ox0, long cout) {                          \
+                      long w, long cin, long f, long stride, long oy, long ox0, long cout) {             \
     V acc[TW], b = LOADV(V, bias);                                                                       \
     for (int t = 0; t < TW; t++) acc[t] = b;                                                             \
     for (long kh = 0; kh < f; kh++)                                                                      \
         for (long kw = 0; kw < f; kw++) {                                                                \
-            const T *xr = image + ((oy + kh) * w + ox0 + kw) * cin;                                      \
+            const T *xr = image + ((oy * stride + kh) * w + ox0 * stride + kw) * cin;                    \
             const T *wr = wt + (kh * f + kw) * cin * LANES;                                              \
             for (long ci = 0; ci < cin; ci++) {                                                          \
                 V wv = LOADV(V, wr + ci * LANES);                                                        \
-                for (int t = 0; t < TW; t++) acc[t] = acc[t] + xr[t * cin + ci] * wv;                    \
+                for (int t = 0; t < TW; t++) acc[t] = acc[t] + xr[t * stride * cin + ci] * wv;           \
             }                                                                                            \
         }                                                                                                \
     for (int t = 0; t < TW; t++) STOREV(zrow + (ox0 + t) * cout, acc[t]);                                \
@@ -94,7 +96,7 @@ static ATTR void NAME(const T *restrict image, const T *restrict delta, T *restr
 EACH_WIDTH_TILE(FORWARD_TILE, NAME##_fw, ATTR, T, V)                                                     \
 EACH_WIDTH_TILE(GRADIENT_TILE, NAME##_gr, ATTR, T, V, M)                                                  \
 static ATTR void NAME##_forward(const T *x, T *z, const T *wt, const T *bias, long n, long h, long w,     \
-                                long cin, long f, long oh, long ow, long cout) {                         \
+                                long cin, long f, long stride, long oh, long ow, long cout) {            \
     for (long i = 0; i < n; i++) {                                                                       \
         const T *image = x + i * h * w * cin;                                                            \
         for (long oy = 0; oy < oh; oy++) {                                                               \
@@ -102,7 +104,7 @@ static ATTR void NAME##_forward(const T *x, T *z, const T *wt, const T *bias, lo
             for (long ox0 = 0; ox0 < ow; ox0 += WMAX) {                                                  \
                 long tw = ow - ox0 < WMAX ? ow - ox0 : WMAX;                                             \
                 switch (tw) {                                                                            \
-                EACH_WIDTH(NAME##_fw, (image, zrow, wt, bias, w, cin, f, oy, ox0, cout)) \
+                EACH_WIDTH(NAME##_fw, (image, zrow, wt, bias, w, cin, f, stride, oy, ox0, cout)) \
                 }                                                                                        \
             }                                                                                            \
         }                                                                                                \
@@ -131,58 +133,17 @@ LEVEL(conv_f64_avx512, AVX512, double, v16d, m16d, 12)
 LEVEL(conv_f64_avx2, AVX2, double, v16d, m16d, 3)
 LEVEL(conv_f64_base, BASE, double, v16d, m16d, 1)
 
-// The first conv (one input channel, no padding): z[i, oy, ox, :] = b + Σ_(kh, kw) x[i, oy·s + kh, ox·s + kw]
-// · taps[kh·f + kw], taps[t] the filters' tap t as a vector over the output channels. TW output pixels at
-// a time: each pixel's sum is a chain of f·f additions, so one pixel at a time waited on the adder's
-// latency (Kernels.c's lesson_conv1_forward, which stays for padded first layers).
-#define FIRST_TILE(NAME, ATTR, T, V, TW)                                                                  \
-static ATTR void NAME(const T *restrict image, T *restrict zrow, const T *restrict taps, const T *restrict bias, \
-                      long w, long f, long stride, long oy, long ox0, long cout) {                       \
-    V acc[TW], b = LOADV(V, bias);                                                                       \
-    for (int t = 0; t < TW; t++) acc[t] = b;                                                             \
-    for (long kh = 0; kh < f; kh++)                                                                      \
-        for (long kw = 0; kw < f; kw++) {                                                                \
-            V tap = LOADV(V, taps + (kh * f + kw) * LANES);                                              \
-            const T *xr = image + (oy * stride + kh) * w + ox0 * stride + kw;                            \
-            for (int t = 0; t < TW; t++) acc[t] = acc[t] + tap * xr[t * stride];                         \
-        }                                                                                                \
-    for (int t = 0; t < TW; t++) STOREV(zrow + (ox0 + t) * cout, acc[t]);                                \
-}
-
-#define FIRST_LEVEL(NAME, ATTR, T, V, WMAX)                                                              \
-EACH_WIDTH_TILE(FIRST_TILE, NAME##_fw, ATTR, T, V)                                                       \
-static ATTR void NAME(const T *x, T *z, const T *taps, const T *bias, long n, long h, long w, long f,    \
-                      long stride, long oh, long ow, long cout) {                                        \
-    for (long i = 0; i < n; i++) {                                                                       \
-        const T *image = x + i * h * w;                                                                  \
-        for (long oy = 0; oy < oh; oy++) {                                                               \
-            T *zrow = z + (i * oh + oy) * ow * cout;                                                     \
-            for (long ox0 = 0; ox0 < ow; ox0 += WMAX) {                                                  \
-                switch (ow - ox0 < WMAX ? ow - ox0 : WMAX) {                                             \
-                EACH_WIDTH(NAME##_fw, (image, zrow, taps, bias, w, f, stride, oy, ox0, cout)) \
-                }                                                                                        \
-            }                                                                                            \
-        }                                                                                                \
-    }                                                                                                    \
-}
-FIRST_LEVEL(first_f32_avx512, AVX512, float, v16f, 8)
-FIRST_LEVEL(first_f32_avx2, AVX2, float, v16f, 4)
-FIRST_LEVEL(first_f32_base, BASE, float, v16f, 2)
-FIRST_LEVEL(first_f64_avx512, AVX512, double, v16d, 8)
-FIRST_LEVEL(first_f64_avx2, AVX2, double, v16d, 2)
-FIRST_LEVEL(first_f64_base, BASE, double, v16d, 1)
-
 #define level lesson_kernel_level
 #define HAS_AVX512 LESSON_LEVEL_AVX512
 #define HAS_AVX2 LESSON_LEVEL_AVX2
 
 #define ENTRY(T, SUFFIX)                                                                                  \
 void lesson_conv_forward_##SUFFIX(const T *x, T *z, const T *wt, const T *bias, long n, long h, long w,  \
-                                  long cin, long f, long oh, long ow, long cout) {                       \
+                                  long cin, long f, long stride, long oh, long ow, long cout) {          \
     switch (level()) {                                                                                   \
-    case HAS_AVX512: conv_##SUFFIX##_avx512_forward(x, z, wt, bias, n, h, w, cin, f, oh, ow, cout); break; \
-    case HAS_AVX2: conv_##SUFFIX##_avx2_forward(x, z, wt, bias, n, h, w, cin, f, oh, ow, cout); break;   \
-    default: conv_##SUFFIX##_base_forward(x, z, wt, bias, n, h, w, cin, f, oh, ow, cout);                \
+    case HAS_AVX512: conv_##SUFFIX##_avx512_forward(x, z, wt, bias, n, h, w, cin, f, stride, oh, ow, cout); break; \
+    case HAS_AVX2: conv_##SUFFIX##_avx2_forward(x, z, wt, bias, n, h, w, cin, f, stride, oh, ow, cout); break; \
+    default: conv_##SUFFIX##_base_forward(x, z, wt, bias, n, h, w, cin, f, stride, oh, ow, cout);        \
     }                                                                                                    \
 }                                                                                                        \
 void lesson_conv_weight_gradient_##SUFFIX(const T *x, const T *delta, T *total, long n, long h, long w,  \
@@ -196,17 +157,15 @@ void lesson_conv_weight_gradient_##SUFFIX(const T *x, const T *delta, T *total, 
 ENTRY(float, f32)
 ENTRY(double, f64)
 
+// The first conv (one input channel, no padding) is the same forward with cin = 1: its filters
+// (cout, f·f) transposed to taps[t][16] here.
 #define FIRST_ENTRY(T, SUFFIX)                                                                            \
 void lesson_first_conv_forward_##SUFFIX(const T *x, T *z, const T *weights, const T *bias, long n, long h, \
                                         long w, long f, long stride, long oh, long ow, long cout) {      \
     T taps[16 * LANES] = {0};  /* f·f ≤ 16 taps, lanes past cout zero */                                 \
     for (long t = 0; t < f * f; t++)                                                                     \
         for (long k = 0; k < cout; k++) taps[t * LANES + k] = weights[k * f * f + t];                    \
-    switch (level()) {                                                                                   \
-    case HAS_AVX512: first_##SUFFIX##_avx512(x, z, taps, bias, n, h, w, f, stride, oh, ow, cout); break; \
-    case HAS_AVX2: first_##SUFFIX##_avx2(x, z, taps, bias, n, h, w, f, stride, oh, ow, cout); break;     \
-    default: first_##SUFFIX##_base(x, z, taps, bias, n, h, w, f, stride, oh, ow, cout);                  \
-    }                                                                                                    \
+    lesson_conv_forward_##SUFFIX(x, z, taps, bias, n, h, w, 1, f, stride, oh, ow, cout);                 \
 }
 FIRST_ENTRY(float, f32)
 FIRST_ENTRY(double, f64)

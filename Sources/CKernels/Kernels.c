@@ -171,13 +171,13 @@ CLONES void NAME(const T *restrict delta, const T *restrict gate, const int32_t 
                  long pad, long stride, long oh, long ow, long cout, long pf, long ph, long pw,          \
                  T *restrict patches) {                                                                   \
     long taps = f * f;                                                                                    \
-    __builtin_memset(patches, 0, sizeof(T) * (unsigned long)(oh * ow * LANES));                           \
     V total[LANES], image[LANES];                                                                         \
     T totalBias[LANES] = {0}, imageBias[LANES];                                                           \
     for (long k = 0; k < LANES; k++) total[k] = (V){0};                                                   \
     /* 3 × 3, stride 1, no padding (lesson 3's conv1): a maximum's patch is gathered from the image's    \
        three rows as it is needed (4 values a row: the input buffer has slack), no patch table. */        \
     int rows3 = f == 3 && stride == 1 && pad == 0;                                                        \
+    if (!rows3) __builtin_memset(patches, 0, sizeof(T) * (unsigned long)(oh * ow * LANES));               \
     for (long i = 0; i < n; i++) {                                                                        \
         const T *pixels = x + i * h * w;                                                                  \
         /* Otherwise scalar stores into memory (a vector built lane by lane went through the stack);      \
@@ -185,13 +185,7 @@ CLONES void NAME(const T *restrict delta, const T *restrict gate, const int32_t 
         if (!rows3) for (long oy = 0; oy < oh; oy++)                                                      \
             for (long ox = 0; ox < ow; ox++) {                                                            \
                 T *p = patches + (oy * ow + ox) * LANES;                                                  \
-                if (pad == 0) {  /* every tap inside the image: no bounds to test */                      \
-                    const T *corner = pixels + oy * stride * w + ox * stride;                             \
-                    for (long kh = 0; kh < f; kh++)                                                       \
-                        for (long kw = 0; kw < f; kw++) p[kh * f + kw] = corner[kh * w + kw];             \
-                } else {                                                                                  \
-                    EACH_TAP(p[t] = pixels[at])                                                           \
-                }                                                                                         \
+                EACH_TAP(p[t] = pixels[at])                                                               \
             }                                                                                             \
         for (long k = 0; k < cout; k++) { image[k] = (V){0}; imageBias[k] = 0; }                          \
         const int32_t *a = arg + i * ph * pw * cout;                                                      \

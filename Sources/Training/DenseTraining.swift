@@ -76,6 +76,8 @@ final class DensePlan: @unchecked Sendable {
     let W1T: UnsafeMutablePointer<Double>
     /// Per worker, dW1's sums as 8 lanes each over a group's blocks (CKernels/Dense.c).
     let laneSums: UnsafeMutablePointer<Double>
+    /// Packed: for each block, its tiles' first rows in its panel, tilesPerBlock + 1 entries a block.
+    let blockStarts: UnsafeMutablePointer<Int32>, tilesPerBlock: Int
 
     init(net: TwoLayerNetwork, X: Tensor<Double>, labels: [Int], rule: TwoLayerNetwork.GradientRule, block: Int, packed: Bool, threads: Int) {
         self.X = X; self.labels = labels; self.rule = rule; self.threads = threads
@@ -94,14 +96,27 @@ final class DensePlan: @unchecked Sendable {
         let bytes = packed && block % width == 0 ? PackedPixels(X) : nil
         self.packed = bytes
         let tilesPerBlock = (block + width - 1) / width
+        self.tilesPerBlock = tilesPerBlock
         panelSize = bytes == nil ? 0 : tilesPerBlock * width * inputs
         deltaSize = bytes == nil ? 0 : tilesPerBlock * width * hidden
         panels = buffer(bytes == nil ? 0 : threads * panelSize)
         deltas = buffer(bytes == nil ? 0 : threads * deltaSize)
         W1T = buffer(bytes == nil ? 0 : inputs * hidden)
         laneSums = buffer(bytes == nil ? 0 : threads * hidden * inputs * 8)
+        // Each block's tiles' first rows, counted from the block's own first row (its panel's start).
+        let starts = bytes == nil ? 0 : blocks.count * (tilesPerBlock + 1)
+        blockStarts = .allocate(capacity: max(1, starts)); blockStarts.initialize(repeating: 0, count: max(1, starts))
+        if let bytes {
+            for (b, columns) in blocks.enumerated() {
+                let t0 = columns.lowerBound / width, tiles = (columns.count + width - 1) / width
+                for t in 0...tiles { blockStarts[b * (tilesPerBlock + 1) + t] = bytes.rowStart[t0 + t] - bytes.rowStart[t0] }
+            }
+        }
     }
-    deinit { for p in [Z1, A1, dZ1, Z2, A2, dZ2, dW1Parts, dW2Parts, panels, deltas, W1T, laneSums] { p.deallocate() } }
+    deinit {
+        for p in [Z1, A1, dZ1, Z2, A2, dZ2, dW1Parts, dW2Parts, panels, deltas, W1T, laneSums] { p.deallocate() }
+        blockStarts.deallocate()
+    }
 
     /// Forward and backward over every block; returns the predictions, the summed loss and the gradients
     /// (dW1, db1, dW2, db2, as the readable path's Gradients holds them).
@@ -179,12 +194,10 @@ final class DensePlan: @unchecked Sendable {
         let subtractMax = rule == .corrected
         let panel = panels + worker * panelSize, delta = deltas + worker * deltaSize
         let width = PackedPixels.width, t0 = j0 / width, tiles = (n + width - 1) / width
-        var starts = [Int32](repeating: 0, count: tiles + 1)
+        let starts = blockStarts + b * (tilesPerBlock + 1)
         if kernels, let packed {
             // The block's non-zero pixel rows back to X's doubles, while they are wanted twice.
-            let first = packed.rowStart[t0]
-            for t in 0...tiles { starts[t] = packed.rowStart[t0 + t] - first }
-            lesson_unit_from_bytes_f64(packed.bytes + Int(first) * width, panel, Int(starts[tiles]) * width)
+            lesson_unit_from_bytes_f64(packed.bytes + Int(packed.rowStart[t0]) * width, panel, Int(starts[tiles]) * width)
         }
         let lanes = laneSums + worker * hidden * inputs * 8
         return X.storage.withUnsafeBufferPointer { x in

@@ -67,7 +67,7 @@ extension Float: KernelScalar {
     }
     static func convForward(_ x: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>, transposed wt: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                             n: Int, h: Int, w: Int, cin: Int, f: Int, oh: Int, ow: Int, cout: Int) {
-        lesson_conv_forward_f32(x, z, wt, bias, n, h, w, cin, f, oh, ow, cout)
+        lesson_conv_forward_f32(x, z, wt, bias, n, h, w, cin, f, 1, oh, ow, cout)
     }
     static func convWeightGradient(_ x: UnsafePointer<Float>, _ delta: UnsafePointer<Float>, into total: UnsafeMutablePointer<Float>,
                                    n: Int, h: Int, w: Int, cin: Int, f: Int, oh: Int, ow: Int, cout: Int) {
@@ -106,7 +106,7 @@ extension Double: KernelScalar {
     }
     static func convForward(_ x: UnsafePointer<Double>, _ z: UnsafeMutablePointer<Double>, transposed wt: UnsafePointer<Double>, bias: UnsafePointer<Double>,
                             n: Int, h: Int, w: Int, cin: Int, f: Int, oh: Int, ow: Int, cout: Int) {
-        lesson_conv_forward_f64(x, z, wt, bias, n, h, w, cin, f, oh, ow, cout)
+        lesson_conv_forward_f64(x, z, wt, bias, n, h, w, cin, f, 1, oh, ow, cout)
     }
     static func convWeightGradient(_ x: UnsafePointer<Double>, _ delta: UnsafePointer<Double>, into total: UnsafeMutablePointer<Double>,
                                    n: Int, h: Int, w: Int, cin: Int, f: Int, oh: Int, ow: Int, cout: Int) {

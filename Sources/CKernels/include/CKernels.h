@@ -57,15 +57,16 @@ void lesson_first_conv_forward_f32(const float *x, float *z, const float *weight
 void lesson_first_conv_forward_f64(const double *x, double *z, const double *weights, const double *bias, long n, long h,
                                    long w, long f, long stride, long oh, long ow, long cout);
 
-// A later convolution without im2col (Conv.c): stride 1, no padding, cout ≤ 16, NHWC. wt holds the
-// filters transposed, wt[(kh·f + kw)·cin + ci][16] (lanes past cout zero), bias 16 values (past cout
-// zero). Forward: z[i, oy, ox, :] = bias + Σ_(kh, kw, ci) x[i, oy + kh, ox + kw, ci] · wt[(kh, kw, ci), :]
+// A later convolution without im2col (Conv.c): no padding, cout ≤ 16, NHWC (the forward takes a stride,
+// the weight gradient stride 1). wt holds the filters transposed, wt[(kh·f + kw)·cin + ci][16] (lanes
+// past cout zero), bias 16 values (past cout zero).
+// Forward: z[i, oy, ox, :] = bias + Σ_(kh, kw, ci) x[i, oy·s + kh, ox·s + kw, ci] · wt[(kh, kw, ci), :]
 // (z needs 16 values of slack). Weight gradient: total[(kh, kw, ci), :] = Σ_i Σ_(oy, ox)
 // x[i, oy + kh, ox + kw, ci] · δ[i, oy, ox, :], each image summed first (δ read 16 lanes a pixel: slack).
 void lesson_conv_forward_f32(const float *x, float *z, const float *wt, const float *bias, long n, long h, long w,
-                             long cin, long f, long oh, long ow, long cout);
+                             long cin, long f, long stride, long oh, long ow, long cout);
 void lesson_conv_forward_f64(const double *x, double *z, const double *wt, const double *bias, long n, long h, long w,
-                             long cin, long f, long oh, long ow, long cout);
+                             long cin, long f, long stride, long oh, long ow, long cout);
 void lesson_conv_weight_gradient_f32(const float *x, const float *delta, float *total, long n, long h, long w,
                                      long cin, long f, long oh, long ow, long cout);
 void lesson_conv_weight_gradient_f64(const double *x, const double *delta, double *total, long n, long h, long w,
