@@ -3,8 +3,12 @@
 
 #if defined(__x86_64__) && defined(__clang__)
 #define CLONES __attribute__((target_clones("avx2", "default")))
+// An AVX-512 clone only where it measured faster (conv1's pooled gradient: its 9 sums of 16 lanes fit
+// AVX-512's registers, not AVX2's); no FMA contraction (-ffp-contract=off), so every clone computes the same bits.
+#define CLONES_WIDE __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define CLONES
+#define CLONES_WIDE
 #endif
 
 // A pixel's channels (at most LANES) as one vector of the compiler's vector extension: AVX2 registers in
@@ -158,6 +162,55 @@ CLONES void NAME(const T *restrict delta, const T *restrict x, T *restrict dW, T
 CONV1_BACKWARD(lesson_conv1_backward_f32, float, lanes_f32, bits_f32)
 CONV1_BACKWARD(lesson_conv1_backward_f64, double, lanes_f64, bits_f64)
 
+// Lesson 3's conv1 → pool1 (3 × 3 filters, stride 1, no padding, 2 × 2 windows) in CONV1_BACKWARD_POOLED's
+// order, densely over the channels: at each pooled pixel the lanes are its channels, and for each of the
+// window's four places, δ kept only in the channels whose maximum is there (and whose gate passed)
+// times that place's 3 × 3 patch, tap by tap. Of a channel's four products three are 0 · x = ±0 (for a
+// finite pixel), added to sums that start at +0 and so are never −0: no bit changes; the fourth is added
+// where the loop over maxima adds it. The same bits, without a gather and a branch per maximum.
+#define CONV1_POOLED_3X3(NAME, T, V, M)                                                                   \
+static CLONES_WIDE void NAME(const T *restrict delta, const T *restrict gate, const int32_t *restrict arg, \
+                             const T *restrict x, T *restrict dW, T *restrict db, long n, long h, long w, \
+                             long oh, long ow, long cout, long ph, long pw) {                             \
+    M keep = {0};                                                                                         \
+    index_lanes lane;                                                                                     \
+    for (int l = 0; l < LANES; l++) { lane[l] = l; keep[l] = l < cout ? -1 : 0; }                        \
+    V total[9], totalBias = {0};                                                                          \
+    for (int t = 0; t < 9; t++) total[t] = (V){0};                                                        \
+    for (long i = 0; i < n; i++) {                                                                        \
+        const T *pixels = x + i * h * w;                                                                  \
+        V image[9], imageBias = {0};                                                                      \
+        for (int t = 0; t < 9; t++) image[t] = (V){0};                                                    \
+        for (long py = 0; py < ph; py++)                                                                  \
+            for (long px = 0; px < pw; px++) {                                                            \
+                long at = ((i * ph + py) * pw + px) * cout;                                               \
+                V d; __builtin_memcpy(&d, delta + at, sizeof d);                                          \
+                M live = keep;                                                                            \
+                if (gate) { V g; __builtin_memcpy(&g, gate + at, sizeof g); live &= (M)(g > 0); }         \
+                d = (V)((M)d & live);                                                                     \
+                index_lanes a; __builtin_memcpy(&a, arg + at, sizeof a);                                  \
+                index_lanes offset = a - (lane + (int32_t)(((i * oh + 2 * py) * ow + 2 * px) * cout));    \
+                for (long dy = 0; dy < 2; dy++)                                                           \
+                    for (long dx = 0; dx < 2; dx++) {                                                     \
+                        M here = __builtin_convertvector(offset == (int32_t)((dy * ow + dx) * cout), M);  \
+                        V dc = (V)((M)d & here);                                                          \
+                        const T *c0 = pixels + (2 * py + dy) * w + 2 * px + dx;                           \
+                        for (int kh = 0; kh < 3; kh++)                                                    \
+                            for (int kw = 0; kw < 3; kw++) image[kh * 3 + kw] += dc * c0[kh * w + kw];    \
+                    }                                                                                     \
+                imageBias += d;                                                                           \
+            }                                                                                             \
+        for (int t = 0; t < 9; t++) total[t] += image[t];                                                 \
+        totalBias += imageBias;                                                                           \
+    }                                                                                                     \
+    for (long k = 0; k < cout; k++) {                                                                     \
+        for (int t = 0; t < 9; t++) dW[k * 9 + t] = total[t][k];                                          \
+        db[k] = totalBias[k];                                                                             \
+    }                                                                                                     \
+}
+CONV1_POOLED_3X3(conv1_pooled_3x3_f32, float, lanes_f32, bits_f32)
+CONV1_POOLED_3X3(conv1_pooled_3x3_f64, double, lanes_f64, bits_f64)
+
 // The same gradients when the first conv is followed by a max-pool (lesson 3's conv1 → pool1): δ is
 // non-zero only at each window's maximum, so instead of un-pooling into a mostly-zero map and running
 // over every output pixel, each pooled δ[i, py, px, k] (0 where `gate` is given and its value is not
@@ -165,11 +218,15 @@ CONV1_BACKWARD(lesson_conv1_backward_f64, double, lanes_f64, bits_f64)
 // db[k] += δ. An image's patches (f·f values, as a vector) are gathered once; each image is summed on
 // its own first. arg: the pool's flat indices into the conv output, ((i·oh + y)·ow + x)·cout + k, for
 // its pf × pf windows (ph × pw of them). patches: room for one image's, oh·ow·LANES values.
-#define CONV1_BACKWARD_POOLED(NAME, T, V, Q)                                                              \
+#define CONV1_BACKWARD_POOLED(NAME, T, V, Q, DENSE)                                                       \
 CLONES void NAME(const T *restrict delta, const T *restrict gate, const int32_t *restrict arg,           \
                  const T *restrict x, T *restrict dW, T *restrict db, long n, long h, long w, long f,   \
                  long pad, long stride, long oh, long ow, long cout, long pf, long ph, long pw,          \
                  T *restrict patches) {                                                                   \
+    if (f == 3 && stride == 1 && pad == 0 && pf == 2 && cout <= LANES) {                                  \
+        DENSE(delta, gate, arg, x, dW, db, n, h, w, oh, ow, cout, ph, pw);                                \
+        return;                                                                                           \
+    }                                                                                                     \
     long taps = f * f;                                                                                    \
     V total[LANES], image[LANES];                                                                         \
     T totalBias[LANES] = {0}, imageBias[LANES];                                                           \
@@ -221,8 +278,8 @@ CLONES void NAME(const T *restrict delta, const T *restrict gate, const int32_t 
         db[k] = totalBias[k];                                                                             \
     }                                                                                                     \
 }
-CONV1_BACKWARD_POOLED(lesson_conv1_backward_pooled_f32, float, lanes_f32, quad_f32)
-CONV1_BACKWARD_POOLED(lesson_conv1_backward_pooled_f64, double, lanes_f64, quad_f64)
+CONV1_BACKWARD_POOLED(lesson_conv1_backward_pooled_f32, float, lanes_f32, quad_f32, conv1_pooled_3x3_f32)
+CONV1_BACKWARD_POOLED(lesson_conv1_backward_pooled_f64, double, lanes_f64, quad_f64, conv1_pooled_3x3_f64)
 
 // Per-image clipping's correction (ClipScope.image; the readable one: Network/Clipping.swift): onto dW = Σ_n δ_nᵀ x_n,
 // add clip(v) − v for each product v = δ[r, o] · x[r, i] past ±c, image r after image r; a row whose
@@ -240,12 +297,14 @@ CLONES long NAME(const T *restrict delta, const T *restrict x, long n, long outp
             T d = dr[o], ad = d < 0 ? -d : d;                                                             \
             if (!(ad * xMax > c)) continue;                                                               \
             T *row = dW + o * inputs;                                                                     \
-            long count = 0;                                                                               \
+            int count = 0;   /* int, so the vectoriser keeps 8 float lanes (a long count halved them) */ \
             for (long i = 0; i < inputs; i++) {                                                           \
                 T v = d * xr[i];                                                                          \
                 int high = v > c, low = v < -c;                                                           \
-                T fix = high ? c - v : -c - v;                                                            \
-                row[i] = (high | low) ? row[i] + fix : row[i];                                            \
+                /* Every entry stored, the unclipped ones plus −0 (x + −0 is x for every x, ±0 too):   \
+                   a conditional store compiled to a masked store, slow on AMD processors. */             \
+                T fix = high ? c - v : low ? -c - v : (T)-0.0;                                            \
+                row[i] += fix;                                                                            \
                 count += high | low;                                                                      \
             }                                                                                             \
             clipped += count;                                                                             \
@@ -282,3 +341,40 @@ CLONES void NAME(const T *restrict d, T *restrict out, long rows, long columns) 
 COLUMN_SUMS(lesson_column_sums_f32, float)
 COLUMN_SUMS(lesson_column_sums_f64, double)
 
+
+// The adjoint of im2col (Training/Kernels.swift): x = 0, then every patch value of cols (rows of
+// f·f·C in (kh, kw, c) order, one per output pixel) added back onto the pixel it came from, patch after
+// patch. An unclipped kernel row is f·C contiguous values in NHWC, added as one run the compiler
+// vectorises (Swift's loop stayed scalar: its pointers may alias).
+#define COL2IM(NAME, T)                                                                                   \
+CLONES void NAME(const T *restrict cols, T *restrict x, long n, long h, long w, long c, long f,          \
+                 long pad, long stride, long oh, long ow) {                                               \
+    __builtin_memset(x, 0, sizeof(T) * (unsigned long)(n * h * w * c));                                   \
+    long run = f * c;                                                                                     \
+    const T *row = cols;                                                                                  \
+    for (long i = 0; i < n; i++) {                                                                        \
+        T *image = x + i * h * w * c;                                                                     \
+        for (long oy = 0; oy < oh; oy++)                                                                  \
+            for (long ox = 0; ox < ow; ox++, row += f * run) {                                            \
+                long x0 = ox * stride - pad;                                                              \
+                int inside = x0 >= 0 && x0 + f <= w;                                                      \
+                for (long kh = 0; kh < f; kh++) {                                                         \
+                    long y = oy * stride + kh - pad;                                                      \
+                    if (y < 0 || y >= h) continue;                                                        \
+                    const T *src = row + kh * run;                                                        \
+                    if (inside) {                                                                         \
+                        T *dst = image + (y * w + x0) * c;                                                \
+                        for (long q = 0; q < run; q++) dst[q] += src[q];                                  \
+                    } else                                                                                \
+                        for (long kw = 0; kw < f; kw++) {                                                 \
+                            long xx = x0 + kw;                                                            \
+                            if (xx < 0 || xx >= w) continue;                                              \
+                            T *dst = image + (y * w + xx) * c;                                            \
+                            for (long q = 0; q < c; q++) dst[q] += src[kw * c + q];                       \
+                        }                                                                                 \
+                }                                                                                         \
+            }                                                                                             \
+    }                                                                                                     \
+}
+COL2IM(lesson_col2im_f32, float)
+COL2IM(lesson_col2im_f64, double)

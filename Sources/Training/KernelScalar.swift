@@ -37,6 +37,9 @@ protocol KernelScalar: BLASScalar {
     /// dW += Σ_n (clip(δ_n,o · x_n,i) − δ_n,o · x_n,i) for the products past ±c; returns how many
     static func clipCorrection(delta: UnsafePointer<Self>, x: UnsafePointer<Self>, n: Int, outputs: Int, inputs: Int, clip c: Self,
                                into dW: UnsafeMutablePointer<Self>) -> Int
+    /// The adjoint of im2col: x = 0, then every patch value of cols added back onto the pixel it came from
+    static func col2im(_ cols: UnsafePointer<Self>, _ x: UnsafeMutablePointer<Self>, n: Int, h: Int, w: Int, c: Int,
+                       f: Int, pad: Int, stride: Int, oh: Int, ow: Int)
     /// z = max(z, 0)
     static func relu(_ z: UnsafeMutablePointer<Self>, _ count: Int)
     /// δ ← δ ⊙ (a > 0)
@@ -77,6 +80,10 @@ extension Float: KernelScalar {
                                into dW: UnsafeMutablePointer<Float>) -> Int {
         lesson_clip_correct_f32(delta, x, n, outputs, inputs, c, dW)
     }
+    static func col2im(_ cols: UnsafePointer<Float>, _ x: UnsafeMutablePointer<Float>, n: Int, h: Int, w: Int, c: Int,
+                       f: Int, pad: Int, stride: Int, oh: Int, ow: Int) {
+        lesson_col2im_f32(cols, x, n, h, w, c, f, pad, stride, oh, ow)
+    }
     static func relu(_ z: UnsafeMutablePointer<Float>, _ count: Int) { lesson_relu_f32(z, count) }
     static func gate(_ d: UnsafeMutablePointer<Float>, by a: UnsafePointer<Float>, _ count: Int) { lesson_gate_f32(d, a, count) }
     static func columnSums(_ d: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
@@ -115,6 +122,10 @@ extension Double: KernelScalar {
     static func clipCorrection(delta: UnsafePointer<Double>, x: UnsafePointer<Double>, n: Int, outputs: Int, inputs: Int, clip c: Double,
                                into dW: UnsafeMutablePointer<Double>) -> Int {
         lesson_clip_correct_f64(delta, x, n, outputs, inputs, c, dW)
+    }
+    static func col2im(_ cols: UnsafePointer<Double>, _ x: UnsafeMutablePointer<Double>, n: Int, h: Int, w: Int, c: Int,
+                       f: Int, pad: Int, stride: Int, oh: Int, ow: Int) {
+        lesson_col2im_f64(cols, x, n, h, w, c, f, pad, stride, oh, ow)
     }
     static func relu(_ z: UnsafeMutablePointer<Double>, _ count: Int) { lesson_relu_f64(z, count) }
     static func gate(_ d: UnsafeMutablePointer<Double>, by a: UnsafePointer<Double>, _ count: Int) { lesson_gate_f64(d, a, count) }

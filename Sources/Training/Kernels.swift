@@ -1,5 +1,5 @@
-// The training path's Swift kernels over raw buffers: bias rows, im2col and its adjoint col2im (the
-// C ones are KernelScalar's).
+// The training path's Swift kernels over raw buffers: bias rows and im2col (the C ones, im2col's
+// adjoint col2im among them, are KernelScalar's: CKernels/Kernels.c).
 import Numerics
 
 extension TrainingPlan {
@@ -39,40 +39,6 @@ extension TrainingPlan {
                                 let xx = x0 &+ kw
                                 if xx < 0 || xx >= w { (dst + kw &* c).update(repeating: 0, count: c) }
                                 else { (dst + kw &* c).update(from: image + (y &* w &+ xx) &* c, count: c) }
-                            }
-                        }
-                    }
-                    row += k
-                }
-            }
-        }
-    }
-
-    /// The adjoint of im2col: every patch value added back onto the pixel it came from.
-    @inline(never) func col2im(_ cols: UnsafeMutablePointer<Scalar>, _ x: UnsafeMutablePointer<Scalar>, n: Int, h: Int, w: Int, c: Int,
-                               f: Int, pad: Int, stride: Int, oh: Int, ow: Int) {
-        x.update(repeating: 0, count: n &* h &* w &* c)
-        let k = f &* f &* c, run = f &* c
-        var row = UnsafePointer(cols)
-        for i in 0..<n {
-            let image = x + i &* h &* w &* c
-            for oy in 0..<oh {
-                for ox in 0..<ow {
-                    let x0 = ox &* stride &- pad
-                    let inside = x0 >= 0 && x0 &+ f <= w
-                    for kh in 0..<f {
-                        let y = oy &* stride &+ kh &- pad
-                        if y < 0 || y >= h { continue }
-                        let src = row + kh &* run
-                        if inside {
-                            let dst = image + (y &* w &+ x0) &* c
-                            for q in 0..<run { dst[q] += src[q] }
-                        } else {
-                            for kw in 0..<f {
-                                let xx = x0 &+ kw
-                                if xx < 0 || xx >= w { continue }
-                                let dst = image + (y &* w &+ xx) &* c
-                                for q in 0..<c { dst[q] += src[kw &* c &+ q] }
                             }
                         }
                     }

@@ -444,7 +444,7 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
                         let images = Swift.min(Self.imagesPerCol2im, n - first), pixels = oh * ow
                         Scalar.gemm(transA: false, transB: false, m: images * pixels, n: k, k: cout, alpha: 1, a: delta + first * pixels * cout, lda: cout,
                                     b: weights[param].p, ldb: k, beta: 0, c: cols, ldc: k)
-                        col2im(cols, spare + first * h * w * cin, n: images, h: h, w: w, c: cin, f: f, pad: pad, stride: stride, oh: oh, ow: ow)
+                        Scalar.col2im(cols, spare + first * h * w * cin, n: images, h: h, w: w, c: cin, f: f, pad: pad, stride: stride, oh: oh, ow: ow)
                         first += images
                     }
                 }

@@ -35,6 +35,10 @@ void lesson_conv1_backward_pooled_f64(const double *delta, const double *gate, c
 long lesson_clip_correct_f32(const float *delta, const float *x, long n, long outputs, long inputs, float c, float *dW);
 long lesson_clip_correct_f64(const double *delta, const double *x, long n, long outputs, long inputs, double c, double *dW);
 
+// x = 0, then each row of cols (a patch, (kh, kw, c) order) added back onto the pixels it came from.
+void lesson_col2im_f32(const float *cols, float *x, long n, long h, long w, long c, long f, long pad, long stride, long oh, long ow);
+void lesson_col2im_f64(const double *cols, double *x, long n, long h, long w, long c, long f, long pad, long stride, long oh, long ow);
+
 void lesson_relu_f32(float *z, long count);
 void lesson_relu_f64(double *z, long count);
 void lesson_gate_f32(float *d, const float *a, long count);
