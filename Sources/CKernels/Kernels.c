@@ -19,8 +19,6 @@ typedef double lanes_f64 __attribute__((vector_size(LANES * sizeof(double))));
 typedef int32_t bits_f32 __attribute__((vector_size(LANES * sizeof(float))));
 typedef int64_t bits_f64 __attribute__((vector_size(LANES * sizeof(double))));
 typedef int32_t index_lanes __attribute__((vector_size(LANES * sizeof(int32_t))));
-typedef float quad_f32 __attribute__((vector_size(4 * sizeof(float))));
-typedef double quad_f64 __attribute__((vector_size(4 * sizeof(double))));
 
 // out[i, oy, ox, ch] = max over the f×f window of x; arg: the flat index of its first maximum (a tie
 // keeps the first, in row-major order); with relu, max(out, 0) (ReLU before a max-pool commutes).
@@ -162,16 +160,17 @@ CLONES void NAME(const T *restrict delta, const T *restrict x, T *restrict dW, T
 CONV1_BACKWARD(lesson_conv1_backward_f32, float, lanes_f32, bits_f32)
 CONV1_BACKWARD(lesson_conv1_backward_f64, double, lanes_f64, bits_f64)
 
-// Lesson 3's conv1 → pool1 (3 × 3 filters, stride 1, no padding, 2 × 2 windows) in CONV1_BACKWARD_POOLED's
-// order, densely over the channels: at each pooled pixel the lanes are its channels, and for each of the
-// window's four places, δ kept only in the channels whose maximum is there (and whose gate passed)
-// times that place's 3 × 3 patch, tap by tap. Of a channel's four products three are 0 · x = ±0 (for a
-// finite pixel), added to sums that start at +0 and so are never −0: no bit changes; the fourth is added
-// where the loop over maxima adds it. The same bits, without a gather and a branch per maximum.
+// A first conv of 3 × 3 filters, stride 1, no padding (lesson 3's conv1) before its max-pool, in
+// CONV1_BACKWARD_POOLED's order, densely over the channels: at each pooled pixel the lanes are its
+// channels, and for each of the window's pf × pf places, δ kept only in the channels whose maximum is
+// there (and whose gate passed) times that place's 3 × 3 patch, tap by tap. Of a channel's pf² products
+// all but one are 0 · x = ±0 (for a finite pixel), added to sums that start at +0 and so are never −0: no
+// bit changes; the one left is added where the loop over maxima adds it. The same bits, without a gather
+// and a branch per maximum.
 #define CONV1_POOLED_3X3(NAME, T, V, M)                                                                   \
 static CLONES_WIDE void NAME(const T *restrict delta, const T *restrict gate, const int32_t *restrict arg, \
                              const T *restrict x, T *restrict dW, T *restrict db, long n, long h, long w, \
-                             long oh, long ow, long cout, long ph, long pw) {                             \
+                             long oh, long ow, long cout, long pf, long ph, long pw) {                    \
     M keep = {0};                                                                                         \
     index_lanes lane;                                                                                     \
     for (int l = 0; l < LANES; l++) { lane[l] = l; keep[l] = l < cout ? -1 : 0; }                        \
@@ -189,12 +188,12 @@ static CLONES_WIDE void NAME(const T *restrict delta, const T *restrict gate, co
                 if (gate) { V g; __builtin_memcpy(&g, gate + at, sizeof g); live &= (M)(g > 0); }         \
                 d = (V)((M)d & live);                                                                     \
                 index_lanes a; __builtin_memcpy(&a, arg + at, sizeof a);                                  \
-                index_lanes offset = a - (lane + (int32_t)(((i * oh + 2 * py) * ow + 2 * px) * cout));    \
-                for (long dy = 0; dy < 2; dy++)                                                           \
-                    for (long dx = 0; dx < 2; dx++) {                                                     \
+                index_lanes offset = a - (lane + (int32_t)(((i * oh + pf * py) * ow + pf * px) * cout));  \
+                for (long dy = 0; dy < pf; dy++)                                                          \
+                    for (long dx = 0; dx < pf; dx++) {                                                    \
                         M here = __builtin_convertvector(offset == (int32_t)((dy * ow + dx) * cout), M);  \
                         V dc = (V)((M)d & here);                                                          \
-                        const T *c0 = pixels + (2 * py + dy) * w + 2 * px + dx;                           \
+                        const T *c0 = pixels + (pf * py + dy) * w + pf * px + dx;                         \
                         for (int kh = 0; kh < 3; kh++)                                                    \
                             for (int kw = 0; kw < 3; kw++) image[kh * 3 + kw] += dc * c0[kh * w + kw];    \
                     }                                                                                     \
@@ -216,30 +215,27 @@ CONV1_POOLED_3X3(conv1_pooled_3x3_f64, double, lanes_f64, bits_f64)
 // over every output pixel, each pooled δ[i, py, px, k] (0 where `gate` is given and its value is not
 // > 0: the ReLU the pool applied) goes straight to its maximum's patch: dW[k, :] += δ · patch,
 // db[k] += δ. An image's patches (f·f values, as a vector) are gathered once; each image is summed on
-// its own first. arg: the pool's flat indices into the conv output, ((i·oh + y)·ow + x)·cout + k, for
+// its own first. 3 × 3 unpadded filters go to DENSE (CONV1_POOLED_3X3) instead. arg: the pool's flat indices into the conv output, ((i·oh + y)·ow + x)·cout + k, for
 // its pf × pf windows (ph × pw of them). patches: room for one image's, oh·ow·LANES values.
-#define CONV1_BACKWARD_POOLED(NAME, T, V, Q, DENSE)                                                       \
+#define CONV1_BACKWARD_POOLED(NAME, T, V, DENSE)                                                          \
 CLONES void NAME(const T *restrict delta, const T *restrict gate, const int32_t *restrict arg,           \
                  const T *restrict x, T *restrict dW, T *restrict db, long n, long h, long w, long f,   \
                  long pad, long stride, long oh, long ow, long cout, long pf, long ph, long pw,          \
                  T *restrict patches) {                                                                   \
-    if (f == 3 && stride == 1 && pad == 0 && pf == 2 && cout <= LANES) {                                  \
-        DENSE(delta, gate, arg, x, dW, db, n, h, w, oh, ow, cout, ph, pw);                                \
+    if (f == 3 && stride == 1 && pad == 0) {                                                              \
+        DENSE(delta, gate, arg, x, dW, db, n, h, w, oh, ow, cout, pf, ph, pw);                            \
         return;                                                                                           \
     }                                                                                                     \
     long taps = f * f;                                                                                    \
     V total[LANES], image[LANES];                                                                         \
     T totalBias[LANES] = {0}, imageBias[LANES];                                                           \
     for (long k = 0; k < LANES; k++) total[k] = (V){0};                                                   \
-    /* 3 × 3, stride 1, no padding (lesson 3's conv1): a maximum's patch is gathered from the image's    \
-       three rows as it is needed (4 values a row: the input buffer has slack), no patch table. */        \
-    int rows3 = f == 3 && stride == 1 && pad == 0;                                                        \
-    if (!rows3) __builtin_memset(patches, 0, sizeof(T) * (unsigned long)(oh * ow * LANES));               \
+    __builtin_memset(patches, 0, sizeof(T) * (unsigned long)(oh * ow * LANES));                           \
     for (long i = 0; i < n; i++) {                                                                        \
         const T *pixels = x + i * h * w;                                                                  \
-        /* Otherwise scalar stores into memory (a vector built lane by lane went through the stack);      \
-           every image writes the same taps, and the rest (lanes past f·f, padding) stay zero. */         \
-        if (!rows3) for (long oy = 0; oy < oh; oy++)                                                      \
+        /* Scalar stores into memory (a vector built lane by lane went through the stack); every image   \
+           writes the same taps, and the rest (lanes past f·f, padding) stay zero. */                     \
+        for (long oy = 0; oy < oh; oy++)                                                                  \
             for (long ox = 0; ox < ow; ox++) {                                                            \
                 T *p = patches + (oy * ow + ox) * LANES;                                                  \
                 EACH_TAP(p[t] = pixels[at])                                                               \
@@ -253,21 +249,12 @@ CLONES void NAME(const T *restrict delta, const T *restrict gate, const int32_t 
                     if (g && !(*g++ > 0)) continue;                                                       \
                     /* Where in its window the maximum was, found by comparing (no division): */          \
                     long corner = (py * pf * ow + px * pf), offset = *a - ((i * oh * ow + corner) * cout + k); \
-                    long at = corner, my = py * pf, mx = px * pf;                                         \
+                    long at = corner;                                                                     \
                     for (long dy = 0; dy < pf; dy++)                                                      \
                         for (long dx = 0; dx < pf; dx++)                                                  \
-                            if (offset == (dy * ow + dx) * cout) { at = corner + dy * ow + dx; my = py * pf + dy; mx = px * pf + dx; } \
+                            if (offset == (dy * ow + dx) * cout) at = corner + dy * ow + dx;              \
                     V p;                                                                                  \
-                    if (rows3) {                                                                          \
-                        const T *c0 = pixels + my * w + mx;                                               \
-                        Q r0, r1, r2, zero = {0};                                                         \
-                        __builtin_memcpy(&r0, c0, sizeof r0); __builtin_memcpy(&r1, c0 + w, sizeof r1);   \
-                        __builtin_memcpy(&r2, c0 + 2 * w, sizeof r2);                                     \
-                        __typeof__(__builtin_shufflevector(r0, r1, 0, 1, 2, 3, 4, 5, 6, 7)) top =         \
-                            __builtin_shufflevector(r0, r1, 0, 1, 2, 4, 5, 6, 7, 7),                      \
-                            bottom = __builtin_shufflevector(r2, zero, 0, 1, 2, 4, 4, 4, 4, 4);           \
-                        p = __builtin_shufflevector(top, bottom, 0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15, 15, 15); \
-                    } else __builtin_memcpy(&p, patches + at * LANES, sizeof p);                          \
+                    __builtin_memcpy(&p, patches + at * LANES, sizeof p);                                 \
                     image[k] += *d * p;                                                                   \
                     imageBias[k] += *d;                                                                   \
                 }                                                                                         \
@@ -278,8 +265,8 @@ CLONES void NAME(const T *restrict delta, const T *restrict gate, const int32_t 
         db[k] = totalBias[k];                                                                             \
     }                                                                                                     \
 }
-CONV1_BACKWARD_POOLED(lesson_conv1_backward_pooled_f32, float, lanes_f32, quad_f32, conv1_pooled_3x3_f32)
-CONV1_BACKWARD_POOLED(lesson_conv1_backward_pooled_f64, double, lanes_f64, quad_f64, conv1_pooled_3x3_f64)
+CONV1_BACKWARD_POOLED(lesson_conv1_backward_pooled_f32, float, lanes_f32, conv1_pooled_3x3_f32)
+CONV1_BACKWARD_POOLED(lesson_conv1_backward_pooled_f64, double, lanes_f64, conv1_pooled_3x3_f64)
 
 // Per-image clipping's correction (ClipScope.image; the readable one: Network/Clipping.swift): onto dW = Σ_n δ_nᵀ x_n,
 // add clip(v) − v for each product v = δ[r, o] · x[r, i] past ±c, image r after image r; a row whose
