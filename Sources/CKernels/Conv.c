@@ -19,8 +19,8 @@ typedef int32_t m16f __attribute__((vector_size(LANES * sizeof(float))));
 typedef int64_t m16d __attribute__((vector_size(LANES * sizeof(double))));
 
 #if defined(__x86_64__) && defined(__clang__)
-#define AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx2")))
-#define AVX2 __attribute__((target("avx2")))
+#define AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
+#define AVX2 __attribute__((target("avx2,fma")))
 #else
 #define AVX512
 #define AVX2
@@ -47,7 +47,7 @@ static inline __attribute__((always_inline)) ATTR void NAME(const T *restrict im
             const T *wr = wt + (kh * f + kw) * cin * LANES;                                              \
             for (long ci = 0; ci < cin; ci++) {                                                          \
                 V wv = LOADV(V, wr + ci * LANES);                                                        \
-                for (int t = 0; t < TW; t++) acc[t] = acc[t] + xr[t * stride * cin + ci] * wv;           \
+                for (int t = 0; t < TW; t++) acc[t] = __builtin_elementwise_fma(xr[t * stride * cin + ci] - (V){0}, wv, acc[t]);           \
             }                                                                                            \
         }                                                                                                \
     for (int t = 0; t < TW; t++) STOREV(zrow + (ox0 + t) * cout, acc[t]);                                \
@@ -67,12 +67,31 @@ static ATTR void NAME(const T *restrict image, const T *restrict delta, T *restr
         for (long ox = 0; ox < ow; ox++) {                                                               \
             V d = (V)((M)LOADV(V, delta + (oy * ow + ox) * cout) & keep);                                \
             const T *xr = image + ((oy + kh) * w + ox + kw) * cin + ci0;                                 \
-            for (int c = 0; c < CT; c++) acc[c] = acc[c] + xr[c] * d;                                    \
+            for (int c = 0; c < CT; c++) acc[c] = __builtin_elementwise_fma(xr[c] - (V){0}, d, acc[c]);                                    \
         }                                                                                                \
     for (int c = 0; c < CT; c++) {                                                                       \
         T *to = total + ((kh * f + kw) * cin + ci0 + c) * LANES;                                         \
         STOREV(to, LOADV(V, to) + acc[c]);                                                               \
     }                                                                                                    \
+}
+
+// The error for the layer below, the adjoint of the forward without a patch matrix: δx[y, x, :] = Σ over
+// the output pixels (oy, ox) whose window holds (y, x), in raster order, of Σ_co δ[oy, ox, co] ·
+// wb[(y − oy, x − ox), co, :]. The lanes are the input channels (cin ≤ 16); wb holds the filters as
+// wb[(kh·f + kw)·cout + co][16]. The sums are those δ · W and col2im computed in the GEMM's order:
+// each window's product is a chain of fused multiply-adds over co from +0, added to a pixel's total
+// (from +0) window after window, so these bits are OpenBLAS's on processors where its sgemm kernel
+// sums that way (AVX-512) and the same on every processor. TW windows of one row at a time: for a
+// fixed input pixel, rows oy ascending and then kw descending are the windows in raster order.
+#define BACKWARD_DATA_TILE(NAME, ATTR, T, V, TW)                                                         \
+static inline __attribute__((always_inline)) ATTR void NAME(const T *restrict drow, const T *restrict wk, V *restrict accx, long cout) { \
+    V t[TW];                                                                                             \
+    for (int q = 0; q < TW; q++) t[q] = (V){0};                                                          \
+    for (long co = 0; co < cout; co++) {                                                                 \
+        V wv = LOADV(V, wk + co * LANES);                                                                \
+        for (int q = 0; q < TW; q++) t[q] = __builtin_elementwise_fma(drow[q * cout + co] - (V){0}, wv, t[q]); \
+    }                                                                                                    \
+    for (int q = 0; q < TW; q++) accx[q] = accx[q] + t[q];                                               \
 }
 
 // Tiles of every width 1 … 12 (a compile-time width keeps the sums in registers), and the switch that
@@ -133,6 +152,41 @@ static ATTR void NAME##_gradient(const T *x, const T *delta, T *total, long n, l
     }                                                                                                    \
 }
 
+// One level's δx for n images (stride 1, no padding, cin ≤ 16), in row tiles of at most WMAX windows.
+// A row's totals stay on the stack (w ≤ 64 pixels); every pixel stores 16 lanes, in order, so the lanes
+// past cin land on the next pixel and are overwritten by it (dx has 16 values of slack).
+#define BACKWARD_DATA_LEVEL(NAME, ATTR, T, V, WMAX)                                                      \
+EACH_WIDTH_TILE(BACKWARD_DATA_TILE, NAME##_bd, ATTR, T, V)                                               \
+static ATTR void NAME##_backward_data(const T *delta, const T *wb, T *dx, long n, long h, long w, long cin, \
+                                      long f, long oh, long ow, long cout) {                             \
+    long tiles = (ow + WMAX - 1) / WMAX, width = (ow + tiles - 1) / tiles;                               \
+    V acc[64];                                                                                           \
+    for (long i = 0; i < n; i++) {                                                                       \
+        const T *d = delta + i * oh * ow * cout;                                                         \
+        for (long y = 0; y < h; y++) {                                                                   \
+            for (long x = 0; x < w; x++) acc[x] = (V){0};                                                \
+            long first = y - f + 1 > 0 ? y - f + 1 : 0, last = y < oh - 1 ? y : oh - 1;                  \
+            for (long oy = first; oy <= last; oy++)                                                      \
+                for (long kw = f - 1; kw >= 0; kw--) {                                                   \
+                    const T *wk = wb + ((y - oy) * f + kw) * cout * LANES;                               \
+                    for (long ox0 = 0; ox0 < ow; ox0 += width) {                                         \
+                        long tw = ow - ox0 < width ? ow - ox0 : width;                                   \
+                        const T *drow = d + (oy * ow + ox0) * cout;                                      \
+                        switch (tw) { EACH_WIDTH(NAME##_bd, (drow, wk, acc + ox0 + kw, cout)) }          \
+                    }                                                                                    \
+                }                                                                                        \
+            T *row = dx + ((i * h + y) * w) * cin;                                                       \
+            for (long x = 0; x < w; x++) STOREV(row + x * cin, acc[x]);                                  \
+        }                                                                                                \
+    }                                                                                                    \
+}
+BACKWARD_DATA_LEVEL(conv_f32_avx512, AVX512, float, v16f, 8)
+BACKWARD_DATA_LEVEL(conv_f32_avx2, AVX2, float, v16f, 4)
+BACKWARD_DATA_LEVEL(conv_f32_base, BASE, float, v16f, 2)
+BACKWARD_DATA_LEVEL(conv_f64_avx512, AVX512, double, v16d, 4)
+BACKWARD_DATA_LEVEL(conv_f64_avx2, AVX2, double, v16d, 2)
+BACKWARD_DATA_LEVEL(conv_f64_base, BASE, double, v16d, 1)
+
 LEVEL(conv_f32_avx512, AVX512, float, v16f, m16f, 12)
 LEVEL(conv_f32_avx2, AVX2, float, v16f, m16f, 6)
 LEVEL(conv_f32_base, BASE, float, v16f, m16f, 3)
@@ -163,6 +217,18 @@ void lesson_conv_weight_gradient_##SUFFIX(const T *x, const T *delta, T *total, 
 }
 ENTRY(float, f32)
 ENTRY(double, f64)
+
+#define BACKWARD_DATA_ENTRY(T, SUFFIX)                                                                    \
+void lesson_conv_backward_data_##SUFFIX(const T *delta, const T *wb, T *dx, long n, long h, long w, long cin, \
+                                        long f, long oh, long ow, long cout) {                           \
+    switch (level()) {                                                                                   \
+    case HAS_AVX512: conv_##SUFFIX##_avx512_backward_data(delta, wb, dx, n, h, w, cin, f, oh, ow, cout); break; \
+    case HAS_AVX2: conv_##SUFFIX##_avx2_backward_data(delta, wb, dx, n, h, w, cin, f, oh, ow, cout); break; \
+    default: conv_##SUFFIX##_base_backward_data(delta, wb, dx, n, h, w, cin, f, oh, ow, cout);           \
+    }                                                                                                    \
+}
+BACKWARD_DATA_ENTRY(float, f32)
+BACKWARD_DATA_ENTRY(double, f64)
 
 // The first conv (one input channel, no padding) is the same forward with cin = 1: its filters
 // (cout, f·f) transposed to taps[t][16] here.

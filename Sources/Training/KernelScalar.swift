@@ -34,6 +34,14 @@ protocol KernelScalar: BLASScalar {
     /// total[(kh,kw,ci), :] = Σ_i Σ_(oy,ox) x[i, oy + kh, ox + kw, ci] · δ[i, oy, ox, :], each image summed first
     static func convWeightGradient(_ x: UnsafePointer<Self>, _ delta: UnsafePointer<Self>, into total: UnsafeMutablePointer<Self>,
                                    n: Int, h: Int, w: Int, cin: Int, f: Int, oh: Int, ow: Int, cout: Int)
+    /// The error for the layer below such a convolution (cin ≤ 16, w ≤ 64): δx[i, y, x, :] = Σ over the windows
+    /// holding (y, x), in raster order, of Σ_co δ[i, oy, ox, co] · wb[(y − oy, x − ox, co), :], wb the filters as (f·f·C_out, 16)
+    static func convBackwardData(_ delta: UnsafePointer<Self>, backward wb: UnsafePointer<Self>, into dx: UnsafeMutablePointer<Self>,
+                                 n: Int, h: Int, w: Int, cin: Int, f: Int, oh: Int, ow: Int, cout: Int)
+    /// c[i, j] = Σ_k a[i·rs + k·cs] · b[k·ldb + j] (with `add`, c[i, j] += it), summed over k in order (fused
+    /// multiply-adds) on every processor: the dense layers' products
+    static func product(_ a: UnsafePointer<Self>, rowStride rs: Int, columnStride cs: Int, _ b: UnsafePointer<Self>, ldb: Int,
+                        into c: UnsafeMutablePointer<Self>, ldc: Int, m: Int, n: Int, k: Int, add: Bool)
     /// dW += Σ_n (clip(δ_n,o · x_n,i) − δ_n,o · x_n,i) for the products past ±c; returns how many
     static func clipCorrection(delta: UnsafePointer<Self>, x: UnsafePointer<Self>, n: Int, outputs: Int, inputs: Int, clip c: Self,
                                into dW: UnsafeMutablePointer<Self>) -> Int
@@ -75,6 +83,14 @@ extension Float: KernelScalar {
     static func convWeightGradient(_ x: UnsafePointer<Float>, _ delta: UnsafePointer<Float>, into total: UnsafeMutablePointer<Float>,
                                    n: Int, h: Int, w: Int, cin: Int, f: Int, oh: Int, ow: Int, cout: Int) {
         lesson_conv_weight_gradient_f32(x, delta, total, n, h, w, cin, f, oh, ow, cout)
+    }
+    static func convBackwardData(_ delta: UnsafePointer<Float>, backward wb: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
+                                 n: Int, h: Int, w: Int, cin: Int, f: Int, oh: Int, ow: Int, cout: Int) {
+        lesson_conv_backward_data_f32(delta, wb, dx, n, h, w, cin, f, oh, ow, cout)
+    }
+    static func product(_ a: UnsafePointer<Float>, rowStride rs: Int, columnStride cs: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                        into c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int, add: Bool) {
+        lesson_product_f32(a, rs, cs, b, ldb, c, ldc, m, n, k, add ? 1 : 0)
     }
     static func clipCorrection(delta: UnsafePointer<Float>, x: UnsafePointer<Float>, n: Int, outputs: Int, inputs: Int, clip c: Float,
                                into dW: UnsafeMutablePointer<Float>) -> Int {
@@ -118,6 +134,14 @@ extension Double: KernelScalar {
     static func convWeightGradient(_ x: UnsafePointer<Double>, _ delta: UnsafePointer<Double>, into total: UnsafeMutablePointer<Double>,
                                    n: Int, h: Int, w: Int, cin: Int, f: Int, oh: Int, ow: Int, cout: Int) {
         lesson_conv_weight_gradient_f64(x, delta, total, n, h, w, cin, f, oh, ow, cout)
+    }
+    static func convBackwardData(_ delta: UnsafePointer<Double>, backward wb: UnsafePointer<Double>, into dx: UnsafeMutablePointer<Double>,
+                                 n: Int, h: Int, w: Int, cin: Int, f: Int, oh: Int, ow: Int, cout: Int) {
+        lesson_conv_backward_data_f64(delta, wb, dx, n, h, w, cin, f, oh, ow, cout)
+    }
+    static func product(_ a: UnsafePointer<Double>, rowStride rs: Int, columnStride cs: Int, _ b: UnsafePointer<Double>, ldb: Int,
+                        into c: UnsafeMutablePointer<Double>, ldc: Int, m: Int, n: Int, k: Int, add: Bool) {
+        lesson_product_f64(a, rs, cs, b, ldb, c, ldc, m, n, k, add ? 1 : 0)
     }
     static func clipCorrection(delta: UnsafePointer<Double>, x: UnsafePointer<Double>, n: Int, outputs: Int, inputs: Int, clip c: Double,
                                into dW: UnsafeMutablePointer<Double>) -> Int {

@@ -26,11 +26,15 @@ enum ConvKernel {
     /// The network's first layer with one input channel and at most 16 filters: its own C kernels
     /// (CKernels/Kernels.c), no im2col, and no error handed further back.
     case first
-    /// Stride 1, no padding, at most 16 filters: forward and dW by C kernels that read the input where it
-    /// lies (CKernels/Conv.c); the error for the layer below by δ · W and col2im.
+    /// Stride 1, no padding, at most 16 filters: forward, dW and the error for the layer below by C kernels
+    /// that read the input where it lies (CKernels/Conv.c); that error by δ · W and col2im past 16 input channels.
     case direct
     /// Anything else: im2col and GEMMs.
     case im2col
+
+    /// Whether a direct conv's error for the layer below comes from its own kernel (CKernels/Conv.c) rather
+    /// than δ · W and col2im: its input channels fit the 16 lanes, a row of its input the kernel's 64 totals.
+    static func directBackwardData(cin: Int, w: Int) -> Bool { cin <= 16 && w <= 64 }
 
     init(first: Bool, cin: Int, cout: Int, pad: Int, stride: Int) {
         if first && cin == 1 && cout <= 16 { self = .first } else if pad == 0 && stride == 1 && cout <= 16 { self = .direct } else { self = .im2col }
@@ -59,7 +63,7 @@ final class ShardWorkspace<Scalar: BLASScalar> {
     let capacity: Int
     let input: Buffer<Scalar>            // (n, H, W, C)
     var outputs: [Buffer<Scalar>] = []   // per step: (n, outSize)
-    var columns: [Buffer<Scalar>?] = []  // per conv step: (n·OH·OW, f·f·C_in), im2col's patches and then δ·W
+    var columns: [Buffer<Scalar>?] = []  // per conv step that needs them: (n·OH·OW, f·f·C_in), im2col's patches and then δ·W
     var filterGradients: [Buffer<Scalar>?] = []  // per direct conv step: dW as (f·f·C_in, 16), the kernel's layout
     let patches: Buffer<Scalar>          // one image's first-conv patches, (OH·OW, 16), for its pooled backward
     var argmax: [UnsafeMutablePointer<Int32>?] = []
@@ -78,8 +82,14 @@ final class ShardWorkspace<Scalar: BLASScalar> {
             outputs.append(Buffer(capacity * s.outSize))
             largest = max(largest, s.outSize)
             switch s.kind {
-            case .conv(_, let f, _, _, _, _, let cin, let oh, let ow, _, _, let kernel):
-                columns.append(kernel == .first ? nil : Buffer(capacity * oh * ow * f * f * cin)); argmax.append(nil)
+            case .conv(_, let f, _, _, _, let w, let cin, let oh, let ow, _, _, let kernel):
+                // im2col's patches for the whole shard; a direct conv's δ · W for col2im's few images, if it has one
+                let images = switch kernel {
+                case .first: 0
+                case .direct: ConvKernel.directBackwardData(cin: cin, w: w) ? 0 : Swift.min(capacity, TrainingPlan<Float>.imagesPerCol2im)
+                case .im2col: capacity
+                }
+                columns.append(images == 0 ? nil : Buffer(images * oh * ow * f * f * cin)); argmax.append(nil)
                 filterGradients.append(kernel == .direct ? Buffer(f * f * cin * 16) : nil)
             case .pool:
                 columns.append(nil); filterGradients.append(nil)
@@ -113,6 +123,11 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
     /// Per parameter layer computed by the direct conv kernels: its filters transposed to
     /// (f·f·C_in, 16), lanes past C_out zero, refreshed after every update.
     var transposed: [Buffer<Scalar>?] = []
+    /// The same layers' filters for their backward pass, (f·f·C_out, 16): per tap and output channel a
+    /// vector of the input channels (lanes past C_in zero), where conv2's δx kernel can take them (C_in ≤ 16).
+    var backwardFilters: [Buffer<Scalar>?] = []
+    /// Per dense layer: its weights transposed, (in, out), for the forward's x · Wᵀ.
+    var denseTransposed: [Buffer<Scalar>?] = []
     /// Pixel byte → scalar, computed as the readable path does (Double(v) / 255).
     let pixelValue: [Scalar]
     private(set) var lastClipped = 0
@@ -184,18 +199,33 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
         workspaces = (0..<shards).map { _ in ShardWorkspace(steps: steps, inputSize: net.inputShape.reduce(1, *), parameterShapes: sizes, capacity: perShard) }
         pixelValue = (0..<256).map { Scalar(Double($0) / 255) }
         transposed = Array(repeating: nil, count: weights.count)
+        backwardFilters = Array(repeating: nil, count: weights.count)
+        denseTransposed = Array(repeating: nil, count: weights.count)
         for s in steps {
-            if case .conv(let param, _, _, _, _, _, _, _, _, _, _, .direct) = s.kind { transposed[param] = Buffer(weights[param].count / shapes[param].weights[0] * 16) }
+            if case .dense(let param, _, _, _) = s.kind { denseTransposed[param] = Buffer(weights[param].count) }
+            if case .conv(let param, let f, _, _, _, let w, let cin, _, _, let cout, _, .direct) = s.kind {
+                transposed[param] = Buffer(weights[param].count / cout * 16)
+                if ConvKernel.directBackwardData(cin: cin, w: w) { backwardFilters[param] = Buffer(f * f * cout * 16) }
+            }
         }
         transposeFilters()
     }
 
-    /// W (C_out, f·f·C_in) → transposed (f·f·C_in, 16) for the direct conv kernels.
+    /// W (C_out, f·f·C_in) → transposed (f·f·C_in, 16) for the direct conv kernels, and → (f·f·C_out, 16)
+    /// for their δx kernel.
     func transposeFilters() {
+        for (k, t) in denseTransposed.enumerated() {
+            guard let t else { continue }
+            let outputs = shapes[k].weights[0], inputs = shapes[k].weights[1], w = weights[k].p
+            for o in 0..<outputs { for i in 0..<inputs { t.p[i * outputs + o] = w[o * inputs + i] } }
+        }
         for (k, t) in transposed.enumerated() {
             guard let t else { continue }
             let cout = shapes[k].weights[0], taps = weights[k].count / cout, w = weights[k].p
             for q in 0..<taps { for c in 0..<cout { t.p[q * 16 + c] = w[c * taps + q] } }
+            guard let b = backwardFilters[k] else { continue }
+            let cin = shapes[k].weights[3], f = shapes[k].weights[1]
+            for tap in 0..<(f * f) { for c in 0..<cout { for ci in 0..<cin { b.p[(tap * cout + c) * 16 + ci] = w[c * taps + tap * cin + ci] } } }
         }
     }
 
@@ -363,8 +393,8 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
             case .dense(let param, let inputs, let outputs, let relu):
                 // Z = x · Wᵀ + b  (n, out)
                 fillRows(out, with: biases[param].p, rows: n, columns: outputs)
-                Scalar.gemm(transA: false, transB: true, m: n, n: outputs, k: inputs, alpha: 1, a: x, lda: inputs,
-                            b: weights[param].p, ldb: inputs, beta: 1, c: out, ldc: outputs)
+                Scalar.product(x, rowStride: inputs, columnStride: 1, denseTransposed[param]!.p, ldb: outputs,
+                               into: out, ldc: outputs, m: n, n: outputs, k: inputs, add: true)
                 if relu { Scalar.relu(out, n * outputs) }
             case .pool(let f, let h, let w, let c, let oh, let ow, let relu):
                 Scalar.maxPool(x, out, ws.argmax[j]!, n: n, h: h, w: w, c: c, f: f, oh: oh, ow: ow, relu: relu)
@@ -405,16 +435,16 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
                 if relu { Scalar.gate(delta, by: out, n &* outputs) }  // δ_z = δ_a ⊙ (a > 0)
                 Scalar.columnSums(delta, into: ws.db[param].p, rows: n, columns: outputs)
                 // dW = δᵀ · x
-                Scalar.gemm(transA: true, transB: false, m: outputs, n: inputs, k: n, alpha: 1, a: delta, lda: outputs,
-                            b: x, ldb: inputs, beta: 0, c: ws.dW[param].p, ldc: inputs)
+                Scalar.product(delta, rowStride: 1, columnStride: outputs, x, ldb: inputs,
+                               into: ws.dW[param].p, ldc: inputs, m: outputs, n: inputs, k: n, add: false)
                 if let c = perImageClip {
                     // Σ_n clip(δ_nᵀ x_n): the GEMM's sum plus a correction for the products past ±c
                     ws.clipped[param] += Scalar.clipCorrection(delta: delta, x: x, n: n, outputs: outputs, inputs: inputs, clip: c, into: ws.dW[param].p)
                 }
                 if needInputDelta {
                     // δ_x = δ · W
-                    Scalar.gemm(transA: false, transB: false, m: n, n: inputs, k: outputs, alpha: 1, a: delta, lda: outputs,
-                                b: weights[param].p, ldb: inputs, beta: 0, c: spare, ldc: inputs)
+                    Scalar.product(delta, rowStride: outputs, columnStride: 1, weights[param].p, ldb: inputs,
+                                   into: spare, ldc: inputs, m: n, n: inputs, k: outputs, add: false)
                 }
             case .conv(let param, let f, let pad, let stride, let h, let w, _, let oh, let ow, let cout, let relu, .first):
                 // The first layer: no error goes further back, only its gradients.
@@ -422,7 +452,7 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
                 Scalar.firstConvBackward(delta, x, dW: ws.dW[param].p, db: ws.db[param].p, n: n, h: h, w: w, f: f, pad: pad, stride: stride,
                                   oh: oh, ow: ow, cout: cout)
             case .conv(let param, let f, let pad, let stride, let h, let w, let cin, let oh, let ow, let cout, let relu, let kernel):
-                let rows = n * oh * ow, k = f * f * cin, cols = ws.columns[j]!.p
+                let rows = n * oh * ow, k = f * f * cin
                 if relu { Scalar.gate(delta, by: out, rows &* cout) }
                 Scalar.columnSums(delta, into: ws.db[param].p, rows: rows, columns: cout)
                 if kernel == .direct {
@@ -434,12 +464,17 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
                 } else {
                     // dW = δᵀ · cols
                     Scalar.gemm(transA: true, transB: false, m: cout, n: k, k: rows, alpha: 1, a: delta, lda: cout,
-                                b: cols, ldb: k, beta: 0, c: ws.dW[param].p, ldc: k)
+                                b: ws.columns[j]!.p, ldb: k, beta: 0, c: ws.dW[param].p, ldc: k)
                 }
-                if needInputDelta {
+                if needInputDelta, let wb = backwardFilters[param] {
+                    // δ_x[y, x, :] = Σ over the windows holding (y, x) of δ[oy, ox, :] · W[:, y − oy, x − ox, :]: what
+                    // col2im(δ · W) adds, in its order, without the patches
+                    Scalar.convBackwardData(delta, backward: wb.p, into: spare, n: n, h: h, w: w, cin: cin, f: f, oh: oh, ow: ow, cout: cout)
+                } else if needInputDelta {
                     // δ_x = col2im(δ · W), a few images at a time so that δ · W (250 values per output
                     // pixel for conv2) is still in the cache when col2im reads it; the patches' buffer takes it.
                     var first = 0
+                    let cols = ws.columns[j]!.p
                     while first < n {
                         let images = Swift.min(Self.imagesPerCol2im, n - first), pixels = oh * ow
                         Scalar.gemm(transA: false, transB: false, m: images * pixels, n: k, k: cout, alpha: 1, a: delta + first * pixels * cout, lda: cout,

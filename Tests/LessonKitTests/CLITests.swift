@@ -247,6 +247,22 @@ import Datasets
         try expectLessonThreePictures(trained: dir.appendingPathComponent("a"), evaluated: dir.appendingPathComponent("c"), testImages: 256)
     }
 
+    /// OpenBLAS picks its kernels by processor (its AVX2 and AVX-512 sgemm kernels add in different
+    /// orders), so nothing the trainer computes may go through it: a seeded run writes the same weights
+    /// with OpenBLAS's AVX2 kernels forced (as on a processor without AVX-512) as with the ones it picked.
+    @Test func lessonThreeTrainsTheSameBytesWhicheverKernelsOpenBLASPicks() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var weights = [Data]()
+        for (name, environment) in [("picked", [String: String]()), ("haswell", ["OPENBLAS_CORETYPE": "Haswell"])] {
+            let out = dir.appendingPathComponent(name)
+            let r = try runLesson(["run", "3", "--stop-at", "train", "--quiet"] + quick + ["--out", out.path], environment: environment)
+            #expect(r.status == 0, "\(r.stderr)")
+            weights.append(try Data(contentsOf: out.appendingPathComponent("weights.lnw")))
+        }
+        #expect(weights[0] == weights[1])
+    }
+
     @Test func weightsFileProblemsAreOneClearLine() throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -76,6 +76,22 @@ void lesson_conv_weight_gradient_f32(const float *x, const float *delta, float *
 void lesson_conv_weight_gradient_f64(const double *x, const double *delta, double *total, long n, long h, long w,
                                      long cin, long f, long oh, long ow, long cout);
 
+// The error for the layer below a later convolution (Conv.c; stride 1, no padding, cin ≤ 16, w ≤ 64):
+// dx[i, y, x, :] = Σ_(oy, ox) Σ_co δ[i, oy, ox, co] · wb[((y − oy)·f + x − ox)·cout + co][:], the windows in
+// raster order, each window's sum a fused multiply-add chain over co (dx needs 16 values of slack).
+void lesson_conv_backward_data_f32(const float *delta, const float *wb, float *dx, long n, long h, long w, long cin,
+                                   long f, long oh, long ow, long cout);
+void lesson_conv_backward_data_f64(const double *delta, const double *wb, double *dx, long n, long h, long w, long cin,
+                                   long f, long oh, long ow, long cout);
+
+// Lesson 3's dense products in one fixed order (Products.c): c[i, j] = Σ_k a[i·rs + k·cs] · b[k·ldb + j]
+// (add: c[i, j] += that sum), each sum a fused multiply-add chain over k from +0 (b read 16 values past
+// its last row: slack).
+void lesson_product_f32(const float *a, long rs, long cs, const float *b, long ldb, float *c, long ldc,
+                        long m, long n, long k, int add);
+void lesson_product_f64(const double *a, long rs, long cs, const double *b, long ldb, double *c, long ldc,
+                        long m, long n, long k, int add);
+
 // Lesson 1's dense products for a block of n image columns (Dense.c), from its tiles of 16 columns:
 // panel holds the tiles' non-zero pixel rows as doubles, [row][16], tile t's from start[t] (start has
 // tiles + 1 entries, relative to the block); pixel[q] is row q's pixel index, row_of[t·K + k] pixel k's
