@@ -1,12 +1,14 @@
 // Convolutions computed where their input lies, without im2col: lesson 3's conv2 (13×13×10 in, 5×5
-// filters, 16 out) forward and weight gradient, and its conv1 forward (the same forward, cin = 1): the im2col copy (a 50-value memmove per kernel row) and OpenBLAS's
-// packing of the 5 MB patch matrix cost more than its multiplications (M = 5184, N = 16, K = 250 per
-// shard of 64 images). Here an image's input (6.8 KB) and the filters (16 KB) stay in the L1 cache.
+// filters, 16 out) forward, weight gradient and error for the layer below, and its conv1 forward (the
+// same forward, cin = 1): the im2col copy (a 50-value memmove per kernel row) and OpenBLAS's packing
+// of the 5 MB patch matrix cost more than its multiplications (M = 5184, N = 16, K = 250 per shard of
+// 64 images). Here an image's input (6.8 KB) and the filters (16 KB) stay in the L1 cache.
 //
 // The filters are given transposed, wt[(kh·f + kw)·cin + ci][16], one vector of the 16 output
 // channels per tap and input channel (lanes past cout zero). A pixel's 16 channels are one vector of
-// the compiler's vector extension; each clone (AVX-512, AVX2, baseline) adds the same products in the
-// same order, multiply then add (-ffp-contract=off), so every processor computes the same bits.
+// the compiler's vector extension; each level (AVX-512, AVX2, baseline) adds the same products in the
+// same order, each a fused multiply-add written out (and no other contraction: -ffp-contract=off), so
+// every processor computes the same bits.
 // Shapes: NHWC, no padding, cout ≤ 16, the weight gradient stride 1 (Training's plan uses these
 // kernels only then).
 #include "CKernels.h"

@@ -1,7 +1,8 @@
 // Small kernels for the training path (Sources/Training) where Swift's SIMD types compile poorly on a
 // baseline x86-64 target: loops over a pixel's channels that the C compiler vectorises, with an AVX2
 // clone picked at load time where the processor has it. No FMA contraction (-ffp-contract=off), so the
-// clones compute the same bits. Shapes are NHWC, row-major; see Kernels.c for each formula.
+// clones compute the same bits; Conv.c and Products.c write their fused multiply-adds out. Shapes are
+// NHWC, row-major; see Kernels.c for each formula.
 // The conv1 kernels load and store 16 values at a pixel of cout ≤ 16: the buffers they are given have
 // 16 elements of slack past their end (Training's Buffer).
 #ifndef LESSON_CKERNELS_H
