@@ -12,26 +12,7 @@
 // Shapes: NHWC, no padding, cout ≤ 16, the weight gradient stride 1 (Training's plan uses these
 // kernels only then).
 #include "CKernels.h"
-#include <string.h>
-
-#define LANES 16
-typedef float v16f __attribute__((vector_size(LANES * sizeof(float))));
-typedef double v16d __attribute__((vector_size(LANES * sizeof(double))));
-typedef int32_t m16f __attribute__((vector_size(LANES * sizeof(float))));
-typedef int64_t m16d __attribute__((vector_size(LANES * sizeof(double))));
-
-#if defined(__x86_64__) && defined(__clang__)
-#define AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
-#define AVX2 __attribute__((target("avx2,fma")))
-#else
-#define AVX512
-#define AVX2
-#endif
-#define BASE
-
-// Macros, not functions: a function passing a vector would change the calling convention between clones.
-#define LOADV(V, p) ({ V v_; memcpy(&v_, (p), sizeof v_); v_; })
-#define STOREV(p, v) do { __typeof__(v) s_ = (v); memcpy((p), &s_, sizeof s_); } while (0)
+#include "Levels.h"
 
 // z[oy, ox0 + t, :] = b + Σ_(kh, kw, ci) x[oy·s + kh, (ox0 + t)·s + kw, ci] · wt[(kh, kw, ci), :] for t < TW,
 // the taps in order; TW sums stay in registers while the taps run (one pixel at a time, each sum would

@@ -7,6 +7,7 @@
 // k in order; a dW1 element is eight partial sums, over the columns j ≡ l (mod 8) of the block for
 // l = 0 … 7 (the vector type has 8 lanes whatever the registers), added in a fixed tree at the end.
 #include "CKernels.h"
+#include "Levels.h"
 
 typedef double v8d __attribute__((vector_size(64)));
 // Macros, not functions: a function passing a v8d would change the calling convention between clones.
@@ -15,14 +16,6 @@ typedef double v8d __attribute__((vector_size(64)));
 #define splat8(s) ({ double x_ = (s); (v8d){x_, x_, x_, x_, x_, x_, x_, x_}; })
 #define lanes_total(s) ({ v8d t_ = (s); ((t_[0] + t_[1]) + (t_[2] + t_[3])) + ((t_[4] + t_[5]) + (t_[6] + t_[7])); })
 
-#if defined(__x86_64__) && defined(__clang__)
-#define AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx2")))
-#define AVX2 __attribute__((target("avx2,fma")))
-#else
-#define AVX512
-#define AVX2
-#endif
-#define BASE
 
 // X is kept as bytes in panels (Training's DensePlan): each 16 columns of X are a tile, and a tile keeps
 // only its pixel rows that are not zero in all 16 images (about half of MNIST's: the frame around each

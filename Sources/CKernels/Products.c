@@ -11,23 +11,7 @@
 // transposed), δᵀ · x and δ · W. Tiles of R rows × V vectors of 16 columns keep their sums in
 // registers while k runs; every level (AVX-512, AVX2, baseline) computes the same bits.
 #include "CKernels.h"
-#include <string.h>
-
-#define LANES 16
-typedef float v16f __attribute__((vector_size(LANES * sizeof(float))));
-typedef double v16d __attribute__((vector_size(LANES * sizeof(double))));
-
-#if defined(__x86_64__) && defined(__clang__)
-#define AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
-#define AVX2 __attribute__((target("avx2,fma")))
-#else
-#define AVX512
-#define AVX2
-#endif
-#define BASE
-
-#define LOADV(V, p) ({ V v_; memcpy(&v_, (p), sizeof v_); v_; })
-#define STOREV(p, v) do { __typeof__(v) s_ = (v); memcpy((p), &s_, sizeof s_); } while (0)
+#include "Levels.h"
 
 // The R × V tile at rows i0…, columns j0…: `last` columns in its last vector (1 … 16). b may be read
 // 16 columns at a time past n (its buffers have slack); c is written only inside the product.
