@@ -177,41 +177,21 @@ LEVEL(conv_f64_avx512, AVX512, double, v16d, m16d, 12)
 LEVEL(conv_f64_avx2, AVX2, double, v16d, m16d, 3)
 LEVEL(conv_f64_base, BASE, double, v16d, m16d, 1)
 
-#define level lesson_kernel_level
-#define HAS_AVX512 LESSON_LEVEL_AVX512
-#define HAS_AVX2 LESSON_LEVEL_AVX2
-
 #define ENTRY(T, SUFFIX)                                                                                  \
 void lesson_conv_forward_##SUFFIX(const T *x, T *z, const T *wt, const T *bias, long n, long h, long w,  \
                                   long cin, long f, long stride, long oh, long ow, long cout) {          \
-    switch (level()) {                                                                                   \
-    case HAS_AVX512: conv_##SUFFIX##_avx512_forward(x, z, wt, bias, n, h, w, cin, f, stride, oh, ow, cout); break; \
-    case HAS_AVX2: conv_##SUFFIX##_avx2_forward(x, z, wt, bias, n, h, w, cin, f, stride, oh, ow, cout); break; \
-    default: conv_##SUFFIX##_base_forward(x, z, wt, bias, n, h, w, cin, f, stride, oh, ow, cout);        \
-    }                                                                                                    \
+    AT_LEVEL(conv_##SUFFIX, _forward, (x, z, wt, bias, n, h, w, cin, f, stride, oh, ow, cout))           \
 }                                                                                                        \
 void lesson_conv_weight_gradient_##SUFFIX(const T *x, const T *delta, T *total, long n, long h, long w,  \
                                           long cin, long f, long oh, long ow, long cout) {               \
-    switch (level()) {                                                                                   \
-    case HAS_AVX512: conv_##SUFFIX##_avx512_gradient(x, delta, total, n, h, w, cin, f, oh, ow, cout); break; \
-    case HAS_AVX2: conv_##SUFFIX##_avx2_gradient(x, delta, total, n, h, w, cin, f, oh, ow, cout); break; \
-    default: conv_##SUFFIX##_base_gradient(x, delta, total, n, h, w, cin, f, oh, ow, cout);              \
-    }                                                                                                    \
+    AT_LEVEL(conv_##SUFFIX, _gradient, (x, delta, total, n, h, w, cin, f, oh, ow, cout))                 \
+}                                                                                                        \
+void lesson_conv_backward_data_##SUFFIX(const T *delta, const T *wb, T *dx, long n, long h, long w, long cin, \
+                                        long f, long oh, long ow, long cout) {                           \
+    AT_LEVEL(conv_##SUFFIX, _backward_data, (delta, wb, dx, n, h, w, cin, f, oh, ow, cout))              \
 }
 ENTRY(float, f32)
 ENTRY(double, f64)
-
-#define BACKWARD_DATA_ENTRY(T, SUFFIX)                                                                    \
-void lesson_conv_backward_data_##SUFFIX(const T *delta, const T *wb, T *dx, long n, long h, long w, long cin, \
-                                        long f, long oh, long ow, long cout) {                           \
-    switch (level()) {                                                                                   \
-    case HAS_AVX512: conv_##SUFFIX##_avx512_backward_data(delta, wb, dx, n, h, w, cin, f, oh, ow, cout); break; \
-    case HAS_AVX2: conv_##SUFFIX##_avx2_backward_data(delta, wb, dx, n, h, w, cin, f, oh, ow, cout); break; \
-    default: conv_##SUFFIX##_base_backward_data(delta, wb, dx, n, h, w, cin, f, oh, ow, cout);           \
-    }                                                                                                    \
-}
-BACKWARD_DATA_ENTRY(float, f32)
-BACKWARD_DATA_ENTRY(double, f64)
 
 // The first conv (one input channel, no padding) is the same forward with cin = 1: its filters
 // (cout, f·f) transposed to taps[t][16] here.

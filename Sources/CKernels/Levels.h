@@ -2,6 +2,7 @@
 // (Levels.c picks one), 16-lane vectors of the compiler's vector extension, and their loads and stores.
 #ifndef LESSON_LEVELS_H
 #define LESSON_LEVELS_H
+#include "CKernels.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -23,4 +24,12 @@ typedef int64_t m16d __attribute__((vector_size(LANES * sizeof(double))));
 // Macros, not functions: a function passing a vector would change the calling convention between levels.
 #define LOADV(V, p) ({ V v_; memcpy(&v_, (p), sizeof v_); v_; })
 #define STOREV(p, v) do { __typeof__(v) s_ = (v); memcpy((p), &s_, sizeof s_); } while (0)
+
+// Calls PREFIX_avx512SUFFIX, PREFIX_avx2SUFFIX or PREFIX_baseSUFFIX with ARGS, the level Levels.c picks.
+#define AT_LEVEL(PREFIX, SUFFIX, ARGS)                                                                    \
+    switch (lesson_kernel_level()) {                                                                     \
+    case LESSON_LEVEL_AVX512: PREFIX##_avx512##SUFFIX ARGS; break;                                        \
+    case LESSON_LEVEL_AVX2: PREFIX##_avx2##SUFFIX ARGS; break;                                            \
+    default: PREFIX##_base##SUFFIX ARGS;                                                                 \
+    }
 #endif

@@ -78,11 +78,7 @@ LEVEL(product_f64_base, BASE, double, v16d, 1, 1)
 #define ENTRY(T, SUFFIX)                                                                                  \
 void lesson_product_##SUFFIX(const T *a, long rs, long cs, const T *b, long ldb, T *c, long ldc,         \
                              long m, long n, long k, int add) {                                          \
-    switch (lesson_kernel_level()) {                                                                     \
-    case LESSON_LEVEL_AVX512: product_##SUFFIX##_avx512(a, rs, cs, b, ldb, c, ldc, m, n, k, add); break; \
-    case LESSON_LEVEL_AVX2: product_##SUFFIX##_avx2(a, rs, cs, b, ldb, c, ldc, m, n, k, add); break;     \
-    default: product_##SUFFIX##_base(a, rs, cs, b, ldb, c, ldc, m, n, k, add);                           \
-    }                                                                                                    \
+    AT_LEVEL(product_##SUFFIX, , (a, rs, cs, b, ldb, c, ldc, m, n, k, add))                              \
 }
 ENTRY(float, f32)
 ENTRY(double, f64)

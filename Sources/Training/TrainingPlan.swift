@@ -36,6 +36,10 @@ enum ConvKernel {
     /// than δ · W and col2im: its input channels fit the 16 lanes, a row of its input the kernel's 64 totals.
     static func directBackwardData(cin: Int, w: Int) -> Bool { cin <= 16 && w <= 64 }
 
+    /// Images per δ · W GEMM and its col2im, for a direct conv past 16 input channels: δ · W for 8 images of
+    /// conv2's size is 648 KB, within a core's L2 cache (a whole shard's, 5 MB, went to memory and back).
+    static let imagesPerCol2im = 8
+
     init(first: Bool, cin: Int, cout: Int, pad: Int, stride: Int) {
         if first && cin == 1 && cout <= 16 { self = .first } else if pad == 0 && stride == 1 && cout <= 16 { self = .direct } else { self = .im2col }
     }
@@ -86,7 +90,7 @@ final class ShardWorkspace<Scalar: BLASScalar> {
                 // im2col's patches for the whole shard; a direct conv's δ · W for col2im's few images, if it has one
                 let images = switch kernel {
                 case .first: 0
-                case .direct: ConvKernel.directBackwardData(cin: cin, w: w) ? 0 : Swift.min(capacity, TrainingPlan<Float>.imagesPerCol2im)
+                case .direct: ConvKernel.directBackwardData(cin: cin, w: w) ? 0 : Swift.min(capacity, ConvKernel.imagesPerCol2im)
                 case .im2col: capacity
                 }
                 columns.append(images == 0 ? nil : Buffer(images * oh * ow * f * f * cin)); argmax.append(nil)
@@ -136,9 +140,6 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
 
     /// Threads the shards are spread over.
     let threads: Int
-    /// Images per δ · W GEMM and its col2im in a conv's backward: conv2's δ · W for 8 images is 648 KB,
-    /// within a core's L2 cache (the whole shard's, 5 MB, went to memory and back).
-    static var imagesPerCol2im: Int { 8 }
 
     init(_ net: CNN, batchSize: Int, shards: Int, threads: Int) {
         self.threads = threads
@@ -476,7 +477,7 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
                     var first = 0
                     let cols = ws.columns[j]!.p
                     while first < n {
-                        let images = Swift.min(Self.imagesPerCol2im, n - first), pixels = oh * ow
+                        let images = Swift.min(ConvKernel.imagesPerCol2im, n - first), pixels = oh * ow
                         Scalar.gemm(transA: false, transB: false, m: images * pixels, n: k, k: cout, alpha: 1, a: delta + first * pixels * cout, lda: cout,
                                     b: weights[param].p, ldb: k, beta: 0, c: cols, ldc: k)
                         Scalar.col2im(cols, spare + first * h * w * cin, n: images, h: h, w: w, c: cin, f: f, pad: pad, stride: stride, oh: oh, ow: ow)
