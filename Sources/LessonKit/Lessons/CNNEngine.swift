@@ -662,7 +662,7 @@ public final class CNNEngine: LessonEngine {
             return
         }
         out.say("train.plan", ["epochs": .int(settings.int("epochs")), "images": .int(tr.count), "batch": .int(settings.int("batch")), "test": .int(te.count)])
-        out.say("train.precision", ["precision": .text(precision.rawValue), "gemm": .text(precision == .float32 ? "sgemm" : "dgemm"),
+        out.say("train.precision", ["precision": .text(precision.rawValue),
                                     "shards": .int(CNNTrainer.defaultShards), "per": .int(CNNTrainer.imagesPerShard(batch: settings.int("batch")))])
         try ensureTrained()
         let last = history.last!
