@@ -189,6 +189,24 @@ static CLONES_WIDE void NAME(const T *restrict delta, const T *restrict gate, co
                 d = (V)((M)d & live);                                                                     \
                 index_lanes a; __builtin_memcpy(&a, arg + at, sizeof a);                                  \
                 index_lanes offset = a - (lane + (int32_t)(((i * oh + pf * py) * ow + pf * px) * cout));  \
+                if (pf == 2) {                                                                            \
+                    /* Each channel's patch picked from the window's 4 × 4 pixels by where its maximum is  \
+                       (the row, then the column): the one product, without the three ±0 ones. */         \
+                    M lower = __builtin_convertvector(offset >= (int32_t)(ow * cout), M);                 \
+                    M right = __builtin_convertvector((offset == (int32_t)cout) | (offset == (int32_t)((ow + 1) * cout)), M); \
+                    const T *c0 = pixels + 2 * py * w + 2 * px;                                           \
+                    V rows[3][4];                                                                         \
+                    for (int r = 0; r < 3; r++)                                                           \
+                        for (int c = 0; c < 4; c++) {                                                     \
+                            V top = c0[r * w + c] - (V){0}, bottom = c0[(r + 1) * w + c] - (V){0};        \
+                            rows[r][c] = (V)(((M)bottom & lower) | ((M)top & ~lower));                    \
+                        }                                                                                 \
+                    for (int kh = 0; kh < 3; kh++)                                                        \
+                        for (int kw = 0; kw < 3; kw++) {                                                  \
+                            V patch = (V)(((M)rows[kh][kw + 1] & right) | ((M)rows[kh][kw] & ~right));    \
+                            image[kh * 3 + kw] += d * patch;                                              \
+                        }                                                                                 \
+                } else                                                                                    \
                 for (long dy = 0; dy < pf; dy++)                                                          \
                     for (long dx = 0; dx < pf; dx++) {                                                    \
                         M here = __builtin_convertvector(offset == (int32_t)((dy * ow + dx) * cout), M);  \

@@ -19,6 +19,11 @@ protocol KernelScalar: BLASScalar {
     /// One input channel: z[i, oy, ox, k] = b[k] + Σ_(kh,kw) x[i, oy·s + kh − p, ox·s + kw − p] · W[k, kh, kw]
     static func firstConvForward(_ x: UnsafePointer<Self>, _ z: UnsafeMutablePointer<Self>, weights: UnsafePointer<Self>, bias: UnsafePointer<Self>,
                                  n: Int, h: Int, w: Int, f: Int, pad: Int, stride: Int, oh: Int, ow: Int, cout: Int)
+    /// The same conv unpadded (stride 1, f·f ≤ 16), its ReLU if `relu` and a 2 × 2 max-pool in one pass:
+    /// out = the pool's output, arg (if given) its indices into the conv output, which is not stored
+    static func firstConvPool(_ x: UnsafePointer<Self>, _ out: UnsafeMutablePointer<Self>, _ arg: UnsafeMutablePointer<Int32>?,
+                              weights: UnsafePointer<Self>, bias: UnsafePointer<Self>, n: Int, h: Int, w: Int, f: Int,
+                              oh: Int, ow: Int, cout: Int, ph: Int, pw: Int, relu: Bool)
     /// dW[k, kh, kw] = Σ δ[.., k] · x[oy·s + kh − p, ox·s + kw − p], db[k] = Σ δ[.., k], each image summed first.
     static func firstConvBackward(_ delta: UnsafePointer<Self>, _ x: UnsafePointer<Self>, dW: UnsafeMutablePointer<Self>, db: UnsafeMutablePointer<Self>,
                                   n: Int, h: Int, w: Int, f: Int, pad: Int, stride: Int, oh: Int, ow: Int, cout: Int)
@@ -48,6 +53,8 @@ protocol KernelScalar: BLASScalar {
     /// The adjoint of im2col: x = 0, then every patch value of cols added back onto the pixel it came from
     static func col2im(_ cols: UnsafePointer<Self>, _ x: UnsafeMutablePointer<Self>, n: Int, h: Int, w: Int, c: Int,
                        f: Int, pad: Int, stride: Int, oh: Int, ow: Int)
+    /// out[q] = bytes[q] / 255, the value Scalar(Double(bytes[q]) / 255) (a pixel as the readable path reads it)
+    static func unitFromBytes(_ bytes: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Self>, count: Int)
     /// z = max(z, 0)
     static func relu(_ z: UnsafeMutablePointer<Self>, _ count: Int)
     /// δ ← δ ⊙ (a > 0)
@@ -66,6 +73,11 @@ extension Float: KernelScalar {
         // Unpadded (lesson 3's conv1): several output pixels at a time (Conv.c); padded: pixel by pixel (Kernels.c).
         if pad == 0 && f * f <= 16 { lesson_first_conv_forward_f32(x, z, weights, bias, n, h, w, f, stride, oh, ow, cout) }
         else { lesson_conv1_forward_f32(x, z, weights, bias, n, h, w, f, pad, stride, oh, ow, cout) }
+    }
+    static func firstConvPool(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ arg: UnsafeMutablePointer<Int32>?,
+                              weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, n: Int, h: Int, w: Int, f: Int,
+                              oh: Int, ow: Int, cout: Int, ph: Int, pw: Int, relu: Bool) {
+        lesson_first_conv_pool_f32(x, out, arg, weights, bias, n, h, w, f, oh, ow, cout, ph, pw, relu ? 1 : 0)
     }
     static func firstConvBackward(_ delta: UnsafePointer<Float>, _ x: UnsafePointer<Float>, dW: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>,
                                   n: Int, h: Int, w: Int, f: Int, pad: Int, stride: Int, oh: Int, ow: Int, cout: Int) {
@@ -100,6 +112,9 @@ extension Float: KernelScalar {
                        f: Int, pad: Int, stride: Int, oh: Int, ow: Int) {
         lesson_col2im_f32(cols, x, n, h, w, c, f, pad, stride, oh, ow)
     }
+    static func unitFromBytes(_ bytes: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Float>, count: Int) {
+        lesson_unit_from_bytes_f32(bytes, out, count)
+    }
     static func relu(_ z: UnsafeMutablePointer<Float>, _ count: Int) { lesson_relu_f32(z, count) }
     static func gate(_ d: UnsafeMutablePointer<Float>, by a: UnsafePointer<Float>, _ count: Int) { lesson_gate_f32(d, a, count) }
     static func columnSums(_ d: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
@@ -117,6 +132,11 @@ extension Double: KernelScalar {
         // Unpadded (lesson 3's conv1): several output pixels at a time (Conv.c); padded: pixel by pixel (Kernels.c).
         if pad == 0 && f * f <= 16 { lesson_first_conv_forward_f64(x, z, weights, bias, n, h, w, f, stride, oh, ow, cout) }
         else { lesson_conv1_forward_f64(x, z, weights, bias, n, h, w, f, pad, stride, oh, ow, cout) }
+    }
+    static func firstConvPool(_ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ arg: UnsafeMutablePointer<Int32>?,
+                              weights: UnsafePointer<Double>, bias: UnsafePointer<Double>, n: Int, h: Int, w: Int, f: Int,
+                              oh: Int, ow: Int, cout: Int, ph: Int, pw: Int, relu: Bool) {
+        lesson_first_conv_pool_f64(x, out, arg, weights, bias, n, h, w, f, oh, ow, cout, ph, pw, relu ? 1 : 0)
     }
     static func firstConvBackward(_ delta: UnsafePointer<Double>, _ x: UnsafePointer<Double>, dW: UnsafeMutablePointer<Double>, db: UnsafeMutablePointer<Double>,
                                   n: Int, h: Int, w: Int, f: Int, pad: Int, stride: Int, oh: Int, ow: Int, cout: Int) {
@@ -150,6 +170,9 @@ extension Double: KernelScalar {
     static func col2im(_ cols: UnsafePointer<Double>, _ x: UnsafeMutablePointer<Double>, n: Int, h: Int, w: Int, c: Int,
                        f: Int, pad: Int, stride: Int, oh: Int, ow: Int) {
         lesson_col2im_f64(cols, x, n, h, w, c, f, pad, stride, oh, ow)
+    }
+    static func unitFromBytes(_ bytes: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Double>, count: Int) {
+        lesson_unit_from_bytes_f64(bytes, out, count)
     }
     static func relu(_ z: UnsafeMutablePointer<Double>, _ count: Int) { lesson_relu_f64(z, count) }
     static func gate(_ d: UnsafeMutablePointer<Double>, by a: UnsafePointer<Double>, _ count: Int) { lesson_gate_f64(d, a, count) }

@@ -1,5 +1,6 @@
 // The plan the trainer runs: fused steps (conv with its bias and ReLU, max-pool with the ReLU before
-// it, dense, softmax), per-shard workspaces allocated once, and each batch's forward, backward and update.
+// it, the first conv and that max-pool in one pass, dense, softmax), per-shard workspaces allocated
+// once, and each batch's forward, backward and update.
 import Dispatch
 import Network
 import Numerics
@@ -62,6 +63,16 @@ struct PlanStep {
     let outSize: Int
 }
 
+extension PlanStep {
+    /// Whether the first two steps are an unpadded stride-1 first conv (f·f ≤ 16) and a 2 × 2 max-pool of its
+    /// output: the forward computes both in one pass (CKernels/Conv.c) and never stores the conv's output.
+    static func firstConvPools(_ steps: [PlanStep]) -> Bool {
+        guard steps.count >= 2, case .conv(_, let f, 0, 1, _, _, _, let oh, let ow, let cout, false, .first) = steps[0].kind,
+              case .pool(2, oh, ow, cout, _, _, _) = steps[1].kind else { return false }
+        return f * f <= 16
+    }
+}
+
 /// Everything one shard needs for a forward and backward pass of up to `capacity` images.
 final class ShardWorkspace<Scalar: BLASScalar> {
     let capacity: Int
@@ -82,8 +93,10 @@ final class ShardWorkspace<Scalar: BLASScalar> {
         self.capacity = capacity
         input = Buffer(capacity * inputSize)
         var largest = inputSize
-        for s in steps {
-            outputs.append(Buffer(capacity * s.outSize))
+        let fused = PlanStep.firstConvPools(steps)
+        for (j, s) in steps.enumerated() {
+            // The first conv's output when the pool is computed with it: never stored.
+            outputs.append(Buffer(fused && j == 0 ? 0 : capacity * s.outSize))
             largest = max(largest, s.outSize)
             switch s.kind {
             case .conv(_, let f, _, _, _, let w, let cin, let oh, let ow, _, _, let kernel):
@@ -132,14 +145,14 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
     var backwardFilters: [Buffer<Scalar>?] = []
     /// Per dense layer: its weights transposed, (in, out), for the forward's x · Wᵀ.
     var denseTransposed: [Buffer<Scalar>?] = []
-    /// Pixel byte → scalar, computed as the readable path does (Double(v) / 255).
-    let pixelValue: [Scalar]
     private(set) var lastClipped = 0
     /// Set per batch from the update rule: clip each image's dense weight gradient (`ClipScope.image`).
     private var perImageClip: Scalar?
 
     /// Threads the shards are spread over.
     let threads: Int
+    /// The first conv and the max-pool after it computed in one pass (`PlanStep.firstConvPools`).
+    let firstConvPools: Bool
 
     init(_ net: CNN, batchSize: Int, shards: Int, threads: Int) {
         self.threads = threads
@@ -193,12 +206,12 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
             i += 1
         }
         self.steps = steps
+        firstConvPools = PlanStep.firstConvPools(steps)
         self.inputShape = net.inputShape
         inputSize = net.inputShape.reduce(1, *)
         let perShard = CNNTrainer.imagesPerShard(batch: batchSize, shards: shards)
         let sizes = zip(weights, biases).map { (w: $0.count, b: $1.count) }
         workspaces = (0..<shards).map { _ in ShardWorkspace(steps: steps, inputSize: net.inputShape.reduce(1, *), parameterShapes: sizes, capacity: perShard) }
-        pixelValue = (0..<256).map { Scalar(Double($0) / 255) }
         transposed = Array(repeating: nil, count: weights.count)
         backwardFilters = Array(repeating: nil, count: weights.count)
         denseTransposed = Array(repeating: nil, count: weights.count)
@@ -287,7 +300,7 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
         for ws in workspaces { for k in ws.clipped.indices { ws.clipped[k] = 0 } }
         eachShard(indices) { ws, idx in
             self.load(set, idx, into: ws)
-            self.forward(ws, count: idx.count, labels: idx.map { set.labels[$0] })
+            self.forward(ws, count: idx.count, labels: idx.map { set.labels[$0] }, forBackward: true)
             self.backward(ws, count: idx.count, labels: idx.map { set.labels[$0] })
         }
         let first = workspaces[0]
@@ -321,7 +334,7 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
     func predict(_ set: ImageSet, _ indices: [Int]) -> (predictions: [Int], loss: Double) {
         eachShard(indices) { ws, idx in
             self.load(set, idx, into: ws)
-            self.forward(ws, count: idx.count, labels: idx.map { set.labels[$0] })
+            self.forward(ws, count: idx.count, labels: idx.map { set.labels[$0] }, forBackward: false)
         }
         var predictions = [Int](), loss = 0.0
         for ws in workspaces[0..<parts(indices).count] { predictions += ws.predictions; loss += ws.loss }
@@ -356,12 +369,7 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
     @inline(never) func load(_ set: ImageSet, _ idx: ArraySlice<Int>, into ws: ShardWorkspace<Scalar>) {
         let p = inputSize
         set.pixels.withUnsafeBufferPointer { src in
-            pixelValue.withUnsafeBufferPointer { table in
-                for (r, i) in idx.enumerated() {
-                    let d = ws.input.p + r * p, s = i * p
-                    for k in 0..<p { d[k] = table[Int(src[s + k])] }
-                }
-            }
+            for (r, i) in idx.enumerated() { Scalar.unitFromBytes(src.baseAddress! + i * p, ws.input.p + r * p, count: p) }
         }
     }
 
@@ -370,9 +378,18 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
         j < 0 ? ws.input.p : ws.outputs[j].p
     }
 
-    func forward(_ ws: ShardWorkspace<Scalar>, count n: Int, labels: [Int]) {
+    /// `forBackward`: keep what the backward pass reads (the max-pools' indices), not needed to predict.
+    func forward(_ ws: ShardWorkspace<Scalar>, count n: Int, labels: [Int], forBackward: Bool) {
         for (j, s) in steps.enumerated() {
             let x = activation(ws, j - 1), out = ws.outputs[j].p
+            if firstConvPools && j < 2 {
+                // conv1 → (ReLU) → pool1 at once, into the pool's output and indices
+                guard j == 0, case .conv(let param, let f, _, _, let h, let w, _, let oh, let ow, let cout, _, _) = s.kind,
+                      case .pool(_, _, _, _, let ph, let pw, let relu) = steps[1].kind else { continue }
+                Scalar.firstConvPool(x, ws.outputs[1].p, forBackward ? ws.argmax[1]! : nil, weights: weights[param].p, bias: biases[param].p,
+                                     n: n, h: h, w: w, f: f, oh: oh, ow: ow, cout: cout, ph: ph, pw: pw, relu: relu)
+                continue
+            }
             switch s.kind {
             case .conv(let param, let f, let pad, let stride, let h, let w, _, let oh, let ow, let cout, let relu, .first):
                 Scalar.firstConvForward(x, out, weights: weights[param].p, bias: biases[param].p, n: n, h: h, w: w, f: f, pad: pad, stride: stride,

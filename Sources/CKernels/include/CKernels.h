@@ -62,6 +62,15 @@ void lesson_first_conv_forward_f32(const float *x, float *z, const float *weight
 void lesson_first_conv_forward_f64(const double *x, double *z, const double *weights, const double *bias, long n, long h,
                                    long w, long f, long stride, long oh, long ow, long cout);
 
+// The same first conv (stride 1), its ReLU if `relu`, and a 2 × 2 max-pool (stride 2) in one pass: out
+// (n, ph, pw, cout) and, if arg is not null, the max-pool's index into the conv output it does not store,
+// ((i·oh + y)·ow + x)·cout + k: the bits of lesson_first_conv_forward and lesson_maxpool (out and arg
+// written 16 a pixel: slack).
+void lesson_first_conv_pool_f32(const float *x, float *out, int32_t *arg, const float *weights, const float *bias, long n,
+                                long h, long w, long f, long oh, long ow, long cout, long ph, long pw, int relu);
+void lesson_first_conv_pool_f64(const double *x, double *out, int32_t *arg, const double *weights, const double *bias, long n,
+                                long h, long w, long f, long oh, long ow, long cout, long ph, long pw, int relu);
+
 // A later convolution without im2col (Conv.c): no padding, cout ≤ 16, NHWC (the forward takes a stride,
 // the weight gradient stride 1). wt holds the filters transposed, wt[(kh·f + kw)·cin + ci][16] (lanes
 // past cout zero), bias 16 values (past cout zero).
@@ -106,4 +115,6 @@ void lesson_dense_weight_gradient_f64(const double *d, long rows, const double *
                                       const int16_t *row_of, long tiles, long K, double *lanes, int first);
 void lesson_lane_totals_f64(const double *lanes, double *out, long count);
 void lesson_unit_from_bytes_f64(const uint8_t *bytes, double *out, long count);
+// out[q] = bytes[q] / 255 in float, rounded once: Float(Double(bytes[q]) / 255) (lesson 3's pixels).
+void lesson_unit_from_bytes_f32(const uint8_t *bytes, float *out, long count);
 #endif
