@@ -93,6 +93,12 @@ void lesson_conv_backward_data_f32(const float *delta, const float *wb, float *d
                                    long f, long oh, long ow, long cout);
 void lesson_conv_backward_data_f64(const double *delta, const double *wb, double *dx, long n, long h, long w, long cin,
                                    long f, long oh, long ow, long cout);
+// The row-tile kernel alone (what lesson_conv_backward_data runs where it cannot skip zero errors), for
+// the tests that compare the two.
+void lesson_conv_backward_data_rows_f32(const float *delta, const float *wb, float *dx, long n, long h, long w, long cin,
+                                        long f, long oh, long ow, long cout);
+void lesson_conv_backward_data_rows_f64(const double *delta, const double *wb, double *dx, long n, long h, long w, long cin,
+                                        long f, long oh, long ow, long cout);
 
 // Lesson 3's dense products in one fixed order (Products.c): c[i, j] = Σ_k a[i·rs + k·cs] · b[k·ldb + j]
 // (add: c[i, j] += that sum), each sum a fused multiply-add chain over k from +0 (b read 16 values past
