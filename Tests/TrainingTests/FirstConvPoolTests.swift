@@ -17,16 +17,6 @@ private func values(_ count: Int, seed: UInt32) -> [Float] {
     return (0..<count).map { _ in rng.randomSample() < 0.2 ? 0 : Float(rng.randomSample() - 0.5) }
 }
 
-private func eachLevel(_ body: (Int32) -> Void) {
-    defer { _ = lesson_kernel_level_force(Int32(LESSON_LEVEL_UNKNOWN)) }
-    for level in Int32(LESSON_LEVEL_BASELINE)...lesson_kernel_level_available() {
-        #expect(lesson_kernel_level_force(level) == 1)
-        body(level)
-    }
-}
-
-private func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
-
 /// conv (one channel, unpadded, stride 1) from the bias with one fused multiply-add per tap in order, then
 /// the 2 × 2 max-pool's first strict maximum in row-major order, then the ReLU if asked: the pool's
 /// output and its flat indices into the conv output ((i·oh + y)·ow + x)·cout + k.

@@ -11,17 +11,6 @@ private func values(_ count: Int, seed: UInt32) -> [Float] {
     return (0..<count).map { _ in rng.randomSample() < 0.3 ? 0 : Float(rng.randomSample() - 0.5) * Float(1 + 100 * rng.randomSample()) }
 }
 
-/// Each level this processor has, forced in turn.
-private func eachLevel(_ body: (Int32) -> Void) {
-    defer { _ = lesson_kernel_level_force(Int32(LESSON_LEVEL_UNKNOWN)) }
-    for level in Int32(LESSON_LEVEL_BASELINE)...lesson_kernel_level_available() {
-        #expect(lesson_kernel_level_force(level) == 1)
-        body(level)
-    }
-}
-
-private func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
-
 @Test(arguments: [(64, 100, 1024, false), (64, 10, 100, true), (13, 37, 5, false), (7, 200, 3, true), (1, 16, 64, false), (5, 33, 1, true)])
 func productsSumEachEntryInOrderWithFusedMultiplyAdds(m: Int, n: Int, k: Int, transposed: Bool) {
     // transposed: a is stored (k, m), as δ is when the dense layer's dW = δᵀ · x is formed
