@@ -170,10 +170,12 @@ static ATTR void NAME##_backward_data(const T *delta, const T *wb, T *dx, long n
 // and drive the chains of all its f × f taps at once (G kernel rows of them per pass: G·f sums in
 // registers): the windows in raster order, each adding its chains onto the f × f pixels it covers,
 // so that every pixel gets its windows' chains in the order the kernel above adds them. The image's
-// totals (h·w ≤ 256 pixels) stay on the stack; f is 3 or 5 (F, a compile-time size).
+// totals (h·w ≤ 256 pixels) stay on the stack; f is 3 or 5 and C_out 16 (compile-time sizes: the 25
+// taps' filters then sit at constant offsets from one address, where 25 addresses spilled).
+#define COUT 16
 #define SPARSE_WINDOW(NAME, ATTR, T, V, F, G)                                                            \
 static inline __attribute__((always_inline)) ATTR void NAME(const T *restrict wb, const T *restrict values, \
-        const int32_t *restrict channels, long count, V *restrict acc, long w, long cout, long oy, long ox) { \
+        const int32_t *restrict channels, long count, V *restrict acc, long w, long oy, long ox) {       \
     for (int kh0 = 0; kh0 < F; kh0 += G) {                                                               \
         V t[G][F];                                                                                       \
         for (int g = 0; g < G; g++) for (int kw = 0; kw < F; kw++) t[g][kw] = (V){0};                    \
@@ -182,7 +184,7 @@ static inline __attribute__((always_inline)) ATTR void NAME(const T *restrict wb
             const T *wq = wb + channels[q] * LANES;                                                      \
             for (int g = 0; g < G; g++)                                                                  \
                 for (int kw = 0; kw < F; kw++)                                                           \
-                    t[g][kw] = __builtin_elementwise_fma(d, LOADV(V, wq + ((kh0 + g) * F + kw) * cout * LANES), t[g][kw]); \
+                    t[g][kw] = __builtin_elementwise_fma(d, LOADV(V, wq + ((kh0 + g) * F + kw) * COUT * LANES), t[g][kw]); \
         }                                                                                                \
         for (int g = 0; g < G; g++)                                                                      \
             for (int kw = 0; kw < F; kw++) {                                                             \
@@ -198,19 +200,19 @@ static ATTR void NAME##_backward_data_sparse(const T *delta, const T *wb, T *dx,
                                              long f, long oh, long ow, long cout) {                      \
     V acc[256];                                                                                          \
     for (long i = 0; i < n; i++) {                                                                       \
-        const T *d = delta + i * oh * ow * cout;                                                         \
+        const T *d = delta + i * oh * ow * COUT;                                                         \
         for (long p = 0; p < h * w; p++) acc[p] = (V){0};                                                \
         for (long oy = 0; oy < oh; oy++)                                                                 \
             for (long ox = 0; ox < ow; ox++) {                                                           \
                 const T *dv = d + (oy * ow + ox) * cout;                                                 \
                 T values[LANES + 1]; int32_t channels[LANES + 1]; long count = 0;                        \
-                for (long co = 0; co < cout; co++) {                                                     \
+                for (long co = 0; co < COUT; co++) {                                                     \
                     values[count] = dv[co]; channels[count] = (int32_t)co;                               \
                     count += dv[co] != 0;                                                                \
                 }                                                                                        \
                 if (count == 0) continue;  /* every chain +0: the totals do not change */                \
-                if (f == 5) NAME##_sw5(wb, values, channels, count, acc, w, cout, oy, ox);               \
-                else NAME##_sw3(wb, values, channels, count, acc, w, cout, oy, ox);                      \
+                if (f == 5) NAME##_sw5(wb, values, channels, count, acc, w, oy, ox);                     \
+                else NAME##_sw3(wb, values, channels, count, acc, w, oy, ox);                            \
             }                                                                                            \
         T *image = dx + i * h * w * cin;                                                                 \
         for (long p = 0; p < h * w; p++) STOREV(image + p * cin, acc[p]);                                \
@@ -333,11 +335,11 @@ void lesson_conv_backward_data_rows_##SUFFIX(const T *delta, const T *wb, T *dx,
 ENTRY(float, f32)
 ENTRY(double, f64)
 
-// δx: window by window without the zero errors where that kernel applies (float, f = 3 or 5, an
-// image of at most 256 pixels), row tiles otherwise; the same bits either way.
+// δx: window by window without the zero errors where that kernel applies (float, f = 3 or 5, 16
+// output channels, an image of at most 256 pixels), row tiles otherwise; the same bits either way.
 void lesson_conv_backward_data_f32(const float *delta, const float *wb, float *dx, long n, long h, long w, long cin,
                                    long f, long oh, long ow, long cout) {
-    if ((f == 5 || f == 3) && h * w <= 256)
+    if ((f == 5 || f == 3) && h * w <= 256 && cout == COUT)
         AT_LEVEL(conv_f32, _backward_data_sparse, (delta, wb, dx, n, h, w, cin, f, oh, ow, cout))
     else lesson_conv_backward_data_rows_f32(delta, wb, dx, n, h, w, cin, f, oh, ow, cout);
 }
