@@ -225,13 +225,6 @@ SPARSE_LEVEL(conv_f32_avx512, AVX512, float, v16f, 5, 3)
 SPARSE_LEVEL(conv_f32_avx2, AVX2, float, v16f, 1, 1)
 SPARSE_LEVEL(conv_f32_base, BASE, float, v16f, 1, 1)
 
-BACKWARD_DATA_LEVEL(conv_f32_avx512, AVX512, float, v16f, 8)
-BACKWARD_DATA_LEVEL(conv_f32_avx2, AVX2, float, v16f, 4)
-BACKWARD_DATA_LEVEL(conv_f32_base, BASE, float, v16f, 2)
-BACKWARD_DATA_LEVEL(conv_f64_avx512, AVX512, double, v16d, 4)
-BACKWARD_DATA_LEVEL(conv_f64_avx2, AVX2, double, v16d, 2)
-BACKWARD_DATA_LEVEL(conv_f64_base, BASE, double, v16d, 1)
-
 // The first conv (one input channel, f × f, stride 1, no padding), its ReLU and a 2 × 2 max-pool in one
 // pass (lesson 3's conv1 → ReLU → pool1): each pooled pixel's four conv outputs are summed in registers
 // exactly as the forward tile sums them (the bias, then the taps in order), compared as the max-pool
@@ -302,22 +295,22 @@ static ATTR void NAME##_first_pool(const T *x, T *out, int32_t *arg, const T *ta
             }                                                                                            \
     }                                                                                                    \
 }
-// AVX-512: 24 sums of 16 floats (12 of 16 doubles) in its 32 registers. AVX2 has 16 registers of 8
-// floats: one pooled pixel, 4 sums (2 pooled pixels measured slower, 3.6 against 2.4 µs an image);
-// in double its 4 sums take all 16 and spill (8.4 against 7.3 µs for the two passes, left so).
-FIRST_POOL_LEVEL(conv_f32_avx512, AVX512, float, v16f, m16f, 6)
-FIRST_POOL_LEVEL(conv_f32_avx2, AVX2, float, v16f, m16f, 1)
-FIRST_POOL_LEVEL(conv_f32_base, BASE, float, v16f, m16f, 1)
-FIRST_POOL_LEVEL(conv_f64_avx512, AVX512, double, v16d, m16d, 3)
-FIRST_POOL_LEVEL(conv_f64_avx2, AVX2, double, v16d, m16d, 1)
-FIRST_POOL_LEVEL(conv_f64_base, BASE, double, v16d, m16d, 1)
-
-LEVEL(conv_f32_avx512, AVX512, float, v16f, m16f, 12)
-LEVEL(conv_f32_avx2, AVX2, float, v16f, m16f, 6)
-LEVEL(conv_f32_base, BASE, float, v16f, m16f, 3)
-LEVEL(conv_f64_avx512, AVX512, double, v16d, m16d, 12)
-LEVEL(conv_f64_avx2, AVX2, double, v16d, m16d, 3)
-LEVEL(conv_f64_base, BASE, double, v16d, m16d, 1)
+// Each level's kernels and their tile widths, the widest whose sums fit the registers (AVX-512: 32 of
+// 16 floats; AVX2: 16 of 8): the forward's and weight gradient's pixels or channels (FORWARD), δx's
+// windows (BACKWARD), the first conv + pool's pooled pixels (POOLED: 4 sums each). On AVX2 one
+// pooled pixel (2 measured slower, 3.6 against 2.4 µs an image); in double there its 4 sums take all
+// 16 registers and spill (8.4 against 7.3 µs for the two passes, left so).
+#define CONV_LEVEL(NAME, ATTR, T, V, M, FORWARD, BACKWARD, POOLED)                                       \
+    LEVEL(NAME, ATTR, T, V, M, FORWARD)                                                                  \
+    BACKWARD_DATA_LEVEL(NAME, ATTR, T, V, BACKWARD)                                                      \
+    FIRST_POOL_LEVEL(NAME, ATTR, T, V, M, POOLED)
+//         level             target  type    vector mask  FORWARD BACKWARD POOLED
+CONV_LEVEL(conv_f32_avx512, AVX512, float,  v16f, m16f, 12,     8,       6)
+CONV_LEVEL(conv_f32_avx2,   AVX2,   float,  v16f, m16f, 6,      4,       1)
+CONV_LEVEL(conv_f32_base,   BASE,   float,  v16f, m16f, 3,      2,       1)
+CONV_LEVEL(conv_f64_avx512, AVX512, double, v16d, m16d, 12,     4,       3)
+CONV_LEVEL(conv_f64_avx2,   AVX2,   double, v16d, m16d, 3,      2,       1)
+CONV_LEVEL(conv_f64_base,   BASE,   double, v16d, m16d, 1,      1,       1)
 
 #define ENTRY(T, SUFFIX)                                                                                  \
 void lesson_conv_forward_##SUFFIX(const T *x, T *z, const T *wt, const T *bias, long n, long h, long w,  \

@@ -167,26 +167,14 @@ UNIT32(unit32_avx512, AVX512)
 UNIT32(unit32_avx2, AVX2)
 UNIT32(unit32_base, BASE)
 
-#define level lesson_kernel_level
-#define HAS_AVX512 LESSON_LEVEL_AVX512
-#define HAS_AVX2 LESSON_LEVEL_AVX2
-
 void lesson_dense_forward_f64(const double *wT, long rows, const double *panel, const int32_t *start,
                               const int16_t *pixel, const double *b, double *z, long ldz, long n) {
-    switch (level()) {
-    case HAS_AVX512: forward_avx512(wT, rows, panel, start, pixel, b, z, ldz, n); break;
-    case HAS_AVX2: forward_avx2(wT, rows, panel, start, pixel, b, z, ldz, n); break;
-    default: forward_base(wT, rows, panel, start, pixel, b, z, ldz, n);
-    }
+    AT_LEVEL(forward, , (wT, rows, panel, start, pixel, b, z, ldz, n))
 }
 
 void lesson_dense_weight_gradient_f64(const double *d, long rows, const double *panel, const int32_t *start,
                                       const int16_t *row_of, long tiles, long K, double *lanes, int first) {
-    switch (level()) {
-    case HAS_AVX512: gradient_avx512(d, rows, panel, start, row_of, tiles, K, lanes, first); break;
-    case HAS_AVX2: gradient_avx2(d, rows, panel, start, row_of, tiles, K, lanes, first); break;
-    default: gradient_base(d, rows, panel, start, row_of, tiles, K, lanes, first);
-    }
+    AT_LEVEL(gradient, , (d, rows, panel, start, row_of, tiles, K, lanes, first))
 }
 
 // out[q] = the sum of lanes[q][0 … 7], in the fixed tree ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)).
@@ -195,17 +183,9 @@ void lesson_lane_totals_f64(const double *lanes, double *out, long count) {
 }
 
 void lesson_unit_from_bytes_f64(const uint8_t *bytes, double *out, long count) {
-    switch (level()) {
-    case HAS_AVX512: unit_avx512(bytes, out, count); break;
-    case HAS_AVX2: unit_avx2(bytes, out, count); break;
-    default: unit_base(bytes, out, count);
-    }
+    AT_LEVEL(unit, , (bytes, out, count))
 }
 
 void lesson_unit_from_bytes_f32(const uint8_t *bytes, float *out, long count) {
-    switch (level()) {
-    case HAS_AVX512: unit32_avx512(bytes, out, count); break;
-    case HAS_AVX2: unit32_avx2(bytes, out, count); break;
-    default: unit32_base(bytes, out, count);
-    }
+    AT_LEVEL(unit32, , (bytes, out, count))
 }

@@ -120,11 +120,16 @@ public enum Bench {
         // machine whose speed drifts between rounds still compares like with like.
         do {
             let (few, more) = o.quick ? (1, 2) : (1, 4)
-            var wholes = [Double](), peerEpochs = [Double](), why: String?
+            var wholes = [Double](), peerEpochs = [Double](), why = missing["float32"]
             // One peer epoch varies by ±20 % on these machines: at least 5 rounds, and their median.
             for _ in 0..<(o.quick ? 1 : max(5, runs)) {
-                let (peer, reason) = Peer.run(cnnPeer, ["--reps", "1"])
-                if peer == nil { why = reason ?? "it did not run" }
+                // A peer that could not run above is not started again each round.
+                var peer: Peer?
+                if why == nil {
+                    let (p, reason) = Peer.run(cnnPeer, ["--reps", "1"])
+                    peer = p
+                    if p == nil { why = reason ?? "it did not run" }
+                }
                 let t1 = try lessonRun(o, ["run", "3", "--quiet", "--epochs", String(few)])
                 let t2 = try lessonRun(o, ["run", "3", "--quiet", "--epochs", String(more)])
                 let whole = t1 + Double(50 - few) * (t2 - t1) / Double(more - few)
