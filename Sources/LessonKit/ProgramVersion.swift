@@ -27,7 +27,8 @@ public enum ProgramVersion {
             }
             dir = dir.deletingLastPathComponent()
         }
-        return nil
+        // An installed copy (`lesson install`): the commit it was built from, written beside its lessons.
+        return Installation.installedCommit(executable: executable).flatMap(short)
     }
 
     static func short(_ hash: String) -> String? {
@@ -43,13 +44,18 @@ public enum ProgramVersion {
         return v
     }
 
-    /// The text of `lesson --version`.
+    /// The text of `lesson --version`: the versions, and where this run finds its lessons.
     public static var text: String {
         let v = all
+        let lessons: String
+        do { lessons = try LessonLibrary.locate().directory.path } catch {
+            lessons = "not found (\((error as? LessonError)?.description ?? "\(error)"))"
+        }
         return """
         lesson \(number)\(v["commit"].map { " (git commit \($0))" } ?? "")
         OpenBLAS: \(v["openblas"]!)
         libpng \(v["libpng"]!), zlib \(v["zlib"]!), FreeType \(v["freetype"]!)
+        lessons: \(lessons)
         """
     }
 }

@@ -32,6 +32,11 @@ public struct RunOptions {
     /// `--quiz`: ask the lesson's questions in the pager (a terminal), or with `report` and no terminal
     /// write them as a worksheet.
     public var quiz = false
+    /// `--bare`: print only what the steps compute (no title, headings, narrative or files written).
+    public var bare = false
+    /// The flags of this run that a notebook cell repeats to reproduce a step: settings as typed,
+    /// `--full`, and the files it read (`--weights`, `--pretrained`, `--data`).
+    public var reproducingFlags: [[String]] = []
 
     public init(outputDirectory: URL) { self.outputDirectory = outputDirectory }
 }
@@ -113,6 +118,7 @@ public enum LessonRunner {
         let stream = RecordStream(view: TerminalView(words: words, width: size.columns, color: options.color, full: options.full),
                                   quiet: options.quiet)
         stream.onWrote = { session.didWrite($0) }
+        stream.bare = options.bare
         var context = LessonContext(file: file, settings: settings, out: stream,
                                     outputDirectory: options.outputDirectory, dataDirectory: options.dataDirectory, session: session)
         context.weightsFile = options.weightsFile
@@ -209,7 +215,7 @@ public enum LessonRunner {
             try session.start()
             let url = session.folder.appendingPathComponent(Notebook.fileName(for: file.path))
             try Notebook.write(records: stream.records, file: file, view: TerminalView(words: words, width: Report.width, color: false, full: options.full),
-                               settings: settings.values, versions: ProgramVersion.all, to: url)
+                               flags: options.reproducingFlags, settings: settings.values, versions: ProgramVersion.all, to: url)
             stream.wrote(url)
         }
         try session.start()

@@ -21,7 +21,7 @@ struct Lesson: ParsableCommand {
         or beside the executable.
         """,
         version: ProgramVersion.text,
-        subcommands: [List.self, Steps.self, Show.self, Run.self, Diff.self, Bench.self])
+        subcommands: [List.self, Steps.self, Show.self, Run.self, Diff.self, Bench.self, Install.self])
 }
 
 /// Prints "lesson: error: ..." and exits non-zero; no stack trace for errors users can fix.
@@ -196,6 +196,9 @@ struct Run: ParsableCommand {
     @Option(help: "Run silently up to this step, show only it, and stop (e.g. conv2.backward or 13).")
     var stopAt: String?
 
+    @Flag(help: "Print only what the steps compute: no title, step headings, narrative or list of files written (what a notebook cell shows).")
+    var bare = false
+
     @Flag(help: "Work numbers out before they are shown: the pager asks the lesson's questions and scores the answers (needs a terminal). With --report and no terminal: worksheet.md and worksheet.html for a class.")
     var quiz = false
 
@@ -242,6 +245,7 @@ struct Run: ParsableCommand {
             options.to = to
             options.stopAt = stopAt
             options.quiz = quiz
+            options.bare = bare
             if let seed { options.overrides.append((LessonRunner.seedKey, String(seed), "--seed \(seed)")) }
             if corrected { options.overrides.append(("gradients", "corrected", "--corrected")) }
             if fullData { options.overrides.append(("dataset", "full", "--full-data")) }
@@ -263,6 +267,16 @@ struct Run: ParsableCommand {
                 let kv = s.split(separator: "=", maxSplits: 1).map(String.init)
                 options.overrides.append((kv[0], kv[1], "--set \(s)"))
             }
+            // What a notebook cell repeats to make its step's output again: the settings as typed, then
+            // the files read, named from the notebook's folder (the output folder) where they lie below it.
+            options.reproducingFlags = options.overrides.map { o in
+                guard let space = o.flag.firstIndex(of: " ") else { return [o.flag] }
+                return [String(o.flag[..<space]), String(o.flag[o.flag.index(after: space)...])]
+            }
+            if full { options.reproducingFlags.append(["--full"]) }
+            if pretrained { options.reproducingFlags.append(["--pretrained"]) }
+            else if let w = options.weightsFile { options.reproducingFlags.append(["--weights", Notebook.path(w, from: options.outputDirectory)]) }
+            if let d = options.dataFolderFlag { options.reproducingFlags.append(["--data", Notebook.path(d, from: options.outputDirectory)]) }
             Interrupt.install()
             try LessonRunner.run(file, options: options)
         } catch { fail(error) }

@@ -140,8 +140,31 @@ public final class CNNEngine: LessonEngine {
                 throw LessonError(e.description)
             }
             loadedWeights = net.parameters
+            restoreHistory(beside: w)
         }
     }
+
+    /// The training that made a weights file, when the run that wrote it left its run.json beside it:
+    /// the curves and captions of a `--weights` run (a notebook cell after the training cell) are then
+    /// those of the run that trained, and its evaluation runs in that run's precision, as it did there.
+    func restoreHistory(beside weights: URL) {
+        let folder = weights.deletingLastPathComponent()
+        guard let (record, _) = try? RunRecord.load(folder.path), record.engine == Self.name,
+              record.summary.weightsFile == weights.lastPathComponent, !record.summary.epochs.isEmpty else { return }
+        var restored = [EpochRecord]()
+        for e in record.summary.epochs {
+            guard let epoch = e["epoch"], let cost = e["cost"], let train = e["train_accuracy"], let test = e["test_accuracy"] else { return }
+            restored.append(EpochRecord(epoch: Int(epoch), cost: cost, trainAccuracy: train, testAccuracy: test,
+                                        clippedEntries: Int(e["clipped_entries"] ?? 0), clippedUpdates: Int(e["clipped_updates"] ?? 0),
+                                        updates: Int(e["updates"] ?? 0), seconds: 0))
+        }
+        history = restored
+        batchLosses = (record.summary.batches ?? []).compactMap { b in b["x"].flatMap { x in b["loss"].map { (x, $0) } } }
+        trainedPrecision = record.settings["precision"].flatMap(Precision.init(rawValue:))
+    }
+
+    /// The precision the loaded weights were trained in (from their run.json), to evaluate them as it did.
+    var trainedPrecision: Precision?
 
     var loadedWeights: [Tensor<Double>]?
     /// Whether the data folder's SHA256SUMS checked the files (false: there was none).
@@ -702,7 +725,7 @@ public final class CNNEngine: LessonEngine {
     func evaluate() throws {
         let net = try ensureTrained()
         let (_, te) = try ensureData()
-        let (pred, _) = (trainer ?? CNNTrainer(net, precision: .float64, batchSize: min(settings.int("batch"), te.count))).evaluate(te)
+        let (pred, _) = (trainer ?? CNNTrainer(net, precision: trainedPrecision ?? .float64, batchSize: min(settings.int("batch"), te.count))).evaluate(te)
         let correct = zip(pred, te.labels).filter { $0 == $1 }.count
         evaluatedAccuracy = Double(correct) / Double(te.count)
         out.result("evaluate.result", ["correct": .int(correct), "images": .int(te.count), "accuracy": .number(Double(correct) / Double(te.count))])
@@ -724,7 +747,8 @@ public final class CNNEngine: LessonEngine {
 
     /// The network state a picture shows: the seeded initialisation, or after training (or loaded).
     var trainedState: String {
-        if let w = context.weightsFile { return "with the weights of \(w.lastPathComponent)" }
+        // Loaded weights whose training is known (their run.json) are described by it, as that run did.
+        if let w = context.weightsFile, history.isEmpty { return "with the weights of \(w.lastPathComponent)" }
         return "after \(NumberText.count(history.count, "epoch"))"
     }
 

@@ -159,4 +159,15 @@ public enum Record: Sendable {
     /// A question for `--quiz` (only emitted then): asked by the pager, printed on the worksheet; the
     /// terminal view and the handout show nothing of it.
     case question(Question)
+
+    /// The run's frame rather than what a step computes: the title, step headings and narrative, the
+    /// files written, and the note that earlier steps ran unseen. `--bare` prints none of them, and a
+    /// notebook cell's output holds none of them (its markdown cell and its command say those things).
+    public var isFrame: Bool {
+        switch self {
+        case .title, .heading, .narrative, .wrote, .question: return true
+        case .result(let p): return p.key == "runner.skipped"
+        default: return false
+        }
+    }
 }

@@ -6,6 +6,8 @@ import Rendering
 
 public final class RecordStream {
     public let quiet: Bool
+    /// `--bare`: only what the steps compute is printed (Record.isFrame), as a notebook cell holds it.
+    public var bare = false
     public var view: TerminalView
     /// Where rendered lines go (stdout, or the pager's buffer).
     var output: ([String]) -> Void
@@ -32,7 +34,7 @@ public final class RecordStream {
         guard !muted else { return }
         if case .heading(let index, _, _, _) = record { currentStep = index }
         records.append((currentStep, record))
-        let lines = view.lines(record, quiet: quiet)
+        let lines = bare && record.isFrame ? [] : view.lines(record, quiet: quiet)
         if !lines.isEmpty { output(lines) }
     }
 
