@@ -35,6 +35,16 @@ public enum TextColumns {
 
     public enum Alignment { case left, right }
 
+    /// `s` broken at spaces into lines of at most `columns` (a word longer than that stands alone).
+    public static func wrap(_ s: String, width columns: Int) -> [String] {
+        var lines = [String](), line = ""
+        for word in s.split(separator: " ") {
+            if !line.isEmpty && width(line) + 1 + width(String(word)) > columns { lines.append(line); line = "" }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        return line.isEmpty ? lines : lines + [line]
+    }
+
     /// Rows as a table: each column as wide as its widest cell, first column left-aligned and the rest
     /// right-aligned (numbers), `indent` before each row and two spaces between columns.
     public static func table(_ rows: [[String]], indent: String = "  ", leftAligned: Set<Int> = [0]) -> [String] {

@@ -27,9 +27,9 @@ public struct RunResult {
 /// `lesson` with `arguments`, to be run from `directory`: this environment without LESSON_HOME (and
 /// without the variables in `unset`), plus `environment`.
 public func lessonProcess(_ arguments: [String], in directory: URL = repositoryRoot, environment: [String: String] = [:],
-                          unset: [String] = []) -> Process {
+                          unset: [String] = [], binary: URL = lessonBinary) -> Process {
     let p = Process()
-    p.executableURL = lessonBinary
+    p.executableURL = binary
     p.arguments = arguments
     p.currentDirectoryURL = directory
     var env = ProcessInfo.processInfo.environment
@@ -39,12 +39,12 @@ public func lessonProcess(_ arguments: [String], in directory: URL = repositoryR
     return p
 }
 
-/// Runs `lesson` with `arguments` from `directory` (the repository root by default).
+/// Runs `lesson` (or another copy of it, `binary`) with `arguments` from `directory` (the repository root by default).
 /// `interruptAfter` sends SIGINT after that many seconds; `interruptWhen` sends it as soon as standard
 /// output holds that text.
 public func runLesson(_ arguments: [String], in directory: URL = repositoryRoot, environment: [String: String] = [:],
-                      interruptAfter: Double? = nil, interruptWhen: String? = nil) throws -> RunResult {
-    let p = lessonProcess(arguments, in: directory, environment: environment)
+                      interruptAfter: Double? = nil, interruptWhen: String? = nil, binary: URL = lessonBinary) throws -> RunResult {
+    let p = lessonProcess(arguments, in: directory, environment: environment, binary: binary)
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
