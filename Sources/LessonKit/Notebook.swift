@@ -64,13 +64,14 @@ public enum Notebook {
             default: return nil
             }
         }.joined(separator: "\n\n")
-        if !intro.isEmpty { cells.append(markdown(intro)) }
-        cells.append(markdown("""
+        // The first cell: the lesson's introduction, then how to run the cells (and install `lesson`).
+        let howToRun = """
             Each code cell below runs the `lesson` command that makes its step's output, with this run's \
             settings, into a folder of its own beside this notebook, and shows the pictures it drew. \
             If `lesson` is not installed, install it from the repository's README (its first command \
             builds it and runs `lesson install`), or change `lesson` to the path of a built binary.
-            """))
+            """
+        cells.append(markdown(intro.isEmpty ? howToRun : intro + "\n\n" + howToRun))
         let lesson = lessonArgument(file.path)
         let stepsShown = Array(Set(records.map(\.step).filter { $0 >= 1 })).sorted()
         // The step that trained and saved weights: the cells after it load them instead of training again.

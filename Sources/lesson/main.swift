@@ -17,8 +17,9 @@ struct Lesson: ParsableCommand {
                      lesson run 3 --epochs 1 --step
                                       a CNN, one step at a time
         Pictures (PNG) go to Output/lesson-N/ in the current folder (--out DIR).
-        Lessons are Markdown files in Lessons/, found via $LESSON_HOME, ./Lessons
-        or beside the executable.
+        Lessons are Markdown files in Lessons/, found via $LESSON_HOME, ./Lessons,
+        beside the executable, or where `lesson install` put them (--version says
+        which).
         """,
         version: ProgramVersion.text,
         subcommands: [List.self, Steps.self, Show.self, Run.self, Diff.self, Bench.self, Install.self])
