@@ -12,8 +12,18 @@ public struct LessonLibrary {
         public let url: URL
     }
 
+    /// The running program's file, links resolved: /proc/self/exe, since argv[0] is a bare name when
+    /// the program was found on the PATH (an installed `lesson`), and would send the search to the
+    /// current folder instead of the one the program lies in.
+    public static var executable: URL {
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return URL(fileURLWithPath: target).standardizedFileURL
+        }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath()
+    }
+
     public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment,
-                              executable: URL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()) throws -> LessonLibrary {
+                              executable: URL = LessonLibrary.executable) throws -> LessonLibrary {
         let fm = FileManager.default
         func isDir(_ u: URL) -> Bool { var d: ObjCBool = false; return fm.fileExists(atPath: u.path, isDirectory: &d) && d.boolValue }
         if let home = environment["LESSON_HOME"] {

@@ -10,7 +10,7 @@ public enum ProgramVersion {
 
     /// The commit checked out in the git repository that holds the executable (a `swift build` puts
     /// it under .build/ of the checkout), or nil for an installed copy. Read from .git without git.
-    public static func commit(executable: URL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()) -> String? {
+    public static func commit(executable: URL = LessonLibrary.executable) -> String? {
         let fm = FileManager.default
         var dir = executable.deletingLastPathComponent()
         for _ in 0..<8 {

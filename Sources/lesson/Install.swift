@@ -26,12 +26,8 @@ struct Install: ParsableCommand {
         do {
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             let place = Installation(prefix: URL(fileURLWithPath: prefix ?? Installation.defaultPrefix(), relativeTo: cwd))
-            let executable = URL(fileURLWithPath: CommandLine.arguments[0], relativeTo: cwd).standardizedFileURL.resolvingSymlinksInPath()
-            // /proc/self/exe when the program was found on the PATH (argv[0] is then a bare name).
-            let binary = FileManager.default.isExecutableFile(atPath: executable.path)
-                ? executable : URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             let library = try LessonLibrary.locate()
-            let lines = try place.install(executable: binary, library: library, commit: ProgramVersion.commit(),
+            let lines = try place.install(executable: LessonLibrary.executable, library: library, commit: ProgramVersion.commit(),
                                           bash: Lesson.completionScript(for: .bash), zsh: Lesson.completionScript(for: .zsh))
             print("installed lesson \(ProgramVersion.number):")
             for l in lines { print("  " + l) }

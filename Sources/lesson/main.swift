@@ -324,7 +324,7 @@ struct Bench: ParsableCommand {
             var options = BenchOptions(mnistDirectory: data.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
                                        ?? library.directory.appendingPathComponent("data/mnist"),
                                        lessonsDirectory: library.directory,
-                                       executable: URL(fileURLWithPath: CommandLine.arguments[0], relativeTo: cwd).standardizedFileURL.resolvingSymlinksInPath())
+                                       executable: LessonLibrary.executable)
             options.quick = quick
             options.runs = runs
             var isDirectory: ObjCBool = false

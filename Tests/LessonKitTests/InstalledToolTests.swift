@@ -5,9 +5,11 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Runs an installed copy of `lesson` from `directory` (no LESSON_HOME).
+/// Runs an installed `lesson` as a shell finds it: by its bare name on the PATH (so argv[0] says nothing of
+/// where it lies), from `directory`, with no LESSON_HOME.
 func runInstalled(_ binary: URL, _ arguments: [String], in directory: URL) throws -> RunResult {
-    try runLesson(arguments, in: directory, binary: binary)
+    let path = binary.deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+    return try runLesson(["lesson"] + arguments, in: directory, environment: ["PATH": path], binary: URL(fileURLWithPath: "/usr/bin/env"))
 }
 
 @Suite(.serialized) struct InstalledToolTests {
@@ -50,9 +52,11 @@ func runInstalled(_ binary: URL, _ arguments: [String], in directory: URL) throw
         let script = try String(contentsOf: bash, encoding: .utf8)
         for sub in ["install", "run", "list", "steps", "diff", "bench"] { #expect(script.contains(sub), "completes \(sub)") }
 
-        // Installing again over an installation replaces it whole and leaves no temporary files behind.
-        let again = try runLesson(["install", "--prefix", prefix.path])
-        #expect(again.status == 0, "\(again.stderr)")
+        // Installing again over an installation, from the installed copy itself, keeps it whole and leaves
+        // no temporary files behind.
+        let again = try runInstalled(binary, ["install", "--prefix", prefix.path], in: elsewhere)
+        #expect(again.status == 0 && again.stdout.contains("lessons      \(prefix.path)/share/lesson/Lessons (from \(prefix.path)/share/lesson/Lessons)"), "\(again.stdout) \(again.stderr)")
+        #expect(try runInstalled(binary, ["run", "2", "--quiet"], in: elsewhere).status == 0)
         for folder in ["bin", "share/lesson"] {
             let names = try fm.contentsOfDirectory(atPath: prefix.appendingPathComponent(folder).path)
             #expect(!names.contains { $0.hasPrefix(".lesson-install") }, "\(folder): \(names)")
