@@ -13,6 +13,7 @@ import base64, difflib, os, re, subprocess, sys
 import nbformat
 
 def masked(text):
+    text = text.replace("\r\n", "\n")  # Jupyter's `!` runs commands in a pseudo-terminal
     # A path, absolute or relative (the data folder is named from where the run started): segments with
     # a letter, joined by slashes; "3511/10000" and "λ/m" are not paths and stay.
     text = re.sub(r"(?<![\w/])/?(?:[\w.-]*[A-Za-z][\w.-]*/)+[\w.-]*", "<path>", text)

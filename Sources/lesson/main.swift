@@ -203,7 +203,7 @@ struct Run: ParsableCommand {
     @Option(help: "Run silently up to this step, show only it, and stop (e.g. conv2.backward or 13).")
     var stopAt: String?
 
-    @Flag(help: "Print only what the steps compute: no title, step headings, narrative or list of files written (what a notebook cell shows).")
+    @Flag(help: "Print only what the steps compute, as plain text: no title, step headings, narrative, list of files written or progress bar (what a notebook cell shows).")
     var bare = false
 
     @Flag(help: "Work numbers out before they are shown: the pager asks the lesson's questions and scores the answers (needs a terminal). With --report and no terminal: worksheet.md and worksheet.html for a class.")
@@ -240,7 +240,9 @@ struct Run: ParsableCommand {
                                      ?? (partial ? defaultFolder.appendingPathComponent("steps") : defaultFolder))
             let env = ProcessInfo.processInfo.environment
             // Colour and 24-bit half-block pictures only on a terminal that is not "dumb" and not under NO_COLOR.
-            options.color = !noColor && env["NO_COLOR"].map { $0.isEmpty } ?? true && isatty(1) != 0 && env["TERM"] != "dumb"
+            // --bare is a notebook cell's text: plain, whatever it runs in (Jupyter's `!` runs a pseudo-terminal).
+            options.color = !noColor && !bare && env["NO_COLOR"].map { $0.isEmpty } ?? true && isatty(1) != 0 && env["TERM"] != "dumb"
+            if bare { Progress.shown = false }
             options.quiet = quiet
             options.full = full
             options.pauseBetweenSteps = step

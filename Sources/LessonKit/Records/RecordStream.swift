@@ -95,7 +95,9 @@ public enum TerminalSize {
 
 /// Progress on one line of stderr, drawn only when stderr is a terminal.
 public struct Progress {
-    let enabled = isatty(2) != 0
+    /// False under `--bare`: a notebook cell's output holds no progress bar, even in a pseudo-terminal.
+    nonisolated(unsafe) public static var shown = true
+    let enabled = Progress.shown && isatty(2) != 0
     let label: String
     let total: Int
     let start = Date()
