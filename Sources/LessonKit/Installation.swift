@@ -91,9 +91,9 @@ public struct Installation {
         return ns.localizedDescription
     }
 
-    /// The commit an installed binary was built from, written by `install` beside its lessons.
+    /// The commit an installed binary (PREFIX/bin/lesson) was built from, written by `install` beside its lessons.
     public static func installedCommit(executable: URL) -> String? {
-        let share = executable.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("share/lesson/commit")
-        return (try? String(contentsOf: share, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let place = Installation(prefix: executable.deletingLastPathComponent().deletingLastPathComponent())
+        return (try? String(contentsOf: place.commitFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -47,13 +47,12 @@ public enum Notebook {
     }
 
     /// A path as a cell run from the notebook's folder names it: relative when it lies below.
-    public static func path(_ url: URL, from folder: URL) -> String {
+    static func path(_ url: URL, from folder: URL) -> String {
         let p = url.standardizedFileURL.path, base = folder.standardizedFileURL.path + "/"
         return p.hasPrefix(base) ? String(p.dropFirst(base.count)) : p
     }
 
-    /// `flags`: the run's reproducing flags (RunOptions.reproducingFlags), each as its words; a path
-    /// among them is given relative to the notebook's folder when it lies there.
+    /// `flags`: the run's own flags each cell repeats (RunOptions.reproducingFlags), each as its words.
     public static func write(records: [(step: Int, record: Record)], file: LessonFile, view original: TerminalView, flags: [[String]] = [],
                              settings: [String: String], versions: [String: String], to url: URL) throws {
         var cells = [[String: Any]]()
@@ -127,5 +126,23 @@ public enum Notebook {
         ]
         let data = try JSONSerialization.data(withJSONObject: notebook, options: [.prettyPrinted, .sortedKeys])
         try AtomicFile.write(data + Data("\n".utf8), to: url)
+    }
+}
+
+extension RunOptions {
+    /// The flags of this run that a notebook cell repeats to make a step's output again: the settings
+    /// as they were typed (`--epochs 1`, `--set k=v`, `--seed 7`, ...), `--full`, and the files it read
+    /// (`--pretrained`, `--weights`, `--data`), a path named from the notebook's folder (the output
+    /// folder) when it lies below it. Each flag as its words.
+    var reproducingFlags: [[String]] {
+        var flags = overrides.map { o -> [String] in
+            guard let space = o.flag.firstIndex(of: " ") else { return [o.flag] }
+            return [String(o.flag[..<space]), String(o.flag[o.flag.index(after: space)...])]
+        }
+        if full { flags.append(["--full"]) }
+        if pretrained { flags.append(["--pretrained"]) }
+        else if let w = weightsFile { flags.append(["--weights", Notebook.path(w, from: outputDirectory)]) }
+        if let d = dataFolderFlag { flags.append(["--data", Notebook.path(d, from: outputDirectory)]) }
+        return flags
     }
 }

@@ -1,6 +1,7 @@
 // run.json: what a run was (lesson, every setting, seed, versions) and what it measured (figures
 // per epoch or iteration, final figures), so `lesson diff` can set two runs side by side.
 import Foundation
+import Network
 import Rendering
 
 /// What an engine reports of its run; the runner adds the rest.
@@ -70,5 +71,22 @@ public struct RunRecord: Codable, Sendable {
         } catch let e as LessonError { throw e } catch {
             throw LessonError("\(url.path): not a run.json written by lesson (\(error.localizedDescription)).")
         }
+    }
+}
+
+/// An epoch as run.json keeps it: the figure names are written by the engine's summary and read back
+/// when a `--weights` run takes the training history from the run.json beside its weights.
+extension EpochRecord {
+    var figures: [String: Double] {
+        ["epoch": Double(epoch), "cost": cost, "train_accuracy": trainAccuracy, "test_accuracy": testAccuracy,
+         "clipped_entries": Double(clippedEntries), "clipped_updates": Double(clippedUpdates), "updates": Double(updates)]
+    }
+
+    /// nil when a figure is missing (run.json keeps no timings, so `seconds` is 0).
+    init?(figures f: [String: Double]) {
+        guard let epoch = f["epoch"], let cost = f["cost"], let train = f["train_accuracy"], let test = f["test_accuracy"],
+              let entries = f["clipped_entries"], let clipped = f["clipped_updates"], let updates = f["updates"] else { return nil }
+        self.init(epoch: Int(epoch), cost: cost, trainAccuracy: train, testAccuracy: test, clippedEntries: Int(entries),
+                  clippedUpdates: Int(clipped), updates: Int(updates), seconds: 0)
     }
 }

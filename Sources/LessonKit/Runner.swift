@@ -32,11 +32,11 @@ public struct RunOptions {
     /// `--quiz`: ask the lesson's questions in the pager (a terminal), or with `report` and no terminal
     /// write them as a worksheet.
     public var quiz = false
-    /// `--bare`: print only what the steps compute (no title, headings, narrative or files written).
+    /// `--bare`: print only what the steps compute, as plain text (no title, headings, narrative, files
+    /// written, colour or progress bar): a notebook cell's output.
     public var bare = false
-    /// The flags of this run that a notebook cell repeats to reproduce a step: settings as typed,
-    /// `--full`, and the files it read (`--weights`, `--pretrained`, `--data`).
-    public var reproducingFlags: [[String]] = []
+    /// `--pretrained`: `weightsFile` is the lesson's shipped weights (a notebook cell says `--pretrained`).
+    public var pretrained = false
 
     public init(outputDirectory: URL) { self.outputDirectory = outputDirectory }
 }
@@ -115,10 +115,12 @@ public enum LessonRunner {
         let session = OutputSession(folder: options.outputDirectory, inputs: [options.weightsFile].compactMap { $0 })
         let words = try LessonRunner.words(for: file, engine: engineType)
         let size = TerminalSize.current(widthFlag: options.width)
-        let stream = RecordStream(view: TerminalView(words: words, width: size.columns, color: options.color, full: options.full),
+        let stream = RecordStream(view: TerminalView(words: words, width: size.columns, color: options.color && !options.bare, full: options.full),
                                   quiet: options.quiet)
         stream.onWrote = { session.didWrite($0) }
         stream.bare = options.bare
+        // --bare is a notebook cell's text: plain whatever it runs in (Jupyter's `!` runs a pseudo-terminal).
+        if options.bare { Progress.shown = false }
         var context = LessonContext(file: file, settings: settings, out: stream,
                                     outputDirectory: options.outputDirectory, dataDirectory: options.dataDirectory, session: session)
         context.weightsFile = options.weightsFile

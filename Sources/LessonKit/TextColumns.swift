@@ -35,14 +35,19 @@ public enum TextColumns {
 
     public enum Alignment { case left, right }
 
-    /// `s` broken at spaces into lines of at most `columns` (a word longer than that stands alone).
-    public static func wrap(_ s: String, width columns: Int) -> [String] {
-        var lines = [String](), line = ""
-        for word in s.split(separator: " ") {
-            if !line.isEmpty && width(line) + 1 + width(String(word)) > columns { lines.append(line); line = "" }
-            line += (line.isEmpty ? "" : " ") + word
+    /// One paragraph broken greedily at spaces into lines of at most `columns` (a word longer than that
+    /// stands alone): its leading spaces kept, continuation lines starting with `indent`. A paragraph
+    /// that fits comes back as it is.
+    public static func wrap(_ paragraph: String, width columns: Int, indent: String = "") -> [String] {
+        guard width(paragraph) > columns else { return [paragraph] }
+        let lead = String(paragraph.prefix { $0 == " " })
+        var out = [String](), line = lead, hasWord = false
+        for word in paragraph.dropFirst(lead.count).split(separator: " ") {
+            if hasWord && width(line + " " + word) > columns { out.append(line); line = indent + word }
+            else { line += (hasWord ? " " : "") + word }
+            hasWord = true
         }
-        return line.isEmpty ? lines : lines + [line]
+        return out + [line]
     }
 
     /// Rows as a table: each column as wide as its widest cell, first column left-aligned and the rest

@@ -240,9 +240,7 @@ struct Run: ParsableCommand {
                                      ?? (partial ? defaultFolder.appendingPathComponent("steps") : defaultFolder))
             let env = ProcessInfo.processInfo.environment
             // Colour and 24-bit half-block pictures only on a terminal that is not "dumb" and not under NO_COLOR.
-            // --bare is a notebook cell's text: plain, whatever it runs in (Jupyter's `!` runs a pseudo-terminal).
-            options.color = !noColor && !bare && env["NO_COLOR"].map { $0.isEmpty } ?? true && isatty(1) != 0 && env["TERM"] != "dumb"
-            if bare { Progress.shown = false }
+            options.color = !noColor && env["NO_COLOR"].map { $0.isEmpty } ?? true && isatty(1) != 0 && env["TERM"] != "dumb"
             options.quiet = quiet
             options.full = full
             options.pauseBetweenSteps = step
@@ -255,6 +253,7 @@ struct Run: ParsableCommand {
             options.stopAt = stopAt
             options.quiz = quiz
             options.bare = bare
+            options.pretrained = pretrained
             if let seed { options.overrides.append((LessonRunner.seedKey, String(seed), "--seed \(seed)")) }
             if corrected { options.overrides.append(("gradients", "corrected", "--corrected")) }
             if fullData { options.overrides.append(("dataset", "full", "--full-data")) }
@@ -276,16 +275,6 @@ struct Run: ParsableCommand {
                 let kv = s.split(separator: "=", maxSplits: 1).map(String.init)
                 options.overrides.append((kv[0], kv[1], "--set \(s)"))
             }
-            // What a notebook cell repeats to make its step's output again: the settings as typed, then
-            // the files read, named from the notebook's folder (the output folder) where they lie below it.
-            options.reproducingFlags = options.overrides.map { o in
-                guard let space = o.flag.firstIndex(of: " ") else { return [o.flag] }
-                return [String(o.flag[..<space]), String(o.flag[o.flag.index(after: space)...])]
-            }
-            if full { options.reproducingFlags.append(["--full"]) }
-            if pretrained { options.reproducingFlags.append(["--pretrained"]) }
-            else if let w = options.weightsFile { options.reproducingFlags.append(["--weights", Notebook.path(w, from: options.outputDirectory)]) }
-            if let d = options.dataFolderFlag { options.reproducingFlags.append(["--data", Notebook.path(d, from: options.outputDirectory)]) }
             Interrupt.install()
             try LessonRunner.run(file, options: options)
         } catch { fail(error) }

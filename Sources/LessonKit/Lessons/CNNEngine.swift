@@ -151,13 +151,8 @@ public final class CNNEngine: LessonEngine {
         let folder = weights.deletingLastPathComponent()
         guard let (record, _) = try? RunRecord.load(folder.path), record.engine == Self.name,
               record.summary.weightsFile == weights.lastPathComponent, !record.summary.epochs.isEmpty else { return }
-        var restored = [EpochRecord]()
-        for e in record.summary.epochs {
-            guard let epoch = e["epoch"], let cost = e["cost"], let train = e["train_accuracy"], let test = e["test_accuracy"] else { return }
-            restored.append(EpochRecord(epoch: Int(epoch), cost: cost, trainAccuracy: train, testAccuracy: test,
-                                        clippedEntries: Int(e["clipped_entries"] ?? 0), clippedUpdates: Int(e["clipped_updates"] ?? 0),
-                                        updates: Int(e["updates"] ?? 0), seconds: 0))
-        }
+        let restored = record.summary.epochs.compactMap(EpochRecord.init(figures:))
+        guard restored.count == record.summary.epochs.count else { return }
         history = restored
         batchLosses = (record.summary.batches ?? []).compactMap { b in b["x"].flatMap { x in b["loss"].map { (x, $0) } } }
         trainedPrecision = record.settings["precision"].flatMap(Precision.init(rawValue:))
@@ -176,8 +171,7 @@ public final class CNNEngine: LessonEngine {
 
     public func summary() -> RunSummary {
         var r = RunSummary()
-        r.epochs = history.map { ["epoch": Double($0.epoch), "cost": $0.cost, "train_accuracy": $0.trainAccuracy, "test_accuracy": $0.testAccuracy,
-                                  "clipped_entries": Double($0.clippedEntries), "clipped_updates": Double($0.clippedUpdates), "updates": Double($0.updates)] }
+        r.epochs = history.map(\.figures)
         if let last = history.last {
             r.final["cost"] = last.cost
             r.final["train_accuracy"] = last.trainAccuracy

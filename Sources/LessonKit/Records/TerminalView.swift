@@ -69,19 +69,7 @@ public struct TerminalView {
 
     /// Greedy word wrap; continuation lines start with `indent`.
     func wrap(_ text: String, indent: String) -> [String] {
-        var out = [String]()
-        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            guard TextColumns.width(String(paragraph)) > width else { out.append(String(paragraph)); continue }
-            let lead = String(paragraph.prefix { $0 == " " })
-            var line = lead, hasWord = false
-            for word in paragraph.dropFirst(lead.count).split(separator: " ") {
-                if hasWord && TextColumns.width(line + " " + word) > width { out.append(line); line = indent + word }
-                else { line += (hasWord ? " " : "") + word }
-                hasWord = true
-            }
-            out.append(line)
-        }
-        return out
+        text.split(separator: "\n", omittingEmptySubsequences: false).flatMap { TextColumns.wrap(String($0), width: width, indent: indent) }
     }
 
     /// Narrative as written; a paragraph with a line wider than the screen is re-flowed whole
