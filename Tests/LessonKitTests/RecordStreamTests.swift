@@ -57,7 +57,9 @@ func stepLineCounts(_ text: String) -> [(heading: String, lines: Int)] {
                               environment: ["COLUMNS": "80"])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines.count <= 700, "lesson 3 --epochs 1 prints \(lines.count) lines")
+        // 700 lines until the long worked sums showed their largest terms and a line each for the smaller
+        // ones and the zeros (issue 30, which allows 800 once the ∂J/∂x step is in): 707 then.
+        #expect(lines.count <= 720, "lesson 3 --epochs 1 prints \(lines.count) lines")
         for s in stepLineCounts(r.stdout) { #expect(s.lines <= 120, "\(s.heading): \(s.lines) lines") }
         // (Paths of files written are shown whole: the test's temporary folder is a long one.)
         for l in lines where !l.hasPrefix("  wrote ") { #expect(TextColumns.width(String(l)) <= 80, "wider than 80: \(l)") }

@@ -359,7 +359,7 @@ public final class CNNEngine: LessonEngine {
             }
             out.sum(WorkedSum(name: "z", index: [oy, ox, k], formula: Phrase(c.inChannels == 1 ? "forward.sum" : "forward.sum-channels", at),
                               why: Phrase(byChoice ? "forward.sum-why-chosen" : "forward.sum-why", ["layer": .text(specs[i].name)]), terms: terms,
-                              groupName: c.inChannels > 1 ? "input channel" : nil, bias: c.bias.storage[k], result: z.storage[best]))
+                              groupName: c.inChannels > 1 ? "input channel" : nil, bias: c.bias.storage[k], factors: ["x", "W"], result: z.storage[best]))
             out.quantity("z", image(z), "forward.z", ["k": .int(k), "stride": .int(c.stride)], role: .activation, layout: .imageChannels, channel: k)
             if let r = followingReLU(i) {
                 let a = t.pass.outputs[r]
@@ -466,14 +466,15 @@ public final class CNNEngine: LessonEngine {
             let e = g.dW.storage.indexOfLargestMagnitude()
             let (r, col) = (e / d.inputs, e % d.inputs)
             out.sum(WorkedSum(name: "dW", index: [r, col], formula: Phrase("backward.dense-dW-sum", ["r": .int(r), "c": .int(col)]),
-                              why: Phrase("backward.largest-why", ["name": .text("dW")]), terms: [.init(deltaOut.storage[r], x.storage[col])], result: g.dW.storage[e]))
+                              why: Phrase("backward.largest-why", ["name": .text("dW")]), terms: [.init(deltaOut.storage[r], x.storage[col])], factors: ["δ", "x"], result: g.dW.storage[e]))
             out.quantity("db", g.db, "backward.dense-db", role: .gradient)
             let deltaIn = t.back.deltaIn[i]!
             out.quantity("δ_in", deltaIn, "backward.dense-delta-in", role: .error)
             let j = deltaIn.storage.indexOfLargestMagnitude()
             out.sum(WorkedSum(name: "δ_in", index: [0, j], formula: Phrase("backward.dense-delta-in-sum", ["j": .int(j)]),
                               why: Phrase("backward.largest-why", ["name": .text("δ_in")]),
-                              terms: (0..<d.outputs).map { .init(deltaOut.storage[$0], d.weights.storage[$0 * d.inputs + j]) }, result: deltaIn.storage[j]))
+                              terms: (0..<d.outputs).map { .init(deltaOut.storage[$0], d.weights.storage[$0 * d.inputs + j]) }, factors: ["δ", "W"],
+                              result: deltaIn.storage[j]))
         case .flatten:
             out.say("backward.flatten", ["count": .int(deltaOut.count), "shape": .shape(Array(t.back.deltaIn[i]!.shape.dropFirst()))])
             out.quantity("δ", image(t.back.deltaIn[i]!), "backward.unflattened", role: .error, layout: .imageChannels)
@@ -520,7 +521,7 @@ public final class CNNEngine: LessonEngine {
                 terms.append(.init(c.inputValue(x, 0, oy * c.stride + kh - c.pad, ox * c.stride + kw - c.pad, ci), deltaOut.storage[(oy * ow + ox) * cs + co]))
             } }
             out.sum(WorkedSum(name: "dW[\(co)]", index: [kh, kw, ci], formula: Phrase("backward.conv-dW-sum", ["k": .int(co), "a": .int(kh), "b": .int(kw), "c": .int(ci)]),
-                              why: Phrase("backward.largest-why", ["name": .text("dW")]), terms: terms, result: g.dW.storage[e]))
+                              why: Phrase("backward.largest-why", ["name": .text("dW")]), terms: terms, factors: ["x", "δ"], result: g.dW.storage[e]))
             out.quantity("db", g.db, "backward.conv-db", role: .gradient)
             if i > 0 {
                 let deltaIn = t.back.deltaIn[i]!
@@ -536,7 +537,7 @@ public final class CNNEngine: LessonEngine {
                     back.append(.init(deltaOut.storage[((ny / c.stride) * ow + nx / c.stride) * cs + k], c.weights.storage[((k * c.f + a) * c.f + b) * c.inChannels + cin], group: k))
                 } } }
                 out.sum(WorkedSum(name: "δ_in", index: [y, xx, cin], formula: Phrase("backward.conv-delta-in-sum", ["c": .int(cin)]),
-                                  why: Phrase("backward.largest-why", ["name": .text("δ_in")]), terms: back, groupName: "filter", result: deltaIn.storage[j]))
+                                  why: Phrase("backward.largest-why", ["name": .text("δ_in")]), terms: back, groupName: "filter", factors: ["δ", "W"], result: deltaIn.storage[j]))
             } else {
                 out.say("backward.first-layer", ["layer": .text(specs[i].name)])
             }

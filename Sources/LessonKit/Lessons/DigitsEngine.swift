@@ -178,14 +178,15 @@ public final class DigitsEngine: LessonEngine {
         out.sum(WorkedSum(name: "dZ1", index: [u, col], formula: Phrase("backward.dZ1-sum", ["i": .int(u), "n": .int(col)]),
                           why: Phrase("backward.largest-why", ["name": .text("dZ1")]),
                           terms: (0..<net.W2.shape[0]).map { k in .init(net.W2.storage[k * net.W2.shape[1] + u], g.dZ2.storage[k * n + col]) },
-                          result: g.dZ1.storage[e]))
+                          factors: ["W2", "dZ2"], result: g.dZ1.storage[e]))
         out.quantity("dW1", g.dW1, "backward.dW1", role: .gradient)
         // Worked: the largest |dW1| entry, an average over the images of error × pixel.
         let w = g.dW1.storage.indexOfLargestMagnitude()
         let (wi, wj) = (w / 784, w % 784)
         out.sum(WorkedSum(name: "dW1", index: [wi, wj], formula: Phrase("backward.dW1-sum", ["i": .int(wi), "j": .int(wj), "m": .int(m)]),
                           why: Phrase("backward.largest-why", ["name": .text("dW1")]),
-                          terms: (0..<n).map { .init(g.dZ1.storage[wi * n + $0], f.X.storage[wj * n + $0]) }, scale: 1 / Double(m), result: g.dW1.storage[w]))
+                          terms: (0..<n).map { .init(g.dZ1.storage[wi * n + $0], f.X.storage[wj * n + $0]) }, scale: 1 / Double(m), factors: ["dZ1", "X"],
+                          result: g.dW1.storage[w]))
         if corrected { out.quantity("db1", g.db1, "backward.db1-corrected", role: .gradient) }
         else { out.quantity("db1", scalar: g.db1.storage[0], "backward.db1", role: .gradient) }
         let alpha = settings.double("learning-rate")

@@ -137,13 +137,13 @@ public final class LettersEngine: LessonEngine {
         let slope = f.a1.storage[j] * (1 - f.a1.storage[j])
         out.sum(WorkedSum(name: "d1", index: [0, j], formula: Phrase("backward.d1-sum", ["j": .int(j), "slope": .number(slope)]),
                           why: Phrase("backward.largest-why", ["name": .text("d1")]),
-                          terms: (0..<o).map { k in .init(net.w2.storage[j * o + k], g.d2.storage[k]) }, scale: slope, result: g.d1.storage[j]))
+                          terms: (0..<o).map { k in .init(net.w2.storage[j * o + k], g.d2.storage[k]) }, scale: slope, factors: ["w2", "d2"], result: g.d1.storage[j]))
         out.quantity("w1_adj", g.w1Adjust, "backward.w1_adj", role: .gradient)
         // Worked: the largest |w1_adj| entry, one product for one letter.
         let e = g.w1Adjust.storage.indexOfLargestMagnitude()
         out.sum(WorkedSum(name: "w1_adj", index: [e / h, e % h], formula: Phrase("backward.w1_adj-sum", ["i": .int(e / h), "j": .int(e % h)]),
                           why: Phrase("backward.largest-why", ["name": .text("w1_adj")]),
-                          terms: [.init(f.x.storage[e / h], g.d1.storage[e % h])], result: g.w1Adjust.storage[e]))
+                          terms: [.init(f.x.storage[e / h], g.d1.storage[e % h])], factors: ["x", "d1"], result: g.w1Adjust.storage[e]))
         out.quantity("w2_adj", g.w2Adjust, "backward.w2_adj", role: .gradient)
         net.apply(g, learningRate: learningRate)
         out.quantity("w1", net.w1, "backward.w1", ["alpha": .number(learningRate)], role: .weight)

@@ -127,10 +127,13 @@ public struct WorkedSum: Sendable {
     /// A factor the sum is multiplied by (lesson 1's 1/m), after the bias if there is one.
     public let scale: Double?
     public let result: Double
+    /// The names of each term's two factors as the formula writes them (["x", "δ"]): a long sum's view
+    /// says which of them made its zero products 0.
+    public let factors: [String]?
     public init(name: String, index: [Int], formula: Phrase, why: Phrase, terms: [Term],
-                groupName: String? = nil, bias: Double? = nil, scale: Double? = nil, result: Double) {
+                groupName: String? = nil, bias: Double? = nil, scale: Double? = nil, factors: [String]? = nil, result: Double) {
         self.name = name; self.index = index; self.formula = formula; self.why = why; self.terms = terms
-        self.groupName = groupName; self.bias = bias; self.scale = scale; self.result = result
+        self.groupName = groupName; self.bias = bias; self.scale = scale; self.factors = factors; self.result = result
     }
 }
 

@@ -174,16 +174,54 @@ public struct TerminalView {
 
     static func index(_ name: String, _ i: [Int]) -> String { name + "[" + i.map(String.init).joined(separator: ", ") + "]" }
 
-    /// How many products a line shows before `...` (the first and last few; --full: all).
-    static let sumEdge = 3
+    /// How many products a sum writes out whole: longer ones show their largest non-zero terms.
+    static let sumWhole = 12
+    /// How many of a long sum's largest non-zero products are written out (two lines at 80 columns).
+    static let sumShown = 6
 
-    func products(_ terms: ArraySlice<WorkedSum.Term>) -> String {
-        let edge = TerminalView.sumEdge
-        let shown: [String]
+    /// A sum's products as lines starting with `lead` ("  = "). A short sum (or --full) is every term in
+    /// index order; a long one, the terms that carry its value: its largest non-zero products, largest
+    /// first, then one line for the smaller non-zero ones and their total, and one for the zeros and
+    /// which factor made them so. Written out, shown and rest add up to the sum.
+    func productLines(_ terms: ArraySlice<WorkedSum.Term>, factors: [String]?, lead: String, counted: Bool) -> [String] {
+        let indent = "      "
+        let more = lead.replacingOccurrences(of: "=", with: "+")
         let p = { (t: WorkedSum.Term) in TerminalView.term(t.a) + "·" + TerminalView.term(t.b) }
-        if full || terms.count <= 12 { shown = terms.map(p) }
-        else { shown = terms.prefix(edge).map(p) + ["..."] + terms.suffix(edge).map(p) }
-        return shown.joined(separator: " + ")
+        if full || terms.count <= TerminalView.sumWhole {
+            let count = counted ? "  (\(terms.count) product\(terms.count == 1 ? "" : "s"))" : ""
+            return wrap(lead + terms.map(p).joined(separator: " + ") + count, indent: indent)
+        }
+        // Ties in size keep index order, so the same sum always prints the same terms.
+        let nonZero = terms.enumerated().filter { $0.element.a * $0.element.b != 0 }
+        let top = nonZero.sorted { (abs($0.element.a * $0.element.b), $1.offset) > (abs($1.element.a * $1.element.b), $0.offset) }
+            .prefix(TerminalView.sumShown)
+        let zeros = terms.count - nonZero.count
+        var values: [String: Value] = ["count": .int(terms.count), "zeros": .int(zeros), "nonzero": .int(nonZero.count)]
+        var why = "plain"
+        if let factors, factors.count == 2 {
+            // Which factor is 0: the first where it is, else the second (a product can underflow to 0 too).
+            let first = terms.filter { $0.a == 0 }.count, second = terms.filter { $0.a != 0 && $0.b == 0 }.count
+            if first + second == zeros {
+                values["a"] = .text(factors[0]); values["b"] = .text(factors[1])
+                values["za"] = .int(first); values["zb"] = .int(second)
+                why = first == 0 ? "second" : second == 0 ? "first" : "both"
+            }
+        }
+        guard !top.isEmpty else { return wrap(lead + words.render(Phrase("sum.all-zero-" + why, values)), indent: indent) }
+        values["shown"] = .int(top.count)
+        // Largest first; the line after them says the rest are smaller (or that there are none).
+        var out = wrap(lead + top.map { p($0.element) }.joined(separator: " + "), indent: indent)
+        let shown = Set(top.map(\.offset))
+        let rest = nonZero.filter { !shown.contains($0.offset) }
+        if !rest.isEmpty {
+            values["more"] = .int(rest.count)
+            values["total"] = .number(rest.reduce(0.0) { $0 + $1.element.a * $1.element.b })
+            out += wrap(more + words.render(Phrase("sum.more", values)), indent: indent)
+        } else {
+            out += wrap(more + words.render(Phrase("sum.no-more", values)), indent: indent)
+        }
+        if zeros > 0 { out += wrap(more + words.render(Phrase("sum.zeros-" + why, values)), indent: indent) }
+        return out
     }
 
     func sum(_ w: WorkedSum) -> [String] {
@@ -202,7 +240,7 @@ public struct TerminalView {
             let shown = Set(full ? Array(groups.indices) : Array(subtotals.indices.sorted { abs(subtotals[$0]) > abs(subtotals[$1]) }.prefix(3)))
             for (n, (g, terms)) in groups.enumerated() where shown.contains(n) {
                 out.append("  \(groupName) \(g): Σ of \(terms.count) products = " + plain(subtotals[n]))
-                if full || n == largest { out += wrap("    = " + products(terms[...]), indent: "      ") }
+                if full || n == largest { out += productLines(terms[...], factors: w.factors, lead: "    = ", counted: false) }
             }
             if shown.count < groups.count {
                 let rest = subtotals.indices.filter { !shown.contains($0) }
@@ -210,7 +248,7 @@ public struct TerminalView {
             }
             out.append("  Σ over the \(groups.count) \(groupName)s = " + plain(total))
         } else {
-            out += wrap("  = " + products(w.terms[...]) + "  (\(w.terms.count) product\(w.terms.count == 1 ? "" : "s"))", indent: "      ")
+            out += productLines(w.terms[...], factors: w.factors, lead: "  = ", counted: true)
         }
         if let b = w.bias {
             // "+ b" on the line of the sum it is added to when it fits (the Σ line of groups).

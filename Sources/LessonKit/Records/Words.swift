@@ -14,6 +14,17 @@ public struct Words: Sendable {
     /// The runner's own sentences (not a lesson's), which a lesson file may still reword.
     public static let runner = [
         "runner.skipped": "({steps} ran without output to reach {name})",
+        // A long worked sum: its largest non-zero products, then the rest in a line each (TerminalView).
+        "sum.more": "{more} smaller non-zero product{more:s}: Σ = {total:.8g}",
+        "sum.no-more": "no other non-zero product",
+        "sum.zeros-plain": "{zeros} of {count} products are 0",
+        "sum.zeros-first": "{zeros} of {count} products are 0: {a} is 0 there",
+        "sum.zeros-second": "{zeros} of {count} products are 0: {b} is 0 there",
+        "sum.zeros-both": "{zeros} of {count} products are 0: {a} is 0 in {za}, {b} in the other {zb}",
+        "sum.all-zero-plain": "0: all {count} products are 0",
+        "sum.all-zero-first": "0: all {count} products are 0, {a} is 0 there",
+        "sum.all-zero-second": "0: all {count} products are 0, {b} is 0 there",
+        "sum.all-zero-both": "0: all {count} products are 0, {a} is 0 in {za}, {b} in the other {zb}",
         // --quiz: what the pager and the worksheet say around a lesson's questions.
         "quiz.heading": "Your turn · question {n} of {total} · {kind}",
         "quiz.sheet-heading": "Question {n} · {kind}",
