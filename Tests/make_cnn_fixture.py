@@ -267,6 +267,9 @@ def largest_magnitude(t):
     return np.unravel_index(int(np.argmax(np.abs(t))), t.shape)
 _, oy1, ox1, k1 = largest(tz1)          # conv1: the largest z of all channels
 _, oy3, ox3, k3 = largest(tz3)          # conv2
+# conv2's patch and filter are printed at the input channel whose products carry most of the sum (the
+# one the lesson writes out term by term), first on ties as np.argmax.
+ch3 = int(np.argmax(np.abs((tp1[0, oy3:oy3 + 5, ox3:ox3 + 5, :] * P["W3"][k3]).sum(axis=(0, 1)))))
 co3, _, _, ci3 = largest_magnitude(tgW3)   # conv2 backward: the largest |dW|
 _, _, _, cin3 = largest_magnitude(tdp1)    # conv2's δ_in: the largest |δ_in|
 co1, _, _, _ = largest_magnitude(tgW1)
@@ -300,7 +303,7 @@ trace = {
     "conv1.forward": {"patch": plain(tx[0, oy1:oy1 + 3, ox1:ox1 + 3, 0]), "W[%d]" % k1: plain(P["W1"][k1].reshape(3, 3)),
                       "z": image(tz1, k1), "a": image(ta1, k1)},
     "pool1.forward": {"pooled": image(tp1, pool_ch)},
-    "conv2.forward": {"patch": image(tp1[0, oy3:oy3 + 5, ox3:ox3 + 5, :]), "W[%d]" % k3: image(P["W3"][k3]),
+    "conv2.forward": {"patch": image(tp1[0, oy3:oy3 + 5, ox3:ox3 + 5, :], ch3), "W[%d]" % k3: image(P["W3"][k3], ch3),
                       "z": image(tz3, k3), "a": image(ta3, k3)},
     "flatten.forward": {"flat": plain(tf4)},
     "dense1.forward": {"z": plain(tz5), "a": plain(ta5)},

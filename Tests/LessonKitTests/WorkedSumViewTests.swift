@@ -121,6 +121,15 @@ func elidedSums(_ text: String) throws -> [ElidedSum] {
             #expect(sizes == sizes.sorted(by: >), "largest first: \(sizes)")
             #expect(s.shown.count + s.others == s.nonZero && s.nonZero + s.zeros == s.count)
         }
+        if arguments[1] == "3" {
+            // conv2's patch and filter are printed at the input channel whose products the sum writes out.
+            let lines = r.stdout.split(separator: "\n").map(String.init)
+            let patch = try #require(lines.firstIndex { $0.hasPrefix("patch  shape (5, 5, 10)") })
+            let shown = try #require(lines[patch...].lazy.compactMap { $0.firstMatch(of: #/channel (\d+) of 10 · all 250/#) }.first)
+            let written = try #require(lines.indices.first { i in
+                lines[i].hasPrefix("  input channel ") && i + 1 < lines.count && lines[i + 1].hasPrefix("    = ") })
+            #expect(lines[written].hasPrefix("  input channel \(shown.output.1): "), "\(lines[written]) against channel \(shown.output.1)")
+        }
         // The ungrouped sums against their exact terms in run.json.
         let record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: dir.appendingPathComponent("run.json")))
         var checked = 0

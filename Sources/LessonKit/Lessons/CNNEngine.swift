@@ -348,14 +348,19 @@ public final class CNNEngine: LessonEngine {
             if c.inChannels == 1 {
                 out.quantity("patch", patch.reshaped(c.f, c.f), "forward.patch", at, role: .data)
                 out.quantity("W[\(k)]", filter.reshaped(c.f, c.f), "forward.filter", at, role: .weight)
-            } else {
-                out.quantity("patch", patch, "forward.patch-channels", at, role: .activation, layout: .imageChannels)
-                out.quantity("W[\(k)]", filter, "forward.filter-channels", at, role: .weight, layout: .imageChannels)
             }
             // Products in the filter's order; for several input channels, grouped by channel.
             var terms = [WorkedSum.Term]()
             for ci in 0..<c.inChannels {
                 for q in 0..<(c.f * c.f) { terms.append(.init(patch.storage[q * c.inChannels + ci], filter.storage[q * c.inChannels + ci], group: ci)) }
+            }
+            if c.inChannels > 1 {
+                // Patch and filter shown at the input channel whose products carry most of the sum: the one
+                // the worked sum writes out term by term (first on ties).
+                let subtotals = (0..<c.inChannels).map { ci in terms.filter { $0.group == ci }.reduce(0.0) { $0 + $1.a * $1.b } }
+                let carrying = subtotals.indices.reduce(0) { abs(subtotals[$1]) > abs(subtotals[$0]) ? $1 : $0 }
+                out.quantity("patch", patch, "forward.patch-channels", at, role: .activation, layout: .imageChannels, channel: carrying)
+                out.quantity("W[\(k)]", filter, "forward.filter-channels", at, role: .weight, layout: .imageChannels, channel: carrying)
             }
             out.sum(WorkedSum(name: "z", index: [oy, ox, k], formula: Phrase(c.inChannels == 1 ? "forward.sum" : "forward.sum-channels", at),
                               why: Phrase(byChoice ? "forward.sum-why-chosen" : "forward.sum-why", ["layer": .text(specs[i].name)]), terms: terms,
