@@ -376,3 +376,20 @@ func workedSumsAddUpToTheElementsTheyExplain(arguments: [String], steps: [String
     let meta = try #require(nb["metadata"] as? [String: Any])
     #expect(((meta["lesson"] as? [String: Any])?["settings"] as? [String: String])?["seed"] == "0")
 }
+
+/// Issue 30, item 4: lesson 3 prints its confusion matrix in the terminal as lesson 1 does; its counts
+/// are the test set's, and its diagonal the correct ones the accuracy line counts.
+@Test func lessonThreePrintsItsConfusionMatrix() throws {
+    let dir = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let r = try runLesson(["run", "3", "--pretrained", "--stop-at", "evaluate", "--out", dir.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let lines = r.stdout.split(separator: "\n").map(String.init)
+    let head = try #require(lines.firstIndex { $0.hasPrefix("true    0") }, "\(r.stdout)")
+    #expect(lines[head - 1] == "confusion matrix (rows: true digit, columns: predicted digit)")
+    let rows = lines[(head + 1)...].prefix(10).map { $0.split(separator: " ").compactMap { Int($0) } }
+    #expect(rows.count == 10 && rows.allSatisfy { $0.count == 11 } && rows.enumerated().allSatisfy { $0.element[0] == $0.offset })
+    #expect(rows.reduce(0) { $0 + $1.dropFirst().reduce(0, +) } == 10000)
+    #expect(rows.enumerated().reduce(0) { $0 + $1.element[$1.offset + 1] } == 9850, "the diagonal is the 9850 right of test accuracy 98.50%")
+    #expect(r.stdout.contains("test accuracy: 9850/10000 = 98.50%"))
+}

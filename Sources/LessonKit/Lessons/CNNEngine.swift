@@ -729,8 +729,7 @@ public final class CNNEngine: LessonEngine {
         let correct = zip(pred, te.labels).filter { $0 == $1 }.count
         evaluatedAccuracy = Double(correct) / Double(te.count)
         out.result("evaluate.result", ["correct": .int(correct), "images": .int(te.count), "accuracy": .number(Double(correct) / Double(te.count))])
-        var confusion = [[Double]](repeating: [Double](repeating: 0, count: 10), count: 10)
-        for (p, y) in zip(pred, te.labels) { confusion[y][p] += 1 }
+        let confusion = out.confusion("evaluate.confusion", pred, te.labels)
         var map = Heatmap(title: "CNN: test confusion matrix (\(String(format: "%.2f", 100 * Double(correct) / Double(te.count)))% correct)", values: confusion)
         map.colormap = .blues; map.centredOnZero = false; map.annotate = true; map.cellSize = 56; map.logScale = true
         map.rowLabels = (0..<10).map(String.init); map.columnLabels = (0..<10).map(String.init)

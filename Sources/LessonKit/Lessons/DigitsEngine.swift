@@ -290,10 +290,7 @@ public final class DigitsEngine: LessonEngine {
         evaluatedAccuracy = Double(correct) / Double(d.yDev.count)
         out.result("evaluate.result", ["set": .text(d.devName), "correct": .int(correct), "images": .int(d.yDev.count),
                                        "accuracy": .number(Double(correct) / Double(d.yDev.count))])
-        var confusion = [[Double]](repeating: [Double](repeating: 0, count: 10), count: 10)
-        for (pred, y) in zip(p, d.yDev) { confusion[y][pred] += 1 }
-        out.table(Table("evaluate.confusion", columns: [.init("true")] + (0..<10).map { .init(String($0)) },
-                        rows: (0..<10).map { r in [.int(r)] + confusion[r].map { .int(Int($0)) } }))
+        let confusion = out.confusion("evaluate.confusion", p, d.yDev)
         var map = Heatmap(title: "Digits: \(d.devName) confusion matrix (accuracy \(String(format: "%.1f", 100 * Double(correct) / Double(d.yDev.count)))%)", values: confusion)
         map.colormap = .blues
         map.logScale = true  // small off-diagonal counts visible beside the diagonal

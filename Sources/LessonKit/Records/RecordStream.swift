@@ -70,6 +70,17 @@ public final class RecordStream {
     public func maps(_ m: TerminalMaps, caption: String? = nil, _ values: [String: Value] = [:]) {
         emit(.maps(m, caption: caption.map { Phrase($0, values) }))
     }
+    /// The confusion matrix of `predicted` against `labels` (rows: true class, columns: predicted), shown
+    /// as the table `key` (its title in the lesson's words); returned for its picture.
+    @discardableResult
+    public func confusion(_ key: String, _ predicted: [Int], _ labels: [Int], classes: Int = 10) -> [[Double]] {
+        var counts = [[Double]](repeating: [Double](repeating: 0, count: classes), count: classes)
+        for (p, y) in zip(predicted, labels) where p < classes && y < classes { counts[y][p] += 1 }
+        table(Table(key, columns: [.init("true")] + (0..<classes).map { .init(String($0)) },
+                    rows: (0..<classes).map { r in [.int(r)] + counts[r].map { .int(Int($0)) } }))
+        return counts
+    }
+
     public func wrote(_ url: URL, shows: String? = nil, _ values: [String: Value] = [:]) {
         emit(.wrote(WrittenFile(url: url, shows: shows.map { Phrase($0, values) })))
     }
