@@ -10,6 +10,9 @@ public struct RunSummary: Codable, Sendable {
     public var epochs: [[String: Double]] = []
     /// Lesson 3: every mini-batch's mean cross-entropy, at its place in epochs (x), as cost.png draws it.
     public var batches: [[String: Double]]?
+    /// Lesson 3's evaluation: every misread test digit (index, true, predicted, confidence, p_true),
+    /// the most confidently misread first.
+    public var misread: [[String: Double]]?
     /// The run's final figures: loss, accuracies, clip counts.
     public var final: [String: Double] = [:]
     /// Trained weights the run wrote, as a name in the output folder.

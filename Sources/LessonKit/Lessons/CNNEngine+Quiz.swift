@@ -54,7 +54,7 @@ extension CNNEngine {
     }
 
     func question(_ line: QuizLine, step: LessonStep) throws -> Question? {
-        let net = try ensureInitial()
+        let net = try ensureStepNetwork()
         let t = try ensureTrace()
         let layer = specs.firstIndex { $0.name == step.arguments["layer"] }
         switch (line.kind, layer.map { net.layers[$0] }) {

@@ -141,6 +141,7 @@ public final class CNNEngine: LessonEngine {
             }
             loadedWeights = net.parameters
             restoreHistory(beside: w)
+            loadedDescription = Self.describe(weights: w, history: history)
         }
     }
 
@@ -156,6 +157,21 @@ public final class CNNEngine: LessonEngine {
         history = restored
         batchLosses = (record.summary.batches ?? []).compactMap { b in b["x"].flatMap { x in b["loss"].map { (x, $0) } } }
         trainedPrecision = record.settings["precision"].flatMap(Precision.init(rawValue:))
+    }
+
+    /// What the loaded weights are, for titles and captions: the shipped ones by their epochs (from the
+    /// `NAME.json` that ships beside them), a run's by its epochs (its run.json), else by file name.
+    var loadedDescription = ""
+
+    static func describe(weights: URL, history: [EpochRecord]) -> String {
+        let name = weights.lastPathComponent
+        if !history.isEmpty { return "the weights of \(name) (\(NumberText.count(history.count, "epoch")))" }
+        let about = weights.deletingPathExtension().appendingPathExtension("json")
+        if let data = try? Data(contentsOf: about), let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let epochs = json["epochs"] as? Int {
+            return "the shipped \(epochs)-epoch weights (\(name))"
+        }
+        return "the weights of \(name)"
     }
 
     /// The precision the loaded weights were trained in (from their run.json), to evaluate them as it did.
@@ -181,6 +197,10 @@ public final class CNNEngine: LessonEngine {
         }
         if let evaluatedAccuracy { r.final["test_accuracy"] = evaluatedAccuracy }
         if wroteWeights { r.weightsFile = "weights.lnw" }
+        if !misread.isEmpty {
+            r.misread = misread.map { ["index": Double($0.index), "true": Double($0.label), "predicted": Double($0.predicted),
+                                       "confidence": $0.confidence, "p_true": $0.pTrue] }
+        }
         if !batchLosses.isEmpty { r.batches = batchLosses.map { ["x": $0.x, "loss": $0.loss] } }
         return r
     }
@@ -280,6 +300,7 @@ public final class CNNEngine: LessonEngine {
             }
         }
         out.note("init-weights.reseed-note", ["seed": seed])
+        if context.weightsFile != nil { out.note("init-weights.loaded", ["weights": .text(loadedDescription)]) }
         try drawFilters(net, suffix: "before")
     }
 
@@ -288,7 +309,7 @@ public final class CNNEngine: LessonEngine {
     func ensureTrace() throws -> (pass: CNN.ForwardPass, back: CNN.BackwardPass, label: Int) {
         if let trace { return trace }
         let (_, te) = try ensureData()
-        let net = try ensureInitial()
+        let net = try ensureStepNetwork()
         let idx = settings.int("trace-image")
         let x = te.batch([idx][...])
         let pass = net.forward(x, naive: true)
@@ -296,6 +317,18 @@ public final class CNNEngine: LessonEngine {
         trace = (pass, back, te.labels[idx])
         return trace!
     }
+
+    /// The network the step-through follows: the loaded weights (`--pretrained`, `--weights`), so a
+    /// teacher can trace how the trained network reads a digit; else the seeded initialisation.
+    func ensureStepNetwork() throws -> CNN {
+        var net = try ensureInitial()
+        if let loadedWeights { net.parameters = loadedWeights }
+        return net
+    }
+
+    /// Which weights the step-through's pictures show, for their titles and file names.
+    var stepState: String { context.weightsFile == nil ? "initial weights" : loadedDescription }
+    var stepSuffix: String { context.weightsFile == nil ? "initial" : "loaded" }
 
     /// Channel `c` of an NHWC tensor of one image as an (H, W) matrix.
     func channel(_ t: Tensor<Double>, _ c: Int) -> Tensor<Double> {
@@ -322,7 +355,7 @@ public final class CNNEngine: LessonEngine {
     }
 
     func forward(_ i: Int) throws {
-        let net = try ensureInitial()
+        let net = try ensureStepNetwork()
         let t = try ensureTrace()
         let x = t.pass.inputs[i], z = t.pass.outputs[i]
         switch net.layers[i] {
@@ -373,7 +406,7 @@ public final class CNNEngine: LessonEngine {
                 let low = z.storage.indices.min { z.storage[$0] < z.storage[$1] }!
                 out.worked("forward.relu-cut", ["at": .index([low / cs / w, low / cs % w, low % cs]), "z": .number(z.storage[low])])
                 channelStats(a)
-                try drawChannels(a, layer: specs[i].name, errors: false, state: "initial weights", file: "\(specs[i].name)-feature-maps-initial.png")
+                try drawChannels(a, layer: specs[i].name, errors: false, state: stepState, file: "\(specs[i].name)-feature-maps-\(stepSuffix).png")
                 // The worked example's channel first: a narrow terminal shows only the first few.
                 let order = [k] + (0..<c.outChannels).filter { $0 != k }
                 out.maps(TerminalMaps(order.map { channel(a, $0).storage }, width: a.shape[2], height: a.shape[1],
@@ -397,7 +430,7 @@ public final class CNNEngine: LessonEngine {
             } else {
                 out.quantity("pooled", image(z), "forward.pooled", ["k": .int(0)], role: .activation, layout: .imageChannels)
             }
-            try drawChannels(z, layer: specs[i].name, errors: false, state: "initial weights", file: "\(specs[i].name)-feature-maps-initial.png")
+            try drawChannels(z, layer: specs[i].name, errors: false, state: stepState, file: "\(specs[i].name)-feature-maps-\(stepSuffix).png")
         case .flatten:
             out.say("forward.flatten", ["input": .shape(Array(x.shape.dropFirst())), "output": .shape(Array(z.shape.dropFirst()))])
             out.quantity("flat", z, "forward.flat", role: .activation)
@@ -451,7 +484,7 @@ public final class CNNEngine: LessonEngine {
     }
 
     func backward(_ i: Int) throws {
-        let net = try ensureInitial()
+        let net = try ensureStepNetwork()
         let t = try ensureTrace()
         // The error at this layer's output; for a layer followed by ReLU, after the ReLU's gate.
         let deltaOut = t.back.deltaOut[i]!
@@ -496,7 +529,7 @@ public final class CNNEngine: LessonEngine {
                                                "x": .number(x.storage[pos * cs + ch]), "rows": .text("\(py * p.f)-\(py * p.f + p.f - 1)"),
                                                "cols": .text("\(px * p.f)-\(px * p.f + p.f - 1)")])
             out.quantity("δ_in", image(deltaIn), "backward.pool-in", ["k": .int(ch)], role: .error, layout: .imageChannels, channel: ch)
-            try drawChannels(deltaIn, layer: specs[i].name, errors: true, state: "initial weights", file: "\(specs[i].name)-deltas-initial.png")
+            try drawChannels(deltaIn, layer: specs[i].name, errors: true, state: stepState, file: "\(specs[i].name)-deltas-\(stepSuffix).png")
         case .conv(let c):
             if followingReLU(i) != nil, i + 2 < specs.count {
                 out.say("backward.relu-arriving", ["above": .text(specs[i + 2].name)])
@@ -509,7 +542,7 @@ public final class CNNEngine: LessonEngine {
             let e = g.dW.storage.indexOfLargestMagnitude()
             let (co, kh, kw, ci) = (e / size, e % size / c.inChannels / c.f, e % size / c.inChannels % c.f, e % c.inChannels)
             out.quantity("δ", image(deltaOut), "backward.conv-delta", ["k": .int(co)], role: .error, layout: .imageChannels, channel: co)
-            try drawChannels(deltaOut, layer: specs[i].name, errors: true, state: "initial weights", file: "\(specs[i].name)-deltas-initial.png")
+            try drawChannels(deltaOut, layer: specs[i].name, errors: true, state: stepState, file: "\(specs[i].name)-deltas-\(stepSuffix).png")
             if let r = followingReLU(i) {
                 // The ReLU gate: where z was not positive, the arriving error stops (the largest such).
                 let arriving = t.back.deltaOut[r]!
@@ -556,7 +589,7 @@ public final class CNNEngine: LessonEngine {
     // MARK: Gradient check
 
     func gradientCheck() throws {
-        let net = try ensureInitial()
+        let net = try ensureStepNetwork()
         let (_, te) = try ensureData()
         let idx = Array(0..<min(2, te.count))
         let x = te.batch(idx[...]), labels = idx.map { te.labels[$0] }
@@ -735,19 +768,37 @@ public final class CNNEngine: LessonEngine {
         map.rowLabels = (0..<10).map(String.init); map.columnLabels = (0..<10).map(String.init)
         map.rowAxisTitle = "true digit"; map.columnAxisTitle = "predicted digit"; map.legendCaption = "images"
         try context.writePNG(map.render(), "confusion.png", shows: "pictures.confusion", ["state": .text(trainedState), "images": .int(te.count)])
-        let wrong = zip(pred, te.labels).enumerated().filter { $0.element.0 != $0.element.1 }.prefix(40)
-        if !wrong.isEmpty {
-            let tiles = wrong.map { (i, pl) in Tile(width: 28, height: 28, values: te.batch([i][...]).storage, caption: "\(pl.0) (true \(pl.1))") }
-            var grid = ImageGrid(title: "Misclassified test digits: prediction (true label)", tiles: Array(tiles), columns: 8, scale: 4, colormap: .gray, range: 0...1)
-            grid.captionSize = 14
-            try context.writePNG(grid.render(), "misclassified.png", shows: "pictures.misclassified", ["state": .text(trainedState), "shown": .int(tiles.count)])
+        // The misread digits, most confidently misread first: the probability the network gave its wrong
+        // answer (from the float64 reference layers on these images), so a teacher picks one to trace.
+        let wrongIndices = zip(pred, te.labels).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
+        guard !wrongIndices.isEmpty else { return }
+        let probabilities = net.forward(te.batch(wrongIndices[...])).probabilities
+        misread = wrongIndices.enumerated().map { r, i in
+            (index: i, label: te.labels[i], predicted: pred[i],
+             confidence: probabilities.storage[r * 10 + pred[i]], pTrue: probabilities.storage[r * 10 + te.labels[i]])
+        }.sorted { ($0.confidence, -$0.index) > ($1.confidence, -$1.index) }
+        out.table(Table("evaluate.misread", columns: [.init("index"), .init("true"), .init("predicted"), .init("confidence", format: ".4f"),
+                                                      .init("p(true)", format: ".2e")],
+                        rows: misread.prefix(10).map { [.int($0.index), .int($0.label), .int($0.predicted), .number($0.confidence), .number($0.pTrue)] }))
+        out.say("evaluate.misread-more", ["shown": .int(min(10, misread.count)), "count": .int(misread.count), "index": .int(misread[0].index)])
+        let shown = misread.prefix(40)
+        let tiles = shown.map { m in
+            Tile(width: 28, height: 28, values: te.batch([m.index][...]).storage,
+                 caption: "#\(m.index) \(m.label)→\(m.predicted) \(String(format: "%.1f", (1000 * m.confidence).rounded(.down) / 10))%")  // truncated: 99.98% is not 100%
         }
+        var grid = ImageGrid(title: "Misread test digits, most confident first: #index true→predicted, confidence",
+                             tiles: Array(tiles), columns: 8, scale: 4, colormap: .gray, range: 0...1)
+        grid.captionSize = 12
+        try context.writePNG(grid.render(), "misclassified.png", shows: "pictures.misclassified", ["state": .text(trainedState), "shown": .int(tiles.count)])
     }
+
+    /// Every misread test digit of the evaluation, most confident first (run.json keeps them all).
+    var misread: [(index: Int, label: Int, predicted: Int, confidence: Double, pTrue: Double)] = []
 
     /// The network state a picture shows: the seeded initialisation, or after training (or loaded).
     var trainedState: String {
         // Loaded weights whose training is known (their run.json) are described by it, as that run did.
-        if let w = context.weightsFile, history.isEmpty { return "with the weights of \(w.lastPathComponent)" }
+        if context.weightsFile != nil, history.isEmpty { return "with " + loadedDescription }
         return "after \(NumberText.count(history.count, "epoch"))"
     }
 
