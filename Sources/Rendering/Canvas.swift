@@ -108,3 +108,14 @@ public struct Canvas: Sendable {
         }
     }
 }
+
+extension Canvas {
+    /// Pictures side by side on white, top-aligned, `gap` pixels apart.
+    public static func side(by canvases: [Canvas], gap: Int = 0) -> Canvas {
+        let width = canvases.reduce(0) { $0 + $1.width } + gap * max(0, canvases.count - 1)
+        var out = Canvas(width: max(1, width), height: max(1, canvases.map(\.height).max() ?? 1))
+        var x = 0
+        for c in canvases { out.draw(c, x: x, y: 0); x += c.width + gap }
+        return out
+    }
+}

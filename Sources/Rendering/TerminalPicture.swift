@@ -6,8 +6,11 @@ public enum TerminalPicture {
     static let plainDoubleWidthLimit = 12
 
     /// Renders a height × width grid of values in [lo, hi].
+    /// `signed`: values around a zero in the middle of [lo, hi] (errors, gradients); without colour
+    /// they are drawn by sign, `-` `=` below zero and `+` `#` above, blank near zero, so the sign
+    /// reads without colour.
     public static func render(_ values: [Double], width: Int, height: Int, lo: Double = 0, hi: Double = 1,
-                              colormap: Colormap = .gray, color: Bool, indent: String = "  ") -> String {
+                              colormap: Colormap = .gray, color: Bool, signed: Bool = false, indent: String = "  ") -> String {
         precondition(values.count == width * height)
         let span = hi > lo ? hi - lo : 1
         func t(_ x: Int, _ y: Int) -> Double { (values[y * width + x] - lo) / span }
@@ -30,7 +33,11 @@ public enum TerminalPicture {
             // A character cell is about twice as tall as wide: small pictures get two characters per
             // pixel, larger ones one character per pixel and two pixel rows averaged per line.
             let shades: [Character] = [" ", "░", "▒", "▓", "█"]
-            func shade(_ v: Double) -> Character { shades[min(4, max(0, Int((v * 4).rounded())))] }
+            func shade(_ v: Double) -> Character {
+                guard signed else { return shades[min(4, max(0, Int((v * 4).rounded())))] }
+                let d = 2 * v - 1  // -1 … 1, zero in the middle
+                return abs(d) < 0.125 ? " " : d < 0 ? (d > -0.5 ? "-" : "=") : (d < 0.5 ? "+" : "#")
+            }
             if width <= plainDoubleWidthLimit {
                 for y in 0..<height {
                     out += indent + String((0..<width).flatMap { x in [shade(t(x, y)), shade(t(x, y))] }) + "\n"
@@ -47,8 +54,22 @@ public enum TerminalPicture {
     /// Several pictures of the same size side by side, each with a caption underneath.
     public static func row(_ pictures: [[Double]], width: Int, height: Int, captions: [String],
                            lo: Double = 0, hi: Double = 1, colormap: Colormap = .gray, color: Bool) -> String {
-        let blocks = pictures.map {
-            render($0, width: width, height: height, lo: lo, hi: hi, colormap: colormap, color: color, indent: "")
+        row(pictures, width: width, height: height, captions: captions,
+            scales: Array(repeating: Scale(lo: lo, hi: hi, colormap: colormap), count: pictures.count), color: color)
+    }
+
+    /// How one picture's values map to colours (or shades).
+    public struct Scale: Sendable {
+        public var lo: Double, hi: Double, colormap: Colormap, signed: Bool
+        public init(lo: Double, hi: Double, colormap: Colormap, signed: Bool = false) {
+            self.lo = lo; self.hi = hi; self.colormap = colormap; self.signed = signed
+        }
+    }
+
+    /// Pictures side by side, each on its own scale (a digit in grey beside its signed gradient).
+    public static func row(_ pictures: [[Double]], width: Int, height: Int, captions: [String], scales: [Scale], color: Bool) -> String {
+        let blocks = zip(pictures, scales).map { values, s in
+            render(values, width: width, height: height, lo: s.lo, hi: s.hi, colormap: s.colormap, color: color, signed: s.signed, indent: "")
                 .split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
         }
         let cellWidth = color || width > plainDoubleWidthLimit ? width : 2 * width

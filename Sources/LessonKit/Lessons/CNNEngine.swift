@@ -36,6 +36,7 @@ public final class CNNEngine: LessonEngine {
         ActionSpec("loss", "the traced image's probabilities and cross-entropy", asks: ["loss"]),
         ActionSpec("backward", "one layer's backward pass on the traced image (layer=NAME)", arguments: ["layer"],
                    asks: ["pool-route", "dense-delta", "dense-dW"]),
+        ActionSpec("input-gradient", "∂J/∂x: the traced image's error carried back to its pixels"),
         ActionSpec("gradient-check", "numerical against analytic gradients for every layer with parameters"),
         ActionSpec("train", "mini-batch training with a live progress line; saves the weights"),
         ActionSpec("plot-cost", "the cost and accuracy per epoch as PNG"),
@@ -220,6 +221,7 @@ public final class CNNEngine: LessonEngine {
         case "forward": try forward(try index(of: step.arguments["layer"], step: step))
         case "loss": try loss()
         case "backward": try backward(try index(of: step.arguments["layer"], step: step))
+        case "input-gradient": try inputGradient()
         case "gradient-check": try gradientCheck()
         case "train": try trainNetwork()
         case "plot-cost": try plotCost()
@@ -567,13 +569,7 @@ public final class CNNEngine: LessonEngine {
                 let j = deltaIn.storage.indexOfLargestMagnitude()
                 let (y, xx, cin) = (j / ics / w, j / ics % w, j % ics)
                 out.quantity("δ_in", image(deltaIn), "backward.conv-delta-in", ["k": .int(cin)], role: .error, layout: .imageChannels, channel: cin)
-                // δ_in[y, x, c] = Σ_k Σ over the filter taps that reached (y, x) of δ[oy, ox, k] · W[k][a, b, c]
-                var back = [WorkedSum.Term]()
-                for k in 0..<c.outChannels { for a in 0..<c.f { for b in 0..<c.f {
-                    let (ny, nx) = (y + c.pad - a, xx + c.pad - b)
-                    guard ny >= 0, nx >= 0, ny % c.stride == 0, nx % c.stride == 0, ny / c.stride < oh, nx / c.stride < ow else { continue }
-                    back.append(.init(deltaOut.storage[((ny / c.stride) * ow + nx / c.stride) * cs + k], c.weights.storage[((k * c.f + a) * c.f + b) * c.inChannels + cin], group: k))
-                } } }
+                let back = inputErrorTerms(c, deltaOut: deltaOut, y: y, x: xx, channel: cin)
                 out.sum(WorkedSum(name: "δ_in", index: [y, xx, cin], formula: Phrase("backward.conv-delta-in-sum", ["c": .int(cin)]),
                                   why: Phrase("backward.largest-why", ["name": .text("δ_in")]), terms: back, groupName: "filter", factors: ["δ", "W"], result: deltaIn.storage[j]))
             } else {
@@ -584,6 +580,62 @@ public final class CNNEngine: LessonEngine {
         case .relu, .softmax:
             out.quantity("δ", deltaOut, "backward.delta", role: .error)
         }
+    }
+
+    /// The terms of δ_in[y, x, c] = Σ_k Σ over the filter taps (a, b) that reached (y, x) of
+    /// δ[oy, ox, k] · W[k][a, b, c], grouped by filter k.
+    func inputErrorTerms(_ c: Conv2D, deltaOut: Tensor<Double>, y: Int, x: Int, channel cin: Int) -> [WorkedSum.Term] {
+        let (oh, ow, cs) = (deltaOut.shape[1], deltaOut.shape[2], deltaOut.shape[3])
+        var terms = [WorkedSum.Term]()
+        for k in 0..<c.outChannels { for a in 0..<c.f { for b in 0..<c.f {
+            let (ny, nx) = (y + c.pad - a, x + c.pad - b)
+            guard ny >= 0, nx >= 0, ny % c.stride == 0, nx % c.stride == 0, ny / c.stride < oh, nx / c.stride < ow else { continue }
+            terms.append(.init(deltaOut.storage[((ny / c.stride) * ow + nx / c.stride) * cs + k],
+                               c.weights.storage[((k * c.f + a) * c.f + b) * c.inChannels + cin], group: k))
+        } } }
+        return terms
+    }
+
+    // MARK: The error at the pixels
+
+    /// ∂J/∂x for the traced image: the first layer's δ carried back once more, to the 784 pixels.
+    /// Which pixels, brightened, would raise the loss, and which would lower it.
+    func inputGradient() throws {
+        let net = try ensureStepNetwork()
+        let t = try ensureTrace()
+        let (_, te) = try ensureData()
+        let idx = settings.int("trace-image")
+        let g = t.back.deltaIn[0]!  // (1, 28, 28, 1)
+        let grad = g.reshaped(28, 28)
+        out.say("input-gradient.what", ["layer": .text(specs[0].name), "state": .text(stepState)])
+        out.quantity("∂J/∂x", grad, "input-gradient.formula", ["layer": .text(specs[0].name)], role: .error)
+        let j = grad.storage.indexOfLargestMagnitude()
+        let (y, x) = (j / 28, j % 28)
+        if case .conv(let c) = net.layers[0] {
+            out.sum(WorkedSum(name: "∂J/∂x", index: [y, x], formula: Phrase("input-gradient.sum", ["layer": .text(specs[0].name)]),
+                              why: Phrase("backward.largest-why", ["name": .text("∂J/∂x")]),
+                              terms: inputErrorTerms(c, deltaOut: t.back.deltaOut[0]!, y: y, x: x, channel: 0), groupName: "filter",
+                              factors: ["δ", "W"], result: grad.storage[j]))
+        }
+        let pixels = te.batch([idx][...]).storage
+        let up = grad.storage.indices.max { grad.storage[$0] < grad.storage[$1] }!
+        let down = grad.storage.indices.min { grad.storage[$0] < grad.storage[$1] }!
+        out.say("input-gradient.meaning", ["up": .index([up / 28, up % 28]), "g_up": .number(grad.storage[up]), "x_up": .number(pixels[up]),
+                                           "down": .index([down / 28, down % 28]), "g_down": .number(-grad.storage[down]), "x_down": .number(pixels[down])])
+        let bound = max(1e-300, grad.storage.map(abs).max() ?? 1)
+        var maps = TerminalMaps([pixels, grad.storage], width: 28, height: 28, captions: ["x: label \(te.labels[idx])", "∂J/∂x"])
+        maps.scales = [.init(lo: 0, hi: 1, colormap: .gray), .init(lo: -bound, hi: bound, colormap: .diverging, signed: true)]
+        out.maps(maps, caption: out.color ? "input-gradient.maps-color" : "input-gradient.maps-plain", ["bound": .number(bound)])
+        // The PNG: the digit and its gradient side by side, each with its own scale.
+        var digit = ImageGrid(title: "Test image \(idx), label \(te.labels[idx])", tiles: [Tile(width: 28, height: 28, values: pixels, caption: "pixel / 255")],
+                              columns: 1, scale: 10, colormap: .gray, range: 0...1)
+        digit.showColorBar = true; digit.legendCaption = "pixel"
+        var gradient = ImageGrid(title: "∂J/∂x, \(stepState)",
+                                 tiles: [Tile(width: 28, height: 28, values: grad.storage, caption: "red: brighter raises J")], columns: 1, scale: 10,
+                                 colormap: .diverging, range: -bound...bound)
+        gradient.showColorBar = true; gradient.legendCaption = "∂J/∂x"
+        try context.writePNG(Canvas.side(by: [digit.render(), gradient.render()]), "input-gradient-\(stepSuffix).png",
+                             shows: "input-gradient.png", ["index": .int(idx), "state": .text(stepState)])
     }
 
     // MARK: Gradient check

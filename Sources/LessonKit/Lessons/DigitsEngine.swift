@@ -26,6 +26,7 @@ public final class DigitsEngine: LessonEngine {
         ActionSpec("init-params", "W1, b1, W2, b2 = rand(...) - 0.5"),
         ActionSpec("forward-first", "iteration 0 forward: Z1, A1, Z2, A2", asks: ["softmax", "loss"]),
         ActionSpec("backward-first", "iteration 0 backward and update: one_hot_Y, dZ2, dW2, db2, dZ1, dW1, db1", asks: ["delta", "dW"]),
+        ActionSpec("input-gradient", "∂J/∂x: one image's error carried back to its 784 pixels"),
         ActionSpec("gradient-check", "numerical against analytic gradients, corrected and tutorial"),
         ActionSpec("train", "gradient descent with the tutorial's log every 10 iterations"),
         ActionSpec("plot-curves", "accuracy and loss per iteration as PNG"),
@@ -101,6 +102,7 @@ public final class DigitsEngine: LessonEngine {
         case "init-params": try initParams()
         case "forward-first": try forwardFirst()
         case "backward-first": try backwardFirst()
+        case "input-gradient": try inputGradient()
         case "gradient-check": try gradientCheck()
         case "train": try train()
         case "plot-curves": try plotCurves()
@@ -195,6 +197,41 @@ public final class DigitsEngine: LessonEngine {
         out.quantity("b1", net.b1, "backward.b1", ["alpha": .number(alpha)], role: .weight)
         out.quantity("W2", net.W2, "backward.W2", ["alpha": .number(alpha)], role: .weight)
         out.quantity("b2", net.b2, "backward.b2", ["alpha": .number(alpha)], role: .weight)
+    }
+
+    /// ∂J/∂x for one training image (trace-image): its own loss's error dZ1[:, n] carried back through
+    /// W1 to its pixels, W1ᵀ · dZ1[:, n]; which pixels, brightened, would raise the loss.
+    func inputGradient() throws {
+        let d = try ensureData()
+        let net = try ensureInitial()
+        let n = settings.int("trace-image")
+        guard n < d.yTrain.count else {
+            throw LessonError("trace-image \(n) is past the \(NumberText.count(d.yTrain.count, "training image")) (0 to \(d.yTrain.count - 1)); choose a smaller index.")
+        }
+        let f = net.forward(d.xTrain, rule: gradientRule)
+        let g = net.backward(f, labels: d.yTrain, rule: gradientRule)
+        let (units, columns) = (g.dZ1.shape[0], g.dZ1.shape[1])
+        let delta = (0..<units).map { g.dZ1.storage[$0 * columns + n] }
+        // ∂J_n/∂x_n[j] = Σ_i W1[i, j] · dZ1[i, n]
+        let grad = Tensor<Double>(shape: [28, 28]) { j in (0..<units).reduce(0.0) { $0 + net.W1.storage[$1 * 784 + j] * delta[$1] } }
+        out.say("input-gradient.what", ["n": .int(n), "label": .int(d.yTrain[n])])
+        out.quantity("dX[:, \(n)]", grad, "input-gradient.formula", ["n": .int(n)], role: .error)
+        let j = grad.storage.indexOfLargestMagnitude()
+        out.sum(WorkedSum(name: "dX", index: [j, n], formula: Phrase("input-gradient.sum", ["j": .int(j), "n": .int(n)]),
+                          why: Phrase("backward.largest-why", ["name": .text("dX[:, \(n)]")]),
+                          terms: (0..<units).map { .init(net.W1.storage[$0 * 784 + j], delta[$0]) }, factors: ["W1", "dZ1"], result: grad.storage[j]))
+        let pixels = (0..<784).map { d.xTrain[$0, n] }
+        let bound = max(1e-300, grad.storage.map(abs).max() ?? 1)
+        var maps = TerminalMaps([pixels, grad.storage], width: 28, height: 28, captions: ["label \(d.yTrain[n])", "dX[:, \(n)]"])
+        maps.scales = [.init(lo: 0, hi: 1, colormap: .gray), .init(lo: -bound, hi: bound, colormap: .diverging, signed: true)]
+        out.maps(maps, caption: out.color ? "input-gradient.maps-color" : "input-gradient.maps-plain", ["bound": .number(bound)])
+        var digit = ImageGrid(title: "Training image \(n), label \(d.yTrain[n])", tiles: [Tile(width: 28, height: 28, values: pixels, caption: "pixel / 255")],
+                              columns: 1, scale: 10, colormap: .gray, range: 0...1)
+        digit.showColorBar = true; digit.legendCaption = "pixel"
+        var gradient = ImageGrid(title: "∂J/∂x, initial weights", tiles: [Tile(width: 28, height: 28, values: grad.storage, caption: "red: brighter raises J")],
+                                 columns: 1, scale: 10, colormap: .diverging, range: -bound...bound)
+        gradient.showColorBar = true; gradient.legendCaption = "∂J/∂x"
+        try context.writePNG(Canvas.side(by: [digit.render(), gradient.render()]), "input-gradient.png", shows: "input-gradient.png", ["n": .int(n)])
     }
 
     func gradientCheck() throws {

@@ -30,6 +30,7 @@ public final class LettersEngine: LessonEngine {
         ActionSpec("init-weights", "w1 and w2 drawn with randn, one element at a time"),
         ActionSpec("forward-first", "the first letter through the network: z1, a1, z2, a2 and its loss", asks: ["sigmoid", "loss"]),
         ActionSpec("backward-first", "the first letter's errors, weight adjustments and updated weights", asks: ["delta", "dW"]),
+        ActionSpec("input-gradient", "the first letter's error carried back to its 30 pixels: d1 · w1ᵀ"),
         ActionSpec("train", "per-sample gradient descent; one line per epoch"),
         ActionSpec("plot-curves", "loss and accuracy curves as PNG"),
         ActionSpec("show-weights", "the trained weights, printed and drawn as a heatmap"),
@@ -74,6 +75,7 @@ public final class LettersEngine: LessonEngine {
         case "init-weights": initWeights(show: true)
         case "forward-first": forwardFirst()
         case "backward-first": backwardFirst()
+        case "input-gradient": try inputGradient()
         case "train": try train()
         case "plot-curves": try plotCurves()
         case "show-weights": try showWeights()
@@ -148,6 +150,35 @@ public final class LettersEngine: LessonEngine {
         net.apply(g, learningRate: learningRate)
         out.quantity("w1", net.w1, "backward.w1", ["alpha": .number(learningRate)], role: .weight)
         out.quantity("w2", net.w2, "backward.w2", ["alpha": .number(learningRate)], role: .weight)
+    }
+
+    /// The first letter's error carried one step past w1, to its pixels: dx = d1 · w1ᵀ (the tutorial's
+    /// d2 = a2 - y sent all the way back); which pixels, turned on, would raise the error.
+    func inputGradient() throws {
+        let net = initWeights(show: false)
+        let f = net.forward(inputs[0])
+        let g = net.backward(f, y: labels[0])
+        let (n, h) = (net.w1.shape[0], net.w1.shape[1])
+        // dx[0, i] = Σ_j d1[0, j] · w1[i, j]
+        let dx = Tensor<Double>(shape: [1, n]) { i in (0..<h).reduce(0.0) { $0 + g.d1.storage[$1] * net.w1.storage[i * h + $1] } }
+        out.quantity("dx", dx, "input-gradient.formula", role: .error)
+        let i = dx.storage.indexOfLargestMagnitude()
+        out.sum(WorkedSum(name: "dx", index: [0, i], formula: Phrase("input-gradient.sum", ["i": .int(i)]),
+                          why: Phrase("backward.largest-why", ["name": .text("dx")]),
+                          terms: (0..<h).map { .init(g.d1.storage[$0], net.w1.storage[i * h + $0]) }, factors: ["d1", "w1"], result: dx.storage[i]))
+        let bound = max(1e-300, dx.storage.map(abs).max() ?? 1)
+        var maps = TerminalMaps([letterPicture(0), dx.storage], width: Letters.width, height: Letters.height, captions: [Letters.names[0], "dx"])
+        maps.scales = [.init(lo: 0, hi: 1, colormap: .ink), .init(lo: -bound, hi: bound, colormap: .diverging, signed: true)]
+        out.maps(maps, caption: out.color ? "input-gradient.maps-color" : "input-gradient.maps-plain", ["bound": .number(bound)])
+        var letter = ImageGrid(title: "Letter \(Letters.names[0])", tiles: [Tile(width: Letters.width, height: Letters.height, values: letterPicture(0), caption: "pixel")],
+                               columns: 1, scale: 40, colormap: .ink, range: 0...1)
+        letter.showColorBar = false
+        var gradient = ImageGrid(title: "dx = d1 · w1ᵀ, initial weights",
+                                 tiles: [Tile(width: Letters.width, height: Letters.height, values: dx.storage, caption: "red: turning it on raises the error")],
+                                 columns: 1, scale: 40, colormap: .diverging, range: -bound...bound)
+        gradient.showColorBar = true; gradient.legendCaption = "dx"
+        try context.writePNG(Canvas.side(by: [letter.render(), gradient.render()]), "input-gradient.png", shows: "input-gradient.png",
+                             ["letter": .text(Letters.names[0])])
     }
 
     @discardableResult

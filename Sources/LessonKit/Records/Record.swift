@@ -92,9 +92,18 @@ public struct TerminalMaps: Sendable {
     public let lo: Double
     public let hi: Double
     public let colormap: Colormap
+    /// Each map's own scale, when they differ (a digit beside its gradient); else lo, hi and colormap.
+    public var scales: [TerminalPicture.Scale]?
     public init(_ maps: [[Double]], width: Int, height: Int, captions: [String], lo: Double = 0, hi: Double = 1, colormap: Colormap = .gray) {
         self.maps = maps; self.width = width; self.height = height; self.captions = captions
         self.lo = lo; self.hi = hi; self.colormap = colormap
+    }
+    /// Signed maps (errors, gradients) on one scale symmetric about zero: ±the largest magnitude.
+    public static func signed(_ maps: [[Double]], width: Int, height: Int, captions: [String]) -> TerminalMaps {
+        let bound = max(1e-300, maps.joined().map(abs).max() ?? 1)
+        var m = TerminalMaps(maps, width: width, height: height, captions: captions, lo: -bound, hi: bound, colormap: .diverging)
+        m.scales = Array(repeating: .init(lo: -bound, hi: bound, colormap: .diverging, signed: true), count: maps.count)
+        return m
     }
 }
 

@@ -323,8 +323,9 @@ public struct TerminalView {
             return out + ["  (the picture needs \(cellWidth + 2) columns; see the PNG, or widen the terminal)"]
         }
         let n = min(fit, m.maps.count)
+        let scales = m.scales ?? Array(repeating: .init(lo: m.lo, hi: m.hi, colormap: m.colormap), count: m.maps.count)
         let text = TerminalPicture.row(Array(m.maps.prefix(n)), width: m.width, height: m.height, captions: Array(m.captions.prefix(n)),
-                                       lo: m.lo, hi: m.hi, colormap: m.colormap, color: color)
+                                       scales: Array(scales.prefix(n)), color: color)
         var picture = text.split(separator: "\n", omittingEmptySubsequences: true).map { line in
             // Trailing blanks would make a plain picture's lines look wider than they are.
             var s = String(line); while s.hasSuffix(" ") { s.removeLast() }; return s

@@ -1,0 +1,73 @@
+// Issue 30: the backward pass carried to the pixels (∂J/∂x against PyTorch autograd and numpy), the
+// step-through of the trained network, and --full's whole weight-gradient banks.
+import Foundation
+@testable import LessonKit
+import Testing
+import TestSupport
+
+/// A run's run.json from its output folder.
+func runRecord(_ dir: URL) throws -> RunRecord {
+    try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: dir.appendingPathComponent("run.json")))
+}
+
+/// The values of the quantity `name` the run showed in step `step`.
+func shownValues(_ record: RunRecord, step: String, name: String) throws -> [Double] {
+    let q = try #require(record.quantities?.first { $0.step == step && $0.name == name },
+                         "no \(name) in step \(step): \(record.quantities?.map { "\($0.step)/\($0.name)" } ?? [])")
+    return try #require(q.values, "\(name) has no values in run.json")
+}
+
+struct InputGradientFixture: Decodable {
+    struct Case: Decodable { let dx: [String] }
+    let cnn: Case, digits: Case, letters: Case
+}
+
+@Suite(.serialized) struct BackwardTaughtTests {
+    /// ∂J/∂x of lesson 3's test image 0 at the initial weights equals PyTorch float64 autograd; lessons 1
+    /// and 2's equal numpy's W1ᵀ · dZ1[:, 0] and d1 · w1ᵀ (Tests/make_input_gradient_fixture.py).
+    @Test(arguments: [("3", "∂J/∂x"), ("1", "dX[:, 0]"), ("2", "dx")])
+    func theErrorAtThePixelsEqualsTheReference(lesson: String, name: String) throws {
+        let fixture = try loadJSON("input_gradients.json", as: InputGradientFixture.self)
+        let expected = (lesson == "3" ? fixture.cnn : lesson == "1" ? fixture.digits : fixture.letters).dx.map { Double($0)! }
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try runLesson(["run", lesson, "--from", "input-gradient", "--to", "input-gradient", "--out", dir.path, "--no-color"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let record = try runRecord(dir)
+        let got = try shownValues(record, step: "input-gradient", name: name)
+        #expect(got.count == expected.count)
+        let scale = expected.map(abs).max()!
+        let worst = zip(got, expected).map { abs($0 - $1) }.max()!
+        #expect(worst <= 1e-10 * scale, "lesson \(lesson): largest difference \(worst) (scale \(scale))")
+        // The step draws it beside the input, on the terminal and as a PNG.
+        #expect(r.stdout.contains("+") && r.stdout.contains("-"), "no signed picture:\n\(r.stdout)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("input-gradient\(lesson == "3" ? "-initial" : "").png").path))
+    }
+
+    /// With --pretrained the step-through follows the trained network: traced on the digit the fast path
+    /// misreads most confidently, its softmax picks what the fast path predicted, with the confidence
+    /// the evaluation listed.
+    @Test func thePretrainedStepThroughIsTheTrainedNetwork() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let evaluation = try runLesson(["run", "3", "--pretrained", "--from", "evaluate", "--to", "evaluate", "--out", dir.path])
+        #expect(evaluation.status == 0, "\(evaluation.stderr)")
+        let misread = try #require(try runRecord(dir).summary.misread)
+        #expect(misread.count == 150, "the shipped weights misread 150 of 10,000")
+        #expect(zip(misread, misread.dropFirst()).allSatisfy { $0["confidence"]! >= $1["confidence"]! }, "most confident first")
+        let worst = misread[0]
+        let index = Int(worst["index"]!), predicted = Int(worst["predicted"]!), label = Int(worst["true"]!)
+        #expect(evaluation.stdout.contains("--set trace-image=\(index)"), "\(evaluation.stdout)")
+
+        let traced = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: traced) }
+        let r = try runLesson(["run", "3", "--pretrained", "--set", "trace-image=\(index)", "--to", "loss", "--out", traced.path, "--no-color"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let p = try shownValues(try runRecord(traced), step: "loss", name: "ŷ")
+        #expect(p.indices.max { p[$0] < p[$1] } == predicted, "step-through softmax \(p) vs the fast path's prediction \(predicted)")
+        #expect(abs(p[predicted] - worst["confidence"]!) < 1e-9, "\(p[predicted]) vs \(worst["confidence"]!)")
+        #expect(r.stdout.contains("label y = \(label); prediction = argmax ŷ = \(predicted)"), "\(r.stdout)")
+        #expect(r.stdout.contains("the shipped 50-epoch weights (03-cnn.lnw)"), "\(r.stdout)")
+        #expect(FileManager.default.fileExists(atPath: traced.appendingPathComponent("conv1-feature-maps-loaded.png").path))
+    }
+}
