@@ -266,25 +266,22 @@ def largest(t):
 def largest_magnitude(t):
     return np.unravel_index(int(np.argmax(np.abs(t))), t.shape)
 _, oy1, ox1, k1 = largest(tz1)          # conv1: the largest z of all channels
-_, oy3, ox3, k3 = largest(tz3)          # conv2
+# One path through the layers (CNNEngine+Path.swift): pool1 works the window holding conv1's worked z;
+# conv2 the largest z whose 5x5 patch covers that pooled pixel, in any channel; the backward steps the
+# same places (conv2's dW at the weight joining the two, its δ_in at the pooled pixel).
+pool_py, pool_px, pool_ch = oy1 // 2, ox1 // 2, k1
+cover = np.full(tz3.shape, -np.inf)
+for oy in range(max(0, pool_py - 4), min(tz3.shape[1], pool_py + 1)):
+    for ox in range(max(0, pool_px - 4), min(tz3.shape[2], pool_px + 1)):
+        cover[0, oy, ox, :] = tz3[0, oy, ox, :]
+_, oy3, ox3, k3 = largest(cover)          # conv2
 # conv2's patch and filter are printed at the input channel whose products carry most of the sum (the
 # one the lesson writes out term by term), first on ties as np.argmax.
 ch3 = int(np.argmax(np.abs((tp1[0, oy3:oy3 + 5, ox3:ox3 + 5, :] * P["W3"][k3]).sum(axis=(0, 1)))))
-co3, _, _, ci3 = largest_magnitude(tgW3)   # conv2 backward: the largest |dW|
-_, _, _, cin3 = largest_magnitude(tdp1)    # conv2's δ_in: the largest |δ_in|
-co1, _, _, _ = largest_magnitude(tgW1)
-def pool_choice(x, z):
-    """of the windows whose four values are non-zero and distinct, the one with the largest maximum"""
-    best = None
-    for py in range(z.shape[1]):
-        for px in range(z.shape[2]):
-            for ch in range(z.shape[3]):
-                w = [x[0, py * 2 + dy, px * 2 + dx, ch] for dy in range(2) for dx in range(2)]
-                if all(v != 0 for v in w) and len(set(w)) == 4 and (best is None or z[0, py, px, ch] > z[0, best[0], best[1], best[2]]):
-                    best = (py, px, ch)
-    return best
-pool_py, pool_px, pool_ch = pool_choice(ta1, tp1)
-_, _, _, route_ch = largest_magnitude(tdp1)
+co3, ci3 = k3, pool_ch   # conv2 backward: filter k3's dW, printed at pool1's worked channel
+cin3 = pool_ch           # conv2's δ_in at pool1's worked pixel
+co1 = k1                 # conv1 backward: the worked filter's δ and dW
+route_ch = pool_ch
 def bank(w):
     with np.printoptions(threshold=0 if w.size > 100 else 100):
         return str(w[0, :, :, 0])
@@ -301,16 +298,16 @@ trace = {
                      "conv2 filters": bank(P["W3"]), "conv2 biases": plain(P["b3"]),
                      "dense1 weights": plain(P["W5"]), "dense2 weights": plain(P["W6"])},
     "conv1.forward": {"patch": plain(tx[0, oy1:oy1 + 3, ox1:ox1 + 3, 0]), "W[%d]" % k1: plain(P["W1"][k1].reshape(3, 3)),
-                      "z": image(tz1, k1), "a": image(ta1, k1)},
+                      "z": image(tz1, k1)},
     "pool1.forward": {"pooled": image(tp1, pool_ch)},
     "conv2.forward": {"patch": image(tp1[0, oy3:oy3 + 5, ox3:ox3 + 5, :], ch3), "W[%d]" % k3: image(P["W3"][k3], ch3),
-                      "z": image(tz3, k3), "a": image(ta3, k3)},
+                      "z": image(tz3, k3)},
     "flatten.forward": {"flat": plain(tf4)},
-    "dense1.forward": {"z": plain(tz5), "a": plain(ta5)},
+    "dense1.forward": {"z": plain(tz5)},
     "dense2.forward": {"z": plain(tz6), "a": plain(ta6)},
     "loss": {"ŷ": plain(ta6)},
-    "dense2.backward": {"δ": plain(td6), "dW": plain(tgW6), "db": plain(tgb6), "δ_in": plain(tdi6)},
-    "dense1.backward": {"δ": plain(td5), "dW": plain(tgW5), "db": plain(tgb5), "δ_in": plain(tdi5)},
+    "dense2.backward": {"δ": plain(td6), "dW": plain(tgW6), "δ_in": plain(tdi6)},
+    "dense1.backward": {"dW": plain(tgW5), "δ_in": plain(tdi5)},
     "flatten.backward": {"δ": image(td4)},
     "conv2.backward": {"δ": image(td3, co3), "dW[%d]" % co3: image(tgW3[co3], ci3), "db": plain(tgb3), "δ_in": image(tdp1, cin3)},
     "pool1.backward": {"δ_in": image(tdpool, route_ch)},

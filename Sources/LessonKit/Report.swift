@@ -43,6 +43,7 @@ public enum Report {
             case .narrative(let t): if !t.isEmpty { out.append(.narrative(t)) }
             case .note(let p): if view.words.has(p.key) { out.append(.note(view.words.render(p))) }
             case .quantity(let q):
+                if q.onlyWhenFull && !view.full { continue }
                 let (values, summary) = view.shown(q)
                 let formula = q.formula.flatMap { view.words.has($0.key) ? view.words.render($0) : nil } ?? ""
                 // Every value behind a fold, within the records' size cap.

@@ -33,7 +33,7 @@ import Datasets
         let r = try runLesson(["run", "letters", "--quiet", "--out", dir.path])
         #expect(r.status == 0, "\(r.stderr)")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        #expect(files == ["accuracy.png", "letters.png", "loss.png", "run.json", "w1-pictures.png", "w1.png"])
+        #expect(files == ["accuracy.png", "input-gradient.png", "letters.png", "loss.png", "run.json", "w1-pictures.png", "w1.png"])
 
         // letters.png: three 6×5 tiles at 40 px per pixel; A's top-left pixel is paper, its third is ink.
         let letters = try PNGFile.read(dir.appendingPathComponent("letters.png"))
@@ -208,7 +208,7 @@ import Datasets
             #expect(a.stdout.contains(text), "missing \(text)")
         }
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
-        #expect(files == ["digits.png", "accuracy.png", "loss.png", "confusion.png", "w1.png",
+        #expect(files == ["digits.png", "accuracy.png", "loss.png", "confusion.png", "w1.png", "input-gradient.png",
                           "prediction-0.png", "prediction-1.png", "prediction-2.png", "prediction-3.png", "run.json"])
         try expectLessonOnePictures(dir, stdout: a.stdout, iterations: 30)
     }
@@ -225,7 +225,7 @@ import Datasets
         let b = try runLesson(["run", "3"] + quick + ["--out", dir.appendingPathComponent("b").path])
         #expect(a.status == 0, "\(a.stderr)")
         #expect(a.stdout.replacingOccurrences(of: "/a/", with: "/") == b.stdout.replacingOccurrences(of: "/b/", with: "/"))
-        for text in ["── Step 3/21 · conv1, forward", "z[6, 9, 2] = Σ patch ⊙ W[2] + b[2]", "+ b = ", "J = -log ŷ[y]",
+        for text in ["── Step 3/22 · conv1, forward", "z[6, 9, 2] = Σ patch ⊙ W[2] + b[2]", "+ b = ", "J = -log ŷ[y]",
                      "δ = ŷ - y", "rot180", "gradient check: pass", "test accuracy:"] {
             #expect(a.stdout.contains(text), "missing: \(text)")
         }

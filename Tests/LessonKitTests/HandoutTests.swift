@@ -52,8 +52,8 @@ func renderedBody(_ page: URL) throws -> (images: Int, broken: Int, dom: String)
         let html = try String(contentsOf: a.appendingPathComponent("index.html"), encoding: .utf8)
         let markdown = try String(contentsOf: a.appendingPathComponent("report.md"), encoding: .utf8)
         var last = html.startIndex
-        for i in 1...21 {
-            guard let r = html.range(of: "Step \(i) of 21", range: last..<html.endIndex) else { Issue.record("step \(i) missing or out of order"); break }
+        for i in 1...22 {
+            guard let r = html.range(of: "Step \(i) of 22", range: last..<html.endIndex) else { Issue.record("step \(i) missing or out of order"); break }
             last = r.upperBound
         }
         #expect(html.contains("<code>conv2.backward</code>") && html.contains("rot180"))
@@ -82,7 +82,7 @@ func renderedBody(_ page: URL) throws -> (images: Int, broken: Int, dom: String)
         for name in tocLinks { #expect(html.contains("<section id=\"\(name)\">"), "#\(name) lands on its step") }
         // Arrays summarised as in the terminal, every value one click away.
         #expect(html.contains("<details><summary>show all values</summary>"))
-        #expect(markdown.contains("## Step 13/21 · conv2, backward (`conv2.backward`)"))
+        #expect(markdown.contains("## Step 13/22 · conv2, backward (`conv2.backward`)"))
         #expect(markdown.contains("![conv2's feature maps of test image 0, after 1 epoch](conv2-feature-maps.png)"), "the picture says which network state it shows")
 
         // In a real browser: every image loaded, headings present; the screenshot goes to Output/.
@@ -95,9 +95,9 @@ func renderedBody(_ page: URL) throws -> (images: Int, broken: Int, dom: String)
         #expect(page.broken == 0)
         // In the browser's DOM: each table-of-contents link's target is the section of that step.
         for (k, name) in tocLinks.enumerated() {
-            #expect(page.dom.contains("<section id=\"\(name)\">\n<h2><span class=\"step\">Step \(k + 1) of 21</span>"), "#\(name) lands on step \(k + 1)")
+            #expect(page.dom.contains("<section id=\"\(name)\">\n<h2><span class=\"step\">Step \(k + 1) of 22</span>"), "#\(name) lands on step \(k + 1)")
         }
-        #expect(page.dom.components(separatedBy: "<h2><span class=\"step\">").count - 1 == 21)
+        #expect(page.dom.components(separatedBy: "<h2><span class=\"step\">").count - 1 == 22)
         // index.html alone, copied into another folder, is still the whole handout.
         let lonely = dir.appendingPathComponent("lonely")
         try FileManager.default.createDirectory(at: lonely, withIntermediateDirectories: true)
@@ -157,12 +157,12 @@ func renderedBody(_ page: URL) throws -> (images: Int, broken: Int, dom: String)
         let r = try runLesson(["run", "3", "--stop-at", "conv2.backward", "--out", dir.path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("(steps 1-12 ran without output to reach conv2.backward)"))
-        #expect(r.stdout.contains("── Step 13/21 · conv2, backward"))
+        #expect(r.stdout.contains("── Step 13/22 · conv2, backward"))
         #expect(r.stdout.contains("rot180") && r.stdout.contains("dW[13]  shape (5, 5, 10)"))
-        for other in ["Step 12/21", "Step 14/21", "gradient check", "epoch"] { #expect(!r.stdout.contains(other), "\(other) shown") }
+        for other in ["Step 12/22", "Step 14/22", "gradient check", "epoch"] { #expect(!r.stdout.contains(other), "\(other) shown") }
         // A partial run's run.json says so, and lists what it wrote (the run-up's filter pictures too).
         let record = try RunRecordFile.read(dir.appendingPathComponent("run.json"))
-        #expect(record.status == "partial: steps 13-13 of 21" && record.files.contains("conv1-filters-before.png"), "\(record)")
+        #expect(record.status == "partial: steps 13-13 of 22" && record.files.contains("conv1-filters-before.png"), "\(record)")
 
         // Terminal pictures of feature maps and filters, in plain shading characters when not on a terminal.
         let maps = try runLesson(["run", "3", "--stop-at", "conv1.forward", "--out", dir.path])
@@ -185,7 +185,7 @@ func renderedBody(_ page: URL) throws -> (images: Int, broken: Int, dom: String)
         let steps = try runLesson(["steps", "3"])
         #expect(steps.status == 0)
         let lines = steps.stdout.split(separator: "\n")
-        #expect(lines.count == 22)
+        #expect(lines.count == 23)
         #expect(lines.contains { $0.contains(" 13  conv2.backward ") && $0.hasSuffix("conv2, backward") })
         let show = try runLesson(["show", "2"])
         #expect(show.status == 0)

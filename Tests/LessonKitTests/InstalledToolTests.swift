@@ -120,9 +120,9 @@ func runInstalled(_ binary: URL, _ arguments: [String], in directory: URL) throw
         // Every flag of the run, and a folder of its own per cell; training once, then its weights.
         #expect(text.contains("!lesson run \(arguments[0]) \(arguments.dropFirst().joined(separator: " ")) --width 80 --bare --stop-at "), "\(text.prefix(3000))")
         if arguments[0] == "3" {
-            #expect(text.contains("--weights lesson-3-cells/17-train/weights.lnw --width 80 --bare --stop-at evaluate --out lesson-3-cells/19-evaluate"))
-            #expect(text.contains("--width 80 --bare --stop-at train --out lesson-3-cells/17-train") && !text.contains("--weights lesson-3-cells/17-train/weights.lnw --width 80 --bare --stop-at train "))
-            #expect(text.contains("display(Image(filename=\"lesson-3-cells/18-plot-cost/cost.png\"))"))
+            #expect(text.contains("--weights lesson-3-cells/18-train/weights.lnw --width 80 --bare --stop-at evaluate --out lesson-3-cells/20-evaluate"))
+            #expect(text.contains("--width 80 --bare --stop-at train --out lesson-3-cells/18-train") && !text.contains("--weights lesson-3-cells/18-train/weights.lnw --width 80 --bare --stop-at train "))
+            #expect(text.contains("display(Image(filename=\"lesson-3-cells/19-plot-cost/cost.png\"))"))
         }
         let replay = try capture("/usr/bin/python3", [repositoryRoot.appendingPathComponent("Tests/replay_notebook.py").path, notebook.path, lessonBinary.path])
         let cells = try stepNames(arguments[0] == "3" ? "03-cnn.md" : "02-letters.md").count

@@ -161,10 +161,15 @@ func expectLessonThreePictures(trained: URL, evaluated: URL, testImages: Int) th
     var map = Heatmap(title: "t", values: counts)
     map.colormap = .blues; map.centredOnZero = false; map.cellSize = 56; map.rowAxisTitle = "r"; map.columnAxisTitle = "c"; map.logScale = true
     expectCells(try PNGFile.read(evaluated.appendingPathComponent("confusion.png")), map, "confusion.png")
-    let wrong = predictions.indices.filter { predictions[$0] != test.labels[$0] }.prefix(40)
-    try #require(!wrong.isEmpty, "a one-epoch network misreads some digit")
+    // The misread digits, most confidently misread first as run.json lists them: the same digits the
+    // evaluation got wrong, the first 40 drawn in that order.
+    let wrongSet = Set(predictions.indices.filter { predictions[$0] != test.labels[$0] })
+    try #require(!wrongSet.isEmpty, "a one-epoch network misreads some digit")
+    let listed = try #require(record.summary.misread).map { Int($0["index"]!) }
+    #expect(Set(listed) == wrongSet && listed.count == wrongSet.count)
+    let wrong = listed.prefix(40)
     var misread = ImageGrid(title: "t", tiles: tiles(wrong.map { test.batch([$0][...]).storage }, width: 28, height: 28) { _ in "c" },
                             columns: 8, scale: 4, colormap: .gray, range: 0...1)
-    misread.captionSize = 14
+    misread.captionSize = 12
     expectTiles(try PNGFile.read(evaluated.appendingPathComponent("misclassified.png")), misread, "misclassified.png")
 }

@@ -241,7 +241,7 @@ func expectOneLineError(_ r: RunResult, _ message: String, sourceLocation: Sourc
         let written = files.subtracting(["run.json", "weights.lnw", "notes.txt", live])
         let before: Set = ["traced-digit.png", "conv1-filters-before.png", "conv2-filters-before.png"]
         #expect(files.isSuperset(of: ["run.json", "weights.lnw", "notes.txt", live]), "\(files.sorted())")
-        #expect(written.isSuperset(of: before) && written.isSubset(of: before.union(["conv1-feature-maps-initial.png"])), "\(files.sorted())")
+        #expect(written.isSuperset(of: before) && written.isSubset(of: before.union(["conv1-feature-maps-loaded.png"])), "\(files.sorted())")
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("escape.txt").path), "names with a folder part are never followed")
         let record = try RunRecordFile.read(out.appendingPathComponent("run.json"))
         #expect(record.status?.hasPrefix("interrupted in step ") ?? false, "\(String(describing: record.status))")

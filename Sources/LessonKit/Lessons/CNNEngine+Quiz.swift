@@ -60,12 +60,12 @@ extension CNNEngine {
         switch (line.kind, layer.map { net.layers[$0] }) {
         case ("conv-output", .conv(let c)?):
             let i = layer!, z = t.pass.outputs[i], x = t.pass.inputs[i]
-            return pick(line, name: "z", shape: Array(z.shape.dropFirst()), worked: try convWorkedIndex(z).best, candidates: z.storage.indices) { o in
+            return pick(line, name: "z", shape: Array(z.shape.dropFirst()), worked: try workedPath()[i].map { $0.flat(width: z.shape[2], channels: z.shape[3]) }, candidates: z.storage.indices) { o in
                 convQuestion(c, layer: i, x: x, z: z, output: o, group: nil)
             }
         case ("conv-group", .conv(let c)?):
             let i = layer!, z = t.pass.outputs[i], x = t.pass.inputs[i]
-            let worked = try convWorkedIndex(z).best
+            let worked: Int = try workedPath()[i]!.flat(width: z.shape[2], channels: z.shape[3])
             // The worked z's input channel whose subtotal weighs most among those worth checking.
             let groups = (0..<c.inChannels).compactMap { g in convQuestion(c, layer: i, x: x, z: z, output: worked, group: g).map { (g, $0) } }
             let workedGroup = groups.filter { $0.1.checkable }.max { abs($0.1.value) < abs($1.1.value) }.map { worked * c.inChannels + $0.0 }
@@ -75,14 +75,14 @@ extension CNNEngine {
             }
         case ("max-pool", .pool(let p)?):
             let i = layer!, z = t.pass.outputs[i], x = t.pass.inputs[i]
-            return pick(line, name: "pooled", shape: Array(z.shape.dropFirst()), worked: poolWorkedIndex(x: x, z: z, f: p.f), candidates: z.storage.indices) { o in
+            return pick(line, name: "pooled", shape: Array(z.shape.dropFirst()), worked: try workedPath()[i].map { $0.flat(width: z.shape[2], channels: z.shape[3]) }, candidates: z.storage.indices) { o in
                 poolQuestion(p, layer: i, x: x, z: z, output: o)
             }
         case ("pool-route", .pool(let p)?):
             let i = layer!, x = t.pass.inputs[i], deltaOut = t.back.deltaOut[i]!
             guard case .pool(let cache) = t.pass.caches[i] else { return nil }
             let cs = x.shape[3]
-            let o = deltaOut.storage.indexOfLargestMagnitude()
+            let o = try workedPath()[i]?.flat(width: deltaOut.shape[2], channels: cs) ?? deltaOut.storage.indexOfLargestMagnitude()
             let worked = cache.argmax[o] / cs * cs + o % cs
             return pick(line, name: "δ_in", shape: Array(x.shape.dropFirst()), worked: worked, candidates: x.storage.indices) { q in
                 routeQuestion(p, layer: i, input: q)

@@ -73,30 +73,17 @@ public final class CNNEngine: LessonEngine {
     /// (epochs done, this batch's mean cross-entropy) for every mini-batch: the thin line under the epochs.
     var batchLosses: [(x: Double, loss: Double)] = []
     var trace: (pass: CNN.ForwardPass, back: CNN.BackwardPass, label: Int)?
-
-    /// `worked-at` and `worked-channel` as numbers (nil: auto); an error names the flag and what it takes.
-    static func workedPlace(_ settings: LessonSettings) throws -> (at: (Int, Int)?, channel: Int?) {
-        let at = settings.string("worked-at"), ch = settings.string("worked-channel")
-        var place: (Int, Int)?
-        if at != "auto" {
-            let parts = at.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard parts.count == 2, let i = parts[0], let j = parts[1], i >= 0, j >= 0 else {
-                throw LessonError("--at \(at): give a row and a column of a conv layer's output, e.g. --at 12,7.")
-            }
-            place = (i, j)
-        }
-        var channel: Int?
-        if ch != "auto" {
-            guard let k = Int(ch), k >= 0 else { throw LessonError("--channel \(ch): give an output channel number, e.g. --channel 3.") }
-            channel = k
-        }
-        return (place, channel)
-    }
+    /// The worked places of the step-through (CNNEngine+Path.swift), once worked out.
+    var path: [Int: Place]?
 
     public static func validate(_ file: LessonFile, settings: LessonSettings) throws {
-        _ = try workedPlace(settings)
+        let chosen = try workedPlace(settings)
         let block = file.blocks["network"] ?? []
         let specs = try NetworkBlock.parse(block, file: file.path, input: [28, 28, 1])
+        if let name = chosen.layer, !specs.contains(where: { if case .conv = $0.kind { return $0.name == name }; return false }) {
+            let convs = specs.filter { if case .conv = $0.kind { return true }; return false }.map(\.name)
+            throw LessonError("--at \(settings.string("worked-at")): \(name) is not a conv layer of this network; use one of \(convs.joined(separator: ", ")), e.g. --at \(convs.last ?? "conv1"):3,5.")
+        }
         // layer= names a layer of the network, checked now rather than when the step comes (after training).
         for step in file.steps where step.arguments["layer"] != nil && !specs.contains(where: { $0.name == step.arguments["layer"] }) {
             throw LessonError.at(file.path, line: step.line, "\(step.action) layer=\(step.arguments["layer"]!): the ```network block has no such layer; use one of \(specs.map(\.name).joined(separator: ", ")).")
@@ -367,10 +354,16 @@ public final class CNNEngine: LessonEngine {
             // The worked output: where the layer responds most, across all its channels (a worked sum
             // over a patch of zeros, the top-left corner, would show nothing).
             let (h, w, cs) = (z.shape[1], z.shape[2], z.shape[3])
-            let (best, byChoice, outside) = try convWorkedIndex(z)
-            let (oy, ox, k) = (best / cs / w, best / cs % w, best % cs)
-            if outside {
+            let place = try workedPath()[i]!
+            let (oy, ox, k) = (place.y, place.x, place.c)
+            let best = place.flat(width: w, channels: cs)
+            if place.how == .outside {
                 out.say("forward.place-outside", ["layer": .text(specs[i].name), "shape": .shape([h, w, cs])])
+            }
+            var why = Phrase(place.how == .chosen ? "forward.sum-why-chosen" : "forward.sum-why", ["layer": .text(specs[i].name)])
+            if case .follows(let j) = place.how, let q = try workedPath()[j] {
+                why = Phrase("forward.sum-why-follows", ["layer": .text(specs[i].name), "from": .text(specs[j].name), "at": .index(q.index),
+                                                         "a": .int(q.y - (oy * c.stride - c.pad)), "b": .int(q.x - (ox * c.stride - c.pad))])
             }
             let patch = Tensor<Double>(shape: [c.f, c.f, c.inChannels]) { q in
                 let ci = q % c.inChannels, kw = (q / c.inChannels) % c.f, kh = q / c.inChannels / c.f
@@ -398,12 +391,15 @@ public final class CNNEngine: LessonEngine {
                 out.quantity("W[\(k)]", filter, "forward.filter-channels", at, role: .weight, layout: .imageChannels, channel: carrying)
             }
             out.sum(WorkedSum(name: "z", index: [oy, ox, k], formula: Phrase(c.inChannels == 1 ? "forward.sum" : "forward.sum-channels", at),
-                              why: Phrase(byChoice ? "forward.sum-why-chosen" : "forward.sum-why", ["layer": .text(specs[i].name)]), terms: terms,
+                              why: why, terms: terms,
                               groupName: c.inChannels > 1 ? "input channel" : nil, bias: c.bias.storage[k], factors: ["x", "W"], result: z.storage[best]))
-            out.quantity("z", image(z), "forward.z", ["k": .int(k), "stride": .int(c.stride)], role: .activation, layout: .imageChannels, channel: k)
+            out.quantity("z", image(z), "forward.z", ["k": .int(k), "stride": .int(c.stride)], role: .activation, layout: .imageChannels, channel: k,
+                         focus: [oy, ox])
             if let r = followingReLU(i) {
                 let a = t.pass.outputs[r]
-                out.quantity("a", image(a), "forward.a", ["k": .int(k)], role: .activation, layout: .imageChannels, channel: k)
+                // a is z with its negatives set to 0: its channels are in the table and pictures below,
+                // its values under --full.
+                out.quantity("a", image(a), "forward.a", ["k": .int(k)], role: .activation, layout: .imageChannels, channel: k, onlyWhenFull: true)
                 // Where ReLU cuts: the most negative z of the layer.
                 let low = z.storage.indices.min { z.storage[$0] < z.storage[$1] }!
                 out.worked("forward.relu-cut", ["at": .index([low / cs / w, low / cs % w, low % cs]), "z": .number(z.storage[low])])
@@ -420,11 +416,16 @@ public final class CNNEngine: LessonEngine {
             out.say("forward.pool-ties")
             guard case .pool(let cache) = t.pass.caches[i] else { return }
             let (w, cs) = (x.shape[2], x.shape[3])
-            if let o = poolWorkedIndex(x: x, z: z, f: p.f) {
-                let (py, px, ch) = (o / cs / z.shape[2], o / cs % z.shape[2], o % cs)
+            if let place = try workedPath()[i] {
+                let (py, px, ch) = (place.y, place.x, place.c)
+                let o = place.flat(width: z.shape[2], channels: cs)
                 let pos = cache.argmax[o] / cs
                 let window = (0..<(p.f * p.f)).map { q in Value.number(x.storage[((py * p.f + q / p.f) * w + px * p.f + q % p.f) * cs + ch]) }
-                out.say("forward.pool-why", ["channel": .int(ch)])
+                if case .window(let j) = place.how, let q = try workedPath()[j] {
+                    out.say("forward.pool-why-path", ["from": .text(specs[j].name), "at": .index(q.index)])
+                } else {
+                    out.say("forward.pool-why", ["channel": .int(ch)])
+                }
                 out.table(Table("forward.pool-windows", columns: [.init("window")] + (0..<(p.f * p.f)).map { .init("x\($0)", format: ".8g") }
                                 + [.init("max", format: ".8g"), .init("at", align: .left)],
                                 rows: [[.index([py, px, ch])] + window + [.number(z.storage[o]), .index([pos / w, pos % w, ch])]]))
@@ -439,27 +440,18 @@ public final class CNNEngine: LessonEngine {
         case .dense(let d):
             out.say("forward.dense", ["input": .shape(x.shape), "output": .shape(z.shape), "shape": .shape([d.outputs, d.inputs])])
             out.quantity("z", z, "forward.dense-z", role: .activation)
-            if let r = followingReLU(i) { out.quantity("a", t.pass.outputs[r], "forward.relu", role: .activation) }
+            if let r = followingReLU(i) {
+                // a is z with its negatives set to 0: said in a line, its values under --full.
+                let a = t.pass.outputs[r]
+                out.quantity("a", a, "forward.relu", role: .activation, onlyWhenFull: true)
+                out.say("forward.dense-relu", ["zeros": .int(a.storage.filter { $0 == 0 }.count), "count": .int(a.count)])
+            }
             if i + 1 < specs.count, specs[i + 1].kind == .softmax {
                 out.quantity("a", t.pass.outputs[i + 1], "forward.softmax", role: .activation)
             }
         case .relu, .softmax:
             out.quantity("a", z, specs[i].kind == .relu ? "forward.relu" : "forward.softmax", role: .activation)
         }
-    }
-
-    /// The conv layer's worked element (flat index into z): where it responds most, or where
-    /// --at/--channel choose when that lies inside the output; `outside`: a choice that did not fit.
-    func convWorkedIndex(_ z: Tensor<Double>) throws -> (best: Int, byChoice: Bool, outside: Bool) {
-        let (h, w, cs) = (z.shape[1], z.shape[2], z.shape[3])
-        let chosen = try Self.workedPlace(settings)
-        let atChosen = chosen.at.flatMap { $0.0 < h && $0.1 < w ? $0 : nil }, channelChosen = chosen.channel.flatMap { $0 < cs ? $0 : nil }
-        let candidates = z.storage.indices.filter { q in
-            (atChosen.map { q / cs / w == $0.0 && q / cs % w == $0.1 } ?? true) && (channelChosen.map { q % cs == $0 } ?? true)
-        }
-        let best = candidates.max { z.storage[$0] < z.storage[$1] || (z.storage[$0] == z.storage[$1] && $0 > $1) }!
-        return (best, atChosen != nil || channelChosen != nil,
-                (chosen.at != nil && atChosen == nil) || (chosen.channel != nil && channelChosen == nil))
     }
 
     /// Max-pooling's worked window (flat index into the pooled output): among windows whose values are
@@ -496,8 +488,12 @@ public final class CNNEngine: LessonEngine {
                 out.quantity("δ", deltaOut, "backward.softmax-delta", role: .error)
             } else if followingReLU(i) != nil {
                 // δ_a is the δ_in the step above showed; shown again it would only repeat it.
-                out.say("backward.relu-arriving", ["above": .text(specs[i + 2].name)])
-                out.quantity("δ", deltaOut, "backward.relu-delta", role: .error)
+                // δ is that δ_in with ReLU's zeros: said in a line (the gated count), its values under --full.
+                out.quantity("δ", deltaOut, "backward.relu-delta", role: .error, onlyWhenFull: true)
+                let arriving = t.back.deltaOut[i + 1]!
+                out.say("backward.relu-arriving-dense", ["above": .text(specs[i + 2].name),
+                                                         "gated": .int(zip(arriving.storage, deltaOut.storage).filter { $0 != 0 && $1 == 0 }.count),
+                                                         "count": .int(deltaOut.count)])
             }
             let g = t.back.gradients[i]!
             let x = t.pass.inputs[i]
@@ -507,7 +503,9 @@ public final class CNNEngine: LessonEngine {
             let (r, col) = (e / d.inputs, e % d.inputs)
             out.sum(WorkedSum(name: "dW", index: [r, col], formula: Phrase("backward.dense-dW-sum", ["r": .int(r), "c": .int(col)]),
                               why: Phrase("backward.largest-why", ["name": .text("dW")]), terms: [.init(deltaOut.storage[r], x.storage[col])], factors: ["δ", "x"], result: g.dW.storage[e]))
-            out.quantity("db", g.db, "backward.dense-db", role: .gradient)
+            // For one image db is δ itself, printed just above: said in a line, shown whole under --full.
+            out.quantity("db", g.db, "backward.dense-db", role: .gradient, onlyWhenFull: true)
+            out.say("backward.dense-db-is-delta")
             let deltaIn = t.back.deltaIn[i]!
             out.quantity("δ_in", deltaIn, "backward.dense-delta-in", role: .error)
             let j = deltaIn.storage.indexOfLargestMagnitude()
@@ -520,17 +518,22 @@ public final class CNNEngine: LessonEngine {
             out.quantity("δ", image(t.back.deltaIn[i]!), "backward.unflattened", role: .error, layout: .imageChannels)
         case .pool(let p):
             out.say("backward.pool", ["f": .int(p.f), "others": .int(p.f * p.f - 1), "above": .text(specs[i + 1].name)])
-            // Worked: the pooled output with the largest |δ| and the window input it goes to.
+            // Worked: the error of the forward step's worked window (conv2's worked δ_in), or the largest.
             let x = t.pass.inputs[i], deltaIn = t.back.deltaIn[i]!
             let (w, cs) = (x.shape[2], x.shape[3])
-            let o = deltaOut.storage.indexOfLargestMagnitude()
+            let place = try workedPath()[i]
+            let o = place?.flat(width: deltaOut.shape[2], channels: cs) ?? deltaOut.storage.indexOfLargestMagnitude()
             let (py, px, ch) = (o / cs / deltaOut.shape[2], o / cs % deltaOut.shape[2], o % cs)
             guard case .pool(let cache) = t.pass.caches[i] else { return }
             let pos = cache.argmax[o] / cs
-            out.worked("backward.pool-route", ["from": .index([py, px, ch]), "d": .number(deltaOut.storage[o]), "to": .index([pos / w, pos % w, ch]),
+            out.worked(place != nil ? "backward.pool-route-path" : "backward.pool-route", ["above": .text(specs[i + 1].name), "from": .index([py, px, ch]), "d": .number(deltaOut.storage[o]), "to": .index([pos / w, pos % w, ch]),
                                                "x": .number(x.storage[pos * cs + ch]), "rows": .text("\(py * p.f)-\(py * p.f + p.f - 1)"),
                                                "cols": .text("\(px * p.f)-\(px * p.f + p.f - 1)")])
-            out.quantity("δ_in", image(deltaIn), "backward.pool-in", ["k": .int(ch)], role: .error, layout: .imageChannels, channel: ch)
+            if let below = try workedPath()[i - 1], below.c == ch, pos != below.y * w + below.x {
+                out.say("backward.pool-not-winner", ["at": .index(below.index), "from": .text(specs[origin(of: i - 1)].name)])
+            }
+            out.quantity("δ_in", image(deltaIn), "backward.pool-in", ["k": .int(ch)], role: .error, layout: .imageChannels, channel: ch,
+                         focus: [pos / w, pos % w])
             try drawChannels(deltaIn, layer: specs[i].name, errors: true, state: stepState, file: "\(specs[i].name)-deltas-\(stepSuffix).png")
         case .conv(let c):
             if followingReLU(i) != nil, i + 2 < specs.count {
@@ -540,19 +543,43 @@ public final class CNNEngine: LessonEngine {
             let (oh, ow, cs) = (z.shape[1], z.shape[2], z.shape[3])
             let g = t.back.gradients[i]!
             let size = c.f * c.f * c.inChannels
-            // The filter and channel of the largest |dW| entry: the worked example's.
-            let e = g.dW.storage.indexOfLargestMagnitude()
-            let (co, kh, kw, ci) = (e / size, e % size / c.inChannels / c.f, e % size / c.inChannels % c.f, e % c.inChannels)
-            out.quantity("δ", image(deltaOut), "backward.conv-delta", ["k": .int(co)], role: .error, layout: .imageChannels, channel: co)
+            // The forward step's worked place; its filter's weight that joined the worked pixel below to it
+            // (the layer below's worked place), or for the first layer the filter's largest |dW| entry.
+            let place = try workedPath()[i]!
+            let co = place.c
+            let feeding = try placeFeeding(i)
+            let kh: Int, kw: Int, ci: Int, dWWhy: Phrase
+            if let q = feeding, (0..<c.f).contains(q.y - (place.y * c.stride - c.pad)), (0..<c.f).contains(q.x - (place.x * c.stride - c.pad)) {
+                (kh, kw, ci) = (q.y - (place.y * c.stride - c.pad), q.x - (place.x * c.stride - c.pad), q.c)
+                dWWhy = Phrase("backward.conv-dW-why-path", ["from": .text(specs[origin(of: i - 1)].name), "at": .index(q.index), "z": .index(place.index)])
+            } else {
+                let e = (co * size..<(co + 1) * size).max { abs(g.dW.storage[$0]) < abs(g.dW.storage[$1]) || (abs(g.dW.storage[$0]) == abs(g.dW.storage[$1]) && $0 > $1) }!
+                (kh, kw, ci) = (e % size / c.inChannels / c.f, e % size / c.inChannels % c.f, e % c.inChannels)
+                dWWhy = Phrase("backward.conv-dW-why-filter", ["k": .int(co), "z": .index(place.index)])
+            }
+            let e = co * size + (kh * c.f + kw) * c.inChannels + ci
+            out.say("backward.conv-path", ["z": .index(place.index), "k": .int(co), "d": .number(deltaOut.storage[place.flat(width: ow, channels: cs)])])
+            if deltaOut.storage[place.flat(width: ow, channels: cs)] == 0 {
+                out.say("backward.conv-path-zero", ["z": .index(place.index), "value": .number(z.storage[place.flat(width: ow, channels: cs)])])
+            }
+            out.quantity("δ", image(deltaOut), "backward.conv-delta", ["k": .int(co)], role: .error, layout: .imageChannels, channel: co,
+                         focus: [place.y, place.x])
             try drawChannels(deltaOut, layer: specs[i].name, errors: true, state: stepState, file: "\(specs[i].name)-deltas-\(stepSuffix).png")
+            // A picture of δ where the 5 × 5 window shows only a small part of the map (conv1's 26 × 26).
+            let deltaMap = channel(deltaOut, co).storage
+            if oh > 2 * TerminalView.windowSide { out.maps(.signed([deltaMap], width: ow, height: oh, captions: ["δ[:, :, \(co)]"]), caption: "maps.delta",
+                     ["k": .int(co), "bound": .number(deltaMap.map(abs).max() ?? 0), "nonzero": .int(deltaMap.filter { $0 != 0 }.count),
+                      "count": .int(deltaMap.count)]) }
             if let r = followingReLU(i) {
                 // The ReLU gate: where z was not positive, the arriving error stops (the largest such).
                 let arriving = t.back.deltaOut[r]!
                 let gated = z.storage.indices.filter { z.storage[$0] <= 0 && arriving.storage[$0] != 0 }
-                if let q = gated.max(by: { abs(arriving.storage[$0]) < abs(arriving.storage[$1]) }) {
+                let onPath = gated.filter { $0 % cs == co }
+                if let q = (onPath.isEmpty ? gated : onPath).max(by: { abs(arriving.storage[$0]) < abs(arriving.storage[$1]) }) {
                     out.worked("backward.relu-gate", ["at": .index([q / cs / ow, q / cs % ow, q % cs]), "da": .number(arriving.storage[q]), "z": .number(z.storage[q])])
                 }
             }
+            out.quantity("dW", g.dW, "backward.conv-dW-bank", ["layer": .text(specs[i].name)], role: .gradient, layout: .filterBank, onlyWhenFull: true)
             out.quantity("dW[\(co)]", Tensor(shape: c.inChannels == 1 ? [c.f, c.f] : [c.f, c.f, c.inChannels], storage: Array(g.dW.storage[(co * size)..<((co + 1) * size)])),
                          "backward.conv-dW", ["k": .int(co)], role: .gradient, layout: .imageChannels, channel: ci)
             // dW[co][kh, kw, ci] = Σ over output positions of x under that weight × δ there.
@@ -561,17 +588,35 @@ public final class CNNEngine: LessonEngine {
                 terms.append(.init(c.inputValue(x, 0, oy * c.stride + kh - c.pad, ox * c.stride + kw - c.pad, ci), deltaOut.storage[(oy * ow + ox) * cs + co]))
             } }
             out.sum(WorkedSum(name: "dW[\(co)]", index: [kh, kw, ci], formula: Phrase("backward.conv-dW-sum", ["k": .int(co), "a": .int(kh), "b": .int(kw), "c": .int(ci)]),
-                              why: Phrase("backward.largest-why", ["name": .text("dW")]), terms: terms, factors: ["x", "δ"], result: g.dW.storage[e]))
+                              why: dWWhy, terms: terms, factors: ["x", "δ"], result: g.dW.storage[e]))
+            // dW as filters: every filter's for a one-channel layer, else the worked filter's input channels.
+            let dWMaps: [[Double]], dWCaptions: [String]
+            if c.inChannels == 1 {
+                dWMaps = (0..<c.outChannels).map { Array(g.dW.storage[($0 * size)..<(($0 + 1) * size)]) }
+                dWCaptions = (0..<c.outChannels).map { "dW\($0)" }
+            } else {
+                let order = [ci] + (0..<c.inChannels).filter { $0 != ci }
+                dWMaps = order.map { cin in (0..<(c.f * c.f)).map { g.dW.storage[co * size + $0 * c.inChannels + cin] } }
+                dWCaptions = order.map { "c\($0)" }
+            }
+            var dWPictures = TerminalMaps.signed(dWMaps, width: c.f, height: c.f, captions: dWCaptions)
+            dWPictures.inPNG = false
+            out.maps(dWPictures, caption: c.inChannels == 1 ? "maps.dW-bank" : "maps.dW-filter",
+                     ["k": .int(co), "c": .int(ci), "bound": .number(dWMaps.joined().map(abs).max() ?? 0)])
             out.quantity("db", g.db, "backward.conv-db", role: .gradient)
             if i > 0 {
                 let deltaIn = t.back.deltaIn[i]!
                 let (w, ics) = (deltaIn.shape[2], deltaIn.shape[3])
-                let j = deltaIn.storage.indexOfLargestMagnitude()
+                // The error at the layer below's worked pixel: where the story goes next.
+                let j = feeding?.flat(width: w, channels: ics) ?? deltaIn.storage.indexOfLargestMagnitude()
                 let (y, xx, cin) = (j / ics / w, j / ics % w, j % ics)
-                out.quantity("δ_in", image(deltaIn), "backward.conv-delta-in", ["k": .int(cin)], role: .error, layout: .imageChannels, channel: cin)
+                out.quantity("δ_in", image(deltaIn), "backward.conv-delta-in", ["k": .int(cin)], role: .error, layout: .imageChannels, channel: cin,
+                             focus: [y, xx])
                 let back = inputErrorTerms(c, deltaOut: deltaOut, y: y, x: xx, channel: cin)
+                let why = feeding != nil ? Phrase("backward.conv-delta-in-why-path", ["from": .text(specs[origin(of: i - 1)].name), "at": .index([y, xx, cin])])
+                    : Phrase("backward.largest-why", ["name": .text("δ_in")])
                 out.sum(WorkedSum(name: "δ_in", index: [y, xx, cin], formula: Phrase("backward.conv-delta-in-sum", ["c": .int(cin)]),
-                                  why: Phrase("backward.largest-why", ["name": .text("δ_in")]), terms: back, groupName: "filter", factors: ["δ", "W"], result: deltaIn.storage[j]))
+                                  why: why, terms: back, groupName: "filter", factors: ["δ", "W"], result: deltaIn.storage[j]))
             } else {
                 out.say("backward.first-layer", ["layer": .text(specs[i].name)])
             }
@@ -607,13 +652,22 @@ public final class CNNEngine: LessonEngine {
         let idx = settings.int("trace-image")
         let g = t.back.deltaIn[0]!  // (1, 28, 28, 1)
         let grad = g.reshaped(28, 28)
-        out.say("input-gradient.what", ["layer": .text(specs[0].name), "state": .text(stepState)])
-        out.quantity("∂J/∂x", grad, "input-gradient.formula", ["layer": .text(specs[0].name)], role: .error)
-        let j = grad.storage.indexOfLargestMagnitude()
+        // Worked: the largest |dx| under conv1's worked patch, where the story started; else the largest.
+        var j = grad.storage.indexOfLargestMagnitude()
+        var why = Phrase("backward.largest-why", ["name": .text("dx")])
+        if case .conv(let c) = net.layers[0], let p = try workedPath()[0] {
+            let (y0, x0) = (p.y * c.stride - c.pad, p.x * c.stride - c.pad)
+            let under = (0..<(c.f * c.f)).map { (y0 + $0 / c.f, x0 + $0 % c.f) }.filter { (0..<28).contains($0.0) && (0..<28).contains($0.1) }.map { $0.0 * 28 + $0.1 }
+            if let q = under.max(by: { abs(grad.storage[$0]) < abs(grad.storage[$1]) || (abs(grad.storage[$0]) == abs(grad.storage[$1]) && $0 > $1) }) {
+                j = q
+                why = Phrase("input-gradient.why-path", ["layer": .text(specs[0].name), "y": .int(y0), "x": .int(x0), "y2": .int(y0 + c.f), "x2": .int(x0 + c.f)])
+            }
+        }
         let (y, x) = (j / 28, j % 28)
+        out.quantity("dx", grad, "input-gradient.formula", ["layer": .text(specs[0].name)], role: .error, focus: [y, x])
         if case .conv(let c) = net.layers[0] {
-            out.sum(WorkedSum(name: "∂J/∂x", index: [y, x], formula: Phrase("input-gradient.sum", ["layer": .text(specs[0].name)]),
-                              why: Phrase("backward.largest-why", ["name": .text("∂J/∂x")]),
+            out.sum(WorkedSum(name: "dx", index: [y, x], formula: Phrase("input-gradient.sum", ["layer": .text(specs[0].name)]),
+                              why: why,
                               terms: inputErrorTerms(c, deltaOut: t.back.deltaOut[0]!, y: y, x: x, channel: 0), groupName: "filter",
                               factors: ["δ", "W"], result: grad.storage[j]))
         }
@@ -623,7 +677,7 @@ public final class CNNEngine: LessonEngine {
         out.say("input-gradient.meaning", ["up": .index([up / 28, up % 28]), "g_up": .number(grad.storage[up]), "x_up": .number(pixels[up]),
                                            "down": .index([down / 28, down % 28]), "g_down": .number(-grad.storage[down]), "x_down": .number(pixels[down])])
         let bound = max(1e-300, grad.storage.map(abs).max() ?? 1)
-        var maps = TerminalMaps([pixels, grad.storage], width: 28, height: 28, captions: ["x: label \(te.labels[idx])", "∂J/∂x"])
+        var maps = TerminalMaps([pixels, grad.storage], width: 28, height: 28, captions: ["x: label \(te.labels[idx])", "dx"])
         maps.scales = [.init(lo: 0, hi: 1, colormap: .gray), .init(lo: -bound, hi: bound, colormap: .diverging, signed: true)]
         out.maps(maps, caption: out.color ? "input-gradient.maps-color" : "input-gradient.maps-plain", ["bound": .number(bound)])
         // The PNG: the digit and its gradient side by side, each with its own scale.
@@ -633,9 +687,9 @@ public final class CNNEngine: LessonEngine {
         var gradient = ImageGrid(title: "∂J/∂x, \(stepState)",
                                  tiles: [Tile(width: 28, height: 28, values: grad.storage, caption: "red: brighter raises J")], columns: 1, scale: 10,
                                  colormap: .diverging, range: -bound...bound)
-        gradient.showColorBar = true; gradient.legendCaption = "∂J/∂x"
+        gradient.showColorBar = true; gradient.legendCaption = "dx"
         try context.writePNG(Canvas.side(by: [digit.render(), gradient.render()]), "input-gradient-\(stepSuffix).png",
-                             shows: "input-gradient.png", ["index": .int(idx), "state": .text(stepState)])
+                             shows: "input-gradient.picture", ["index": .int(idx), "state": .text(stepState)])
     }
 
     // MARK: Gradient check
@@ -831,8 +885,8 @@ public final class CNNEngine: LessonEngine {
         }.sorted { ($0.confidence, -$0.index) > ($1.confidence, -$1.index) }
         out.table(Table("evaluate.misread", columns: [.init("index"), .init("true"), .init("predicted"), .init("confidence", format: ".4f"),
                                                       .init("p(true)", format: ".2e")],
-                        rows: misread.prefix(10).map { [.int($0.index), .int($0.label), .int($0.predicted), .number($0.confidence), .number($0.pTrue)] }))
-        out.say("evaluate.misread-more", ["shown": .int(min(10, misread.count)), "count": .int(misread.count), "index": .int(misread[0].index)])
+                        rows: misread.prefix(5).map { [.int($0.index), .int($0.label), .int($0.predicted), .number($0.confidence), .number($0.pTrue)] }))
+        out.say("evaluate.misread-more", ["shown": .int(min(5, misread.count)), "count": .int(misread.count), "index": .int(misread[0].index)])
         let shown = misread.prefix(40)
         let tiles = shown.map { m in
             Tile(width: 28, height: 28, values: te.batch([m.index][...]).storage,

@@ -26,7 +26,6 @@ public final class DigitsEngine: LessonEngine {
         ActionSpec("init-params", "W1, b1, W2, b2 = rand(...) - 0.5"),
         ActionSpec("forward-first", "iteration 0 forward: Z1, A1, Z2, A2", asks: ["softmax", "loss"]),
         ActionSpec("backward-first", "iteration 0 backward and update: one_hot_Y, dZ2, dW2, db2, dZ1, dW1, db1", asks: ["delta", "dW"]),
-        ActionSpec("input-gradient", "∂J/∂x: one image's error carried back to its 784 pixels"),
         ActionSpec("gradient-check", "numerical against analytic gradients, corrected and tutorial"),
         ActionSpec("train", "gradient descent with the tutorial's log every 10 iterations"),
         ActionSpec("plot-curves", "accuracy and loss per iteration as PNG"),
@@ -102,7 +101,6 @@ public final class DigitsEngine: LessonEngine {
         case "init-params": try initParams()
         case "forward-first": try forwardFirst()
         case "backward-first": try backwardFirst()
-        case "input-gradient": try inputGradient()
         case "gradient-check": try gradientCheck()
         case "train": try train()
         case "plot-curves": try plotCurves()
@@ -191,6 +189,7 @@ public final class DigitsEngine: LessonEngine {
                           result: g.dW1.storage[w]))
         if corrected { out.quantity("db1", g.db1, "backward.db1-corrected", role: .gradient) }
         else { out.quantity("db1", scalar: g.db1.storage[0], "backward.db1", role: .gradient) }
+        try inputGradient(d, net, g)
         let alpha = settings.double("learning-rate")
         net.update(g, learningRate: alpha)
         out.quantity("W1", net.W1, "backward.W1", ["alpha": .number(alpha)], role: .weight)
@@ -201,15 +200,11 @@ public final class DigitsEngine: LessonEngine {
 
     /// ∂J/∂x for one training image (trace-image): its own loss's error dZ1[:, n] carried back through
     /// W1 to its pixels, W1ᵀ · dZ1[:, n]; which pixels, brightened, would raise the loss.
-    func inputGradient() throws {
-        let d = try ensureData()
-        let net = try ensureInitial()
+    func inputGradient(_ d: DigitsData, _ net: TwoLayerNetwork, _ g: TwoLayerNetwork.Gradients) throws {
         let n = settings.int("trace-image")
         guard n < d.yTrain.count else {
             throw LessonError("trace-image \(n) is past the \(NumberText.count(d.yTrain.count, "training image")) (0 to \(d.yTrain.count - 1)); choose a smaller index.")
         }
-        let f = net.forward(d.xTrain, rule: gradientRule)
-        let g = net.backward(f, labels: d.yTrain, rule: gradientRule)
         let (units, columns) = (g.dZ1.shape[0], g.dZ1.shape[1])
         let delta = (0..<units).map { g.dZ1.storage[$0 * columns + n] }
         // ∂J_n/∂x_n[j] = Σ_i W1[i, j] · dZ1[i, n]
@@ -230,8 +225,8 @@ public final class DigitsEngine: LessonEngine {
         digit.showColorBar = true; digit.legendCaption = "pixel"
         var gradient = ImageGrid(title: "∂J/∂x, initial weights", tiles: [Tile(width: 28, height: 28, values: grad.storage, caption: "red: brighter raises J")],
                                  columns: 1, scale: 10, colormap: .diverging, range: -bound...bound)
-        gradient.showColorBar = true; gradient.legendCaption = "∂J/∂x"
-        try context.writePNG(Canvas.side(by: [digit.render(), gradient.render()]), "input-gradient.png", shows: "input-gradient.png", ["n": .int(n)])
+        gradient.showColorBar = true; gradient.legendCaption = "dX"
+        try context.writePNG(Canvas.side(by: [digit.render(), gradient.render()]), "input-gradient.png", shows: "input-gradient.picture", ["n": .int(n)])
     }
 
     func gradientCheck() throws {

@@ -30,7 +30,6 @@ public final class LettersEngine: LessonEngine {
         ActionSpec("init-weights", "w1 and w2 drawn with randn, one element at a time"),
         ActionSpec("forward-first", "the first letter through the network: z1, a1, z2, a2 and its loss", asks: ["sigmoid", "loss"]),
         ActionSpec("backward-first", "the first letter's errors, weight adjustments and updated weights", asks: ["delta", "dW"]),
-        ActionSpec("input-gradient", "the first letter's error carried back to its 30 pixels: d1 · w1ᵀ"),
         ActionSpec("train", "per-sample gradient descent; one line per epoch"),
         ActionSpec("plot-curves", "loss and accuracy curves as PNG"),
         ActionSpec("show-weights", "the trained weights, printed and drawn as a heatmap"),
@@ -74,8 +73,7 @@ public final class LettersEngine: LessonEngine {
         case "show-data": try showData()
         case "init-weights": initWeights(show: true)
         case "forward-first": forwardFirst()
-        case "backward-first": backwardFirst()
-        case "input-gradient": try inputGradient()
+        case "backward-first": try backwardFirst()
         case "train": try train()
         case "plot-curves": try plotCurves()
         case "show-weights": try showWeights()
@@ -126,7 +124,7 @@ public final class LettersEngine: LessonEngine {
         out.worked("forward.loss", ["loss": .number(Loss.letterTutorialMSE(f.a2, labels[0], divisor: 3))])
     }
 
-    func backwardFirst() {
+    func backwardFirst() throws {
         var net = initWeights(show: false)
         let f = net.forward(inputs[0])
         let g = net.backward(f, y: labels[0])
@@ -147,6 +145,7 @@ public final class LettersEngine: LessonEngine {
                           why: Phrase("backward.largest-why", ["name": .text("w1_adj")]),
                           terms: [.init(f.x.storage[e / h], g.d1.storage[e % h])], factors: ["x", "d1"], result: g.w1Adjust.storage[e]))
         out.quantity("w2_adj", g.w2Adjust, "backward.w2_adj", role: .gradient)
+        try inputGradient(net, g)
         net.apply(g, learningRate: learningRate)
         out.quantity("w1", net.w1, "backward.w1", ["alpha": .number(learningRate)], role: .weight)
         out.quantity("w2", net.w2, "backward.w2", ["alpha": .number(learningRate)], role: .weight)
@@ -154,10 +153,7 @@ public final class LettersEngine: LessonEngine {
 
     /// The first letter's error carried one step past w1, to its pixels: dx = d1 · w1ᵀ (the tutorial's
     /// d2 = a2 - y sent all the way back); which pixels, turned on, would raise the error.
-    func inputGradient() throws {
-        let net = initWeights(show: false)
-        let f = net.forward(inputs[0])
-        let g = net.backward(f, y: labels[0])
+    func inputGradient(_ net: LetterNetwork, _ g: LetterNetwork.Gradients) throws {
         let (n, h) = (net.w1.shape[0], net.w1.shape[1])
         // dx[0, i] = Σ_j d1[0, j] · w1[i, j]
         let dx = Tensor<Double>(shape: [1, n]) { i in (0..<h).reduce(0.0) { $0 + g.d1.storage[$1] * net.w1.storage[i * h + $1] } }
@@ -177,7 +173,7 @@ public final class LettersEngine: LessonEngine {
                                  tiles: [Tile(width: Letters.width, height: Letters.height, values: dx.storage, caption: "red: turning it on raises the error")],
                                  columns: 1, scale: 40, colormap: .diverging, range: -bound...bound)
         gradient.showColorBar = true; gradient.legendCaption = "dx"
-        try context.writePNG(Canvas.side(by: [letter.render(), gradient.render()]), "input-gradient.png", shows: "input-gradient.png",
+        try context.writePNG(Canvas.side(by: [letter.render(), gradient.render()]), "input-gradient.png", shows: "input-gradient.picture",
                              ["letter": .text(Letters.names[0])])
     }
 

@@ -65,6 +65,11 @@ public struct Quantity: Sendable {
     public let layout: Layout
     /// The channel an image-shaped quantity shows first (where the step's worked example is).
     public var channel = 0
+    /// Shown by the views only under --full (a conv layer's whole dW bank beside the worked filter's);
+    /// run.json keeps it either way.
+    public var onlyWhenFull = false
+    /// The worked element's row and column in the shown (H, W) map: the view shows the window around it.
+    public var focus: [Int]? = nil
 }
 
 /// A table: column headers come from the words (`KEY.columns`, `|`-separated), rows from the engine.
@@ -94,6 +99,8 @@ public struct TerminalMaps: Sendable {
     public let colormap: Colormap
     /// Each map's own scale, when they differ (a digit beside its gradient); else lo, hi and colormap.
     public var scales: [TerminalPicture.Scale]?
+    /// Whether a PNG of the step holds every map (else a narrow terminal's note says to widen it).
+    public var inPNG = true
     public init(_ maps: [[Double]], width: Int, height: Int, captions: [String], lo: Double = 0, hi: Double = 1, colormap: Colormap = .gray) {
         self.maps = maps; self.width = width; self.height = height; self.captions = captions
         self.lo = lo; self.hi = hi; self.colormap = colormap

@@ -41,9 +41,9 @@ public final class RecordStream {
     // MARK: What engines call
 
     public func quantity<T: BLASScalar>(_ name: String, _ t: Tensor<T>, _ formula: String? = nil, _ values: [String: Value] = [:],
-                                        role: Role = .value, layout: Layout = .plain, channel: Int = 0) {
+                                        role: Role = .value, layout: Layout = .plain, channel: Int = 0, onlyWhenFull: Bool = false, focus: [Int]? = nil) {
         emit(.quantity(Quantity(name: name, array: ArrayValue(t), scalar: false, formula: formula.map { Phrase($0, values) }, role: role,
-                                layout: layout, channel: channel)))
+                                layout: layout, channel: channel, onlyWhenFull: onlyWhenFull, focus: focus)))
     }
 
     public func quantity(_ name: String, ints: [Int], shape: [Int]? = nil, _ formula: String? = nil, _ values: [String: Value] = [:], role: Role = .value) {

@@ -21,6 +21,8 @@ public struct ShownQuantity: Codable, Sendable {
     public let zeros: Double?
     /// Every value, in C order, when there are at most `valueCap`.
     public let values: [Double]?
+    /// true: the views show it only under --full (run.json keeps it either way).
+    public var fullOnly: Bool? = nil
 
     static func all(_ records: [(step: Int, record: Record)], steps: [LessonStep], words: Words, full: Bool) -> [ShownQuantity] {
         let view = TerminalView(words: words, width: Report.width, color: false, full: full)
@@ -31,9 +33,11 @@ public struct ShownQuantity: Codable, Sendable {
             // JSON has no NaN or infinity: a diverged value's statistics are left out.
             func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
             let values = q.array.count <= valueCap && q.array.values.allSatisfy(\.isFinite) ? q.array.values : nil
-            return ShownQuantity(step: steps[entry.step - 1].name, name: q.name, shape: q.scalar ? [] : q.array.shape, role: q.role.rawValue,
-                                 formula: q.formula.flatMap { words.has($0.key) ? words.render($0) : nil }, shown: shown, summary: summary,
-                                 min: finite(s.min), max: finite(s.max), mean: finite(s.mean), zeros: s.zeroShare, values: values)
+            var shownQuantity = ShownQuantity(step: steps[entry.step - 1].name, name: q.name, shape: q.scalar ? [] : q.array.shape, role: q.role.rawValue,
+                                              formula: q.formula.flatMap { words.has($0.key) ? words.render($0) : nil }, shown: shown, summary: summary,
+                                              min: finite(s.min), max: finite(s.max), mean: finite(s.mean), zeros: s.zeroShare, values: values)
+            if q.onlyWhenFull { shownQuantity.fullOnly = true }
+            return shownQuantity
         }
     }
 }

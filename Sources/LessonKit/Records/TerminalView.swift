@@ -154,6 +154,7 @@ public struct TerminalView {
     }
 
     func quantity(_ q: Quantity) -> [String] {
+        if q.onlyWhenFull && !full { return [] }
         let (values, summary) = shown(q)
         var out = header(q) + values.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         // One line if it fits, else what is shown on one and the statistics on the next.
@@ -161,7 +162,51 @@ public struct TerminalView {
             out += TextColumns.width("  " + summary) <= width ? ["  " + summary]
                 : summary.components(separatedBy: " · ").flatMap { wrap("  " + $0, indent: "    ") }
         }
+        if !full, summary != nil, let focus = q.focus { out += window(q, around: focus) }
         return out
+    }
+
+    /// Side of the window a large map shows around its worked element.
+    static let windowSide = 5
+
+    /// The 5 × 5 window around a summarised map's worked element, as numpy prints that slice, with its
+    /// indices (`δ[4:9, 20:25, 8]`) and the element marked `*`: numpy's summary shows the map's edges,
+    /// where a digit has nothing; this shows where the step's numbers are.
+    func window(_ q: Quantity, around focus: [Int]) -> [String] {
+        let s = q.array.shape
+        guard focus.count == 2, s.count == 2 || s.count == 3 else { return [] }
+        let (h, w) = (s[0], s[1]), channels = s.count == 3 ? s[2] : 1
+        let c = s.count == 3 ? min(max(q.channel, 0), channels - 1) : 0
+        let (y, x) = (focus[0], focus[1])
+        guard (0..<h).contains(y), (0..<w).contains(x), h > TerminalView.windowSide || w > TerminalView.windowSide else { return [] }
+        let side = TerminalView.windowSide
+        let y0 = max(0, min(y - side / 2, h - side)), x0 = max(0, min(x - side / 2, w - side))
+        let y1 = min(h, y0 + side), x1 = min(w, x0 + side)
+        let values = (y0..<y1).flatMap { r in (x0..<x1).map { q.array.values[(r * w + $0) * channels + c] } }
+        var options = printOptions
+        options.threshold = .max
+        var rows = NumpyFormat.format(Tensor<Double>(shape: [y1 - y0, x1 - x0], storage: values), options: options)
+            .split(separator: "\n").map(String.init)
+        let slice = "\(y0):\(y1), \(x0):\(x1)" + (s.count == 3 ? ", \(c)" : "")
+        let element = TerminalView.index(q.name, s.count == 3 ? [y, x, c] : [y, x])
+        if y - y0 < rows.count { rows[y - y0] = TerminalView.mark(rows[y - y0], token: x - x0) }
+        return wrap("  \(q.name)[\(slice)], around \(element) (marked *):", indent: "    ") + rows.map { "  " + $0 }
+    }
+
+    /// A numpy row with its `n`th number marked by a `*` after it (taking a padding space when there is one).
+    static func mark(_ row: String, token n: Int) -> String {
+        var chars = Array(row), k = 0, i = 0
+        while i < chars.count {
+            if " []".contains(chars[i]) { i += 1; continue }
+            var end = i
+            while end < chars.count && !" []".contains(chars[end]) { end += 1 }
+            if k == n {
+                if end + 1 < chars.count && chars[end] == " " && chars[end + 1] == " " { chars[end] = "*" } else { chars.insert("*", at: end) }
+                return String(chars)
+            }
+            k += 1; i = end
+        }
+        return row
     }
 
     // MARK: Worked sums
@@ -316,6 +361,12 @@ public struct TerminalView {
 
     /// As many pictures side by side as fit the width, and how many did not.
     func maps(_ m: TerminalMaps, caption: Phrase?) -> [String] {
+        // A caption may say how to read the picture in colour and in plain characters: KEY.color and
+        // KEY.plain, the one for this view chosen here (an engine never asks which view it has).
+        let caption = caption.map { p in
+            let variant = p.key + (color ? ".color" : ".plain")
+            return words.has(variant) ? Phrase(variant, p.values) : p
+        }
         var out = caption.map { wrap(words.render($0), indent: "") } ?? []
         let cellWidth = (color || m.width > 12 ? m.width : 2 * m.width) + 3
         let fit = (width - 2 + 3) / cellWidth
@@ -334,7 +385,9 @@ public struct TerminalView {
         while picture.count > 2 && picture[0].isEmpty { picture.removeFirst() }
         while picture.count > 2 && picture[picture.count - 2].isEmpty { picture.remove(at: picture.count - 2) }  // and above the captions
         out += picture
-        if n < m.maps.count { out.append("  (\(n) of \(m.maps.count) shown at \(width) columns; every one is in the PNG)") }
+        if n < m.maps.count {
+            out.append("  (\(n) of \(m.maps.count) shown at \(width) columns; " + (m.inPNG ? "every one is in the PNG)" : "a wider terminal shows them all)"))
+        }
         return out
     }
 }
