@@ -72,4 +72,31 @@ struct InputGradientFixture: Decodable {
         #expect(r.stdout.contains("the shipped 50-epoch weights (03-cnn.lnw)"), "\(r.stdout)")
         #expect(FileManager.default.fileExists(atPath: traced.appendingPathComponent("conv1-feature-maps-loaded.png").path))
     }
+
+    /// `--full` prints conv1's and conv2's whole weight-gradient banks, every value as run.json holds it;
+    /// without --full they are in run.json only.
+    @Test func fullPrintsEveryConvWeightGradient() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try runLesson(["run", "3", "--to", "conv1.backward", "--full", "--no-color", "--out", dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let record = try runRecord(dir)
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        for (step, shape) in [("conv2.backward", "(16, 5, 5, 10)"), ("conv1.backward", "(10, 3, 3, 1)")] {
+            let expected = try shownValues(record, step: step, name: "dW")
+            let start = try #require(lines.firstIndex { $0.hasPrefix("dW  shape \(shape)") }, "no whole dW bank \(shape)")
+            // The array's text: from the line after the header to the closing brackets.
+            var text = ""
+            for line in lines[(start + 1)...] {
+                text += line + " "
+                if line.hasSuffix("]]]]") { break }
+            }
+            let printed = text.split { " []\n".contains($0) }.compactMap { Double($0) }
+            #expect(printed.count == expected.count, "\(step): \(printed.count) values printed of \(expected.count)")
+            let worst = zip(printed, expected).map { abs($0 - $1) / max(1e-12, abs($1)) }.max() ?? 1
+            #expect(worst < 1e-7, "\(step): printed dW differs by \(worst)")
+        }
+        let quick = try runLesson(["run", "3", "--to", "conv1.backward", "--no-color", "--out", dir.path])
+        #expect(!quick.stdout.contains("dW  shape (16, 5, 5, 10)") && quick.stdout.contains("dW[11]  shape (5, 5, 10)"), "\(quick.stdout)")
+    }
 }

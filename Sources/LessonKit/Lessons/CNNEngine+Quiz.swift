@@ -32,6 +32,15 @@ extension CNNEngine {
                     if case .dense(let out)? = kind { fits = out <= quizProducts; why = fits ? "" : " (δ_in sums \(out) products; at most \(quizProducts) by hand)" } else { fits = false }  // (error message)
                     rank = 2
                 case "dense-dW": if case .dense? = kind { fits = true } else { fits = false }; rank = 2
+                case "conv-dW": if case .conv? = kind { fits = true } else { fits = false }; rank = 4
+                case "conv-delta-in":
+                    if case .conv? = kind, let i = layer { fits = i > 0; why = fits ? "" : " (the first layer hands no error back)" } else { fits = false }
+                    rank = 4
+                case "pool-zero": if case .maxpool? = kind { fits = true } else { fits = false }; rank = 3
+                case "relu-gate":
+                    fits = layer.map { $0 + 1 < specs.count && specs[$0 + 1].kind == .relu } ?? false
+                    why = fits ? "" : " (it asks about the ReLU after a layer)"
+                    rank = 3
                 default: fits = true; rank = 0
                 }
                 guard fits else {
@@ -108,6 +117,31 @@ extension CNNEngine {
                                 inputs: [QuizInput("δ[\(r)]", number: delta.storage[r]), QuizInput("x[\(col)]", number: x.storage[col])],
                                 working: .products([.init(delta.storage[r], x.storage[col])], bias: nil, factor: nil), value: g.dW.storage[e])
             }
+        case ("conv-dW", .conv(let c)?):
+            return try convWeightQuestion(line, c, layer: layer!)
+        case ("conv-delta-in", .conv(let c)?):
+            return try convInputErrorQuestion(line, c, layer: layer!)
+        case ("pool-zero", .pool(let p)?):
+            // A window's input that did not win: the largest of the others in the path's window (the
+            // tempting wrong answer is the window's δ_out); its error is 0.
+            let i = layer!, x = t.pass.inputs[i], deltaOut = t.back.deltaOut[i]!
+            guard case .pool(let cache) = t.pass.caches[i] else { return nil }
+            let (w, cs) = (x.shape[2], x.shape[3])
+            let o = try workedPath()[i]?.flat(width: deltaOut.shape[2], channels: cs) ?? deltaOut.storage.indexOfLargestMagnitude()
+            let (py, px, ch) = (o / cs / deltaOut.shape[2], o / cs % deltaOut.shape[2], o % cs)
+            let winner = cache.argmax[o] / cs
+            let others = (0..<(p.f * p.f)).map { k in (py * p.f + k / p.f) * w + px * p.f + k % p.f }.filter { $0 != winner }
+            let runnerUp = others.max { x.storage[$0 * cs + ch] < x.storage[$1 * cs + ch] || (x.storage[$0 * cs + ch] == x.storage[$1 * cs + ch] && $0 > $1) }!
+            if let at = line.at {
+                guard at.count == 3, at[0] < x.shape[1], at[1] < w, at[2] < cs else {
+                    out.say("quiz.outside", ["at": .index(at), "name": .text("δ_in"), "shape": .shape(Array(x.shape.dropFirst()))])
+                    return routeQuestion(p, layer: i, input: runnerUp * cs + ch, kind: "pool-zero").map { $0.chosen(.worked) }
+                }
+                return routeQuestion(p, layer: i, input: (at[0] * w + at[1]) * cs + at[2], kind: "pool-zero").map { $0.chosen(.named) }
+            }
+            return routeQuestion(p, layer: i, input: runnerUp * cs + ch, kind: "pool-zero").map { $0.chosen(.worked) }
+        case ("relu-gate", _):
+            return try reluGateQuestion(line, layer: layer!)
         case ("loss", _):
             let p = t.pass.probabilities.storage[t.label]
             let value = SoftmaxCrossEntropy.loss(t.pass.probabilities, labels: [t.label])
@@ -174,7 +208,7 @@ extension CNNEngine {
     }
 
     /// δ_in[y, x, ch] of a max-pool layer: its window's δ_out if it won the window, else 0.
-    func routeQuestion(_ p: MaxPool2D, layer i: Int, input q: Int) -> Question? {
+    func routeQuestion(_ p: MaxPool2D, layer i: Int, input q: Int, kind: String = "pool-route") -> Question? {
         guard let t = trace, case .pool(let cache) = t.pass.caches[i] else { return nil }
         let x = t.pass.inputs[i], deltaOut = t.back.deltaOut[i]!, deltaIn = t.back.deltaIn[i]!
         let (w, cs, pw) = (x.shape[2], x.shape[3], deltaOut.shape[2])
@@ -188,7 +222,7 @@ extension CNNEngine {
         let values: [String: Value] = ["from": .index([py, px, ch]), "d": .number(deltaOut.storage[o]), "at": .index([y, xx, ch]),
                                        "x": .number(x.storage[q]), "window": .array(ArrayValue(shape: [window.count], values: window)), "value": .number(deltaIn.storage[q]),
                                        "rows": .text("\(py * p.f)-\(py * p.f + p.f - 1)"), "cols": .text("\(px * p.f)-\(px * p.f + p.f - 1)")]
-        return Question(kind: "pool-route", name: "δ_in", index: [y, xx, ch],
+        return Question(kind: kind, name: "δ_in", index: [y, xx, ch],
                         ask: Phrase("quiz.pool-route", ["layer": .text(specs[i].name), "at": .index([y, xx, ch])]),
                         formula: Phrase("quiz.pool-route-formula", values),
                         inputs: [QuizInput("x[\(py * p.f):\(py * p.f + p.f), \(px * p.f):\(px * p.f + p.f), \(ch)]", windowArray),
@@ -196,5 +230,108 @@ extension CNNEngine {
                         working: .steps([Phrase("quiz.pool-route-hint", values),
                                          Phrase(won ? "quiz.pool-route-won" : "quiz.pool-route-lost", values)]),
                         value: deltaIn.storage[q], scale: abs(deltaOut.storage[o]))
+    }
+
+    /// dW[k][a, b, c] of a conv layer from its non-zero terms x·δ (at most 25 of them, so it can be done
+    /// by hand): the step's worked element when it has so few, else the largest such in the worked filter.
+    func convWeightQuestion(_ line: QuizLine, _ c: Conv2D, layer i: Int) throws -> Question? {
+        let t = try ensureTrace()
+        let x = t.pass.inputs[i], delta = t.back.deltaOut[i]!, g = t.back.gradients[i]!
+        let (oh, ow, cs) = (delta.shape[1], delta.shape[2], delta.shape[3])
+        let size = c.f * c.f * c.inChannels
+        func terms(_ e: Int) -> [WorkedSum.Term] {
+            let (k, a, b, ci) = (e / size, e % size / c.inChannels / c.f, e % size / c.inChannels % c.f, e % c.inChannels)
+            var out = [WorkedSum.Term]()
+            for oy in 0..<oh { for ox in 0..<ow {
+                let xv = c.inputValue(x, 0, oy * c.stride + a - c.pad, ox * c.stride + b - c.pad, ci), d = delta.storage[(oy * ow + ox) * cs + k]
+                if xv != 0 && d != 0 { out.append(.init(xv, d)) }
+            } }
+            return out
+        }
+        func make(_ e: Int) -> Question? {
+            let nonZero = terms(e)
+            guard nonZero.count <= Self.quizProducts else { return nil }
+            let (k, a, b, ci) = (e / size, e % size / c.inChannels / c.f, e % size / c.inChannels % c.f, e % c.inChannels)
+            let place: [String: Value] = ["layer": .text(specs[i].name), "k": .int(k), "a": .int(a), "b": .int(b), "c": .int(ci),
+                                          "count": .int(nonZero.count), "all": .int(oh * ow)]
+            return Question(kind: "conv-dW", name: "dW[\(k)]", index: [a, b, ci], ask: Phrase("quiz.conv-dW", place),
+                            formula: Phrase("backward.conv-dW-sum", place),
+                            inputs: [QuizInput("x (where x·δ ≠ 0)", ArrayValue(shape: [nonZero.count], values: nonZero.map(\.a))),
+                                     QuizInput("δ (the same places)", ArrayValue(shape: [nonZero.count], values: nonZero.map(\.b)))],
+                            working: .products(nonZero, bias: nil, factor: nil), value: g.dW.storage[e])
+        }
+        let k = try workedPath()[i]?.c ?? 0
+        let inFilter = (k * size)..<((k + 1) * size)
+        let worked = inFilter.filter { terms($0).count <= Self.quizProducts }.max { abs(g.dW.storage[$0]) < abs(g.dW.storage[$1]) }
+        return pick(line, name: "dW", shape: [c.outChannels, c.f, c.f, c.inChannels], worked: worked, candidates: 0..<g.dW.count, make: make)
+    }
+
+    /// Filter k's part of δ_in[y, x, c]: the 5×5 window of δ[:, :, k] that the pixel fed, times the
+    /// filter turned 180 degrees (a full convolution, one filter at a time: 25 products). Asked at the
+    /// path's pixel, for the filter whose part weighs most.
+    func convInputErrorQuestion(_ line: QuizLine, _ c: Conv2D, layer i: Int) throws -> Question? {
+        let t = try ensureTrace()
+        let delta = t.back.deltaOut[i]!, deltaIn = t.back.deltaIn[i]!
+        let (oh, ow, cs) = (delta.shape[1], delta.shape[2], delta.shape[3])
+        let (h, w, ics) = (deltaIn.shape[1], deltaIn.shape[2], deltaIn.shape[3])
+        guard c.stride == 1, c.pad == 0 else { return nil }  // the window picture assumes a plain valid convolution
+        func make(_ e: Int) -> Question? {
+            // e indexes (y, x, c, k).
+            let k = e % c.outChannels, cin = e / c.outChannels % ics, xx = e / c.outChannels / ics % w, y = e / c.outChannels / ics / w
+            // The window δ[y-f+1 … y, x-f+1 … x, k] and rot180(W[k][:, :, c]), element by element.
+            // Near the edges part of the window lies outside δ: those entries are 0 (a full convolution pads).
+            var window = [Double](), rotated = [Double]()
+            for u in 0..<c.f { for v in 0..<c.f {
+                let (oy, ox) = (y - c.f + 1 + u, xx - c.f + 1 + v)
+                window.append(oy >= 0 && ox >= 0 && oy < oh && ox < ow ? delta.storage[(oy * ow + ox) * cs + k] : 0)
+                rotated.append(c.weights.storage[((k * c.f + (c.f - 1 - u)) * c.f + (c.f - 1 - v)) * c.inChannels + cin])
+            } }
+            let terms = zip(window, rotated).map { WorkedSum.Term($0, $1) }
+            let value = terms.reduce(0.0) { $0 + $1.a * $1.b }
+            let place: [String: Value] = ["layer": .text(specs[i].name), "k": .int(k), "y": .int(y), "x": .int(xx), "c": .int(cin),
+                                          "y0": .int(y - c.f + 1), "x0": .int(xx - c.f + 1), "y1": .int(y + 1), "x1": .int(xx + 1), "f": .int(c.f),
+                                          "total": .number(deltaIn.storage[(y * w + xx) * ics + cin])]
+            return Question(kind: "conv-delta-in", name: "p", index: [], ask: Phrase("quiz.conv-delta-in", place),
+                            formula: Phrase("quiz.conv-delta-in-formula", place),
+                            inputs: [QuizInput(y >= c.f - 1 && xx >= c.f - 1 && y < oh && xx < ow ? "δ[\(y - c.f + 1):\(y + 1), \(xx - c.f + 1):\(xx + 1), \(k)]"
+                                                   : "δ rows \(y - c.f + 1)…\(y), columns \(xx - c.f + 1)…\(xx), channel \(k) (0 outside δ)",
+                                               ArrayValue(shape: [c.f, c.f], values: window)),
+                                     QuizInput("rot180(W[\(k)][:, :, \(cin)])", ArrayValue(shape: [c.f, c.f], values: rotated))],
+                            working: .products(terms, bias: nil, factor: nil), value: value)
+        }
+        var worked: Int?
+        if let q = try placeFeeding(i) {
+            let base = ((q.y * w + q.x) * ics + q.c) * c.outChannels
+            worked = (0..<c.outChannels).compactMap { k in make(base + k).map { (base + k, $0) } }.filter { $0.1.checkable }
+                .max { abs($0.1.value) < abs($1.1.value) }?.0
+        }
+        return pick(line, name: "δ_in", shape: [h, w, ics, c.outChannels], worked: worked, candidates: 0..<(deltaIn.count * c.outChannels), make: make)
+    }
+
+    /// The ReLU after layer i: δ = δ_a where z > 0, else 0. Asked on the path's channel, where the
+    /// arriving error is largest (whichever way its z points).
+    func reluGateQuestion(_ line: QuizLine, layer i: Int) throws -> Question? {
+        let t = try ensureTrace()
+        let z = t.pass.outputs[i], arriving = t.back.deltaOut[i + 1]!, delta = t.back.deltaOut[i]!
+        let shape = Array(z.shape.dropFirst())
+        let cs = shape.last!
+        func make(_ q: Int) -> Question {
+            let at = shape.count == 3 ? [q / cs / shape[1], q / cs % shape[1], q % cs] : [q]
+            let values: [String: Value] = ["layer": .text(specs[i].name), "at": .index(at), "da": .number(arriving.storage[q]),
+                                           "z": .number(z.storage[q]), "value": .number(delta.storage[q])]
+            return Question(kind: "relu-gate", name: "δ", index: at, ask: Phrase("quiz.relu-gate", values),
+                            formula: Phrase("quiz.relu-gate-formula", values),
+                            inputs: [QuizInput("δ_a\(Words.format(.index(at), spec: ""))", number: arriving.storage[q]),
+                                     QuizInput("z\(Words.format(.index(at), spec: ""))", number: z.storage[q])],
+                            working: .steps([Phrase(z.storage[q] > 0 ? "quiz.relu-gate-open" : "quiz.relu-gate-shut", values)]),
+                            value: delta.storage[q], scale: abs(arriving.storage[q]))
+        }
+        if let at = line.at, at.count == shape.count, zip(at, shape).allSatisfy({ $0 < $1 }) {
+            return make(at.enumerated().reduce(0) { $0 * shape[$1.offset] + $1.element }).chosen(.named)
+        }
+        let k = try workedPath()[i]?.c
+        let onPath = arriving.storage.indices.filter { k == nil || $0 % cs == k! }
+        let q = onPath.max { abs(arriving.storage[$0]) < abs(arriving.storage[$1]) || (abs(arriving.storage[$0]) == abs(arriving.storage[$1]) && $0 > $1) }!
+        return make(q).chosen(.worked)
     }
 }

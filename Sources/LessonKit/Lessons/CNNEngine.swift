@@ -35,7 +35,7 @@ public final class CNNEngine: LessonEngine {
                    asks: ["conv-output", "conv-group", "max-pool"]),
         ActionSpec("loss", "the traced image's probabilities and cross-entropy", asks: ["loss"]),
         ActionSpec("backward", "one layer's backward pass on the traced image (layer=NAME)", arguments: ["layer"],
-                   asks: ["pool-route", "dense-delta", "dense-dW"]),
+                   asks: ["pool-route", "pool-zero", "dense-delta", "dense-dW", "conv-dW", "conv-delta-in", "relu-gate"]),
         ActionSpec("input-gradient", "∂J/∂x: the traced image's error carried back to its pixels"),
         ActionSpec("gradient-check", "numerical against analytic gradients for every layer with parameters"),
         ActionSpec("train", "mini-batch training with a live progress line; saves the weights"),

@@ -80,6 +80,34 @@ extension DigitsEngine {
                                 inputs: [QuizInput("dZ2[\(k), \(n)]", number: dz2[k]), QuizInput("A1[\(i), \(n)]", number: a1[i])],
                                 working: .products([.init(dz2[k], a1[i])], bias: nil, factor: nil), value: dz2[k] * a1[i])
             }
+        case "dW1":
+            // dW1[i, j] = 1/m Σ_n dZ1[i, n] · X[j, n] over all the images: by hand only where at most 25
+            // of those products are not 0 (a pixel few digits ink, a unit ReLU often silences).
+            let pixels = f.X.shape[0]
+            let scaleM: Double = { if case .tutorial(let rows) = gradientRule { return Double(rows) }; return Double(m) }()
+            func nonZero(_ e: Int) -> [WorkedSum.Term] {
+                let (i, j) = (e / pixels, e % pixels)
+                return (0..<m).compactMap { k in
+                    let (d, x) = (g.dZ1.storage[i * m + k], f.X.storage[j * m + k])
+                    return d != 0 && x != 0 ? WorkedSum.Term(d, x) : nil
+                }
+            }
+            let counts = (0..<(hidden * pixels)).map { nonZero($0).count }
+            let worked = counts.indices.filter { (3...CNNEngine.quizProducts).contains(counts[$0]) }
+                .max { abs(g.dW1.storage[$0]) < abs(g.dW1.storage[$1]) }
+            return QuizPick.pick(line, name: "dW1", shape: [hidden, pixels], worked: worked, candidates: counts.indices.filter { counts[$0] <= CNNEngine.quizProducts },
+                                 out: out) { e in
+                let terms = nonZero(e)
+                guard terms.count <= CNNEngine.quizProducts else { return nil }
+                let (i, j) = (e / pixels, e % pixels)
+                let values: [String: Value] = ["i": .int(i), "j": .int(j), "m": .int(Int(scaleM)), "count": .int(terms.count), "images": .int(m)]
+                return Question(kind: "dW1", name: "dW1", index: [i, j], ask: Phrase("quiz.dW1", values),
+                                formula: Phrase("backward.dW1-sum", values),
+                                inputs: [QuizInput("dZ1[\(i), n] (where the product is not 0)", ArrayValue(shape: [terms.count], values: terms.map(\.a))),
+                                         QuizInput("X[\(j), n] (the same images)", ArrayValue(shape: [terms.count], values: terms.map(\.b))),
+                                         QuizInput("m", number: scaleM)],
+                                working: .products(terms, bias: nil, factor: 1 / scaleM), value: g.dW1.storage[e])
+            }
         default: return nil
         }
     }

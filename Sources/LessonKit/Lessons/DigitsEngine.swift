@@ -25,7 +25,7 @@ public final class DigitsEngine: LessonEngine {
         ActionSpec("load-data", "load, verify, shuffle and split the digits; show a few"),
         ActionSpec("init-params", "W1, b1, W2, b2 = rand(...) - 0.5"),
         ActionSpec("forward-first", "iteration 0 forward: Z1, A1, Z2, A2", asks: ["softmax", "loss"]),
-        ActionSpec("backward-first", "iteration 0 backward and update: one_hot_Y, dZ2, dW2, db2, dZ1, dW1, db1", asks: ["delta", "dW"]),
+        ActionSpec("backward-first", "iteration 0 backward and update: one_hot_Y, dZ2, dW2, db2, dZ1, dW1, db1", asks: ["delta", "dW", "dW1"]),
         ActionSpec("gradient-check", "numerical against analytic gradients, corrected and tutorial"),
         ActionSpec("train", "gradient descent with the tutorial's log every 10 iterations"),
         ActionSpec("plot-curves", "accuracy and loss per iteration as PNG"),
