@@ -176,10 +176,10 @@ struct Run: ParsableCommand {
     @Option(help: "Lesson 3: load trained weights from FILE and skip training.")
     var weights: String?
 
-    @Option(help: "Lesson 3: work the conv layers' example at row,column i,j of their output (default: where each responds most).")
+    @Option(help: "Lesson 3: start the worked path at conv1's output row,column i,j (default: where it responds most); conv2:i,j anchors conv2 instead.")
     var at: String?
 
-    @Option(help: "Lesson 3: work the conv layers' example in output channel k (default: the largest activation's).")
+    @Option(help: "Lesson 3: the output channel where the worked path starts (default: the largest activation's).")
     var channel: String?
 
     @Flag(help: "Lesson 3: load the trained weights that ship in Lessons/weights/ (50 epochs) and skip training.")

@@ -99,4 +99,55 @@ struct InputGradientFixture: Decodable {
         let quick = try runLesson(["run", "3", "--to", "conv1.backward", "--no-color", "--out", dir.path])
         #expect(!quick.stdout.contains("dW  shape (16, 5, 5, 10)") && quick.stdout.contains("dW[11]  shape (5, 5, 10)"), "\(quick.stdout)")
     }
+
+    /// One story: with --at/--channel on conv1, pool1 works the window holding that place, conv2 an
+    /// output whose patch covers the pooled pixel, conv2's backward the weight joining the two and the
+    /// pooled pixel's δ_in, pool1 routes that error, conv1's backward works the same channel; every map
+    /// is printed at the channel worked on. `--at conv2:i,j` anchors conv2.
+    @Test func theWorkedPlacesFollowOnePath() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try runLesson(["run", "3", "--to", "conv1.backward", "--at", "14,18", "--channel", "3", "--no-color", "--out", dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let record = try runRecord(dir)
+        let sums = try #require(record.sums)
+        func sum(_ step: String) throws -> ShownSum { try #require(sums.first { $0.step == step }, "no worked sum in \(step)") }
+        #expect(try sum("conv1.forward").index == [14, 18, 3])
+        let (py, px) = (14 / 2, 18 / 2)
+        #expect(r.stdout.contains("the window holding conv1's worked z[14, 18, 3]"), "\(r.stdout)")
+        let conv2 = try sum("conv2.forward")
+        let (oy, ox, k) = (conv2.index[0], conv2.index[1], conv2.index[2])
+        #expect((0..<5).contains(py - oy) && (0..<5).contains(px - ox), "conv2's z\(conv2.index) covers pool1's [\(py), \(px)]")
+        let conv2Back = sums.filter { $0.step == "conv2.backward" }
+        #expect(conv2Back.count == 2)
+        #expect(conv2Back[0].name == "dW[\(k)]" && conv2Back[0].index == [py - oy, px - ox, 3], "\(conv2Back[0].name)\(conv2Back[0].index)")
+        #expect(conv2Back[1].name == "δ_in" && conv2Back[1].index == [py, px, 3])
+        #expect(r.stdout.contains("on the path: δ_out[\(py), \(px), 3]"), "\(r.stdout)")
+        #expect(try sum("conv1.backward").name == "dW[3]")
+        // Each map at the path's channel: conv2's δ at k, the δ_in and routed δ and conv1's δ at 3.
+        func shownChannel(_ step: String, _ name: String) -> Int? {
+            guard let q = record.quantities?.first(where: { $0.step == step && $0.name == name }), let summary = q.summary,
+                  summary.hasPrefix("channel ") else { return nil }
+            return Int(summary.dropFirst("channel ".count).prefix { $0.isNumber })
+        }
+        #expect(shownChannel("conv1.forward", "z") == 3 && shownChannel("pool1.forward", "pooled") == 3)
+        #expect(shownChannel("conv2.forward", "z") == k && shownChannel("conv2.backward", "δ") == k)
+        #expect(shownChannel("conv2.backward", "δ_in") == 3 && shownChannel("pool1.backward", "δ_in") == 3 && shownChannel("conv1.backward", "δ") == 3)
+        // The window around each worked element, as a numpy slice.
+        #expect(r.stdout.contains("z[12:17, 16:21, 3], around z[14, 18, 3] (marked *):"), "\(r.stdout)")
+
+        let anchored = try runLesson(["run", "3", "--stop-at", "conv2.forward", "--at", "conv2:3,5", "--out", dir.appendingPathComponent("b").path])
+        #expect(anchored.status == 0, "\(anchored.stderr)")
+        let anchoredSum = try #require(try runRecord(dir.appendingPathComponent("b")).sums?.first)
+        #expect(Array(anchoredSum.index.prefix(2)) == [3, 5], "\(anchoredSum.index)")
+        let bad = try runLesson(["run", "3", "--at", "dense1:3,5", "--out", dir.appendingPathComponent("c").path])
+        #expect(bad.status == 1 && bad.stderr.contains("dense1 is not a conv layer of this network; use one of conv1, conv2"), "\(bad.stderr)")
+    }
+
+    /// The window's mark lands on the worked element when numpy wraps a row over two lines.
+    @Test func theWindowMarksTheWorkedElementOnWrappedRows() {
+        let lines = ["[[ 1.0e-07  2.0e-07", "   3.0e-07]", " [ 4.0e-07  5.0e-07", "   6.0e-07]]"]
+        #expect(TerminalView.mark(lines, row: 1, token: 2) == ["[[ 1.0e-07  2.0e-07", "   3.0e-07]", " [ 4.0e-07  5.0e-07", "   6.0e-07*]]"])
+        #expect(TerminalView.mark(lines, row: 0, token: 0) == ["[[ 1.0e-07* 2.0e-07", "   3.0e-07]", " [ 4.0e-07  5.0e-07", "   6.0e-07]]"])
+    }
 }

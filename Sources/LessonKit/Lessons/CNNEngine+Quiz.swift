@@ -34,7 +34,7 @@ extension CNNEngine {
                 case "dense-dW": if case .dense? = kind { fits = true } else { fits = false }; rank = 2
                 case "conv-dW": if case .conv? = kind { fits = true } else { fits = false }; rank = 4
                 case "conv-delta-in":
-                    if case .conv? = kind, let i = layer { fits = i > 0; why = fits ? "" : " (the first layer hands no error back)" } else { fits = false }
+                    if case .conv? = kind, let i = layer { fits = i > 0; why = fits ? "" : " (the first layer hands no error back)" } else { fits = false }  // (error message)
                     rank = 4
                 case "pool-zero": if case .maxpool? = kind { fits = true } else { fits = false }; rank = 3
                 case "relu-gate":
@@ -134,7 +134,7 @@ extension CNNEngine {
             let runnerUp = others.max { x.storage[$0 * cs + ch] < x.storage[$1 * cs + ch] || (x.storage[$0 * cs + ch] == x.storage[$1 * cs + ch] && $0 > $1) }!
             if let at = line.at {
                 guard at.count == 3, at[0] < x.shape[1], at[1] < w, at[2] < cs else {
-                    out.say("quiz.outside", ["at": .index(at), "name": .text("δ_in"), "shape": .shape(Array(x.shape.dropFirst()))])
+                    QuizPick.sayOutside(at, name: "δ_in", shape: Array(x.shape.dropFirst()), out: out)
                     return routeQuestion(p, layer: i, input: runnerUp * cs + ch, kind: "pool-zero").map { $0.chosen(.worked) }
                 }
                 return routeQuestion(p, layer: i, input: (at[0] * w + at[1]) * cs + at[2], kind: "pool-zero").map { $0.chosen(.named) }
@@ -256,7 +256,7 @@ extension CNNEngine {
                                           "count": .int(nonZero.count), "all": .int(oh * ow)]
             return Question(kind: "conv-dW", name: "dW[\(k)]", index: [a, b, ci], ask: Phrase("quiz.conv-dW", place),
                             formula: Phrase("backward.conv-dW-sum", place),
-                            inputs: [QuizInput("x (where x·δ ≠ 0)", ArrayValue(shape: [nonZero.count], values: nonZero.map(\.a))),
+                            inputs: [QuizInput("x (where neither x nor δ is 0)", ArrayValue(shape: [nonZero.count], values: nonZero.map(\.a))),
                                      QuizInput("δ (the same places)", ArrayValue(shape: [nonZero.count], values: nonZero.map(\.b)))],
                             working: .products(nonZero, bias: nil, factor: nil), value: g.dW.storage[e])
         }

@@ -24,8 +24,8 @@ public final class CNNEngine: LessonEngine {
         SettingSpec("trace-image", .integer(0...9_999), default: "0", "test image followed through the step-through"),
         SettingSpec("filter-init", .choice(Conv2D.FilterDraw.allCases.map(\.rawValue)), default: "per-filter", "per-filter: the serial code's draws; one-draw: the vectorised code's single draw"),
         SettingSpec("precision", .choice(["float32", "float64"]), default: "float32", "what training computes in (the step-through is always float64)"),
-        SettingSpec("worked-at", .text, default: "auto", "row,column of the conv layers' worked example (--at i,j); auto: where the layer responds most"),
-        SettingSpec("worked-channel", .text, default: "auto", "output channel of the conv layers' worked example (--channel k); auto: the largest"),
+        SettingSpec("worked-at", .text, default: "auto", "row,column of conv1's output where the worked path starts (--at i,j), or conv2:i,j; auto: where conv1 responds most"),
+        SettingSpec("worked-channel", .text, default: "auto", "output channel where the worked path starts (--channel k); auto: the largest"),
         SettingSpec("memory-budget", .number(above: 0, max: 1e6), default: "2", "GB the network may take to train; a larger one is refused before anything runs"),
     ]
     public static let actions: [ActionSpec] = [

@@ -11,7 +11,7 @@ enum QuizPick {
                 let flat = at.enumerated().reduce(0) { $0 * shape[$1.offset] + $1.element }
                 return make(flat).map { $0.chosen(.named) }
             }
-            out.say("quiz.outside", ["at": .index(at), "name": .text(name), "shape": .shape(shape)])
+            sayOutside(at, name: name, shape: shape, out: out)
         }
         if let worked, let q = make(worked), q.checkable { return q.chosen(.worked) }
         var best: Question?
@@ -21,6 +21,11 @@ enum QuizPick {
         }
         if best == nil { out.say("quiz.none-checkable", ["name": .text(name)]) }
         return best?.chosen(.largestCheckable)
+    }
+
+    /// The line saying a quiz line's at= lies outside the quantity, so the step's own choice is asked.
+    static func sayOutside(_ at: [Int], name: String, shape: [Int], out: RecordStream) {
+        out.say("quiz.outside", ["at": .index(at), "name": .text(name), "shape": .shape(shape)])
     }
 
     /// A quiz line's at= of the wrong rank, found when the file is read.

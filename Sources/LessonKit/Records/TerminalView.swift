@@ -189,24 +189,34 @@ public struct TerminalView {
             .split(separator: "\n").map(String.init)
         let slice = "\(y0):\(y1), \(x0):\(x1)" + (s.count == 3 ? ", \(c)" : "")
         let element = TerminalView.index(q.name, s.count == 3 ? [y, x, c] : [y, x])
-        if y - y0 < rows.count { rows[y - y0] = TerminalView.mark(rows[y - y0], token: x - x0) }
+        rows = TerminalView.mark(rows, row: y - y0, token: x - x0)
         return wrap("  \(q.name)[\(slice)], around \(element) (marked *):", indent: "    ") + rows.map { "  " + $0 }
     }
 
-    /// A numpy row with its `n`th number marked by a `*` after it (taking a padding space when there is one).
-    static func mark(_ row: String, token n: Int) -> String {
-        var chars = Array(row), k = 0, i = 0
-        while i < chars.count {
-            if " []".contains(chars[i]) { i += 1; continue }
-            var end = i
-            while end < chars.count && !" []".contains(chars[end]) { end += 1 }
-            if k == n {
-                if end + 1 < chars.count && chars[end] == " " && chars[end + 1] == " " { chars[end] = "*" } else { chars.insert("*", at: end) }
-                return String(chars)
+    /// numpy's lines of a 2-D array with row `r`'s `n`th number marked by a `*` after it (taking a
+    /// padding space when there is one). A row too wide for a line goes on over the next lines, which
+    /// start with spaces; a row starts with `[`.
+    static func mark(_ lines: [String], row r: Int, token n: Int) -> [String] {
+        var lines = lines
+        let starts = lines.indices.filter { lines[$0].hasPrefix("[[") || lines[$0].hasPrefix(" [") }
+        guard r < starts.count else { return lines }
+        let end = r + 1 < starts.count ? starts[r + 1] : lines.count
+        var k = 0
+        for l in starts[r]..<end {
+            var chars = Array(lines[l]), i = 0
+            while i < chars.count {
+                if " []".contains(chars[i]) { i += 1; continue }
+                var stop = i
+                while stop < chars.count && !" []".contains(chars[stop]) { stop += 1 }
+                if k == n {
+                    if stop + 1 < chars.count && chars[stop] == " " && chars[stop + 1] == " " { chars[stop] = "*" } else { chars.insert("*", at: stop) }
+                    lines[l] = String(chars)
+                    return lines
+                }
+                k += 1; i = stop
             }
-            k += 1; i = end
         }
-        return row
+        return lines
     }
 
     // MARK: Worked sums
