@@ -142,6 +142,10 @@ struct InputGradientFixture: Decodable {
         #expect(Array(anchoredSum.index.prefix(2)) == [3, 5], "\(anchoredSum.index)")
         let bad = try runLesson(["run", "3", "--at", "dense1:3,5", "--out", dir.appendingPathComponent("c").path])
         #expect(bad.status == 1 && bad.stderr.contains("dense1 is not a conv layer of this network; use one of conv1, conv2"), "\(bad.stderr)")
+        for text in [":3,4", "conv2:", "conv2:3,5,6", "conv1:-1,2"] {
+            let r = try runLesson(["run", "3", "--at", text, "--out", dir.appendingPathComponent("c").path])
+            #expect(r.status == 1 && r.stderr.hasPrefix("lesson: error: --at \(text): give ") && r.stdout.isEmpty, "\(text): \(r.stderr)")
+        }
     }
 
     /// The window's mark lands on the worked element when numpy wraps a row over two lines.

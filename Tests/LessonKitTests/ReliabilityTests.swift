@@ -237,11 +237,13 @@ func expectOneLineError(_ r: RunResult, _ message: String, sourceLocation: Sourc
         #expect(r.status == 130, "\(r.stderr)")
         #expect(r.stderr.hasPrefix("lesson: interrupted "), "\(r.stderr)")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: out.path))
-        // Steps 1 and 2 wrote three pictures; step 3, stopped as it began, may have written its first.
+        // Steps 1 and 2 wrote three pictures; step 3, stopped as it began, may have written its first (on a
+        // loaded machine the signal can land after step 3's picture and stop step 4 before or after its).
         let written = files.subtracting(["run.json", "weights.lnw", "notes.txt", live])
         let before: Set = ["traced-digit.png", "conv1-filters-before.png", "conv2-filters-before.png"]
         #expect(files.isSuperset(of: ["run.json", "weights.lnw", "notes.txt", live]), "\(files.sorted())")
-        #expect(written.isSuperset(of: before) && written.isSubset(of: before.union(["conv1-feature-maps-loaded.png"])), "\(files.sorted())")
+        #expect(written.isSuperset(of: before) && written.isSubset(of: before.union(["conv1-feature-maps-loaded.png", "pool1-feature-maps-loaded.png"])),
+                "\(files.sorted())")
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("escape.txt").path), "names with a folder part are never followed")
         let record = try RunRecordFile.read(out.appendingPathComponent("run.json"))
         #expect(record.status?.hasPrefix("interrupted in step ") ?? false, "\(String(describing: record.status))")

@@ -25,12 +25,15 @@ extension CNNEngine {
         if let colon = at.firstIndex(of: ":") {
             layer = String(at[..<colon]).trimmingCharacters(in: .whitespaces)
             at = String(at[at.index(after: colon)...])
+            guard !layer!.isEmpty, at != "auto" else {
+                throw LessonError("--at \(settings.string("worked-at")): give a conv layer's name, a colon, a row and a column, e.g. --at conv2:3,5.")
+            }
         }
         var place: (Int, Int)?
         if at != "auto" {
             let parts = at.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard parts.count == 2, let i = parts[0], let j = parts[1], i >= 0, j >= 0 else {
-                throw LessonError("--at \(settings.string("worked-at")): give a row and a column of conv1's output, e.g. --at 12,7, or of another conv layer's, e.g. --at conv2:3,5.")
+                throw LessonError("--at \(settings.string("worked-at")): give a row and a column of conv1's output, e.g. --at 14,18, or of another conv layer's, e.g. --at conv2:3,5.")
             }
             place = (i, j)
         }
