@@ -52,6 +52,11 @@ public enum Report {
                 let full = summary != nil && q.array.count <= ShownQuantity.valueCap ? all.shown(q).values : nil
                 out.append(.quantity(name: q.name, shape: TerminalView.shapeText(q.scalar ? [] : q.array.shape), formula: formula,
                                      values: values, summary: summary, full: full))
+                // The window around the worked element, as the terminal shows it under the summary.
+                if !view.full, summary != nil, let focus = q.focus {
+                    let window = view.window(q, around: focus)
+                    if !window.isEmpty { out.append(.text(window.joined(separator: "\n"))) }
+                }
             case .wrote(let f): out.append(.image(f.url, caption: f.shows.map { view.words.render($0) }))
             case .maps: continue  // the handout shows the PNGs
             default: text(view.lines(r))

@@ -26,6 +26,8 @@ func stepLineCounts(_ text: String) -> [(heading: String, lines: Int)] {
         let markdown = try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8)
         let html = try String(contentsOf: dir.appendingPathComponent("index.html"), encoding: .utf8)
         let terminal = r.stdout
+        // The window around a worked element is in every view, under its map's statistics.
+        for text in [terminal, markdown, html] { #expect(text.contains("z[4:9, 7:12, 2], around z[6, 9, 2] (marked *):")) }
         for q in quantities {
             // A quantity shown only under --full (dense1's a, conv layers' whole dW banks) is in run.json only.
             if q.fullOnly == true { continue }
