@@ -576,6 +576,8 @@ public final class CNNEngine: LessonEngine {
                 let gated = z.storage.indices.filter { z.storage[$0] <= 0 && arriving.storage[$0] != 0 }
                 let onPath = gated.filter { $0 % cs == co }
                 if let q = (onPath.isEmpty ? gated : onPath).max(by: { abs(arriving.storage[$0]) < abs(arriving.storage[$1]) }) {
+                    // The path's channel first; one where ReLU stopped no error there says so and shows another.
+                    if onPath.isEmpty { out.say("backward.relu-gate-elsewhere", ["k": .int(co)]) }
                     out.worked("backward.relu-gate", ["at": .index([q / cs / ow, q / cs % ow, q % cs]), "da": .number(arriving.storage[q]), "z": .number(z.storage[q])])
                 }
             }
