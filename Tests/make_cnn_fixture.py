@@ -24,6 +24,7 @@ import json
 import sys
 import os
 import numpy as np
+from cnn_init import conv_init, fc_init
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "Lessons", "data", "mnist")
@@ -33,17 +34,6 @@ with gzip.open(os.path.join(DATA, "train-labels-idx1-ubyte.gz")) as f:
     labels = np.frombuffer(f.read(), dtype=np.uint8, offset=8).astype(int)
 
 
-def conv_init(f, nc_in, nc):
-    np.random.seed(100)
-    std = np.sqrt(2 / f**2 / nc_in)
-    filters = np.array([np.random.normal(0, scale=std, size=[f, f, nc_in]) for _ in range(nc)])
-    return filters, np.random.normal(0, std, size=nc)
-
-
-def fc_init(n_in, n_out):
-    std = np.sqrt(2 / n_in)
-    np.random.seed(100)
-    return np.random.normal(0, std, size=[n_out, n_in]), np.random.normal(0, std, size=n_out)
 
 
 def conv_forward(x, W, b):

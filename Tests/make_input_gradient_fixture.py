@@ -14,6 +14,7 @@ import gzip
 import json
 import os
 import numpy as np
+from cnn_init import conv_init, fc_init
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -30,17 +31,6 @@ def read(name, offset):
 
 
 # ---- Lesson 3: the CNN at its initial weights, by autograd.
-def conv_init(f, nc_in, nc):
-    np.random.seed(100)
-    std = np.sqrt(2 / f**2 / nc_in)
-    filters = np.array([np.random.normal(0, scale=std, size=[f, f, nc_in]) for _ in range(nc)])
-    return filters, np.random.normal(0, std, size=nc)
-
-
-def fc_init(n_in, n_out):
-    std = np.sqrt(2 / n_in)
-    np.random.seed(100)
-    return np.random.normal(0, std, size=[n_out, n_in]), np.random.normal(0, std, size=n_out)
 
 
 W1, b1 = conv_init(3, 1, 10)

@@ -558,9 +558,10 @@ public final class CNNEngine: LessonEngine {
                 dWWhy = Phrase("backward.conv-dW-why-filter", ["k": .int(co), "z": .index(place.index)])
             }
             let e = co * size + (kh * c.f + kw) * c.inChannels + ci
-            out.say("backward.conv-path", ["z": .index(place.index), "k": .int(co), "d": .number(deltaOut.storage[place.flat(width: ow, channels: cs)])])
-            if deltaOut.storage[place.flat(width: ow, channels: cs)] == 0 {
-                out.say("backward.conv-path-zero", ["z": .index(place.index), "value": .number(z.storage[place.flat(width: ow, channels: cs)])])
+            let here = place.flat(width: ow, channels: cs)
+            out.say("backward.conv-path", ["z": .index(place.index), "k": .int(co), "d": .number(deltaOut.storage[here])])
+            if deltaOut.storage[here] == 0 {
+                out.say("backward.conv-path-zero", ["z": .index(place.index), "value": .number(z.storage[here])])
             }
             out.quantity("δ", image(deltaOut), "backward.conv-delta", ["k": .int(co)], role: .error, layout: .imageChannels, channel: co,
                          focus: [place.y, place.x])
@@ -678,19 +679,11 @@ public final class CNNEngine: LessonEngine {
         let down = grad.storage.indices.min { grad.storage[$0] < grad.storage[$1] }!
         out.say("input-gradient.meaning", ["up": .index([up / 28, up % 28]), "g_up": .number(grad.storage[up]), "x_up": .number(pixels[up]),
                                            "down": .index([down / 28, down % 28]), "g_down": .number(-grad.storage[down]), "x_down": .number(pixels[down])])
-        let bound = max(1e-300, grad.storage.map(abs).max() ?? 1)
-        var maps = TerminalMaps([pixels, grad.storage], width: 28, height: 28, captions: ["x: label \(te.labels[idx])", "dx"])
-        maps.scales = [.init(lo: 0, hi: 1, colormap: .gray), .init(lo: -bound, hi: bound, colormap: .diverging, signed: true)]
-        out.maps(maps, caption: out.color ? "input-gradient.maps-color" : "input-gradient.maps-plain", ["bound": .number(bound)])
-        // The PNG: the digit and its gradient side by side, each with its own scale.
-        var digit = ImageGrid(title: "Test image \(idx), label \(te.labels[idx])", tiles: [Tile(width: 28, height: 28, values: pixels, caption: "pixel / 255")],
-                              columns: 1, scale: 10, colormap: .gray, range: 0...1)
-        digit.showColorBar = true; digit.legendCaption = "pixel"
-        var gradient = ImageGrid(title: "∂J/∂x, \(stepState)",
-                                 tiles: [Tile(width: 28, height: 28, values: grad.storage, caption: "red: brighter raises J")], columns: 1, scale: 10,
-                                 colormap: .diverging, range: -bound...bound)
-        gradient.showColorBar = true; gradient.legendCaption = "dx"
-        try context.writePNG(Canvas.side(by: [digit.render(), gradient.render()]), "input-gradient-\(stepSuffix).png",
+        let shown = InputBesideGradient(input: pixels, gradient: grad.storage, width: 28, height: 28, inputColormap: .gray)
+        out.maps(shown.terminalMaps(captions: ["x: label \(te.labels[idx])", "dx"]), caption: "input-gradient.maps", ["bound": .number(shown.bound)])
+        let picture = shown.picture(input: (title: "Test image \(idx), label \(te.labels[idx])", caption: "pixel / 255", legend: "pixel"),
+                                    gradient: (title: "∂J/∂x, \(stepState)", caption: "red: brighter raises J", legend: "dx"), scale: 10)
+        try context.writePNG(picture, "input-gradient-\(stepSuffix).png",
                              shows: "input-gradient.picture", ["index": .int(idx), "state": .text(stepState)])
     }
 
@@ -953,7 +946,7 @@ public final class CNNEngine: LessonEngine {
                 let bound = try filterBound(i)
                 out.maps(TerminalMaps(grid.tiles.map(\.values), width: c.f, height: c.f, captions: (0..<c.outChannels).map { "W\($0)" },
                                       lo: -bound, hi: bound, colormap: .diverging),
-                         caption: out.color ? "filters.caption-color" : "filters.caption-plain", ["layer": .text(specs[i].name), "when": .text(before ? "initial" : trainedState)])
+                         caption: "filters.caption", ["layer": .text(specs[i].name), "when": .text(before ? "initial" : trainedState)])
             }
             // After training, each single-channel layer's filters before and after side by side.
             if !before, c.inChannels == 1, case .conv(let c0) = try ensureInitial().layers[i] {

@@ -216,17 +216,11 @@ public final class DigitsEngine: LessonEngine {
                           why: Phrase("backward.largest-why", ["name": .text("dX[:, \(n)]")]),
                           terms: (0..<units).map { .init(net.W1.storage[$0 * 784 + j], delta[$0]) }, factors: ["W1", "dZ1"], result: grad.storage[j]))
         let pixels = (0..<784).map { d.xTrain[$0, n] }
-        let bound = max(1e-300, grad.storage.map(abs).max() ?? 1)
-        var maps = TerminalMaps([pixels, grad.storage], width: 28, height: 28, captions: ["label \(d.yTrain[n])", "dX[:, \(n)]"])
-        maps.scales = [.init(lo: 0, hi: 1, colormap: .gray), .init(lo: -bound, hi: bound, colormap: .diverging, signed: true)]
-        out.maps(maps, caption: out.color ? "input-gradient.maps-color" : "input-gradient.maps-plain", ["bound": .number(bound)])
-        var digit = ImageGrid(title: "Training image \(n), label \(d.yTrain[n])", tiles: [Tile(width: 28, height: 28, values: pixels, caption: "pixel / 255")],
-                              columns: 1, scale: 10, colormap: .gray, range: 0...1)
-        digit.showColorBar = true; digit.legendCaption = "pixel"
-        var gradient = ImageGrid(title: "∂J/∂x, initial weights", tiles: [Tile(width: 28, height: 28, values: grad.storage, caption: "red: brighter raises J")],
-                                 columns: 1, scale: 10, colormap: .diverging, range: -bound...bound)
-        gradient.showColorBar = true; gradient.legendCaption = "dX"
-        try context.writePNG(Canvas.side(by: [digit.render(), gradient.render()]), "input-gradient.png", shows: "input-gradient.picture", ["n": .int(n)])
+        let shown = InputBesideGradient(input: pixels, gradient: grad.storage, width: 28, height: 28, inputColormap: .gray)
+        out.maps(shown.terminalMaps(captions: ["label \(d.yTrain[n])", "dX[:, \(n)]"]), caption: "input-gradient.maps", ["bound": .number(shown.bound)])
+        let picture = shown.picture(input: (title: "Training image \(n), label \(d.yTrain[n])", caption: "pixel / 255", legend: "pixel"),
+                                    gradient: (title: "∂J/∂x, initial weights", caption: "red: brighter raises J", legend: "dX"), scale: 10)
+        try context.writePNG(picture, "input-gradient.png", shows: "input-gradient.picture", ["n": .int(n)])
     }
 
     func gradientCheck() throws {

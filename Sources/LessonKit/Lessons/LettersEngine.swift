@@ -162,18 +162,12 @@ public final class LettersEngine: LessonEngine {
         out.sum(WorkedSum(name: "dx", index: [0, i], formula: Phrase("input-gradient.sum", ["i": .int(i)]),
                           why: Phrase("backward.largest-why", ["name": .text("dx")]),
                           terms: (0..<h).map { .init(g.d1.storage[$0], net.w1.storage[i * h + $0]) }, factors: ["d1", "w1"], result: dx.storage[i]))
-        let bound = max(1e-300, dx.storage.map(abs).max() ?? 1)
-        var maps = TerminalMaps([letterPicture(0), dx.storage], width: Letters.width, height: Letters.height, captions: [Letters.names[0], "dx"])
-        maps.scales = [.init(lo: 0, hi: 1, colormap: .ink), .init(lo: -bound, hi: bound, colormap: .diverging, signed: true)]
-        out.maps(maps, caption: out.color ? "input-gradient.maps-color" : "input-gradient.maps-plain", ["bound": .number(bound)])
-        var letter = ImageGrid(title: "Letter \(Letters.names[0])", tiles: [Tile(width: Letters.width, height: Letters.height, values: letterPicture(0), caption: "pixel")],
-                               columns: 1, scale: 40, colormap: .ink, range: 0...1)
-        letter.showColorBar = false
-        var gradient = ImageGrid(title: "dx = d1 · w1ᵀ, initial weights",
-                                 tiles: [Tile(width: Letters.width, height: Letters.height, values: dx.storage, caption: "red: turning it on raises the error")],
-                                 columns: 1, scale: 40, colormap: .diverging, range: -bound...bound)
-        gradient.showColorBar = true; gradient.legendCaption = "dx"
-        try context.writePNG(Canvas.side(by: [letter.render(), gradient.render()]), "input-gradient.png", shows: "input-gradient.picture",
+        let shown = InputBesideGradient(input: letterPicture(0), gradient: dx.storage, width: Letters.width, height: Letters.height, inputColormap: .ink)
+        out.maps(shown.terminalMaps(captions: [Letters.names[0], "dx"]), caption: "input-gradient.maps", ["bound": .number(shown.bound)])
+        let picture = shown.picture(input: (title: "Letter \(Letters.names[0])", caption: "pixel", legend: nil),
+                                    gradient: (title: "dx = d1 · w1ᵀ, initial weights", caption: "red: turning it on raises the error", legend: "dx"),
+                                    scale: 40)
+        try context.writePNG(picture, "input-gradient.png", shows: "input-gradient.picture",
                              ["letter": .text(Letters.names[0])])
     }
 
