@@ -1,48 +1,28 @@
-// A stack of layers declared by name (conv, relu, maxpool, flatten, dense, softmax): forward keeps
-// every layer's input and cache, backward walks them in reverse, and the update applies the
+// A stack of layers declared by name (any kind in `LayerKinds.all`): forward keeps every layer's
+// input and cache, backward walks them in reverse, and the update applies the
 // tutorial's clipping and L2 decay. Both the naive and the vectorised layer paths run through here.
 import Numerics
 
+/// One line of a network block: the layer's name, its kind, and its own learning rate if it has one.
 public struct LayerSpec: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
-        case conv(f: Int, out: Int, pad: Int, stride: Int)
-        case relu
-        case maxpool(f: Int)
-        case flatten
-        case dense(out: Int)
-        case softmax
-    }
     public let name: String
-    public let kind: Kind
+    public let kind: any LayerKind
     /// Learning rate for this layer's parameters; nil uses the lesson's.
     public let learningRate: Double?
-    public init(name: String, kind: Kind, learningRate: Double? = nil) {
+    public init(name: String, kind: any LayerKind, learningRate: Double? = nil) {
         self.name = name; self.kind = kind; self.learningRate = learningRate
     }
 
-    public var summary: String {
-        switch kind {
-        case .conv(let f, let out, let pad, let stride): return "conv f=\(f) out=\(out) pad=\(pad) stride=\(stride)"
-        case .relu: return "relu"
-        case .maxpool(let f): return "maxpool f=\(f)"
-        case .flatten: return "flatten"
-        case .dense(let out): return "dense out=\(out)"
-        case .softmax: return "softmax"
-        }
+    /// As a network block writes it: `conv f=3 out=10 pad=0 stride=1`.
+    public var summary: String { kind.summary }
+
+    public static func == (a: LayerSpec, b: LayerSpec) -> Bool {
+        a.name == b.name && a.summary == b.summary && a.learningRate == b.learningRate
     }
 }
 
-public enum Layer: Sendable {
-    case conv(Conv2D)
-    case relu
-    case pool(MaxPool2D)
-    case flatten
-    case dense(Dense)
-    case softmax
-}
-
 public struct CNN: Sendable {
-    public var layers: [Layer]
+    public var layers: [any NetworkLayer]
     public let specs: [LayerSpec]
     /// One image's shape: (H, W, C).
     public let inputShape: [Int]
@@ -52,40 +32,14 @@ public struct CNN: Sendable {
         var shape = input
         var out = [[Int]]()
         for (i, s) in specs.enumerated() {
-            switch s.kind {
-            case .conv(let f, let c, let pad, let stride):
-                guard shape.count == 3 else { return .failure(ShapeError(layer: i, message: "conv needs an image input (H, W, C), got \(shape)")) }
-                // Checked: a lesson file can ask for any numbers, and they must fail here, not trap.
-                guard let h = (CheckedInt(shape[0]) + CheckedInt(pad) * CheckedInt(2)).value,
-                      let w = (CheckedInt(shape[1]) + CheckedInt(pad) * CheckedInt(2)).value else {
-                    return .failure(ShapeError(layer: i, message: "padding \(pad) is too large"))
-                }
-                guard f > 0, stride > 0, pad >= 0, h >= f, w >= f else {
-                    return .failure(ShapeError(layer: i, message: "a \(f)×\(f) kernel with padding \(pad) does not fit its \(shape[0])×\(shape[1]) input"))
-                }
-                shape = [(h - f) / stride + 1, (w - f) / stride + 1, c]
-            case .maxpool(let f):
-                guard shape.count == 3 else { return .failure(ShapeError(layer: i, message: "maxpool needs an image input (H, W, C), got \(shape)")) }
-                guard f > 0, shape[0] >= f, shape[1] >= f else {
-                    return .failure(ShapeError(layer: i, message: "a \(f)×\(f) pooling window does not fit its \(shape[0])×\(shape[1]) input"))
-                }
-                shape = [shape[0] / f, shape[1] / f, shape[2]]
-            case .flatten:
-                guard let n = CheckedInt.product(shape).value else {
-                    return .failure(ShapeError(layer: i, message: "its \(shape) input has more values than a number can count"))
-                }
-                shape = [n]
-            case .dense(let o):
-                guard shape.count == 1 else { return .failure(ShapeError(layer: i, message: "dense needs a flat input, got \(shape); add a flatten layer before it")) }
-                shape = [o]
-            case .relu: break
-            case .softmax:
-                guard shape.count == 1 else { return .failure(ShapeError(layer: i, message: "softmax needs a flat input, got \(shape)")) }
-                guard i == specs.count - 1 else { return .failure(ShapeError(layer: i, message: "softmax must be the last layer")) }
+            switch s.kind.outputShape(shape) {
+            case .success(let next): shape = next
+            case .failure(let e): return .failure(ShapeError(layer: i, message: e.message))
             }
+            if s.kind is Softmax, i != specs.count - 1 { return .failure(ShapeError(layer: i, message: "softmax must be the last layer")) }
             out.append(shape)
         }
-        guard case .softmax = specs.last?.kind else {
+        guard specs.last?.kind is Softmax else {
             return .failure(ShapeError(layer: max(0, specs.count - 1), message: "the network must end in softmax (the loss is cross-entropy)"))
         }
         return .success(out)
@@ -96,18 +50,10 @@ public struct CNN: Sendable {
     /// He-initialised layers, each reseeding the stream with `seed` as the tutorial does.
     public init(specs: [LayerSpec], inputShape: [Int], seed: UInt32, filterDraw: Conv2D.FilterDraw = .perFilter, rng: inout RandomState) throws {
         let shapes = try CNN.shapes(of: specs, input: inputShape).get()
-        var layers = [Layer]()
+        var layers = [any NetworkLayer]()
         var shape = inputShape
         for (i, s) in specs.enumerated() {
-            switch s.kind {
-            case .conv(let f, let c, let pad, let stride):
-                layers.append(.conv(Conv2D(f: f, inChannels: shape[2], outChannels: c, pad: pad, stride: stride, seed: seed, draw: filterDraw, rng: &rng)))
-            case .relu: layers.append(.relu)
-            case .maxpool(let f): layers.append(.pool(MaxPool2D(f: f)))
-            case .flatten: layers.append(.flatten)
-            case .dense(let o): layers.append(.dense(Dense(inputs: shape[0], outputs: o, seed: seed, rng: &rng)))
-            case .softmax: layers.append(.softmax)
-            }
+            layers.append(s.kind.makeLayer(input: shape, seed: seed, filterDraw: filterDraw, rng: &rng))
             shape = shapes[i]
         }
         self.layers = layers
@@ -115,15 +61,12 @@ public struct CNN: Sendable {
         self.inputShape = inputShape
     }
 
-    public enum Cache: Sendable {
-        case conv(Conv2D.Cache), relu(z: Tensor<Double>), pool(MaxPool2D.Cache), flatten(shape: [Int]), dense(Dense.Cache), softmax
-    }
-
     /// Every layer's input and output and the caches backward needs. `outputs.last` holds the probabilities.
     public struct ForwardPass: Sendable {
         public var inputs: [Tensor<Double>] = []
         public var outputs: [Tensor<Double>] = []
-        public var caches: [Cache] = []
+        /// What each layer's backward pass needs (`Conv2D.Cache`, `MaxPool2D.Cache`, ...).
+        public var caches: [any Sendable] = []
         public var probabilities: Tensor<Double> { outputs.last! }
     }
 
@@ -132,42 +75,15 @@ public struct CNN: Sendable {
         var a = x  // (N, H, W, C)
         for layer in layers {
             pass.inputs.append(a)
-            switch layer {
-            case .conv(let c):
-                let r = naive ? c.forwardNaive(a) : c.forward(a)
-                a = r.z; pass.caches.append(.conv(r.cache))
-            case .relu:
-                pass.caches.append(.relu(z: a))
-                a = a.map { $0 > 0 ? $0 : 0 }
-            case .pool(let p):
-                let r = p.forward(a)
-                a = naive ? p.forwardNaive(pass.inputs.last!) : r.out
-                pass.caches.append(.pool(r.cache))
-            case .flatten:
-                pass.caches.append(.flatten(shape: a.shape))
-                a = a.reshaped(a.shape[0], a.count / a.shape[0])
-            case .dense(let d):
-                let r = d.forward(a)
-                a = naive ? d.forwardNaive(a) : r.z
-                pass.caches.append(.dense(r.cache))
-            case .softmax:
-                pass.caches.append(.softmax)
-                a = SoftmaxCrossEntropy.softmax(a)
-            }
+            let r = layer.forward(a, naive: naive)
+            a = r.output
+            pass.caches.append(r.cache)
             pass.outputs.append(a)
         }
         return pass
     }
 
-    public struct ParameterGradients: Sendable {
-        public let dW: Tensor<Double>
-        public let db: Tensor<Double>
-        /// Entries clipped while dW was summed (only when each image's gradient is clipped, `ClipScope.image`).
-        public var clippedEntries = 0
-        public init(dW: Tensor<Double>, db: Tensor<Double>, clippedEntries: Int = 0) {
-            self.dW = dW; self.db = db; self.clippedEntries = clippedEntries
-        }
-    }
+    public typealias ParameterGradients = Network.ParameterGradients
 
     public struct BackwardPass: Sendable {
         /// δ arriving at each layer's output (index = layer), from the loss backwards.
@@ -187,30 +103,9 @@ public struct CNN: Sendable {
         var delta = SoftmaxCrossEntropy.delta(pass.probabilities, labels: labels)
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
             result.deltaOut[i] = delta
-            switch (layers[i], pass.caches[i]) {
-            case (.softmax, _): break
-            case (.dense(let d), .dense(let cache)):
-                let g = naive ? d.backwardNaive(delta, cache: cache) : d.backward(delta, cache: cache)
-                if let clip = perImageClip {
-                    let c = Dense.perImageClippedWeightGradient(delta, cache: cache, clip: clip)
-                    result.gradients[i] = ParameterGradients(dW: c.dW, db: g.db, clippedEntries: c.clipped)
-                } else {
-                    result.gradients[i] = ParameterGradients(dW: g.dW, db: g.db)
-                }
-                delta = g.dx
-            case (.relu, .relu(let z)):
-                // δ_z = δ_a ⊙ (z > 0)
-                delta = delta.zipMap(z) { d, zz in zz > 0 ? d : 0 }
-            case (.flatten, .flatten(let shape)):
-                delta = delta.reshaped(shape)
-            case (.pool(let p), .pool(let cache)):
-                delta = p.backward(delta, cache: cache)
-            case (.conv(let c), .conv(let cache)):
-                let g = naive ? c.backwardNaive(delta, cache: cache) : c.backward(delta, cache: cache)
-                result.gradients[i] = ParameterGradients(dW: g.dW, db: g.db)
-                delta = g.dx
-            default: preconditionFailure("layer \(i) and its cache disagree")
-            }
+            let r = layers[i].backward(delta, cache: pass.caches[i], naive: naive, perImageClip: perImageClip)
+            result.gradients[i] = r.gradients
+            delta = r.dx
             result.deltaIn[i] = delta
         }
         return result
@@ -240,45 +135,29 @@ public struct CNN: Sendable {
                 }
                 for k in 0..<b.count { b.storage[k] -= lr * g.db.storage[k] / m }
             }
-            switch layers[i] {
-            case .conv(var c): step(&c.weights, &c.bias); layers[i] = .conv(c)
-            case .dense(var d): step(&d.weights, &d.bias); layers[i] = .dense(d)
-            default: break
-            }
+            let p = layers[i].parameters
+            var (w, b) = (p[0], p[1])
+            step(&w, &b)
+            layers[i].parameters = [w, b]
         }
         return clipped
     }
 
     /// Σ W² over every weight (not biases): the tutorial's regularisation cost.
     public var sumOfSquaredWeights: Double {
-        layers.reduce(0) { s, l in
-            switch l {
-            case .conv(let c): return s + c.weights.storage.reduce(0) { $0 + $1 * $1 }
-            case .dense(let d): return s + d.weights.storage.reduce(0) { $0 + $1 * $1 }
-            default: return s
-            }
-        }
+        layers.reduce(0) { s, l in s + (l.parameters.first?.storage.reduce(0) { $0 + $1 * $1 } ?? 0) }
     }
 
     /// Every parameter tensor in order (weights then bias, layer by layer): what a weights file holds.
     public var parameters: [Tensor<Double>] {
-        get {
-            layers.flatMap { l -> [Tensor<Double>] in
-                switch l {
-                case .conv(let c): return [c.weights, c.bias]
-                case .dense(let d): return [d.weights, d.bias]
-                default: return []
-                }
-            }
-        }
+        get { layers.flatMap { $0.parameters } }
         set {
             var k = 0
             for i in layers.indices {
-                switch layers[i] {
-                case .conv(var c): c.weights = newValue[k]; c.bias = newValue[k + 1]; k += 2; layers[i] = .conv(c)
-                case .dense(var d): d.weights = newValue[k]; d.bias = newValue[k + 1]; k += 2; layers[i] = .dense(d)
-                default: break
-                }
+                let count = layers[i].parameters.count
+                guard count > 0 else { continue }
+                layers[i].parameters = Array(newValue[k..<(k + count)])
+                k += count
             }
         }
     }

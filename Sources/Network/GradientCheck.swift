@@ -62,3 +62,56 @@ extension TwoLayerNetwork {
         ]
     }
 }
+
+extension CNN {
+    /// One parameter tensor's check: layer `layer`'s weights or biases, on `checked` of its `count` entries.
+    public struct ParameterCheck: Sendable {
+        public let layer: Int
+        public let isWeight: Bool
+        public let relativeError: Double
+        public let checked: Int
+        public let count: Int
+    }
+
+    /// Every parameter layer's dW and db from `backward` against central differences of the summed
+    /// cross-entropy on (x, labels), nudging each entry by ±h. Tensors of more than `limit` entries are
+    /// checked at `sampled` entries drawn (with repeats) from RandomState(seed: 7); `beforeEach` runs
+    /// before every entry (a caller's interrupt check).
+    public func gradientCheck(_ x: Tensor<Double>, labels: [Int], h: Double = 1e-5, limit: Int = 500, sampled: Int = 200,
+                              beforeEach: () throws -> Void = {}) rethrows -> [ParameterCheck] {
+        let back = backward(forward(x), labels: labels)
+        func loss(_ n: CNN) -> Double { SoftmaxCrossEntropy.loss(n.forward(x).probabilities, labels: labels) }
+        var checks = [ParameterCheck]()
+        var sampler = RandomState(seed: 7)
+        var firstSlot = 0  // where this layer's tensors sit in `parameters`
+        for (i, layer) in layers.enumerated() {
+            let tensors = layer.parameters
+            guard let g = back.gradients[i], tensors.count == 2 else { firstSlot += tensors.count; continue }
+            for (point, analytic, isWeight) in [(tensors[0], g.dW, true), (tensors[1], g.db, false)] {
+                let slot = firstSlot + (isWeight ? 0 : 1)
+                var params = parameters
+                let entries = point.count <= limit ? Array(0..<point.count) : (0..<sampled).map { _ in Int(sampler.interval(UInt64(point.count - 1))) }
+                var a = [Double](), n = [Double]()
+                for k in entries {
+                    try beforeEach()
+                    var p = point
+                    // ∂J/∂θ_k ≈ (J(θ + h e_k) − J(θ − h e_k)) / 2h
+                    func eval(_ v: Double) -> Double {
+                        p.storage[k] = v
+                        var m = self
+                        params[slot] = p
+                        m.parameters = params
+                        return loss(m)
+                    }
+                    let v = point.storage[k]
+                    n.append((eval(v + h) - eval(v - h)) / (2 * h))
+                    a.append(analytic.storage[k])
+                }
+                let e = GradientCheck.relativeError(Tensor(shape: [a.count], storage: a), Tensor(shape: [n.count], storage: n))
+                checks.append(ParameterCheck(layer: i, isWeight: isWeight, relativeError: e, checked: entries.count, count: point.count))
+            }
+            firstSlot += 2
+        }
+        return checks
+    }
+}

@@ -33,17 +33,8 @@ public struct MemoryEstimate: Sendable {
         var previous = input
         for (i, s) in specs.enumerated() {
             let out = CheckedInt.product(shapes[i])
-            var params = CheckedInt(0), activations = out
-            switch s.kind {
-            case .conv(let f, let c, _, _):
-                let cin = previous.count == 3 ? previous[2] : 1
-                params = CheckedInt.product([f, f, cin, c]) + CheckedInt(c)
-                // im2col: one row of f·f·C_in per output position
-                activations = out + CheckedInt.product([shapes[i].count == 3 ? shapes[i][0] : 1, shapes[i].count == 3 ? shapes[i][1] : 1, f, f, cin])
-            case .dense(let o):
-                params = CheckedInt.product(previous) * CheckedInt(o) + CheckedInt(o)
-            default: break
-            }
+            let params = s.kind.parameterCount(input: previous)
+            let activations = out + s.kind.workspacePerImage(input: previous, output: shapes[i])
             parameters = parameters + params
             perImage = perImage + activations + out  // the output and its δ
             let size = params + activations

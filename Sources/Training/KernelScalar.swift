@@ -56,6 +56,7 @@ protocol KernelScalar: BLASScalar {
     /// out[q] = bytes[q] / 255, the value Scalar(Double(bytes[q]) / 255) (a pixel as the readable path reads it)
     static func unitFromBytes(_ bytes: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Self>, count: Int)
     /// z = max(z, 0)
+    static func tanh(_ x: Self) -> Self
     static func relu(_ z: UnsafeMutablePointer<Self>, _ count: Int)
     /// δ ← δ ⊙ (a > 0)
     static func gate(_ d: UnsafeMutablePointer<Self>, by a: UnsafePointer<Self>, _ count: Int)
@@ -115,6 +116,7 @@ extension Float: KernelScalar {
     static func unitFromBytes(_ bytes: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Float>, count: Int) {
         lesson_unit_from_bytes_f32(bytes, out, count)
     }
+    static func tanh(_ x: Float) -> Float { cTanhf(x) }
     static func relu(_ z: UnsafeMutablePointer<Float>, _ count: Int) { lesson_relu_f32(z, count) }
     static func gate(_ d: UnsafeMutablePointer<Float>, by a: UnsafePointer<Float>, _ count: Int) { lesson_gate_f32(d, a, count) }
     static func columnSums(_ d: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
@@ -174,6 +176,7 @@ extension Double: KernelScalar {
     static func unitFromBytes(_ bytes: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Double>, count: Int) {
         lesson_unit_from_bytes_f64(bytes, out, count)
     }
+    static func tanh(_ x: Double) -> Double { cTanh(x) }
     static func relu(_ z: UnsafeMutablePointer<Double>, _ count: Int) { lesson_relu_f64(z, count) }
     static func gate(_ d: UnsafeMutablePointer<Double>, by a: UnsafePointer<Double>, _ count: Int) { lesson_gate_f64(d, a, count) }
     static func columnSums(_ d: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, rows: Int, columns: Int) {

@@ -1,6 +1,6 @@
 // The plan the trainer runs: fused steps (conv with its bias and ReLU, max-pool with the ReLU before
-// it, the first conv and that max-pool in one pass, dense, softmax), per-shard workspaces allocated
-// once, and each batch's forward, backward and update.
+// it, the first conv and that max-pool in one pass, dense, softmax; average pooling, tanh and sigmoid
+// as steps of their own), per-shard workspaces allocated once, and each batch's forward, backward and update.
 import Dispatch
 import Network
 import Numerics
@@ -22,39 +22,27 @@ final class Buffer<Scalar: BLASScalar> {
     deinit { p.deallocate() }
 }
 
-/// How a convolution is computed.
-enum ConvKernel {
-    /// The network's first layer with one input channel and at most 16 filters: its own C kernels
-    /// (CKernels/Kernels.c), no im2col, and no error handed further back.
-    case first
-    /// Stride 1, no padding, at most 16 filters: forward, dW and the error for the layer below by C kernels
-    /// that read the input where it lies (CKernels/Conv.c); that error by δ · W and col2im past 16 input channels.
-    case direct
-    /// Anything else: im2col and GEMMs.
-    case im2col
+/// A pooling step: f × f windows over (h, w, c) giving (oh, ow, c). For max-pooling, `relu` applies a
+/// ReLU that the network has just before it: max is monotonic, so pool(relu(z)) = relu(pool(z)) on a
+/// quarter of the values, and the conv's gate comes for free.
+struct PoolStep {
+    let f: Int, h: Int, w: Int, c: Int, oh: Int, ow: Int
+    let relu: Bool
+}
 
-    /// Whether a direct conv's error for the layer below comes from its own kernel (CKernels/Conv.c) rather
-    /// than δ · W and col2im: its input channels fit the 16 lanes, a row of its input the kernel's 64 totals.
-    static func directBackwardData(cin: Int, w: Int) -> Bool { cin <= 16 && w <= 64 }
-
-    /// Images per δ · W GEMM and its col2im, for a direct conv past 16 input channels: δ · W for 8 images of
-    /// conv2's size is 648 KB, within a core's L2 cache (a whole shard's, 5 MB, went to memory and back).
-    static let imagesPerCol2im = 8
-
-    init(first: Bool, cin: Int, cout: Int, pad: Int, stride: Int) {
-        if first && cin == 1 && cout <= 16 { self = .first } else if pad == 0 && stride == 1 && cout <= 16 { self = .direct } else { self = .im2col }
-    }
+/// An element-wise squashing function with its own step (ReLU is fused where it can be and has kernels).
+enum Squash {
+    case tanh, sigmoid
 }
 
 /// One fused step of the network and the sizes it works on (per image unless said).
 struct PlanStep {
     enum Kind {
-        /// conv, with the following ReLU fused in when `relu`, computed by `kernel`
-        case conv(param: Int, f: Int, pad: Int, stride: Int, h: Int, w: Int, cin: Int, oh: Int, ow: Int, cout: Int, relu: Bool, kernel: ConvKernel)
-        /// max-pool; `relu` applies a ReLU that the network has just before it: max is monotonic, so
-        /// pool(relu(z)) = relu(pool(z)) on a quarter of the values, and the conv's gate comes for free.
-        case pool(f: Int, h: Int, w: Int, c: Int, oh: Int, ow: Int, relu: Bool)
+        case conv(ConvStep)
+        case maxPool(PoolStep)
+        case avgPool(PoolStep)
         case relu
+        case squash(Squash)
         case dense(param: Int, inputs: Int, outputs: Int, relu: Bool)
         case softmax(classes: Int)
     }
@@ -67,9 +55,9 @@ extension PlanStep {
     /// Whether the first two steps are an unpadded stride-1 first conv (f·f ≤ 16) and a 2 × 2 max-pool of its
     /// output: the forward computes both in one pass (CKernels/Conv.c) and never stores the conv's output.
     static func firstConvPools(_ steps: [PlanStep]) -> Bool {
-        guard steps.count >= 2, case .conv(_, let f, 0, 1, _, _, _, let oh, let ow, let cout, false, .first) = steps[0].kind,
-              case .pool(2, oh, ow, cout, _, _, _) = steps[1].kind else { return false }
-        return f * f <= 16
+        guard steps.count >= 2, case .conv(let c) = steps[0].kind, c.pad == 0, c.stride == 1, !c.relu, c.kernel == .first,
+              case .maxPool(let p) = steps[1].kind, p.f == 2, p.h == c.oh, p.w == c.ow, p.c == c.cout else { return false }
+        return c.f * c.f <= 16
     }
 }
 
@@ -99,16 +87,16 @@ final class ShardWorkspace<Scalar: BLASScalar> {
             outputs.append(Buffer(fused && j == 0 ? 0 : capacity * s.outSize))
             largest = max(largest, s.outSize)
             switch s.kind {
-            case .conv(_, let f, _, _, _, let w, let cin, let oh, let ow, _, _, let kernel):
+            case .conv(let c):
                 // im2col's patches for the whole shard; a direct conv's δ · W for col2im's few images, if it has one
-                let images = switch kernel {
+                let images = switch c.kernel {
                 case .first: 0
-                case .direct: ConvKernel.directBackwardData(cin: cin, w: w) ? 0 : Swift.min(capacity, ConvKernel.imagesPerCol2im)
+                case .direct: ConvKernel.directBackwardData(cin: c.cin, w: c.w) ? 0 : Swift.min(capacity, ConvKernel.imagesPerCol2im)
                 case .im2col: capacity
                 }
-                columns.append(images == 0 ? nil : Buffer(images * oh * ow * f * f * cin)); argmax.append(nil)
-                filterGradients.append(kernel == .direct ? Buffer(f * f * cin * 16) : nil)
-            case .pool:
+                columns.append(images == 0 ? nil : Buffer(images * c.oh * c.ow * c.f * c.f * c.cin)); argmax.append(nil)
+                filterGradients.append(c.kernel == .direct ? Buffer(c.f * c.f * c.cin * 16) : nil)
+            case .maxPool:
                 columns.append(nil); filterGradients.append(nil)
                 // With the same slack as a Buffer: the vector max-pool stores 16 lanes at the last pixel.
                 let a = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, capacity * s.outSize) + Buffer<Scalar>.slack)
@@ -119,7 +107,7 @@ final class ShardWorkspace<Scalar: BLASScalar> {
         }
         deltaA = Buffer(capacity * largest); deltaB = Buffer(capacity * largest)
         var firstOutputs = 0
-        if let s = steps.first, case .conv(_, _, _, _, _, _, _, let oh, let ow, _, _, .first) = s.kind { firstOutputs = oh * ow }
+        if let s = steps.first, case .conv(let c) = s.kind, c.kernel == .first { firstOutputs = c.oh * c.ow }
         patches = Buffer(firstOutputs * 16)
         for s in parameterShapes { dW.append(Buffer(s.w)); db.append(Buffer(s.b)) }
         clipped = Array(repeating: 0, count: parameterShapes.count)
@@ -162,46 +150,58 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
         var i = 0
         while i < layers.count {
             let inSize = shape.reduce(1, *)
-            func isReLU(_ k: Int) -> Bool { if k < layers.count, case .relu = layers[k] { return true }; return false }
-            func isPool(_ k: Int) -> Bool { if k < layers.count, case .pool = layers[k] { return true }; return false }
+            func isReLU(_ k: Int) -> Bool { k < layers.count && layers[k] is ReLU }
+            func isMaxPool(_ k: Int) -> Bool { k < layers.count && layers[k] is MaxPool2D }
             let fuseReLU = isReLU(i + 1)
             switch layers[i] {
-            case .conv(let c):
+            case let c as Conv2D:
                 let (oh, ow) = c.outputSize(shape[0], shape[1])
-                // conv → relu → pool: the pool applies the ReLU (see PlanStep.Kind.pool)
-                let reluInPool = fuseReLU && isPool(i + 2)
+                // conv → relu → max-pool: the pool applies the ReLU (see PoolStep)
+                let reluInPool = fuseReLU && isMaxPool(i + 2)
                 let kernel = ConvKernel(first: steps.isEmpty, cin: shape[2], cout: c.outChannels, pad: c.pad, stride: c.stride)
-                steps.append(PlanStep(kind: .conv(param: weights.count, f: c.f, pad: c.pad, stride: c.stride, h: shape[0], w: shape[1], cin: shape[2],
-                                                  oh: oh, ow: ow, cout: c.outChannels, relu: fuseReLU && !reluInPool, kernel: kernel),
+                steps.append(PlanStep(kind: .conv(ConvStep(param: weights.count, f: c.f, pad: c.pad, stride: c.stride, h: shape[0], w: shape[1], cin: shape[2],
+                                                           oh: oh, ow: ow, cout: c.outChannels, relu: fuseReLU && !reluInPool, kernel: kernel)),
                                       inSize: inSize, outSize: oh * ow * c.outChannels))
                 weights.append(Self.buffer(c.weights)); biases.append(Self.buffer(c.bias))
                 shapes.append((c.weights.shape, c.bias.shape)); learningRates.append(net.specs[i].learningRate)
                 shape = [oh, ow, c.outChannels]
                 if fuseReLU && !reluInPool { i += 1 }
                 if reluInPool {
-                    guard case .pool(let p) = layers[i + 2] else { preconditionFailure() }
+                    let p = layers[i + 2] as! MaxPool2D
                     let (ph, pw) = p.outputSize(oh, ow)
-                    steps.append(PlanStep(kind: .pool(f: p.f, h: oh, w: ow, c: c.outChannels, oh: ph, ow: pw, relu: true),
+                    steps.append(PlanStep(kind: .maxPool(PoolStep(f: p.f, h: oh, w: ow, c: c.outChannels, oh: ph, ow: pw, relu: true)),
                                           inSize: oh * ow * c.outChannels, outSize: ph * pw * c.outChannels))
                     shape = [ph, pw, c.outChannels]
                     i += 2
                 }
-            case .pool(let p):
+            case let p as MaxPool2D:
                 let (oh, ow) = p.outputSize(shape[0], shape[1])
-                steps.append(PlanStep(kind: .pool(f: p.f, h: shape[0], w: shape[1], c: shape[2], oh: oh, ow: ow, relu: false), inSize: inSize, outSize: oh * ow * shape[2]))
+                steps.append(PlanStep(kind: .maxPool(PoolStep(f: p.f, h: shape[0], w: shape[1], c: shape[2], oh: oh, ow: ow, relu: false)),
+                                      inSize: inSize, outSize: oh * ow * shape[2]))
                 shape = [oh, ow, shape[2]]
-            case .relu:
+            case let p as AvgPool2D:
+                let (oh, ow) = (shape[0] / p.f, shape[1] / p.f)
+                steps.append(PlanStep(kind: .avgPool(PoolStep(f: p.f, h: shape[0], w: shape[1], c: shape[2], oh: oh, ow: ow, relu: false)),
+                                      inSize: inSize, outSize: oh * ow * shape[2]))
+                shape = [oh, ow, shape[2]]
+            case is ReLU:
                 steps.append(PlanStep(kind: .relu, inSize: inSize, outSize: inSize))
-            case .flatten:
+            case is Tanh:
+                steps.append(PlanStep(kind: .squash(.tanh), inSize: inSize, outSize: inSize))
+            case is Sigmoid:
+                steps.append(PlanStep(kind: .squash(.sigmoid), inSize: inSize, outSize: inSize))
+            case is Flatten:
                 shape = [inSize]  // NHWC rows are already flat in (h, w, c) order
-            case .dense(let d):
+            case let d as Dense:
                 steps.append(PlanStep(kind: .dense(param: weights.count, inputs: d.inputs, outputs: d.outputs, relu: fuseReLU), inSize: inSize, outSize: d.outputs))
                 weights.append(Self.buffer(d.weights)); biases.append(Self.buffer(d.bias))
                 shapes.append((d.weights.shape, d.bias.shape)); learningRates.append(net.specs[i].learningRate)
                 shape = [d.outputs]
                 if fuseReLU { i += 1 }
-            case .softmax:
+            case is Softmax:
                 steps.append(PlanStep(kind: .softmax(classes: inSize), inSize: inSize, outSize: inSize))
+            default:
+                preconditionFailure("\(net.specs[i].summary) has no step on the training path")
             }
             i += 1
         }
@@ -217,9 +217,9 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
         denseTransposed = Array(repeating: nil, count: weights.count)
         for s in steps {
             if case .dense(let param, _, _, _) = s.kind { denseTransposed[param] = Buffer(weights[param].count) }
-            if case .conv(let param, let f, _, _, _, let w, let cin, _, _, let cout, _, .direct) = s.kind {
-                transposed[param] = Buffer(weights[param].count / cout * 16)
-                if ConvKernel.directBackwardData(cin: cin, w: w) { backwardFilters[param] = Buffer(f * f * cout * 16) }
+            if case .conv(let c) = s.kind, c.kernel == .direct {
+                transposed[c.param] = Buffer(weights[c.param].count / c.cout * 16)
+                if ConvKernel.directBackwardData(cin: c.cin, w: c.w) { backwardFilters[c.param] = Buffer(c.f * c.f * c.cout * 16) }
             }
         }
         transposeFilters()
@@ -384,41 +384,29 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
             let x = activation(ws, j - 1), out = ws.outputs[j].p
             if firstConvPools && j < 2 {
                 // conv1 → (ReLU) → pool1 at once, into the pool's output and indices
-                guard j == 0, case .conv(let param, let f, _, _, let h, let w, _, let oh, let ow, let cout, _, _) = s.kind,
-                      case .pool(_, _, _, _, let ph, let pw, let relu) = steps[1].kind else { continue }
-                Scalar.firstConvPool(x, ws.outputs[1].p, forBackward ? ws.argmax[1]! : nil, weights: weights[param].p, bias: biases[param].p,
-                                     n: n, h: h, w: w, f: f, oh: oh, ow: ow, cout: cout, ph: ph, pw: pw, relu: relu)
+                guard j == 0, case .conv(let c) = s.kind, case .maxPool(let p) = steps[1].kind else { continue }
+                Scalar.firstConvPool(x, ws.outputs[1].p, forBackward ? ws.argmax[1]! : nil, weights: weights[c.param].p, bias: biases[c.param].p,
+                                     n: n, h: c.h, w: c.w, f: c.f, oh: c.oh, ow: c.ow, cout: c.cout, ph: p.oh, pw: p.ow, relu: p.relu)
                 continue
             }
             switch s.kind {
-            case .conv(let param, let f, let pad, let stride, let h, let w, _, let oh, let ow, let cout, let relu, .first):
-                Scalar.firstConvForward(x, out, weights: weights[param].p, bias: biases[param].p, n: n, h: h, w: w, f: f, pad: pad, stride: stride,
-                                 oh: oh, ow: ow, cout: cout)
-                if relu { Scalar.relu(out, n * oh * ow * cout) }
-            case .conv(let param, let f, _, _, let h, let w, let cin, let oh, let ow, let cout, let relu, .direct):
-                // z = b + Σ x[oy + kh, ox + kw, ci] · W[:, kh, kw, ci], reading x where it lies
-                Scalar.convForward(x, out, transposed: transposed[param]!.p, bias: biases[param].p, n: n, h: h, w: w, cin: cin, f: f,
-                                   oh: oh, ow: ow, cout: cout)
-                if relu { Scalar.relu(out, n * oh * ow * cout) }
-            case .conv(let param, let f, let pad, let stride, let h, let w, let cin, let oh, let ow, let cout, let relu, .im2col):
-                let cols = ws.columns[j]!.p, k = f * f * cin, rows = n * oh * ow
-                im2col(x, cols, n: n, h: h, w: w, c: cin, f: f, pad: pad, stride: stride, oh: oh, ow: ow)
-                // Z = cols · Wᵀ + b  (rows, C_out): b is laid down first and the GEMM adds onto it
-                fillRows(out, with: biases[param].p, rows: rows, columns: cout)
-                Scalar.gemm(transA: false, transB: true, m: rows, n: cout, k: k, alpha: 1, a: cols, lda: k,
-                            b: weights[param].p, ldb: k, beta: 1, c: out, ldc: cout)
-                if relu { Scalar.relu(out, rows * cout) }
+            case .conv(let c):
+                convForward(c, step: j, x, out, ws, count: n)
             case .dense(let param, let inputs, let outputs, let relu):
                 // Z = x · Wᵀ + b  (n, out)
                 fillRows(out, with: biases[param].p, rows: n, columns: outputs)
                 Scalar.product(x, rowStride: inputs, columnStride: 1, denseTransposed[param]!.p, ldb: outputs,
                                into: out, ldc: outputs, m: n, n: outputs, k: inputs, add: true)
                 if relu { Scalar.relu(out, n * outputs) }
-            case .pool(let f, let h, let w, let c, let oh, let ow, let relu):
-                Scalar.maxPool(x, out, ws.argmax[j]!, n: n, h: h, w: w, c: c, f: f, oh: oh, ow: ow, relu: relu)
+            case .maxPool(let p):
+                Scalar.maxPool(x, out, ws.argmax[j]!, n: n, h: p.h, w: p.w, c: p.c, f: p.f, oh: p.oh, ow: p.ow, relu: p.relu)
+            case .avgPool(let p):
+                averagePool(p, x, out, count: n)
             case .relu:
                 out.update(from: x, count: n &* s.outSize)
                 Scalar.relu(out, n &* s.outSize)
+            case .squash(let g):
+                squash(g, x, out, n &* s.outSize)
             case .softmax(let classes):
                 var loss = 0.0
                 ws.predictions.removeAll(keepingCapacity: true)
@@ -464,62 +452,31 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
                     Scalar.product(delta, rowStride: outputs, columnStride: 1, weights[param].p, ldb: inputs,
                                    into: spare, ldc: inputs, m: n, n: inputs, k: outputs, add: false)
                 }
-            case .conv(let param, let f, let pad, let stride, let h, let w, _, let oh, let ow, let cout, let relu, .first):
-                // The first layer: no error goes further back, only its gradients.
-                if relu { Scalar.gate(delta, by: out, n &* oh &* ow &* cout) }
-                Scalar.firstConvBackward(delta, x, dW: ws.dW[param].p, db: ws.db[param].p, n: n, h: h, w: w, f: f, pad: pad, stride: stride,
-                                  oh: oh, ow: ow, cout: cout)
-            case .conv(let param, let f, let pad, let stride, let h, let w, let cin, let oh, let ow, let cout, let relu, let kernel):
-                let rows = n * oh * ow, k = f * f * cin
-                if relu { Scalar.gate(delta, by: out, rows &* cout) }
-                Scalar.columnSums(delta, into: ws.db[param].p, rows: rows, columns: cout)
-                if kernel == .direct {
-                    // dW[:, kh, kw, ci] = Σ δ[oy, ox, :] · x[oy + kh, ox + kw, ci], image by image, in the
-                    // kernel's (f·f·C_in, 16) layout and then as (C_out, f·f·C_in)
-                    let total = ws.filterGradients[j]!.p, dW = ws.dW[param].p
-                    Scalar.convWeightGradient(x, delta, into: total, n: n, h: h, w: w, cin: cin, f: f, oh: oh, ow: ow, cout: cout)
-                    for q in 0..<k { for c in 0..<cout { dW[c * k + q] = total[q * 16 + c] } }
-                } else {
-                    // dW = δᵀ · cols
-                    Scalar.gemm(transA: true, transB: false, m: cout, n: k, k: rows, alpha: 1, a: delta, lda: cout,
-                                b: ws.columns[j]!.p, ldb: k, beta: 0, c: ws.dW[param].p, ldc: k)
-                }
-                if needInputDelta, let wb = backwardFilters[param] {
-                    // δ_x[y, x, :] = Σ over the windows holding (y, x) of δ[oy, ox, :] · W[:, y − oy, x − ox, :]: what
-                    // col2im(δ · W) adds, in its order, without the patches
-                    Scalar.convBackwardData(delta, backward: wb.p, into: spare, n: n, h: h, w: w, cin: cin, f: f, oh: oh, ow: ow, cout: cout)
-                } else if needInputDelta {
-                    // δ_x = col2im(δ · W), a few images at a time so that δ · W (250 values per output
-                    // pixel for conv2) is still in the cache when col2im reads it; the patches' buffer takes it.
-                    var first = 0
-                    let cols = ws.columns[j]!.p
-                    while first < n {
-                        let images = Swift.min(ConvKernel.imagesPerCol2im, n - first), pixels = oh * ow
-                        Scalar.gemm(transA: false, transB: false, m: images * pixels, n: k, k: cout, alpha: 1, a: delta + first * pixels * cout, lda: cout,
-                                    b: weights[param].p, ldb: k, beta: 0, c: cols, ldc: k)
-                        Scalar.col2im(cols, spare + first * h * w * cin, n: images, h: h, w: w, c: cin, f: f, pad: pad, stride: stride, oh: oh, ow: ow)
-                        first += images
-                    }
-                }
-            case .pool(let pf, _, _, _, let ph, let pw, let relu):
-                if j == 1, case .conv(let param, let f, let pad, let stride, let h, let w, _, let oh, let ow, let cout, false, .first) = steps[0].kind,
-                   f * f <= 16 {
+            case .conv(let c):
+                convBackward(c, step: j, x, out, ws, count: n, delta: delta, into: needInputDelta ? spare : nil)
+            case .maxPool(let p):
+                if j == 1, case .conv(let c) = steps[0].kind, !c.relu, c.kernel == .first, c.f * c.f <= 16 {
                     // The first conv's gradients straight from the pooled δ: only each window's maximum gets
                     // an error, so the un-pooled map (three quarters zeros) is never built. Nothing is left below.
-                    Scalar.firstConvBackwardPooled(delta, gate: relu ? UnsafePointer(out) : nil, arg: ws.argmax[j]!, ws.input.p,
-                                                   dW: ws.dW[param].p, db: ws.db[param].p, n: n, h: h, w: w, f: f, pad: pad, stride: stride,
-                                                   oh: oh, ow: ow, cout: cout, window: pf, ph: ph, pw: pw, patches: ws.patches.p)
+                    Scalar.firstConvBackwardPooled(delta, gate: p.relu ? UnsafePointer(out) : nil, arg: ws.argmax[j]!, ws.input.p,
+                                                   dW: ws.dW[c.param].p, db: ws.db[c.param].p, n: n, h: c.h, w: c.w, f: c.f, pad: c.pad,
+                                                   stride: c.stride, oh: c.oh, ow: c.ow, cout: c.cout, window: p.f, ph: p.oh, pw: p.ow,
+                                                   patches: ws.patches.p)
                     break layers
                 }
                 if needInputDelta {
                     // δ goes back to where each maximum came from (if the ReLU let it through); every other input gets 0
-                    if relu { Scalar.gate(delta, by: out, n &* s.outSize) }
+                    if p.relu { Scalar.gate(delta, by: out, n &* s.outSize) }
                     spare.update(repeating: 0, count: n &* s.inSize)
                     let arg = ws.argmax[j]!
                     for q in 0..<(n &* s.outSize) { spare[Int(arg[q])] += delta[q] }
                 }
+            case .avgPool(let p):
+                if needInputDelta { averagePoolBackward(p, delta, into: spare, count: n) }
             case .relu:
                 if needInputDelta { spare.update(from: delta, count: n &* s.inSize); Scalar.gate(spare, by: out, n &* s.inSize) }
+            case .squash(let g):
+                if needInputDelta { squashBackward(g, delta, output: out, into: spare, n &* s.inSize) }
             }
             swap(&delta, &spare)
         }

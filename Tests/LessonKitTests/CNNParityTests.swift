@@ -33,8 +33,8 @@ func tutorialSpecs() throws -> [LayerSpec] {
     let f = try loadJSON("cnn_first_batch.json", as: CNNFixture.self)
     var rng = RandomState(seed: 0)
     var net = try CNN(specs: try tutorialSpecs(), inputShape: [28, 28, 1], seed: 100, rng: &rng)
-    guard case .conv(let c1) = net.layers[0], case .conv(let c2) = net.layers[3],
-          case .dense(let d1) = net.layers[6], case .dense(let d2) = net.layers[8] else { Issue.record("unexpected layers"); return }
+    guard case let c1 as Conv2D = net.layers[0], case let c2 as Conv2D = net.layers[3],
+          case let d1 as Dense = net.layers[6], case let d2 as Dense = net.layers[8] else { Issue.record("unexpected layers"); return }
     // Drawn exactly as numpy draws them.
     #expect(c1.weights.storage == f.conv1_init.map { Double($0)! })
     #expect(c1.bias.storage == f.conv1_bias_init.map { Double($0)! })
@@ -80,8 +80,8 @@ func tutorialSpecs() throws -> [LayerSpec] {
         for (i, name) in layerNames.sorted(by: { $0.key < $1.key }) {
             let (w, b): (Tensor<Double>, Tensor<Double>)
             switch n.layers[i] {
-            case .conv(let c): (w, b) = (c.weights, c.bias)
-            case .dense(let d): (w, b) = (d.weights, d.bias)
+            case let c as Conv2D: (w, b) = (c.weights, c.bias)
+            case let d as Dense: (w, b) = (d.weights, d.bias)
             default: Issue.record("layer \(i) is not \(name)"); continue
             }
             expectWhole(w.storage, shape: w.shape, try whole("\(group)/\(name)"), "\(name) weights, \(group)")
@@ -90,7 +90,7 @@ func tutorialSpecs() throws -> [LayerSpec] {
     }
     try expectParameters(net, "after")
     // The JSON's excerpts still agree with the whole tensors (the two files come from one script run).
-    guard case .conv(let a2) = net.layers[3], case .dense(let e2) = net.layers[8] else { return }
+    guard case let a2 as Conv2D = net.layers[3], case let e2 as Dense = net.layers[8] else { return }
     expectClose(Array(a2.weights.storage.prefix(100)), f.after["conv2_first"]!, "conv2 after")
     expectClose(e2.bias.storage, f.after["dense2_bias"]!, "dense2 biases after (lr 0.01)")
 

@@ -79,13 +79,13 @@ func expectLessonThreePictures(trained: URL, evaluated: URL, testImages: Int) th
     // channel), both on one colour scale fixed from the initial weights (2.2 × the largest, rounded up to
     // 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k), so the two pictures have the same size and colour bar.
     for (i, layer) in initial.layers.enumerated() {
-        guard case .conv(let c0) = layer else { continue }
+        guard case let c0 as Conv2D = layer else { continue }
         let x = 2.2 * c0.weights.storage.map(abs).max()!
         let magnitude = pow(10, log10(x).rounded(.down))
         let bound = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map { $0 * magnitude }.first { $0 >= x }!
         var sizes = [String: (Int, Int)]()
         for (state, network) in [("before", initial), ("after", net)] {
-            guard case .conv(let c) = network.layers[i] else { continue }
+            guard case let c as Conv2D = network.layers[i] else { continue }
             let values = (0..<c.outChannels).flatMap { co in
                 (0..<c.inChannels).map { ci in (0..<(c.f * c.f)).map { k in c.weights.storage[(co * c.f * c.f + k) * c.inChannels + ci] } }
             }
@@ -119,8 +119,8 @@ func expectLessonThreePictures(trained: URL, evaluated: URL, testImages: Int) th
     }
     for (i, s) in specs.enumerated() {
         let isConv: Bool
-        switch s.kind { case .conv: isConv = true; case .maxpool: isConv = false; default: continue }
-        let reluNext = i + 1 < specs.count && specs[i + 1].kind == .relu
+        switch s.kind { case is ConvKind: isConv = true; case is MaxPool2D: isConv = false; default: continue }
+        let reluNext = i + 1 < specs.count && specs[i + 1].kind is ReLU
         let out = isConv && reluNext ? pass.outputs[i + 1] : pass.outputs[i]
         let (h, w) = (out.shape[1], out.shape[2])
         let maps = ImageGrid(title: "t", tiles: tiles(channels(out), width: w, height: h) { "channel \($0)" }, columns: 8,

@@ -146,7 +146,7 @@ func randomDigits(_ n: Int, seed: UInt32) -> ImageSet {
 func tutorialNetworkGradientsMatchTheReadableNetwork(precision: Precision) throws {
     let net = try tutorialNetwork()
     let plan = TrainingPlan<Float>(net, batchSize: 8, shards: 1, threads: 1)
-    guard case .conv(_, _, _, _, _, _, _, _, _, _, _, .direct) = plan.steps[2].kind else { Issue.record("conv2 is not on the direct kernels"); return }
+    guard case .conv(let conv2) = plan.steps[2].kind, conv2.kernel == .direct else { Issue.record("conv2 is not on the direct kernels"); return }
     let set = randomDigits(13, seed: 4)
     let idx = Array(0..<13)
     let trainer = CNNTrainer(net, precision: precision, batchSize: 13, shards: 2)
@@ -190,4 +190,38 @@ func tutorialNetworkGradientsMatchTheReadableNetwork(precision: Precision) throw
     #expect(lesson_kernel_level_force(available + 1) == 0, "a level the processor lacks is refused")
     for r in results.dropFirst() { #expect(r == results[0]) }
     #expect(results.count >= 2, "this processor runs at least AVX2 and the baseline")
+}
+
+/// The training path's average pooling, tanh and sigmoid steps against the readable layers: the
+/// same gradients in float64 to rounding, float32 within its tolerance, and the same loss.
+@Test(arguments: [Precision.float64, .float32])
+func trainerStepsOfTheNewKindsMatchTheReadableNetwork(precision: Precision) throws {
+    let specs: [LayerSpec] = [
+        LayerSpec(name: "c1", kind: .conv(f: 3, out: 4, pad: 0, stride: 1)), LayerSpec(name: "t1", kind: .tanh),
+        LayerSpec(name: "p1", kind: .avgpool(f: 2)),
+        LayerSpec(name: "c2", kind: .conv(f: 3, out: 5, pad: 0, stride: 1)), LayerSpec(name: "s2", kind: .sigmoid),
+        LayerSpec(name: "p2", kind: .avgpool(f: 3)),
+        LayerSpec(name: "fl", kind: .flatten), LayerSpec(name: "d1", kind: .dense(out: 12)), LayerSpec(name: "t3", kind: .tanh),
+        LayerSpec(name: "d2", kind: .dense(out: 10)), LayerSpec(name: "s4", kind: .sigmoid), LayerSpec(name: "d3", kind: .dense(out: 10)),
+        LayerSpec(name: "sm", kind: .softmax),
+    ]
+    var rng = RandomState(seed: 5)
+    let net = try CNN(specs: specs, inputShape: [side, side, 1], seed: 100, rng: &rng)
+    let set = randomImages(30, seed: 4)
+    let idx = Array(0..<29)
+    let trainer = CNNTrainer(net, precision: precision, batchSize: 29, shards: 2)
+    let steps = TrainingPlan<Double>(net, batchSize: 29, shards: 1, threads: 1).steps
+    guard case .tanh? = steps.compactMap({ if case .squash(let g) = $0.kind { return g } else { return nil } }).first,
+          steps.contains(where: { if case .avgPool = $0.kind { return true } else { return false } }) else {
+        Issue.record("the plan has no tanh or average-pooling step"); return
+    }
+    let fast = trainer.gradients(set, idx)
+    let slow = net.backward(net.forward(set.batch(idx[...])), labels: idx.map { set.labels[$0] }).gradients.compactMap { $0 }
+    let tolerance = precision == .float64 ? 1e-10 : 1e-4
+    #expect(fast.count == slow.count && slow.count == 5)
+    #expect(relativeDifference(fast.map { $0!.dW }, slow.map(\.dW)) < tolerance)
+    #expect(relativeDifference(fast.map { $0!.db }, slow.map(\.db)) < tolerance)
+    let (_, loss) = trainer.evaluate(set)
+    let (_, l2) = net.evaluate(set)
+    #expect(abs(loss - l2) / l2 < tolerance)
 }

@@ -51,7 +51,7 @@ extension CNNEngine {
         let net = try ensureStepNetwork()
         let t = try ensureTrace()
         let chosen = try Self.workedPlace(settings)
-        let firstConv = specs.firstIndex { if case .conv = $0.kind { return true }; return false }
+        let firstConv = specs.firstIndex { $0.kind is ConvKind }
         let anchor = chosen.layer.flatMap { name in specs.firstIndex { $0.name == name } } ?? firstConv
         var places = [Int: Place]()
         var previous: Place?
@@ -59,7 +59,7 @@ extension CNNEngine {
         for (i, layer) in net.layers.enumerated() {
             let z = t.pass.outputs[i]
             switch layer {
-            case .conv(let c):
+            case let c as Conv2D:
                 let (h, w, cs) = (z.shape[1], z.shape[2], z.shape[3])
                 func best(_ candidates: [Int]) -> Int? {
                     candidates.max { z.storage[$0] < z.storage[$1] || (z.storage[$0] == z.storage[$1] && $0 > $1) }
@@ -84,14 +84,15 @@ extension CNNEngine {
                 }
                 places[i] = previous
                 origin = i
-            case .relu:
+            case is any ElementwiseActivation:
                 if let p = previous { places[i] = p }
-            case .pool(let pool):
+            case is MaxPool2D, is AvgPool2D:
                 guard let p = previous else { continue }
-                let (py, px) = (p.y / pool.f, p.x / pool.f)
+                let f = (layer as? MaxPool2D)?.f ?? (layer as! AvgPool2D).f
+                let (py, px) = (p.y / f, p.x / f)
                 if py < z.shape[1], px < z.shape[2] {
                     previous = Place(y: py, x: px, c: p.c, how: .window(origin))
-                } else if let o = poolWorkedIndex(x: t.pass.inputs[i], z: z, f: pool.f) {
+                } else if let o = poolWorkedIndex(x: t.pass.inputs[i], z: z, f: f) {
                     let (w, cs) = (z.shape[2], z.shape[3])
                     previous = Place(y: o / cs / w, x: o / cs % w, c: o % cs, how: .noWindow)
                 } else {
@@ -116,7 +117,7 @@ extension CNNEngine {
     /// The layer whose step chose the place at layer `i`'s output: a ReLU's conv layer, else `i`.
     func origin(of i: Int) -> Int {
         var j = i
-        while j > 0, specs[j].kind == .relu { j -= 1 }
+        while j > 0, specs[j].kind is any ElementwiseActivation { j -= 1 }
         return j
     }
 }

@@ -21,24 +21,24 @@ extension CNNEngine {
                 var fits: Bool, rank: Int, why = ""
                 switch q.kind {
                 case "conv-output":
-                    if case .conv(let f, _, _, _)? = kind {
+                    if let f = (kind as? ConvKind)?.f {
                         fits = f * f * inChannels <= quizProducts
                         why = fits ? "" : " (its sum has \(f * f * inChannels) products; ask conv-group for one input channel's \(f * f))"
                     } else { fits = false }
                     rank = 3
-                case "conv-group": if case .conv? = kind { fits = true } else { fits = false }; rank = 4
-                case "max-pool", "pool-route": if case .maxpool? = kind { fits = true } else { fits = false }; rank = 3
+                case "conv-group": fits = kind is ConvKind; rank = 4
+                case "max-pool", "pool-route": fits = kind is MaxPool2D || kind is AvgPool2D; rank = 3
                 case "dense-delta":
-                    if case .dense(let out)? = kind { fits = out <= quizProducts; why = fits ? "" : " (δ_in sums \(out) products; at most \(quizProducts) by hand)" } else { fits = false }  // (error message)
+                    if let out = (kind as? DenseKind)?.out { fits = out <= quizProducts; why = fits ? "" : " (δ_in sums \(out) products; at most \(quizProducts) by hand)" } else { fits = false }  // (error message)
                     rank = 2
-                case "dense-dW": if case .dense? = kind { fits = true } else { fits = false }; rank = 2
-                case "conv-dW": if case .conv? = kind { fits = true } else { fits = false }; rank = 4
+                case "dense-dW": fits = kind is DenseKind; rank = 2
+                case "conv-dW": fits = kind is ConvKind; rank = 4
                 case "conv-delta-in":
-                    if case .conv? = kind, let i = layer { fits = i > 0; why = fits ? "" : " (the first layer hands no error back)" } else { fits = false }  // (error message)
+                    if kind is ConvKind, let i = layer { fits = i > 0; why = fits ? "" : " (the first layer hands no error back)" } else { fits = false }  // (error message)
                     rank = 4
-                case "pool-zero": if case .maxpool? = kind { fits = true } else { fits = false }; rank = 3
+                case "pool-zero": fits = kind is MaxPool2D || kind is AvgPool2D; rank = 3
                 case "relu-gate":
-                    fits = layer.map { $0 + 1 < specs.count && specs[$0 + 1].kind == .relu } ?? false
+                    fits = layer.map { $0 + 1 < specs.count && specs[$0 + 1].kind is any ElementwiseActivation } ?? false
                     why = fits ? "" : " (it asks about the ReLU after a layer)"
                     rank = 3
                 default: fits = true; rank = 0
@@ -66,13 +66,20 @@ extension CNNEngine {
         let net = try ensureStepNetwork()
         let t = try ensureTrace()
         let layer = specs.firstIndex { $0.name == step.arguments["layer"] }
-        switch (line.kind, layer.map { net.layers[$0] }) {
-        case ("conv-output", .conv(let c)?):
+        // The pooling and gate questions are about the tutorial's max-pooling and ReLU: with another kind
+        // in their place (a lesson file's network may swap them) there is no question, and a note says why.
+        if let i = layer, let j = ["max-pool": i, "pool-route": i, "pool-zero": i, "relu-gate": i + 1][line.kind], j < specs.count,
+           !(specs[j].kind is MaxPool2D || specs[j].kind is ReLU) {
+            out.note("quiz.other-kind", ["kind": .text(line.kind), "layer": .text(specs[j].name), "summary": .text(specs[j].summary)])
+            return nil
+        }
+        switch (line.kind, layer.map { net.layers[$0] } as Any) {
+        case ("conv-output", let c as Conv2D):
             let i = layer!, z = t.pass.outputs[i], x = t.pass.inputs[i]
             return pick(line, name: "z", shape: Array(z.shape.dropFirst()), worked: try workedPath()[i].map { $0.flat(width: z.shape[2], channels: z.shape[3]) }, candidates: z.storage.indices) { o in
                 convQuestion(c, layer: i, x: x, z: z, output: o, group: nil)
             }
-        case ("conv-group", .conv(let c)?):
+        case ("conv-group", let c as Conv2D):
             let i = layer!, z = t.pass.outputs[i], x = t.pass.inputs[i]
             let worked: Int = try workedPath()[i]!.flat(width: z.shape[2], channels: z.shape[3])
             // The worked z's input channel whose subtotal weighs most among those worth checking.
@@ -82,21 +89,21 @@ extension CNNEngine {
                         candidates: 0..<(z.count * c.inChannels)) { o in
                 convQuestion(c, layer: i, x: x, z: z, output: o / c.inChannels, group: o % c.inChannels)
             }
-        case ("max-pool", .pool(let p)?):
+        case ("max-pool", let p as MaxPool2D):
             let i = layer!, z = t.pass.outputs[i], x = t.pass.inputs[i]
             return pick(line, name: "pooled", shape: Array(z.shape.dropFirst()), worked: try workedPath()[i].map { $0.flat(width: z.shape[2], channels: z.shape[3]) }, candidates: z.storage.indices) { o in
                 poolQuestion(p, layer: i, x: x, z: z, output: o)
             }
-        case ("pool-route", .pool(let p)?):
+        case ("pool-route", let p as MaxPool2D):
             let i = layer!, x = t.pass.inputs[i], deltaOut = t.back.deltaOut[i]!
-            guard case .pool(let cache) = t.pass.caches[i] else { return nil }
+            guard let cache = t.pass.caches[i] as? MaxPool2D.Cache else { return nil }
             let cs = x.shape[3]
             let o = try workedPath()[i]?.flat(width: deltaOut.shape[2], channels: cs) ?? deltaOut.storage.indexOfLargestMagnitude()
             let worked = cache.argmax[o] / cs * cs + o % cs
             return pick(line, name: "δ_in", shape: Array(x.shape.dropFirst()), worked: worked, candidates: x.storage.indices) { q in
                 routeQuestion(p, layer: i, input: q)
             }
-        case ("dense-delta", .dense(let d)?):
+        case ("dense-delta", let d as Dense):
             let i = layer!, deltaIn = t.back.deltaIn[i]!, delta = t.back.deltaOut[i]!
             return pick(line, name: "δ_in", shape: deltaIn.shape, worked: deltaIn.storage.indexOfLargestMagnitude(), candidates: deltaIn.storage.indices) { j in
                 let w = (0..<d.outputs).map { d.weights.storage[$0 * d.inputs + j] }
@@ -107,7 +114,7 @@ extension CNNEngine {
                                 inputs: [QuizInput("δ", ArrayValue(delta)), QuizInput("W[:, \(j)]", ArrayValue(shape: [d.outputs], values: w))],
                                 working: .products(terms, bias: nil, factor: nil), value: deltaIn.storage[j])
             }
-        case ("dense-dW", .dense(let d)?):
+        case ("dense-dW", let d as Dense):
             let i = layer!, g = t.back.gradients[i]!, delta = t.back.deltaOut[i]!, x = t.pass.inputs[i]
             return pick(line, name: "dW", shape: g.dW.shape, worked: g.dW.storage.indexOfLargestMagnitude(), candidates: g.dW.storage.indices) { e in
                 let (r, col) = (e / d.inputs, e % d.inputs)
@@ -117,15 +124,15 @@ extension CNNEngine {
                                 inputs: [QuizInput("δ[\(r)]", number: delta.storage[r]), QuizInput("x[\(col)]", number: x.storage[col])],
                                 working: .products([.init(delta.storage[r], x.storage[col])], bias: nil, factor: nil), value: g.dW.storage[e])
             }
-        case ("conv-dW", .conv(let c)?):
+        case ("conv-dW", let c as Conv2D):
             return try convWeightQuestion(line, c, layer: layer!)
-        case ("conv-delta-in", .conv(let c)?):
+        case ("conv-delta-in", let c as Conv2D):
             return try convInputErrorQuestion(line, c, layer: layer!)
-        case ("pool-zero", .pool(let p)?):
+        case ("pool-zero", let p as MaxPool2D):
             // A window's input that did not win: the largest of the others in the path's window (the
             // tempting wrong answer is the window's δ_out); its error is 0.
             let i = layer!, x = t.pass.inputs[i], deltaOut = t.back.deltaOut[i]!
-            guard case .pool(let cache) = t.pass.caches[i] else { return nil }
+            guard let cache = t.pass.caches[i] as? MaxPool2D.Cache else { return nil }
             let (w, cs) = (x.shape[2], x.shape[3])
             let o = try workedPath()[i]?.flat(width: deltaOut.shape[2], channels: cs) ?? deltaOut.storage.indexOfLargestMagnitude()
             let (py, px, ch) = (o / cs / deltaOut.shape[2], o / cs % deltaOut.shape[2], o % cs)
@@ -209,7 +216,7 @@ extension CNNEngine {
 
     /// δ_in[y, x, ch] of a max-pool layer: its window's δ_out if it won the window, else 0.
     func routeQuestion(_ p: MaxPool2D, layer i: Int, input q: Int, kind: String = "pool-route") -> Question? {
-        guard let t = trace, case .pool(let cache) = t.pass.caches[i] else { return nil }
+        guard let t = trace, let cache = t.pass.caches[i] as? MaxPool2D.Cache else { return nil }
         let x = t.pass.inputs[i], deltaOut = t.back.deltaOut[i]!, deltaIn = t.back.deltaIn[i]!
         let (w, cs, pw) = (x.shape[2], x.shape[3], deltaOut.shape[2])
         let (y, xx, ch) = (q / cs / w, q / cs % w, q % cs)

@@ -80,8 +80,8 @@ public final class CNNEngine: LessonEngine {
         let chosen = try workedPlace(settings)
         let block = file.blocks["network"] ?? []
         let specs = try NetworkBlock.parse(block, file: file.path, input: [28, 28, 1])
-        if let name = chosen.layer, !specs.contains(where: { if case .conv = $0.kind { return $0.name == name }; return false }) {
-            let convs = specs.filter { if case .conv = $0.kind { return true }; return false }.map(\.name)
+        if let name = chosen.layer, !specs.contains(where: { $0.kind is ConvKind && $0.name == name }) {
+            let convs = specs.filter { $0.kind is ConvKind }.map(\.name)
             throw LessonError("--at \(settings.string("worked-at")): \(name) is not a conv layer of this network; use one of \(convs.joined(separator: ", ")), e.g. --at \(convs.last ?? "conv1"):3,5.")
         }
         // layer= names a layer of the network, checked now rather than when the step comes (after training).
@@ -262,8 +262,8 @@ public final class CNNEngine: LessonEngine {
         for (i, s) in specs.enumerated() {
             let params: Int
             switch net.layers[i] {
-            case .conv(let c): params = c.weights.count + c.bias.count
-            case .dense(let d): params = d.weights.count + d.bias.count
+            case let c as Conv2D: params = c.weights.count + c.bias.count
+            case let d as Dense: params = d.weights.count + d.bias.count
             default: params = 0
             }
             rows.append([.text(s.name), .text(s.summary), .shape(shapes[i]), params > 0 ? .int(params) : .text("")])
@@ -278,12 +278,12 @@ public final class CNNEngine: LessonEngine {
         let seed = Value.int(settings.int("init-seed"))
         for (i, layer) in net.layers.enumerated() {
             switch layer {
-            case .conv(let c):
+            case let c as Conv2D:
                 let sizes: [String: Value] = ["seed": seed, "fan": .int(c.f * c.f * c.inChannels), "f": .int(c.f), "in": .int(c.inChannels), "out": .int(c.outChannels)]
                 out.quantity("\(specs[i].name) filters", c.weights, "init-weights.filters", sizes,
                              role: .weight, layout: .filterBank)
                 out.quantity("\(specs[i].name) biases", c.bias, "init-weights.biases", sizes, role: .weight)
-            case .dense(let d):
+            case let d as Dense:
                 out.quantity("\(specs[i].name) weights", d.weights, "init-weights.dense", ["seed": seed, "in": .int(d.inputs), "out": .int(d.outputs)], role: .weight)
             default: break
             }
@@ -329,18 +329,14 @@ public final class CNNEngine: LessonEngine {
     func image(_ t: Tensor<Double>) -> Tensor<Double> { t.reshaped(t.shape[1], t.shape[2], t.shape[3]) }
 
     /// Each channel's minimum, maximum, mean and active share, as a table.
-    func channelStats(_ t: Tensor<Double>) {
+    func channelStats(_ t: Tensor<Double>, caption: String) {
         let rows: [[Value]] = (0..<t.shape[3]).map { c in
             let v = channel(t, c).storage
             return [.int(c), .number(v.min()!), .number(v.max()!), .number(v.reduce(0, +) / Double(v.count)),
                     .int(v.filter { $0 > 0 }.count), .int(v.count)]
         }
-        out.table(Table("forward.channel-stats", columns: [.init("channel"), .init("min", format: " .4f"), .init("max", format: " .4f"),
+        out.table(Table(caption, columns: [.init("channel"), .init("min", format: " .4f"), .init("max", format: " .4f"),
                                                             .init("mean", format: " .4f"), .init("positive"), .init("of")], rows: rows))
-    }
-
-    func followingReLU(_ i: Int) -> Int? {
-        i + 1 < specs.count && specs[i + 1].kind == .relu ? i + 1 : nil
     }
 
     func forward(_ i: Int) throws {
@@ -348,7 +344,7 @@ public final class CNNEngine: LessonEngine {
         let t = try ensureTrace()
         let x = t.pass.inputs[i], z = t.pass.outputs[i]
         switch net.layers[i] {
-        case .conv(let c):
+        case let c as Conv2D:
             out.say("forward.conv", ["input": .shape(Array(x.shape.dropFirst())), "output": .shape(Array(z.shape.dropFirst())),
                                      "filters": .int(c.outChannels), "f": .int(c.f), "in": .int(c.inChannels)])
             // The worked output: where the layer responds most, across all its channels (a worked sum
@@ -395,77 +391,22 @@ public final class CNNEngine: LessonEngine {
                               groupName: c.inChannels > 1 ? "input channel" : nil, bias: c.bias.storage[k], factors: ["x", "W"], result: z.storage[best]))
             out.quantity("z", image(z), "forward.z", ["k": .int(k), "stride": .int(c.stride)], role: .activation, layout: .imageChannels, channel: k,
                          focus: [oy, ox])
-            if let r = followingReLU(i) {
-                let a = t.pass.outputs[r]
-                // a is z with its negatives set to 0: its channels are in the table and pictures below,
-                // its values under --full.
-                out.quantity("a", image(a), "forward.a", ["k": .int(k)], role: .activation, layout: .imageChannels, channel: k, onlyWhenFull: true)
-                // Where ReLU cuts: the most negative z of the layer.
-                let low = z.storage.indices.min { z.storage[$0] < z.storage[$1] }!
-                out.worked("forward.relu-cut", ["at": .index([low / cs / w, low / cs % w, low % cs]), "z": .number(z.storage[low])])
-                channelStats(a)
-                try drawChannels(a, layer: specs[i].name, errors: false, state: stepState, file: "\(specs[i].name)-feature-maps-\(stepSuffix).png")
-                // The worked example's channel first: a narrow terminal shows only the first few.
-                let order = [k] + (0..<c.outChannels).filter { $0 != k }
-                out.maps(TerminalMaps(order.map { channel(a, $0).storage }, width: a.shape[2], height: a.shape[1],
-                                      captions: order.map { "a[:,:,\($0)]" }, lo: 0, hi: max(1e-12, a.storage.max() ?? 1), colormap: .sequential),
-                         caption: "forward.maps", ["k": .int(k)])
-            }
-        case .pool(let p):
-            out.say("forward.pool", ["input": .shape(Array(x.shape.dropFirst())), "output": .shape(Array(z.shape.dropFirst())), "f": .int(p.f)])
-            out.say("forward.pool-ties")
-            guard case .pool(let cache) = t.pass.caches[i] else { return }
-            let (w, cs) = (x.shape[2], x.shape[3])
-            if let place = try workedPath()[i] {
-                let (py, px, ch) = (place.y, place.x, place.c)
-                let o = place.flat(width: z.shape[2], channels: cs)
-                let pos = cache.argmax[o] / cs
-                let window = (0..<(p.f * p.f)).map { q in Value.number(x.storage[((py * p.f + q / p.f) * w + px * p.f + q % p.f) * cs + ch]) }
-                if case .window(let j) = place.how, let q = try workedPath()[j] {
-                    out.say("forward.pool-why-path", ["from": .text(specs[j].name), "at": .index(q.index)])
-                } else {
-                    out.say("forward.pool-why", ["channel": .int(ch)])
-                }
-                out.table(Table("forward.pool-windows", columns: [.init("window")] + (0..<(p.f * p.f)).map { .init("x\($0)", format: ".8g") }
-                                + [.init("max", format: ".8g"), .init("at", align: .left)],
-                                rows: [[.index([py, px, ch])] + window + [.number(z.storage[o]), .index([pos / w, pos % w, ch])]]))
-                out.quantity("pooled", image(z), "forward.pooled", ["k": .int(ch)], role: .activation, layout: .imageChannels, channel: ch)
-            } else {
-                out.quantity("pooled", image(z), "forward.pooled", ["k": .int(0)], role: .activation, layout: .imageChannels)
-            }
-            try drawChannels(z, layer: specs[i].name, errors: false, state: stepState, file: "\(specs[i].name)-feature-maps-\(stepSuffix).png")
-        case .flatten:
+            if let r = followingActivation(i) { try showConvActivation(i, activation: r, channel: k) }
+        case let p as MaxPool2D: try poolForward(i, f: p.f)
+        case let p as AvgPool2D: try poolForward(i, f: p.f)
+        case is Flatten:
             out.say("forward.flatten", ["input": .shape(Array(x.shape.dropFirst())), "output": .shape(Array(z.shape.dropFirst()))])
             out.quantity("flat", z, "forward.flat", role: .activation)
-        case .dense(let d):
+        case let d as Dense:
             out.say("forward.dense", ["input": .shape(x.shape), "output": .shape(z.shape), "shape": .shape([d.outputs, d.inputs])])
             out.quantity("z", z, "forward.dense-z", role: .activation)
-            if let r = followingReLU(i) {
-                // a is z with its negatives set to 0: said in a line, its values under --full.
-                let a = t.pass.outputs[r]
-                out.quantity("a", a, "forward.relu", role: .activation, onlyWhenFull: true)
-                out.say("forward.dense-relu", ["zeros": .int(a.storage.filter { $0 == 0 }.count), "count": .int(a.count)])
-            }
-            if i + 1 < specs.count, specs[i + 1].kind == .softmax {
+            if let r = followingActivation(i) { try showDenseActivation(i, activation: r) }
+            if i + 1 < specs.count, specs[i + 1].kind is Softmax {
                 out.quantity("a", t.pass.outputs[i + 1], "forward.softmax", role: .activation)
             }
-        case .relu, .softmax:
-            out.quantity("a", z, specs[i].kind == .relu ? "forward.relu" : "forward.softmax", role: .activation)
+        default:
+            out.quantity("a", z, specs[i].kind is ReLU ? "forward.relu" : "forward.softmax", role: .activation)
         }
-    }
-
-    /// Max-pooling's worked window (flat index into the pooled output): among windows whose values are
-    /// all non-zero and distinct, the one with the largest maximum (a window of zeros teaches nothing).
-    func poolWorkedIndex(x: Tensor<Double>, z: Tensor<Double>, f: Int) -> Int? {
-        let (w, cs) = (x.shape[2], x.shape[3])
-        var chosen: Int?
-        for o in z.storage.indices {
-            let (py, px, ch) = (o / cs / z.shape[2], o / cs % z.shape[2], o % cs)
-            let window = (0..<(f * f)).map { q in x.storage[((py * f + q / f) * w + px * f + q % f) * cs + ch] }
-            guard window.allSatisfy({ $0 != 0 }), Set(window).count == window.count else { continue }
-            if chosen.map({ z.storage[o] > z.storage[$0] }) ?? true { chosen = o }
-        }
-        return chosen
     }
 
     func loss() throws {
@@ -483,17 +424,11 @@ public final class CNNEngine: LessonEngine {
         // The error at this layer's output; for a layer followed by ReLU, after the ReLU's gate.
         let deltaOut = t.back.deltaOut[i]!
         switch net.layers[i] {
-        case .dense(let d):
-            if i + 1 < specs.count, specs[i + 1].kind == .softmax {
+        case let d as Dense:
+            if i + 1 < specs.count, specs[i + 1].kind is Softmax {
                 out.quantity("δ", deltaOut, "backward.softmax-delta", role: .error)
-            } else if followingReLU(i) != nil {
-                // δ_a is the δ_in the step above showed; shown again it would only repeat it.
-                // δ is that δ_in with ReLU's zeros: said in a line (the gated count), its values under --full.
-                out.quantity("δ", deltaOut, "backward.relu-delta", role: .error, onlyWhenFull: true)
-                let arriving = t.back.deltaOut[i + 1]!
-                out.say("backward.relu-arriving-dense", ["above": .text(specs[i + 2].name),
-                                                         "gated": .int(zip(arriving.storage, deltaOut.storage).filter { $0 != 0 && $1 == 0 }.count),
-                                                         "count": .int(deltaOut.count)])
+            } else if let r = followingActivation(i) {
+                try showDenseActivationGate(i, activation: r)
             }
             let g = t.back.gradients[i]!
             let x = t.pass.inputs[i]
@@ -513,31 +448,14 @@ public final class CNNEngine: LessonEngine {
                               why: Phrase("backward.largest-why", ["name": .text("δ_in")]),
                               terms: (0..<d.outputs).map { .init(deltaOut.storage[$0], d.weights.storage[$0 * d.inputs + j]) }, factors: ["δ", "W"],
                               result: deltaIn.storage[j]))
-        case .flatten:
+        case is Flatten:
             out.say("backward.flatten", ["count": .int(deltaOut.count), "shape": .shape(Array(t.back.deltaIn[i]!.shape.dropFirst()))])
             out.quantity("δ", image(t.back.deltaIn[i]!), "backward.unflattened", role: .error, layout: .imageChannels)
-        case .pool(let p):
-            out.say("backward.pool", ["f": .int(p.f), "others": .int(p.f * p.f - 1), "above": .text(specs[i + 1].name)])
-            // Worked: the error of the forward step's worked window (conv2's worked δ_in), or the largest.
-            let x = t.pass.inputs[i], deltaIn = t.back.deltaIn[i]!
-            let (w, cs) = (x.shape[2], x.shape[3])
-            let place = try workedPath()[i]
-            let o = place?.flat(width: deltaOut.shape[2], channels: cs) ?? deltaOut.storage.indexOfLargestMagnitude()
-            let (py, px, ch) = (o / cs / deltaOut.shape[2], o / cs % deltaOut.shape[2], o % cs)
-            guard case .pool(let cache) = t.pass.caches[i] else { return }
-            let pos = cache.argmax[o] / cs
-            out.worked(place != nil ? "backward.pool-route-path" : "backward.pool-route", ["above": .text(specs[i + 1].name), "from": .index([py, px, ch]), "d": .number(deltaOut.storage[o]), "to": .index([pos / w, pos % w, ch]),
-                                               "x": .number(x.storage[pos * cs + ch]), "rows": .text("\(py * p.f)-\(py * p.f + p.f - 1)"),
-                                               "cols": .text("\(px * p.f)-\(px * p.f + p.f - 1)")])
-            if let below = try workedPath()[i - 1], below.c == ch, pos != below.y * w + below.x {
-                out.say("backward.pool-not-winner", ["at": .index(below.index), "from": .text(specs[origin(of: i - 1)].name)])
-            }
-            out.quantity("δ_in", image(deltaIn), "backward.pool-in", ["k": .int(ch)], role: .error, layout: .imageChannels, channel: ch,
-                         focus: [pos / w, pos % w])
-            try drawChannels(deltaIn, layer: specs[i].name, errors: true, state: stepState, file: "\(specs[i].name)-deltas-\(stepSuffix).png")
-        case .conv(let c):
-            if followingReLU(i) != nil, i + 2 < specs.count {
-                out.say("backward.relu-arriving", ["above": .text(specs[i + 2].name)])
+        case let p as MaxPool2D: try poolBackward(i, f: p.f)
+        case let p as AvgPool2D: try poolBackward(i, f: p.f)
+        case let c as Conv2D:
+            if let r = followingActivation(i), r + 1 < specs.count {
+                out.say(word("backward.relu-arriving", for: r), ["above": .text(specs[r + 1].name)])
             }
             let x = t.pass.inputs[i], z = t.pass.outputs[i]
             let (oh, ow, cs) = (z.shape[1], z.shape[2], z.shape[3])
@@ -563,7 +481,7 @@ public final class CNNEngine: LessonEngine {
             if deltaOut.storage[here] == 0 {
                 out.say("backward.conv-path-zero", ["z": .index(place.index), "value": .number(z.storage[here])])
             }
-            out.quantity("δ", image(deltaOut), "backward.conv-delta", ["k": .int(co)], role: .error, layout: .imageChannels, channel: co,
+            out.quantity("δ", image(deltaOut), followingActivation(i).map { word("backward.conv-delta", for: $0) } ?? "backward.conv-delta", ["k": .int(co)], role: .error, layout: .imageChannels, channel: co,
                          focus: [place.y, place.x])
             try drawChannels(deltaOut, layer: specs[i].name, errors: true, state: stepState, file: "\(specs[i].name)-deltas-\(stepSuffix).png")
             // A picture of δ where the 5 × 5 window shows only a small part of the map (conv1's 26 × 26).
@@ -571,17 +489,7 @@ public final class CNNEngine: LessonEngine {
             if oh > 2 * TerminalView.windowSide { out.maps(.signed([deltaMap], width: ow, height: oh, captions: ["δ[:, :, \(co)]"]), caption: "maps.delta",
                      ["k": .int(co), "bound": .number(deltaMap.map(abs).max() ?? 0), "nonzero": .int(deltaMap.filter { $0 != 0 }.count),
                       "count": .int(deltaMap.count)]) }
-            if let r = followingReLU(i) {
-                // The ReLU gate: where z was not positive, the arriving error stops (the largest such).
-                let arriving = t.back.deltaOut[r]!
-                let gated = z.storage.indices.filter { z.storage[$0] <= 0 && arriving.storage[$0] != 0 }
-                let onPath = gated.filter { $0 % cs == co }
-                if let q = (onPath.isEmpty ? gated : onPath).max(by: { abs(arriving.storage[$0]) < abs(arriving.storage[$1]) }) {
-                    // The path's channel first; one where ReLU stopped no error there says so and shows another.
-                    if onPath.isEmpty { out.say("backward.relu-gate-elsewhere", ["k": .int(co)]) }
-                    out.worked("backward.relu-gate", ["at": .index([q / cs / ow, q / cs % ow, q % cs]), "da": .number(arriving.storage[q]), "z": .number(z.storage[q])])
-                }
-            }
+            if let r = followingActivation(i) { try showConvActivationGate(i, activation: r, channel: co) }
             out.quantity("dW", g.dW, "backward.conv-dW-bank", ["layer": .text(specs[i].name)], role: .gradient, layout: .filterBank, onlyWhenFull: true)
             out.quantity("dW[\(co)]", Tensor(shape: c.inChannels == 1 ? [c.f, c.f] : [c.f, c.f, c.inChannels], storage: Array(g.dW.storage[(co * size)..<((co + 1) * size)])),
                          "backward.conv-dW", ["k": .int(co)], role: .gradient, layout: .imageChannels, channel: ci)
@@ -625,7 +533,7 @@ public final class CNNEngine: LessonEngine {
             }
             out.say(clipScope == .batch ? "backward.clip-batch" : "backward.clip-image",
                     ["largest": .number(g.dW.storage.map(abs).max()!), "clip": .number(settings.double("clip"))])
-        case .relu, .softmax:
+        default:
             out.quantity("δ", deltaOut, "backward.delta", role: .error)
         }
     }
@@ -658,7 +566,7 @@ public final class CNNEngine: LessonEngine {
         // Worked: the largest |dx| under conv1's worked patch, where the story started; else the largest.
         var j = grad.storage.indexOfLargestMagnitude()
         var why = Phrase("backward.largest-why", ["name": .text("dx")])
-        if case .conv(let c) = net.layers[0], let p = try workedPath()[0] {
+        if let c = net.layers[0] as? Conv2D, let p = try workedPath()[0] {
             let (y0, x0) = (p.y * c.stride - c.pad, p.x * c.stride - c.pad)
             let under = (0..<(c.f * c.f)).map { (y0 + $0 / c.f, x0 + $0 % c.f) }.filter { (0..<28).contains($0.0) && (0..<28).contains($0.1) }.map { $0.0 * 28 + $0.1 }
             if let q = under.max(by: { abs(grad.storage[$0]) < abs(grad.storage[$1]) || (abs(grad.storage[$0]) == abs(grad.storage[$1]) && $0 > $1) }) {
@@ -668,7 +576,7 @@ public final class CNNEngine: LessonEngine {
         }
         let (y, x) = (j / 28, j % 28)
         out.quantity("dx", grad, "input-gradient.formula", ["layer": .text(specs[0].name)], role: .error, focus: [y, x])
-        if case .conv(let c) = net.layers[0] {
+        if let c = net.layers[0] as? Conv2D {
             out.sum(WorkedSum(name: "dx", index: [y, x], formula: Phrase("input-gradient.sum", ["layer": .text(specs[0].name)]),
                               why: why,
                               terms: inputErrorTerms(c, deltaOut: t.back.deltaOut[0]!, y: y, x: x, channel: 0), groupName: "filter",
@@ -694,47 +602,13 @@ public final class CNNEngine: LessonEngine {
         let (_, te) = try ensureData()
         let idx = Array(0..<min(2, te.count))
         let x = te.batch(idx[...]), labels = idx.map { te.labels[$0] }
-        let back = net.backward(net.forward(x), labels: labels)
-        func loss(_ n: CNN) -> Double { SoftmaxCrossEntropy.loss(n.forward(x).probabilities, labels: labels) }
         out.say("gradient-check.intro", ["images": .int(idx.count), "limit": .int(500), "sampled": .int(200)])
-        var rows = [[Value]]()
-        var worst = 0.0
-        var sampler = RandomState(seed: 7)
-        for (i, layer) in net.layers.enumerated() {
-            guard let g = back.gradients[i] else { continue }
-            let (w, b): (Tensor<Double>, Tensor<Double>)
-            switch layer {
-            case .conv(let c): (w, b) = (c.weights, c.bias)
-            case .dense(let d): (w, b) = (d.weights, d.bias)
-            default: continue
-            }
-            // Where this layer's tensors sit in `parameters`: two per layer with parameters before it.
-            let firstSlot = 2 * net.layers[..<i].filter { if case .conv = $0 { return true }; if case .dense = $0 { return true }; return false }.count
-            for (label, point, analytic, isWeight) in [("weights", w, g.dW, true), ("biases", b, g.db, false)] {
-                let slot = firstSlot + (isWeight ? 0 : 1)
-                var params = net.parameters
-                let entries = point.count <= 500 ? Array(0..<point.count) : (0..<200).map { _ in Int(sampler.interval(UInt64(point.count - 1))) }
-                var a = [Double](), n = [Double]()
-                for k in entries {
-                    try Interrupt.check("in the gradient check")
-                    var p = point
-                    func eval(_ v: Double) -> Double {
-                        p.storage[k] = v
-                        var m = net
-                        params[slot] = p
-                        m.parameters = params
-                        return loss(m)
-                    }
-                    let v = point.storage[k]
-                    n.append((eval(v + 1e-5) - eval(v - 1e-5)) / 2e-5)
-                    a.append(analytic.storage[k])
-                }
-                let e = GradientCheck.relativeError(Tensor(shape: [a.count], storage: a), Tensor(shape: [n.count], storage: n))
-                worst = max(worst, e)
-                rows.append([.text(specs[i].name), .text(label), .number(e),
-                         entries.count < point.count ? .text("\(entries.count) of \(point.count)") : .text("all")])
-            }
+        let checks = try net.gradientCheck(x, labels: labels, limit: 500, sampled: 200) { try Interrupt.check("in the gradient check") }
+        let rows: [[Value]] = checks.map { c in
+            [.text(specs[c.layer].name), .text(c.isWeight ? "weights" : "biases"), .number(c.relativeError),
+             c.checked < c.count ? .text("\(c.checked) of \(c.count)") : .text("all")]
         }
+        let worst = checks.map(\.relativeError).max() ?? 0
         out.table(Table("gradient-check.table", columns: [.init("layer", align: .left), .init("parameter", align: .left),
                                                           .init("relative error", format: ".2e"), .init("entries checked", align: .left)], rows: rows))
         out.result(worst < 1e-7 ? "gradient-check.pass" : "gradient-check.fail", ["worst": .number(worst)])
@@ -907,7 +781,7 @@ public final class CNNEngine: LessonEngine {
     /// weights (2.2 times their largest, rounded up: 50 epochs grow them about twofold), so the two
     /// pictures compare; a weight beyond it is drawn at the scale's end.
     func filterBound(_ layer: Int) throws -> Double {
-        guard case .conv(let c) = try ensureInitial().layers[layer] else { return 1 }
+        guard let c = try ensureInitial().layers[layer] as? Conv2D else { return 1 }
         let x = 2.2 * max(1e-12, c.weights.storage.map(abs).max() ?? 1)
         let magnitude = pow(10, log10(x).rounded(.down))
         return ([1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map { $0 * magnitude }.first { $0 >= x }) ?? 10 * magnitude
@@ -937,7 +811,7 @@ public final class CNNEngine: LessonEngine {
         drawnFilters.insert(suffix)
         let before = suffix == "before"
         for (i, layer) in net.layers.enumerated() {
-            guard case .conv(let c) = layer else { continue }
+            guard let c = layer as? Conv2D else { continue }
             let initialTitle = "\(specs[i].name) filters, initial weights", trainedTitle = "\(specs[i].name) filters \(trainedState)"
             let grid = try filterGrid(c, layer: i, title: before ? initialTitle : trainedTitle, other: before ? trainedTitle : initialTitle)
             try context.writePNG(grid.render(), "\(specs[i].name)-filters-\(suffix).png", shows: before ? "filters.png-initial" : "filters.png-trained",
@@ -949,7 +823,7 @@ public final class CNNEngine: LessonEngine {
                          caption: "filters.caption", ["layer": .text(specs[i].name), "when": .text(before ? "initial" : trainedState)])
             }
             // After training, each single-channel layer's filters before and after side by side.
-            if !before, c.inChannels == 1, case .conv(let c0) = try ensureInitial().layers[i] {
+            if !before, c.inChannels == 1, let c0 = try ensureInitial().layers[i] as? Conv2D {
                 let first = try filterGrid(c0, layer: i, title: "", other: "")
                 var both = grid
                 both.title = "\(specs[i].name) filters: initial weights (top) and \(trainedState) (bottom)"
@@ -974,11 +848,13 @@ public final class CNNEngine: LessonEngine {
         try Interrupt.check("before drawing \(file)")
         let (_, te) = try ensureData()
         let idx = settings.int("trace-image")
+        // Errors, and activations that go below zero (tanh's), on a scale centred on 0.
+        let signed = errors || t.storage.contains { $0 < 0 }
         let tiles = (0..<t.shape[3]).map { c in Tile(width: t.shape[2], height: t.shape[1], values: channel(t, c).storage, caption: "channel \(c)") }
         var grid = ImageGrid(title: errors ? "\(layer) errors δ = ∂J/∂z of test image \(idx), \(state)"
                                            : "\(layer) feature maps of test image \(idx) (label \(te.labels[idx])), \(state)",
-                             tiles: tiles, columns: 8, scale: max(4, 120 / t.shape[1]), colormap: errors ? .diverging : .sequential)
-        grid.centredOnZero = errors; grid.showColorBar = true; grid.legendCaption = errors ? "δ" : "activation"
+                             tiles: tiles, columns: 8, scale: max(4, 120 / t.shape[1]), colormap: signed ? .diverging : .sequential)
+        grid.centredOnZero = signed; grid.showColorBar = true; grid.legendCaption = errors ? "δ" : "activation"
         try context.writePNG(grid.render(), file, shows: errors ? "maps.png-deltas" : "maps.png-features",
                              ["layer": .text(layer), "state": .text(state), "index": .int(idx)])
     }
@@ -991,10 +867,10 @@ public final class CNNEngine: LessonEngine {
         let pass = net.forward(x)
         let back = net.backward(pass, labels: [te.labels[idx]])
         for (i, s) in specs.enumerated() {
-            let isConv = { if case .conv = s.kind { return true }; return false }()
-            let isPool = { if case .maxpool = s.kind { return true }; return false }()
+            let isConv = s.kind is ConvKind
+            let isPool = s.kind is MaxPool2D || s.kind is AvgPool2D
             guard isConv || isPool else { continue }
-            let out = isConv ? (followingReLU(i).map { pass.outputs[$0] } ?? pass.outputs[i]) : pass.outputs[i]
+            let out = isConv ? (followingActivation(i).map { pass.outputs[$0] } ?? pass.outputs[i]) : pass.outputs[i]
             try drawChannels(out, layer: s.name, errors: false, state: trainedState, file: "\(s.name)-feature-maps.png")
             if isConv, let d = back.deltaOut[i] {
                 try drawChannels(d, layer: s.name, errors: true, state: trainedState, file: "\(s.name)-deltas.png")

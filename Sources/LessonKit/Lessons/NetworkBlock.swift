@@ -25,7 +25,7 @@ package enum NetworkBlock {
             }
             let name = text[..<colon].trimmingCharacters(in: .whitespaces)
             var words = text[text.index(after: colon)...].split(separator: " ").map(String.init)
-            guard !name.isEmpty, !words.isEmpty else { throw LessonError.at(file, line: n, "layer \"\(name)\" needs a kind (conv, relu, maxpool, flatten, dense, softmax).") }
+            guard !name.isEmpty, !words.isEmpty else { throw LessonError.at(file, line: n, "layer \"\(name)\" needs a kind (\(LayerKinds.list)).") }
             if specs.contains(where: { $0.name == name }) { throw LessonError.at(file, line: n, "layer name \"\(name)\" is used twice; names must be unique.") }
             let kind = words.removeFirst()
             var args = [String: String]()
@@ -35,34 +35,28 @@ package enum NetworkBlock {
                 guard args[kv[0]] == nil else { throw LessonError.at(file, line: n, "layer \(name): \(kv[0]) is given twice; keep one.") }
                 args[kv[0]] = kv[1]
             }
-            func int(_ key: String, default d: Int? = nil) throws -> Int {
-                guard let s = args.removeValue(forKey: key) else {
-                    if let d { return d }
-                    throw LessonError.at(file, line: n, "layer \(name): \(kind) needs \(key)=N.")
+            guard let kindType = LayerKinds.named(kind) else {
+                throw LessonError.at(file, line: n, "layer \(name): unknown kind \"\(kind)\"; use \(LayerKinds.list).")
+            }
+            var values = [Int]()
+            for key in kindType.keys {
+                guard let s = args.removeValue(forKey: key.name) else {
+                    if let d = key.defaultValue { values.append(d); continue }
+                    throw LessonError.at(file, line: n, "layer \(name): \(kind) needs \(key.name)=N.")
                 }
-                guard let v = Int(s), v >= 0 else { throw LessonError.at(file, line: n, "layer \(name): \(key) must be a whole number ≥ 0, got \"\(s)\".") }
+                guard let v = Int(s), v >= 0 else { throw LessonError.at(file, line: n, "layer \(name): \(key.name) must be a whole number ≥ 0, got \"\(s)\".") }
                 // Far beyond any network a lesson trains, and small enough that shape sums cannot overflow.
-                guard v <= maximum else { throw LessonError.at(file, line: n, "layer \(name): \(key)=\(v) is too large; at most \(maximum).") }
-                return v
+                guard v <= maximum else { throw LessonError.at(file, line: n, "layer \(name): \(key.name)=\(v) is too large; at most \(maximum).") }
+                guard v >= key.least else { throw LessonError.at(file, line: n, "layer \(name): \(key.name) must be at least \(key.least).") }
+                values.append(v)
             }
             var lr: Double?
             if let s = args.removeValue(forKey: "lr") {
                 guard let v = Double(s), v.isFinite, v > 0 else { throw LessonError.at(file, line: n, "layer \(name): lr must be a finite number above 0, got \"\(s)\".") }
                 lr = v
             }
-            let k: LayerSpec.Kind
-            switch kind {
-            case "conv": k = .conv(f: try int("f"), out: try int("out"), pad: try int("pad", default: 0), stride: try int("stride", default: 1))
-            case "relu": k = .relu
-            case "maxpool": k = .maxpool(f: try int("f"))
-            case "flatten": k = .flatten
-            case "dense": k = .dense(out: try int("out"))
-            case "softmax": k = .softmax
-            default: throw LessonError.at(file, line: n, "layer \(name): unknown kind \"\(kind)\"; use conv, relu, maxpool, flatten, dense or softmax.")
-            }
             if let extra = args.keys.sorted().first { throw LessonError.at(file, line: n, "layer \(name): unknown key \"\(extra)\" for \(kind).") }
-            if case .conv(_, let out, _, let stride) = k, out == 0 || stride == 0 { throw LessonError.at(file, line: n, "layer \(name): out and stride must be at least 1.") }
-            if case .dense(let out) = k, out == 0 { throw LessonError.at(file, line: n, "layer \(name): out must be at least 1.") }
+            let k = kindType.init(values: values)
             specs.append(LayerSpec(name: name, kind: k, learningRate: lr))
             lineOf.append(n)
         }

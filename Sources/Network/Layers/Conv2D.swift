@@ -204,3 +204,64 @@ public struct Conv2D: Sendable {
         return Gradients(dx: col2im(dcols, inputShape: cache.inputShape), dW: dW, db: db)
     }
 }
+
+/// `conv f=3 out=10 pad=0 stride=1`: out filters of f × f over every input channel.
+public struct ConvKind: LayerKind, Equatable {
+    public static let keyword = "conv"
+    public static let keys = [LayerKey("f", least: 1), LayerKey("out", least: 1), LayerKey("pad", default: 0), LayerKey("stride", default: 1, least: 1)]
+    public let f: Int, out: Int, pad: Int, stride: Int
+    public init(f: Int, out: Int, pad: Int, stride: Int) { self.f = f; self.out = out; self.pad = pad; self.stride = stride }
+    public init(values v: [Int]) { self.init(f: v[0], out: v[1], pad: v[2], stride: v[3]) }
+    public var values: [Int] { [f, out, pad, stride] }
+
+    // (H, W, C) → ((H + 2·pad − f) / stride + 1, (W + 2·pad − f) / stride + 1, out)
+    public func outputShape(_ input: [Int]) -> Result<[Int], ShapeMismatch> {
+        imageInput(input, Self.keyword).flatMap { (ih, iw, _) in
+            // Checked: a lesson file can ask for any numbers, and they must fail here, not trap.
+            guard let h = (CheckedInt(ih) + CheckedInt(pad) * CheckedInt(2)).value,
+                  let w = (CheckedInt(iw) + CheckedInt(pad) * CheckedInt(2)).value else {
+                return .failure(ShapeMismatch("padding \(pad) is too large"))
+            }
+            guard f > 0, stride > 0, pad >= 0, h >= f, w >= f else {
+                return .failure(ShapeMismatch("a \(f)×\(f) kernel with padding \(pad) does not fit its \(ih)×\(iw) input"))
+            }
+            return .success([(h - f) / stride + 1, (w - f) / stride + 1, out])
+        }
+    }
+
+    public func makeLayer(input: [Int], seed: UInt32, filterDraw: Conv2D.FilterDraw, rng: inout RandomState) -> any NetworkLayer {
+        Conv2D(f: f, inChannels: input[2], outChannels: out, pad: pad, stride: stride, seed: seed, draw: filterDraw, rng: &rng)
+    }
+
+    public func parameterCount(input: [Int]) -> CheckedInt {
+        CheckedInt.product([f, f, input.count == 3 ? input[2] : 1, out]) + CheckedInt(out)
+    }
+
+    /// im2col: one row of f·f·C_in per output position.
+    public func workspacePerImage(input: [Int], output: [Int]) -> CheckedInt {
+        CheckedInt.product([output.count == 3 ? output[0] : 1, output.count == 3 ? output[1] : 1, f, f, input.count == 3 ? input[2] : 1])
+    }
+}
+
+extension LayerKind where Self == ConvKind {
+    public static func conv(f: Int, out: Int, pad: Int, stride: Int) -> ConvKind { ConvKind(f: f, out: out, pad: pad, stride: stride) }
+}
+
+extension Conv2D: NetworkLayer {
+    public func forward(_ x: Tensor<Double>, naive: Bool) -> (output: Tensor<Double>, cache: any Sendable) {
+        let r = naive ? forwardNaive(x) : forward(x)
+        return (r.z, r.cache)
+    }
+
+    public func backward(_ delta: Tensor<Double>, cache: any Sendable, naive: Bool, perImageClip: Double?) -> LayerBackward {
+        // The tutorial's conv layers clip a copy of their gradient that is then thrown away: no per-image clip here.
+        let cache = cache as! Cache
+        let g = naive ? backwardNaive(delta, cache: cache) : backward(delta, cache: cache)
+        return LayerBackward(dx: g.dx, gradients: ParameterGradients(dW: g.dW, db: g.db))
+    }
+
+    public var parameters: [Tensor<Double>] {
+        get { [weights, bias] }
+        set { weights = newValue[0]; bias = newValue[1] }
+    }
+}

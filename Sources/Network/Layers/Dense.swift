@@ -68,3 +68,49 @@ public struct Dense: Sendable {
         return Gradients(dx: dx, dW: dW, db: db)
     }
 }
+
+/// `dense out=100`: every input joined to each of out units.
+public struct DenseKind: LayerKind, Equatable {
+    public static let keyword = "dense"
+    public static let keys = [LayerKey("out", least: 1)]
+    public let out: Int
+    public init(out: Int) { self.out = out }
+    public init(values v: [Int]) { self.init(out: v[0]) }
+    public var values: [Int] { [out] }
+
+    // (n) → (out)
+    public func outputShape(_ input: [Int]) -> Result<[Int], ShapeMismatch> {
+        input.count == 1 ? .success([out]) : .failure(ShapeMismatch("dense needs a flat input, got \(input); add a flatten layer before it"))
+    }
+
+    public func makeLayer(input: [Int], seed: UInt32, filterDraw: Conv2D.FilterDraw, rng: inout RandomState) -> any NetworkLayer {
+        Dense(inputs: input[0], outputs: out, seed: seed, rng: &rng)
+    }
+
+    public func parameterCount(input: [Int]) -> CheckedInt { CheckedInt.product(input) * CheckedInt(out) + CheckedInt(out) }
+}
+
+extension LayerKind where Self == DenseKind {
+    public static func dense(out: Int) -> DenseKind { DenseKind(out: out) }
+}
+
+extension Dense: NetworkLayer {
+    public func forward(_ x: Tensor<Double>, naive: Bool) -> (output: Tensor<Double>, cache: any Sendable) {
+        let r = forward(x)
+        return (naive ? forwardNaive(x) : r.z, r.cache)
+    }
+
+    public func backward(_ delta: Tensor<Double>, cache: any Sendable, naive: Bool, perImageClip: Double?) -> LayerBackward {
+        let cache = cache as! Cache
+        let g = naive ? backwardNaive(delta, cache: cache) : backward(delta, cache: cache)
+        guard let clip = perImageClip else { return LayerBackward(dx: g.dx, gradients: ParameterGradients(dW: g.dW, db: g.db)) }
+        // Σ_n clip(δ_nᵀ x_n): each image's weight gradient clipped before the sum, as the tutorial's dense layer does
+        let c = Dense.perImageClippedWeightGradient(delta, cache: cache, clip: clip)
+        return LayerBackward(dx: g.dx, gradients: ParameterGradients(dW: c.dW, db: g.db, clippedEntries: c.clipped))
+    }
+
+    public var parameters: [Tensor<Double>] {
+        get { [weights, bias] }
+        set { weights = newValue[0]; bias = newValue[1] }
+    }
+}

@@ -2,9 +2,13 @@
 // remembering where each maximum came from so the backward pass can route errors there.
 import Numerics
 
-public struct MaxPool2D: Sendable {
+public struct MaxPool2D: LayerKind, NetworkLayer, Equatable {
+    public static let keyword = "maxpool"
+    public static let keys = [LayerKey("f", least: 1)]
     public let f: Int
     public init(f: Int) { self.f = f }
+    public init(values v: [Int]) { self.init(f: v[0]) }
+    public var values: [Int] { [f] }
 
     public func outputSize(_ h: Int, _ w: Int) -> (Int, Int) { (h / f, w / f) }
 
@@ -51,5 +55,35 @@ public struct MaxPool2D: Sendable {
             for dy in 0..<f { for dx in 0..<f { best = max(best, x.storage[((i * h + oy * f + dy) * w + ox * f + dx) * c + ch]) } }
             return best
         }
+    }
+}
+
+extension MaxPool2D {
+    // (H, W, C) → (H / f, W / f, C)
+    public func outputShape(_ input: [Int]) -> Result<[Int], ShapeMismatch> { poolOutputShape(input, f: f, keyword: Self.keyword) }
+
+    public func makeLayer(input: [Int], seed: UInt32, filterDraw: Conv2D.FilterDraw, rng: inout RandomState) -> any NetworkLayer { self }
+
+    public func forward(_ x: Tensor<Double>, naive: Bool) -> (output: Tensor<Double>, cache: any Sendable) {
+        let r = forward(x)
+        return (naive ? forwardNaive(x) : r.out, r.cache)
+    }
+
+    public func backward(_ delta: Tensor<Double>, cache: any Sendable, naive: Bool, perImageClip: Double?) -> LayerBackward {
+        LayerBackward(dx: backward(delta, cache: cache as! Cache))
+    }
+}
+
+extension LayerKind where Self == MaxPool2D {
+    public static func maxpool(f: Int) -> MaxPool2D { MaxPool2D(f: f) }
+}
+
+/// A pooling window of f × f over an image input, or why it does not fit: (H, W, C) → (H / f, W / f, C).
+func poolOutputShape(_ input: [Int], f: Int, keyword: String) -> Result<[Int], ShapeMismatch> {
+    imageInput(input, keyword).flatMap { (h, w, c) in
+        guard f > 0, h >= f, w >= f else {
+            return .failure(ShapeMismatch("a \(f)×\(f) pooling window does not fit its \(h)×\(w) input"))
+        }
+        return .success([h / f, w / f, c])
     }
 }

@@ -32,3 +32,29 @@ public enum SoftmaxCrossEntropy {
         return d
     }
 }
+
+/// `softmax`: the network's last layer, probabilities from scores. Its backward takes δ = a − y, the
+/// gradient of softmax and cross-entropy together, and hands it on as ∂J/∂z.
+public struct Softmax: LayerKind, NetworkLayer, Equatable {
+    public static let keyword = "softmax"
+    public init() {}
+    public init(values: [Int]) {}
+
+    public func outputShape(_ input: [Int]) -> Result<[Int], ShapeMismatch> {
+        input.count == 1 ? .success(input) : .failure(ShapeMismatch("softmax needs a flat input, got \(input)"))
+    }
+
+    public func makeLayer(input: [Int], seed: UInt32, filterDraw: Conv2D.FilterDraw, rng: inout RandomState) -> any NetworkLayer { self }
+
+    public func forward(_ x: Tensor<Double>, naive: Bool) -> (output: Tensor<Double>, cache: any Sendable) {
+        (SoftmaxCrossEntropy.softmax(x), ())
+    }
+
+    public func backward(_ delta: Tensor<Double>, cache: any Sendable, naive: Bool, perImageClip: Double?) -> LayerBackward {
+        LayerBackward(dx: delta)
+    }
+}
+
+extension LayerKind where Self == Softmax {
+    public static var softmax: Softmax { Softmax() }
+}

@@ -1,0 +1,16 @@
+// tanh: squashes into (−1, 1), centred on 0; its slope is largest at 0 and fades for large |z|, so
+// errors pass back weakened where the unit is saturated.
+import Numerics
+
+public struct Tanh: ElementwiseActivation, Equatable {
+    public static let keyword = "tanh"
+    public init() {}
+    // a = tanh(z)
+    @inlinable public static func activate(_ z: Double) -> Double { cTanh(z) }
+    // δ_z = δ_a · (1 − a²)
+    @inlinable public static func gate(_ delta: Double, z: Double, a: Double) -> Double { delta * (1 - a * a) }
+}
+
+extension LayerKind where Self == Tanh {
+    public static var tanh: Tanh { Tanh() }
+}

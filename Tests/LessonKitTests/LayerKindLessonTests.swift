@@ -1,0 +1,70 @@
+// Lesson 3 with tanh, average pooling and sigmoid in place of relu1, pool1 and relu3, as
+// Lessons/README.md shows: the whole file runs (step-through, worked examples, gradient check,
+// training, pictures, quiz) and each kind reads with its own lines.
+import Foundation
+import Testing
+import TestSupport
+
+/// Lesson 3's file with its network block replaced by the one in Lessons/README.md's
+/// "Another activation, another pooling" section.
+func lessonThreeWithOtherKinds(in folder: URL) throws -> URL {
+    let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("Lessons/README.md"), encoding: .utf8)
+    let section = try #require(readme.range(of: "### Another activation, another pooling"))
+    let rest = readme[section.upperBound...]
+    let open = try #require(rest.range(of: "```network\n")), close = try #require(rest[open.upperBound...].range(of: "```"))
+    let network = String(rest[open.upperBound..<close.lowerBound])
+    #expect(network.contains("avgpool f=2") && network.contains("tanh") && network.contains("sigmoid"))
+    let lesson = try String(contentsOf: repositoryRoot.appendingPathComponent("Lessons/03-cnn.md"), encoding: .utf8)
+    let start = try #require(lesson.range(of: "```network\n")), end = try #require(lesson[start.upperBound...].range(of: "```"))
+    let file = folder.appendingPathComponent("03-cnn-other-kinds.md")
+    try (lesson[..<start.upperBound] + network + lesson[end.lowerBound...]).write(to: file, atomically: true, encoding: .utf8)
+    return file
+}
+
+/// The numbers in `line` (a table row or a worked line), in order.
+func numbersIn(_ line: Substring) -> [Double] {
+    line.split(whereSeparator: { " ,[]():=".contains($0) }).compactMap { Double($0) }
+}
+
+@Test func lessonThreeRunsWithTanhAveragePoolingAndSigmoid() throws {
+    let dir = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = try lessonThreeWithOtherKinds(in: dir)
+    let out = dir.appendingPathComponent("out")
+    let r = try runLesson(["run", file.path, "--epochs", "1", "--set", "train-images=3000", "--set", "test-images=500", "--quiz", "--report",
+                           "--no-color", "--out", out.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let text = r.stdout
+    // Each kind's own lines, forward and backward.
+    for line in ["the mean of each 2×2 window, per channel", "tanh at work: z[", "every channel of a = tanh(z):", "The tanh slope: δ_a[",
+                 "goes back shared equally", "goes to all 4 inputs of its window", "a = sigmoid(z): every value squashed into",
+                 "δ = δ_a ⊙ a (1 − a): the δ_in of dense2's step", "gradient check: pass", "after 1 epoch: train accuracy"] {
+        #expect(text.contains(line), "missing: \(line)")
+    }
+    // None of the ReLU or max-pooling lines where those layers are gone.
+    for line in ["a = ReLU(z) (channel", "A tie goes to the first maximum", "routed to the max positions", "The ReLU gate: δ_a[1"] {
+        #expect(!text.contains(line), "still there: \(line)")
+    }
+    // The worked window's mean is the mean of its four inputs.
+    let lines = text.split(separator: "\n")
+    let header = try #require(lines.firstIndex { $0.contains("x3") && $0.hasSuffix("mean") })
+    let row = numbersIn(lines[header + 1])
+    #expect(row.count == 8)  // the window's index, four inputs, the mean
+    #expect(abs(row[3..<7].reduce(0, +) / 4 - row[7]) < 1e-7)
+    // On the way back, each input of the window gets a quarter of its error.
+    let route = try #require(text.range(of: "Worked example, on the path: δ_out["))
+    let each = try #require(text[route.upperBound...].range(of: " each."))
+    // "[3, 4, 2] = D, conv2's worked δ_in, goes to all 4 inputs of its window (rows 6-7, columns 8-9): S each."
+    let routed = numbersIn(text[route.upperBound..<each.lowerBound])
+    #expect(routed.count == 6)
+    #expect(abs(routed[3] / 4 - routed[5]) <= 1e-8 * abs(routed[5]), "δ_out \(routed[3]) shared as \(routed[5])")
+    // The quiz says why it asks nothing about max-pooling and ReLU here, and asks the rest.
+    for kind in ["max-pool", "pool-route", "pool-zero", "relu-gate"] { #expect(text.contains("no \(kind) question: it asks about")) }
+    let worksheet = try String(contentsOf: out.appendingPathComponent("worksheet.md"), encoding: .utf8)
+    #expect(worksheet.contains("Question 1 · conv output") && worksheet.contains("Question 5 · conv δ_in") && !worksheet.contains("Question 6"))
+    // Every picture of the swapped layers is drawn.
+    for png in ["conv1-feature-maps-initial.png", "pool1-feature-maps-initial.png", "pool1-deltas-initial.png", "conv1-deltas-initial.png",
+                "conv1-feature-maps.png", "pool1-deltas.png", "confusion.png"] {
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(png).path), "\(png)")
+    }
+}
