@@ -16,31 +16,36 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // C libraries, one system-library target each.
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
+        // Sources/System: the C libraries, one system-library target each, found through pkg-config.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/System/COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/System/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/System/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CFreeType", path: "Sources/System/CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
         // SHA-256 of the data files from libmd: a system library, not a package of 360 C sources to compile.
-        .systemLibrary(name: "CMD", pkgConfig: "libmd", providers: [.apt(["libmd-dev"])]),
+        .systemLibrary(name: "CMD", path: "Sources/System/CMD", pkgConfig: "libmd", providers: [.apt(["libmd-dev"])]),
 
-        // Bottom up: numerics <- network (readable layers, the reference) <- training (the fast path,
-        // proven equal to network) <- datasets <- rendering <- lesson kit <- bench <- CLI.
-        .target(name: "Numerics", dependencies: ["COpenBLAS"], swiftSettings: optimise),
-        .target(name: "Network", dependencies: ["Numerics"], swiftSettings: optimise),
+        // Sources/Core: the libraries, which know nothing of lessons, words or the terminal.
+        //   Numerics ← Network (readable layers, the reference) ← Training (the fast path, proven equal to
+        //   Network, on CKernels); Datasets and Rendering beside them, on Numerics and the C libraries.
+        .target(name: "Numerics", dependencies: ["COpenBLAS"], path: "Sources/Core/Numerics", swiftSettings: optimise),
+        .target(name: "Network", dependencies: ["Numerics"], path: "Sources/Core/Network", swiftSettings: optimise),
         // Channel-loop kernels in C for the training path: vectorised by the C compiler, with an AVX2
         // clone chosen at load time; no FMA contraction, so every clone computes the same bits.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
-        .target(name: "Training", dependencies: ["Network", "Numerics", "CKernels"], swiftSettings: optimise),
-        .target(name: "Datasets", dependencies: ["Numerics", "CZlib", "CMD"], swiftSettings: optimise),
-        .target(name: "Rendering", dependencies: ["Numerics", "CPNG", "CFreeType"], swiftSettings: optimise),
+        .target(name: "CKernels", path: "Sources/Core/CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+        .target(name: "Training", dependencies: ["Network", "Numerics", "CKernels"], path: "Sources/Core/Training", swiftSettings: optimise),
+        .target(name: "Datasets", dependencies: ["Numerics", "CZlib", "CMD"], path: "Sources/Core/Datasets", swiftSettings: optimise),
+        .target(name: "Rendering", dependencies: ["CPNG", "CFreeType"], path: "Sources/Core/Rendering", swiftSettings: optimise),
+
+        // Sources/App: the lessons (files, engines, records and their views) on all of Core, `lesson
+        // bench` on the lessons and the training path, and the command line on both.
         .target(name: "LessonKit", dependencies: ["Numerics", "Network", "Training", "Datasets", "Rendering"],
-                swiftSettings: optimise),
+                path: "Sources/App/LessonKit", swiftSettings: optimise),
         // `lesson bench`: what the lessons spend their time on, timed against the targets.
-        .target(name: "LessonBench", dependencies: ["LessonKit", "Training", "Network", "Numerics", "Datasets"], swiftSettings: optimise),
+        .target(name: "LessonBench", dependencies: ["LessonKit", "Training", "Network", "Numerics", "Datasets"],
+                path: "Sources/App/LessonBench", swiftSettings: optimise),
         .executableTarget(name: "lesson", dependencies: [
             "LessonKit", "LessonBench", "Training", "Network", "Numerics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: optimise),
+        ], path: "Sources/App/lesson", swiftSettings: optimise),
 
         .target(name: "TestSupport", dependencies: ["CZlib", "Datasets"], path: "Tests/TestSupport"),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"], resources: [.copy("Fixtures")]),

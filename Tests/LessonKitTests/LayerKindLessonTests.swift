@@ -4,6 +4,11 @@
 import Foundation
 import Testing
 import TestSupport
+@testable import LessonKit
+import Datasets
+import Network
+import Numerics
+import Rendering
 
 /// Lesson 3's file with its network block replaced by the one in Lessons/README.md's
 /// "Another activation, another pooling" section.
@@ -67,4 +72,20 @@ func numbersIn(_ line: Substring) -> [Double] {
                 "conv1-feature-maps.png", "pool1-deltas.png", "confusion.png"] {
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(png).path), "\(png)")
     }
+    // conv1's tanh maps of the traced digit (initial weights): values below zero, so drawn on a scale
+    // centred on 0, every value in its colour.
+    let lessonFile = try LessonFile.load(file)
+    let specs = try NetworkBlock.parse(lessonFile.blocks["network"] ?? [], file: file.path, input: [28, 28, 1])
+    var rng = RandomState(seed: 0)
+    let net = try CNN(specs: specs, inputShape: [28, 28, 1], seed: 100, rng: &rng)
+    let (te, _) = try MNIST.load(.test, from: repositoryRoot.appendingPathComponent("Lessons/data/mnist"))
+    let part = te.prefix(1)
+    let digit = ImageSet(pixels: part.pixels, labels: part.labels.map(Int.init), height: 28, width: 28)
+    let a = net.forward(digit.batch([0][...]), naive: true).outputs[1]
+    #expect(a.storage.min()! < -0.5 && a.storage.max()! > 0.5)
+    let maps = (0..<10).map { ch in stride(from: ch, to: a.count, by: 10).map { a.storage[$0] } }
+    var grid = ImageGrid(title: "t", tiles: tiles(maps, width: 26, height: 26) { "channel \($0)" }, columns: 8, scale: max(4, 120 / 26),
+                         colormap: .diverging)
+    grid.centredOnZero = true
+    expectTiles(try PNGFile.read(out.appendingPathComponent("conv1-feature-maps-initial.png")), grid, "conv1-feature-maps-initial.png")
 }

@@ -109,7 +109,7 @@ func stepLineCounts(_ text: String) -> [(heading: String, lines: Int)] {
         let lessons = ["DigitsEngine": "01-digits.md", "LettersEngine": "02-letters.md", "CNNEngine": "03-cnn.md"]
         for (engine, lessonName) in lessons {
             // The engine and its extensions: questions for --quiz (ENGINE+Quiz.swift), the worked path, layer kinds' lines.
-            let folder = repositoryRoot.appendingPathComponent("Sources/LessonKit/Lessons")
+            let folder = repositoryRoot.appendingPathComponent("Sources/App/LessonKit/Lessons")
             let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
                 .filter { $0 == engine + ".swift" || ($0.hasPrefix(engine + "+") && $0.hasSuffix(".swift")) }.sorted()
             #expect(files.contains(engine + "+Quiz.swift"))

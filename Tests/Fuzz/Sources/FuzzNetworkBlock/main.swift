@@ -1,26 +1,21 @@
 // Structure-aware libFuzzer target: lesson-3 files whose ```network block and settings are built
-// from the fuzzer's choices (layer kinds, f, out, pad, stride, batch, image counts), so the shape
+// from the fuzzer's choices (every kind in LayerKinds.all with its keys, batch, image counts), so the shape
 // arithmetic and the memory estimate meet huge and edge numbers instead of mostly broken text.
 // Every input must be accepted or refused with an error: no trap, no sanitizer report, no hang.
 import FuzzSupport
 import LessonKit
 import Network
 
-let kinds = ["conv", "relu", "maxpool", "flatten", "dense", "softmax"]
+let kinds = LayerKinds.all
 
 runFuzzer { data, size in
     var c = Choices(bytes(data, size))
     var layers = [String]()
     for i in 0..<(1 + c.below(10)) {
         let kind = kinds[c.below(kinds.count)]
-        var line = "l\(i): \(kind)"
-        switch kind {
-        case "conv": line += " f=\(c.interesting()) out=\(c.interesting()) pad=\(c.interesting()) stride=\(c.interesting())"
-        case "maxpool": line += " f=\(c.interesting())"
-        case "dense": line += " out=\(c.interesting())"
-        default: break
-        }
-        layers.append(line)
+        // Every key of the kind, each sometimes left to its default (a required one then missing).
+        let keys = kind.keys.filter { _ in c.below(8) != 0 }.map { " \($0.name)=\(c.interesting())" }
+        layers.append("l\(i): \(kind.keyword)" + keys.joined())
     }
     if c.below(2) == 0 { layers.append("sm: softmax") }
     let text = """

@@ -1,0 +1,121 @@
+// Lesson 3's pictures: filter banks before and after training, feature maps and errors of the
+// traced image, each titled with the network state it shows.
+import Datasets
+import Foundation
+import Network
+import Training
+import Numerics
+import Rendering
+
+extension CNNEngine {
+    /// The network state a picture shows: the seeded initialisation, or after training (or loaded).
+    var trainedState: String {
+        // Loaded weights whose training is known (their run.json) are described by it, as that run did.
+        if context.weightsFile != nil, history.isEmpty { return "with " + loadedDescription }
+        return "after \(NumberText.count(history.count, "epoch"))"
+    }
+
+    /// One colour scale for a layer's filters before and after training, fixed from the initial
+    /// weights (2.2 times their largest, rounded up: 50 epochs grow them about twofold), so the two
+    /// pictures compare; a weight beyond it is drawn at the scale's end.
+    func filterBound(_ layer: Int) throws -> Double {
+        guard let c = try ensureInitial().layers[layer] as? Conv2D else { return 1 }
+        let x = 2.2 * max(1e-12, c.weights.storage.map(abs).max() ?? 1)
+        let magnitude = pow(10, log10(x).rounded(.down))
+        return ([1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map { $0 * magnitude }.first { $0 >= x }) ?? 10 * magnitude
+    }
+
+    func filterGrid(_ c: Conv2D, layer i: Int, title: String, other: String) throws -> ImageGrid {
+        // One tile per (filter, input channel).
+        var tiles = [Tile]()
+        for co in 0..<c.outChannels {
+            for ci in 0..<c.inChannels {
+                let v = (0..<(c.f * c.f)).map { k in c.weights.storage[(co * c.f * c.f + k) * c.inChannels + ci] }
+                tiles.append(Tile(width: c.f, height: c.f, values: v, caption: c.inChannels == 1 ? "filter \(co)" : ""))
+            }
+        }
+        let bound = try filterBound(i)
+        var grid = ImageGrid(title: title, tiles: tiles, columns: c.inChannels == 1 ? min(10, c.outChannels) : c.inChannels,
+                             scale: c.f <= 3 ? 24 : 10, colormap: .diverging, range: -bound...bound)
+        grid.showColorBar = true; grid.legendCaption = "weight"; grid.reserveTitle = other
+        if c.inChannels > 1 {
+            grid.rowLabels = (0..<c.outChannels).map(String.init); grid.columnLabels = (0..<c.inChannels).map(String.init)
+            grid.rowAxisTitle = "output filter"; grid.columnAxisTitle = "input channel"
+        }
+        return grid
+    }
+
+    func drawFilters(_ net: CNN, suffix: String) throws {
+        drawnFilters.insert(suffix)
+        let before = suffix == "before"
+        for (i, layer) in net.layers.enumerated() {
+            guard let c = layer as? Conv2D else { continue }
+            let initialTitle = "\(specs[i].name) filters, initial weights", trainedTitle = "\(specs[i].name) filters \(trainedState)"
+            let grid = try filterGrid(c, layer: i, title: before ? initialTitle : trainedTitle, other: before ? trainedTitle : initialTitle)
+            try context.writePNG(grid.render(), "\(specs[i].name)-filters-\(suffix).png", shows: before ? "filters.png-initial" : "filters.png-trained",
+                                 ["layer": .text(specs[i].name), "state": .text(trainedState)])
+            if c.inChannels == 1 {
+                let bound = try filterBound(i)
+                out.maps(TerminalMaps(grid.tiles.map(\.values), width: c.f, height: c.f, captions: (0..<c.outChannels).map { "W\($0)" },
+                                      lo: -bound, hi: bound, colormap: .diverging),
+                         caption: "filters.caption", ["layer": .text(specs[i].name), "when": .text(before ? "initial" : trainedState)])
+            }
+            // After training, each single-channel layer's filters before and after side by side.
+            if !before, c.inChannels == 1, let c0 = try ensureInitial().layers[i] as? Conv2D {
+                let first = try filterGrid(c0, layer: i, title: "", other: "")
+                var both = grid
+                both.title = "\(specs[i].name) filters: initial weights (top) and \(trainedState) (bottom)"
+                both.reserveTitle = nil
+                both.tiles = first.tiles + grid.tiles
+                both.rowLabels = ["initial", "trained"]
+                try context.writePNG(both.render(), "\(specs[i].name)-filters-compared.png", shows: "filters.png-compared",
+                                     ["layer": .text(specs[i].name), "state": .text(trainedState)])
+            }
+        }
+    }
+
+    func showFilters() throws {
+        // The initialisation step drew the "before" grids already (muted or not); each picture once.
+        if !drawnFilters.contains("before") { try drawFilters(try ensureInitial(), suffix: "before") }
+        try drawFilters(try ensureTrained(), suffix: "after")
+    }
+
+    /// One image's (1, H, W, C) activations (or δ, `errors`) as a grid of channels, written as `file`.
+    func drawChannels(_ t: Tensor<Double>, layer: String, errors: Bool, state: String, file: String) throws {
+        // Ctrl-C in a step of the step-through stops it before its next picture.
+        try Interrupt.check("before drawing \(file)")
+        let (_, te) = try ensureData()
+        let idx = settings.int("trace-image")
+        // Errors, and activations that go below zero (tanh's), on a scale centred on 0.
+        let signed = errors || t.storage.contains { $0 < 0 }
+        let tiles = (0..<t.shape[3]).map { c in Tile(width: t.shape[2], height: t.shape[1], values: channel(t, c).storage, caption: "channel \(c)") }
+        var grid = ImageGrid(title: errors ? "\(layer) errors δ = ∂J/∂z of test image \(idx), \(state)"
+                                           : "\(layer) feature maps of test image \(idx) (label \(te.labels[idx])), \(state)",
+                             tiles: tiles, columns: 8, scale: max(4, 120 / t.shape[1]), colormap: signed ? .diverging : .sequential)
+        grid.centredOnZero = signed; grid.showColorBar = true; grid.legendCaption = errors ? "δ" : "activation"
+        try context.writePNG(grid.render(), file, shows: errors ? "maps.png-deltas" : "maps.png-features",
+                             ["layer": .text(layer), "state": .text(state), "index": .int(idx)])
+    }
+
+    func featureMaps() throws {
+        let net = try ensureTrained()
+        let (_, te) = try ensureData()
+        let idx = settings.int("trace-image")
+        let x = te.batch([idx][...])
+        let pass = net.forward(x)
+        let back = net.backward(pass, labels: [te.labels[idx]])
+        for (i, s) in specs.enumerated() {
+            let isConv = s.kind is ConvKind
+            let isPool = s.kind is MaxPool2D || s.kind is AvgPool2D
+            guard isConv || isPool else { continue }
+            let out = isConv ? (followingActivation(i).map { pass.outputs[$0] } ?? pass.outputs[i]) : pass.outputs[i]
+            try drawChannels(out, layer: s.name, errors: false, state: trainedState, file: "\(s.name)-feature-maps.png")
+            if isConv, let d = back.deltaOut[i] {
+                try drawChannels(d, layer: s.name, errors: true, state: trainedState, file: "\(s.name)-deltas.png")
+            }
+            if isPool, let d = back.deltaIn[i] {  // the errors pooling routes back, as in its step-through picture
+                try drawChannels(d, layer: s.name, errors: true, state: trainedState, file: "\(s.name)-deltas.png")
+            }
+        }
+    }
+}

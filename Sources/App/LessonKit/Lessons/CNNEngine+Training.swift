@@ -1,0 +1,163 @@
+// Lesson 3's training on the fast path (progress, interrupt, divergence, epoch rows, the weights
+// file), its cost curves, and the evaluation on the test set.
+import Datasets
+import Foundation
+import Network
+import Training
+import Numerics
+import Rendering
+
+extension CNNEngine {
+    // MARK: Training
+
+    @discardableResult
+    func ensureTrained() throws -> CNN {
+        if let trained { return trained }
+        var net = try ensureInitial()
+        if let loadedWeights {
+            net.parameters = loadedWeights
+            trained = net
+            return net
+        }
+        let (tr, te) = try ensureData()
+        let rule = updateRule
+        let epochs = settings.int("epochs")
+        // A batch larger than the data is the whole data: buffers for the images there are, not for `batch`.
+        let trainer = CNNTrainer(net, precision: precision, batchSize: min(rule.batchSize, tr.count))
+        self.trainer = trainer
+        out.table(Table("train.epochs", columns: [.init("epoch", format: "5d"), .init("cost", format: ".6f"), .init("train acc", format: ".4f"),
+                                                  .init("test acc", format: ".4f"), .init("clipped updates"), .init("of"), .init("entries clipped", format: ",")]))
+        for e in 1...epochs {
+            let start = Date()
+            let progress = Progress("epoch \(e)/\(epochs)", total: (tr.count + rule.batchSize - 1) / rule.batchSize)
+            var previous = (seen: 0, sum: 0.0)
+            let c = trainer.trainEpoch(tr, rule: rule, rng: &rng, progress: { done, total, running in
+                // This batch's own mean cross-entropy, from the running mean before and after it.
+                let seen = min(done * rule.batchSize, tr.count), sum = running * Double(seen)
+                if seen > previous.seen { batchLosses.append((Double(e - 1) + Double(done) / Double(total), (sum - previous.sum) / Double(seen - previous.seen))) }
+                previous = (seen, sum)
+                let elapsed = Date().timeIntervalSince(start)
+                let rate = Double(min(done * rule.batchSize, tr.count)) / max(elapsed, 1e-9)
+                let eta = Double(tr.count) / rate * Double(epochs - e + 1) - elapsed
+                progress.update(done, figures: [("loss", running, ".4f"), ("img/s", rate, ".0f")], remaining: eta)
+                _ = total
+            }, shouldStop: { Interrupt.requested })
+            progress.finish()
+            guard c.finiteLoss, trainer.parameters.allSatisfy({ $0.storage.allSatisfy(\.isFinite) }) else {
+                throw LessonError("training diverged in epoch \(e), batch \(c.updates + 1): the loss is no longer a finite number. Try a smaller learning-rate (now \(NumberText.short(rule.learningRate))); no weights file was written.")
+            }
+            let batches = (tr.count + rule.batchSize - 1) / rule.batchSize
+            if c.updates < batches {
+                try? plotCost(partial: true)
+                throw LessonInterrupted(description: "interrupted in epoch \(e) after batch \(c.updates) of \(batches); \(NumberText.count(history.count, "full epoch")) \(history.count == 1 ? "is" : "are") in the curves in \(out.relativePath(context.outputDirectory)); no weights file was written.")
+            }
+            let (trainPred, trainLoss) = trainer.evaluate(tr)
+            let (testPred, _) = trainer.evaluate(te)
+            let record = EpochRecord(epoch: e, cost: (trainLoss + trainer.sumOfSquaredWeights) / Double(tr.count),
+                                     trainAccuracy: CNN.accuracy(trainPred, tr.labels), testAccuracy: CNN.accuracy(testPred, te.labels),
+                                     clippedEntries: c.clippedEntries, clippedUpdates: c.clippedUpdates, updates: c.updates,
+                                     seconds: Date().timeIntervalSince(start))
+            history.append(record)
+            // Printed as each epoch ends, so a long run shows its progress even when not on a terminal.
+            // No timings here: a seed must print the same bytes every run (speed is on the progress line).
+            out.row([.int(e), .number(record.cost), .number(record.trainAccuracy), .number(record.testAccuracy),
+                     .int(c.clippedUpdates), .int(c.updates), .int(c.clippedEntries)])
+            fflush(stdout)
+        }
+        net = trainer.network
+        trained = net
+        let url = try context.outputURL("weights.lnw")
+        try AtomicFile.write(Data(WeightsFile.encode(net)), to: url)
+        wroteWeights = true
+        out.wrote(url, shows: "train.weights-file", ["epochs": .int(epochs)])
+        return net
+    }
+
+    var clipScope: CNN.ClipScope { CNN.ClipScope(rawValue: settings.string("clip-scope"))! }
+    var updateRule: CNN.UpdateRule {
+        CNN.UpdateRule(learningRate: settings.double("learning-rate"), lambda: settings.double("lambda"),
+                       clip: settings.double("clip"), clipScope: clipScope, batchSize: settings.int("batch"))
+    }
+
+    func trainNetwork() throws {
+        let (tr, te) = try ensureData()
+        if let w = context.weightsFile {
+            try ensureTrained()
+            out.result("train.loaded", ["file": .text(out.relativePath(w))])
+            return
+        }
+        out.say("train.plan", ["epochs": .int(settings.int("epochs")), "images": .int(tr.count), "batch": .int(settings.int("batch")), "test": .int(te.count)])
+        out.say("train.precision", ["precision": .text(precision.rawValue),
+                                    "shards": .int(CNNTrainer.defaultShards), "per": .int(CNNTrainer.imagesPerShard(batch: settings.int("batch")))])
+        try ensureTrained()
+        let last = history.last!
+        out.result("train.result", ["epochs": .int(last.epoch), "train": .number(last.trainAccuracy), "test": .number(last.testAccuracy)])
+        out.note(clipScope == .batch ? "train.cost-note-batch" : "train.cost-note-image")
+    }
+
+    func plotCost(partial: Bool = false) throws {
+        if !partial { try ensureTrained() }
+        guard !history.isEmpty else { if !partial { out.say("plot-cost.no-history") }; return }
+        // The per-batch loss as a thin line under the per-epoch cost, so a one-epoch run shows a curve;
+        // costs are never negative, so the axis starts at 0; epochs are whole numbers.
+        var cost = LinePlot(title: "CNN: cost per epoch, loss per mini-batch", xLabel: "epoch", yLabel: "cost",
+                            series: [Series(name: "cost (cross-entropy + ΣW², per image), per epoch", y: history.map(\.cost)),
+                                     Series(name: "cross-entropy per image, per mini-batch", x: batchLosses.map(\.x), y: batchLosses.map(\.loss))],
+                            yRange: 0...max(1e-12, (history.map(\.cost) + batchLosses.map(\.loss)).filter(\.isFinite).max() ?? 1) * 1.05)
+        cost.series[0].dots = true
+        cost.series[1].lineWidth = 1.5
+        cost.series[1].dots = false
+        cost.wholeXTicks = true
+        cost.xRange = 0...Double(max(1, history.count))
+        try context.writePNG(cost.render(), "cost.png", shows: "pictures.cost", ["epochs": .int(history.count), "batches": .int(batchLosses.count)])
+        // Accuracy in percent, the axis spanning the data (within 0 to 100).
+        let accuracies = history.flatMap { [100 * $0.trainAccuracy, 100 * $0.testAccuracy] }
+        let (lo, hi) = (accuracies.min() ?? 0, accuracies.max() ?? 100)
+        let pad = max(0.5, (hi - lo) * 0.1)
+        var accuracy = LinePlot(title: "CNN: accuracy per epoch", xLabel: "epoch", yLabel: "accuracy (%)",
+                                series: [Series(name: "train", y: history.map { 100 * $0.trainAccuracy }),
+                                         Series(name: "test", y: history.map { 100 * $0.testAccuracy })],
+                                yRange: max(0, lo - pad)...min(100, hi + pad))
+        accuracy.series[0].dots = true; accuracy.series[1].dots = true
+        accuracy.wholeXTicks = true
+        accuracy.xRange = 0...Double(max(1, history.count))
+        try context.writePNG(accuracy.render(), "accuracy.png", shows: "pictures.accuracy", ["epochs": .int(history.count)])
+    }
+
+    func evaluate() throws {
+        let net = try ensureTrained()
+        let (_, te) = try ensureData()
+        let (pred, _) = (trainer ?? CNNTrainer(net, precision: trainedPrecision ?? .float64, batchSize: min(settings.int("batch"), te.count))).evaluate(te)
+        let correct = zip(pred, te.labels).filter { $0 == $1 }.count
+        evaluatedAccuracy = Double(correct) / Double(te.count)
+        out.result("evaluate.result", ["correct": .int(correct), "images": .int(te.count), "accuracy": .number(Double(correct) / Double(te.count))])
+        let confusion = out.confusion("evaluate.confusion", pred, te.labels)
+        var map = Heatmap(title: "CNN: test confusion matrix (\(String(format: "%.2f", 100 * Double(correct) / Double(te.count)))% correct)", values: confusion)
+        map.colormap = .blues; map.centredOnZero = false; map.annotate = true; map.cellSize = 56; map.logScale = true
+        map.rowLabels = (0..<10).map(String.init); map.columnLabels = (0..<10).map(String.init)
+        map.rowAxisTitle = "true digit"; map.columnAxisTitle = "predicted digit"; map.legendCaption = "images"
+        try context.writePNG(map.render(), "confusion.png", shows: "pictures.confusion", ["state": .text(trainedState), "images": .int(te.count)])
+        // The misread digits, most confidently misread first: the probability the network gave its wrong
+        // answer (from the float64 reference layers on these images), so a teacher picks one to trace.
+        let wrongIndices = zip(pred, te.labels).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
+        guard !wrongIndices.isEmpty else { return }
+        let probabilities = net.forward(te.batch(wrongIndices[...])).probabilities
+        misread = wrongIndices.enumerated().map { r, i in
+            (index: i, label: te.labels[i], predicted: pred[i],
+             confidence: probabilities.storage[r * 10 + pred[i]], pTrue: probabilities.storage[r * 10 + te.labels[i]])
+        }.sorted { ($0.confidence, -$0.index) > ($1.confidence, -$1.index) }
+        out.table(Table("evaluate.misread", columns: [.init("index"), .init("true"), .init("predicted"), .init("confidence", format: ".4f"),
+                                                      .init("p(true)", format: ".2e")],
+                        rows: misread.prefix(5).map { [.int($0.index), .int($0.label), .int($0.predicted), .number($0.confidence), .number($0.pTrue)] }))
+        out.say("evaluate.misread-more", ["shown": .int(min(5, misread.count)), "count": .int(misread.count), "index": .int(misread[0].index)])
+        let shown = misread.prefix(40)
+        let tiles = shown.map { m in
+            Tile(width: 28, height: 28, values: te.batch([m.index][...]).storage,
+                 caption: "#\(m.index) \(m.label)→\(m.predicted) \(String(format: "%.1f", (1000 * m.confidence).rounded(.down) / 10))%")  // truncated: 99.98% is not 100%
+        }
+        var grid = ImageGrid(title: "Misread test digits, most confident first: #index true→predicted, confidence",
+                             tiles: Array(tiles), columns: 8, scale: 4, colormap: .gray, range: 0...1)
+        grid.captionSize = 12
+        try context.writePNG(grid.render(), "misclassified.png", shows: "pictures.misclassified", ["state": .text(trainedState), "shown": .int(tiles.count)])
+    }
+}

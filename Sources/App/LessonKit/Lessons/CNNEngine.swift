@@ -1,0 +1,343 @@
+// Lesson 3's steps: the tutorial's CNN declared in the lesson file, one test image followed through
+// every layer forward and back on the naive path, gradient checks, mini-batch training on the
+// vectorised path, a versioned weights file, and pictures of filters, feature maps and errors.
+import Datasets
+import Foundation
+import Network
+import Training
+import Numerics
+import Rendering
+
+public final class CNNEngine: LessonEngine {
+    public static let name = "cnn"
+    public static let settingSpecs: [SettingSpec] = [
+        SettingSpec("init-seed", .integer(0...Int(UInt32.max)), default: "100", "np.random.seed at the start of every layer's init"),
+        SettingSpec("learning-rate", .number(above: 0, max: 100), default: "0.1", "lr for layers without their own lr="),
+        SettingSpec("lambda", .number(above: -1e-300, max: 100), default: "0.01", "L2 weight decay"),
+        SettingSpec("clip", .number(above: 0, max: 1e9), default: "0.5", "weight gradients clipped to [-clip, clip]"),
+        SettingSpec("clip-scope", .choice(CNN.ClipScope.allCases.map(\.rawValue)), default: "image",
+                    "batch: the batch-summed gradient of every layer; image: each image's dense gradient, as the tutorial's layer code"),
+        SettingSpec("batch", .integer(1...60_000), default: "512", "mini-batch size"),
+        SettingSpec("epochs", .integer(1...1000), default: "50", "passes over the training images"),
+        SettingSpec("train-images", .integer(1...60_000), default: "60000", "training images used"),
+        SettingSpec("test-images", .integer(1...10_000), default: "10000", "test images used"),
+        SettingSpec("trace-image", .integer(0...9_999), default: "0", "test image followed through the step-through"),
+        SettingSpec("filter-init", .choice(Conv2D.FilterDraw.allCases.map(\.rawValue)), default: "per-filter", "per-filter: the serial code's draws; one-draw: the vectorised code's single draw"),
+        SettingSpec("precision", .choice(["float32", "float64"]), default: "float32", "what training computes in (the step-through is always float64)"),
+        SettingSpec("worked-at", .text, default: "auto", "row,column of conv1's output where the worked path starts (--at i,j), or conv2:i,j; auto: where conv1 responds most"),
+        SettingSpec("worked-channel", .text, default: "auto", "output channel where the worked path starts (--channel k); auto: the largest"),
+        SettingSpec("memory-budget", .number(above: 0, max: 1e6), default: "2", "GB the network may take to train; a larger one is refused before anything runs"),
+    ]
+    public static let actions: [ActionSpec] = [
+        ActionSpec("load-data", "the 60,000 training and 10,000 test digits"),
+        ActionSpec("init-weights", "He initialisation as the tutorial does it"),
+        ActionSpec("forward", "one layer's forward pass on the traced image (layer=NAME)", arguments: ["layer"],
+                   asks: ["conv-output", "conv-group", "max-pool"]),
+        ActionSpec("loss", "the traced image's probabilities and cross-entropy", asks: ["loss"]),
+        ActionSpec("backward", "one layer's backward pass on the traced image (layer=NAME)", arguments: ["layer"],
+                   asks: ["pool-route", "pool-zero", "dense-delta", "dense-dW", "conv-dW", "conv-delta-in", "relu-gate"]),
+        ActionSpec("input-gradient", "∂J/∂x: the traced image's error carried back to its pixels"),
+        ActionSpec("gradient-check", "numerical against analytic gradients for every layer with parameters"),
+        ActionSpec("train", "mini-batch training with a live progress line; saves the weights"),
+        ActionSpec("plot-cost", "the cost and accuracy per epoch as PNG"),
+        ActionSpec("evaluate", "test accuracy, confusion matrix and misclassified digits"),
+        ActionSpec("show-filters", "conv filters before and after training as PNG grids"),
+        ActionSpec("feature-maps", "the traced image's feature maps and backward errors as PNG"),
+    ]
+
+    public static let seedSetting = "init-seed"
+    public static let loadsWeights = true
+    public static func instead(of key: String) -> String? {
+        switch key {
+        case "dataset": return "lesson 3 always reads the full MNIST files; --set train-images=N and --set test-images=N choose how many it uses"
+        case "gradients": return "lesson 3's gradients are the tutorial's; its quirk is clipping, set with --set clip-scope=image|batch or --set clip=1000 (off)"
+        case "iterations": return "lesson 3 trains in epochs: --epochs N"
+        default: return nil
+        }
+    }
+
+    let context: LessonContext
+    var out: RecordStream { context.out }
+    let settings: LessonSettings
+    let specs: [LayerSpec]
+    var rng = RandomState(seed: 0)
+    var train: ImageSet?
+    var test: ImageSet?
+    var initial: CNN?
+    var trained: CNN?
+    /// The fast path that trained `trained`, kept for evaluating with it.
+    var trainer: CNNTrainer?
+    var precision: Precision { Precision(rawValue: settings.string("precision"))! }
+
+    var history: [EpochRecord] = []
+    /// (epochs done, this batch's mean cross-entropy) for every mini-batch: the thin line under the epochs.
+    var batchLosses: [(x: Double, loss: Double)] = []
+    var trace: (pass: CNN.ForwardPass, back: CNN.BackwardPass, label: Int)?
+    /// The worked places of the step-through (CNNEngine+Path.swift), once worked out.
+    var path: [Int: Place]?
+
+    public static func validate(_ file: LessonFile, settings: LessonSettings) throws {
+        let chosen = try workedPlace(settings)
+        let block = file.blocks["network"] ?? []
+        let specs = try NetworkBlock.parse(block, file: file.path, input: [28, 28, 1])
+        if let name = chosen.layer, !specs.contains(where: { $0.kind is ConvKind && $0.name == name }) {
+            let convs = specs.filter { $0.kind is ConvKind }.map(\.name)
+            throw LessonError("--at \(settings.string("worked-at")): \(name) is not a conv layer of this network; use one of \(convs.joined(separator: ", ")), e.g. --at \(convs.last ?? "conv1"):3,5.")
+        }
+        // layer= names a layer of the network, checked now rather than when the step comes (after training).
+        for step in file.steps where step.arguments["layer"] != nil && !specs.contains(where: { $0.name == step.arguments["layer"] }) {
+            throw LessonError.at(file.path, line: step.line, "\(step.action) layer=\(step.arguments["layer"]!): the ```network block has no such layer; use one of \(specs.map(\.name).joined(separator: ", ")).")
+        }
+        try validateQuiz(file, specs: specs)
+        // What training will allocate, worked out before anything is: refused over the budget with the
+        // layer that weighs most, so `dense out=100000000` is a message, not an abort.
+        let shapes = try CNN.shapes(of: specs, input: [28, 28, 1]).get()
+        let batch = min(settings.int("batch"), max(settings.int("train-images"), settings.int("test-images")))
+        let precision = settings.string("precision")
+        let estimate = MemoryEstimate(specs: specs, input: [28, 28, 1], shapes: shapes, batch: batch, shards: CNNTrainer.defaultShards,
+                                      scalarBytes: precision == "float32" ? 4 : 8, imageBytes: 70_000 * 785)
+        let budget = settings.double("memory-budget")
+        if estimate.bytes.map({ Double($0) > budget * 1e9 }) ?? true {
+            let layer = estimate.largestLayer
+            let size = estimate.bytes.map { String(format: "about %.3g GB", Double($0) / 1e9) } ?? "more bytes than a number can count"  // (error message)
+            throw LessonError.at(file.path, line: NetworkBlock.lines(block)[layer],
+                                 "layer \(specs[layer].name): the network needs \(size) to train (batches of \(batch), \(precision)), over the memory budget of \(NumberText.short(budget)) GB; make the layer smaller, lower --set batch=N, or raise --set memory-budget=GB.")
+        }
+    }
+
+    public required init(context: LessonContext) throws {
+        self.context = context
+        settings = context.settings
+        // One image's GEMMs gain nothing from BLAS threads, and training runs its shards on single-
+        // threaded BLAS: an idle OpenBLAS worker would only spin on sched_yield after each threaded
+        // call, taking one of two cores from the shards (measured: 12 % less CPU, 3 % less wall time).
+        BLASThreads.set(1)
+        specs = try NetworkBlock.parse(context.file.blocks["network"] ?? [], file: context.file.path, input: [28, 28, 1])
+        if let w = context.weightsFile {
+            // Checked before any step runs, so a bad file costs nothing and prints nothing.
+            guard FileManager.default.fileExists(atPath: w.path) else {
+                throw LessonError("--weights \(w.path): no such file; pass a weights file written by `lesson run 3` (Output/lesson-3/weights.lnw).")
+            }
+            let bytes: [UInt8]
+            do { bytes = [UInt8](try Data(contentsOf: w)) } catch {
+                throw LessonError("--weights \(w.path): cannot read it; check the path and permissions.")
+            }
+            var scratch = RandomState(seed: 0)
+            var net = try CNN(specs: specs, inputShape: [28, 28, 1], seed: 0, rng: &scratch)
+            do { net.parameters = try WeightsFile.decode(bytes, for: net, name: "--weights \(w.path)") } catch let e as WeightsFile.FormatError {
+                throw LessonError(e.description)
+            }
+            loadedWeights = net.parameters
+            restoreHistory(beside: w)
+            loadedDescription = Self.describe(weights: w, history: history)
+        }
+    }
+
+    /// The training that made a weights file, when the run that wrote it left its run.json beside it:
+    /// the curves and captions of a `--weights` run (a notebook cell after the training cell) are then
+    /// those of the run that trained, and its evaluation runs in that run's precision, as it did there.
+    func restoreHistory(beside weights: URL) {
+        let folder = weights.deletingLastPathComponent()
+        guard let (record, _) = try? RunRecord.load(folder.path), record.engine == Self.name,
+              record.summary.weightsFile == weights.lastPathComponent, !record.summary.epochs.isEmpty else { return }
+        let restored = record.summary.epochs.compactMap(EpochRecord.init(figures:))
+        guard restored.count == record.summary.epochs.count else { return }
+        history = restored
+        batchLosses = (record.summary.batches ?? []).compactMap { b in b["x"].flatMap { x in b["loss"].map { (x, $0) } } }
+        trainedPrecision = record.settings["precision"].flatMap(Precision.init(rawValue:))
+    }
+
+    /// What the loaded weights are, for titles and captions: the shipped ones by their epochs (from the
+    /// `NAME.json` that ships beside them), a run's by its epochs (its run.json), else by file name.
+    var loadedDescription = ""
+
+    static func describe(weights: URL, history: [EpochRecord]) -> String {
+        let name = weights.lastPathComponent
+        if !history.isEmpty { return "the weights of \(name) (\(NumberText.count(history.count, "epoch")))" }
+        let about = weights.deletingPathExtension().appendingPathExtension("json")
+        if let data = try? Data(contentsOf: about), let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let epochs = json["epochs"] as? Int {
+            return "the shipped \(epochs)-epoch weights (\(name))"
+        }
+        return "the weights of \(name)"
+    }
+
+    /// The precision the loaded weights were trained in (from their run.json), to evaluate them as it did.
+    var trainedPrecision: Precision?
+
+    var loadedWeights: [Tensor<Double>]?
+    /// Whether the data folder's SHA256SUMS checked the files (false: there was none).
+    var dataVerified = false
+    /// Which filter grids ("before", "after") this run has written.
+    var drawnFilters = Set<String>()
+    var evaluatedAccuracy: Double?
+    var wroteWeights = false
+    /// Every misread test digit of the evaluation, most confident first (run.json keeps them all).
+    var misread: [(index: Int, label: Int, predicted: Int, confidence: Double, pTrue: Double)] = []
+
+    public func summary() -> RunSummary {
+        var r = RunSummary()
+        r.epochs = history.map(\.figures)
+        if let last = history.last {
+            r.final["cost"] = last.cost
+            r.final["train_accuracy"] = last.trainAccuracy
+            r.final["test_accuracy"] = last.testAccuracy
+            r.final["clipped_entries"] = Double(history.reduce(0) { $0 + $1.clippedEntries })
+            r.final["clipped_updates"] = Double(history.reduce(0) { $0 + $1.clippedUpdates })
+        }
+        if let evaluatedAccuracy { r.final["test_accuracy"] = evaluatedAccuracy }
+        if wroteWeights { r.weightsFile = "weights.lnw" }
+        if !misread.isEmpty {
+            r.misread = misread.map { ["index": Double($0.index), "true": Double($0.label), "predicted": Double($0.predicted),
+                                       "confidence": $0.confidence, "p_true": $0.pTrue] }
+        }
+        if !batchLosses.isEmpty { r.batches = batchLosses.map { ["x": $0.x, "loss": $0.loss] } }
+        return r
+    }
+
+    func index(of layer: String?, step: LessonStep) throws -> Int {
+        guard let layer, let i = specs.firstIndex(where: { $0.name == layer }) else {
+            throw LessonError.at(context.file.path, line: step.line, "\(step.action) needs layer=NAME with a layer from the ```network block (\(specs.map(\.name).joined(separator: ", "))).")
+        }
+        return i
+    }
+
+    public func perform(_ step: LessonStep) throws {
+        if context.quiz { try askQuestions(step) }
+        switch step.action {
+        case "load-data": try loadData()
+        case "init-weights": try initWeights()
+        case "forward": try forward(try index(of: step.arguments["layer"], step: step))
+        case "loss": try loss()
+        case "backward": try backward(try index(of: step.arguments["layer"], step: step))
+        case "input-gradient": try inputGradient()
+        case "gradient-check": try gradientCheck()
+        case "train": try trainNetwork()
+        case "plot-cost": try plotCost()
+        case "evaluate": try evaluate()
+        case "show-filters": try showFilters()
+        case "feature-maps": try featureMaps()
+        default: preconditionFailure("action \(step.action) was checked when the file was read")
+        }
+    }
+
+    // MARK: Data and initialisation
+
+    func ensureData() throws -> (ImageSet, ImageSet) {
+        if let train, let test { return (train, test) }
+        let (tr, trainReport) = try MNIST.load(.train, from: context.mnistDirectory)
+        let (te, testReport) = try MNIST.load(.test, from: context.mnistDirectory)
+        dataVerified = trainReport.verified && testReport.verified
+        let nTrain = settings.int("train-images"), nTest = settings.int("test-images")
+        let a = tr.prefix(nTrain), b = te.prefix(nTest)
+        train = ImageSet(pixels: a.pixels, labels: a.labels.map(Int.init), height: 28, width: 28)
+        test = ImageSet(pixels: b.pixels, labels: b.labels.map(Int.init), height: 28, width: 28)
+        return (train!, test!)
+    }
+
+    func ensureInitial() throws -> CNN {
+        if let initial { return initial }
+        let net = try CNN(specs: specs, inputShape: [28, 28, 1], seed: UInt32(settings.int("init-seed")),
+                          filterDraw: Conv2D.FilterDraw(rawValue: settings.string("filter-init"))!, rng: &rng)
+        initial = net  // the stream now continues where the last layer's init left it, as the tutorial's does
+        return net
+    }
+
+    func loadData() throws {
+        let (tr, te) = try ensureData()
+        out.say(dataVerified ? "load-data.folder-verified" : "load-data.folder-unverified", ["folder": .text(out.relativePath(context.mnistDirectory))])
+        out.say("load-data.shapes", ["train": .shape([tr.count, 28, 28, 1]), "test": .shape([te.count, 28, 28, 1])])
+        let idx = settings.int("trace-image")
+        guard idx < te.count else { throw LessonError("trace-image \(idx) is past the \(NumberText.count(te.count, "test image")) (0 to \(te.count - 1)); choose a smaller index.") }
+        out.say("load-data.traced", ["index": .int(idx), "label": .int(te.labels[idx])])
+        let digit = te.batch([idx][...]).storage
+        out.maps(TerminalMaps([digit], width: 28, height: 28, captions: ["label \(te.labels[idx])"]))
+        var grid = ImageGrid(title: "Test image \(idx), label \(te.labels[idx]): the digit the step-through follows",
+                             tiles: [Tile(width: 28, height: 28, values: digit, caption: "pixel / 255")], columns: 1, scale: 10, colormap: .gray, range: 0...1)
+        grid.showColorBar = true; grid.legendCaption = "pixel"
+        try context.writePNG(grid.render(), "traced-digit.png", shows: "load-data.traced-png", ["index": .int(idx), "label": .int(te.labels[idx])])
+    }
+
+    func layerTable(_ net: CNN) -> Table {
+        let shapes = try! CNN.shapes(of: specs, input: [28, 28, 1]).get()
+        var rows = [[Value]]()
+        for (i, s) in specs.enumerated() {
+            let params: Int
+            switch net.layers[i] {
+            case let c as Conv2D: params = c.weights.count + c.bias.count
+            case let d as Dense: params = d.weights.count + d.bias.count
+            default: params = 0
+            }
+            rows.append([.text(s.name), .text(s.summary), .shape(shapes[i]), params > 0 ? .int(params) : .text("")])
+        }
+        return Table("init-weights.layers", columns: [.init("layer", align: .left), .init("kind", align: .left), .init("output shape", align: .left),
+                                                      .init("parameters", format: ",")], rows: rows)
+    }
+
+    func initWeights() throws {
+        let net = try ensureInitial()
+        out.table(layerTable(net))
+        let seed = Value.int(settings.int("init-seed"))
+        for (i, layer) in net.layers.enumerated() {
+            switch layer {
+            case let c as Conv2D:
+                let sizes: [String: Value] = ["seed": seed, "fan": .int(c.f * c.f * c.inChannels), "f": .int(c.f), "in": .int(c.inChannels), "out": .int(c.outChannels)]
+                out.quantity("\(specs[i].name) filters", c.weights, "init-weights.filters", sizes,
+                             role: .weight, layout: .filterBank)
+                out.quantity("\(specs[i].name) biases", c.bias, "init-weights.biases", sizes, role: .weight)
+            case let d as Dense:
+                out.quantity("\(specs[i].name) weights", d.weights, "init-weights.dense", ["seed": seed, "in": .int(d.inputs), "out": .int(d.outputs)], role: .weight)
+            default: break
+            }
+        }
+        out.note("init-weights.reseed-note", ["seed": seed])
+        if context.weightsFile != nil { out.note("init-weights.loaded", ["weights": .text(loadedDescription)]) }
+        try drawFilters(net, suffix: "before")
+    }
+
+    // MARK: Step-through on one image (naive path)
+
+    func ensureTrace() throws -> (pass: CNN.ForwardPass, back: CNN.BackwardPass, label: Int) {
+        if let trace { return trace }
+        let (_, te) = try ensureData()
+        let net = try ensureStepNetwork()
+        let idx = settings.int("trace-image")
+        let x = te.batch([idx][...])
+        let pass = net.forward(x, naive: true)
+        let back = net.backward(pass, labels: [te.labels[idx]], naive: true)
+        trace = (pass, back, te.labels[idx])
+        return trace!
+    }
+
+    /// The network the step-through follows: the loaded weights (`--pretrained`, `--weights`), so a
+    /// teacher can trace how the trained network reads a digit; else the seeded initialisation.
+    func ensureStepNetwork() throws -> CNN {
+        var net = try ensureInitial()
+        if let loadedWeights { net.parameters = loadedWeights }
+        return net
+    }
+
+    /// Which weights the step-through's pictures show, for their titles and file names.
+    var stepState: String { context.weightsFile == nil ? "initial weights" : loadedDescription }
+    var stepSuffix: String { context.weightsFile == nil ? "initial" : "loaded" }
+
+    /// Channel `c` of an NHWC tensor of one image as an (H, W) matrix.
+    func channel(_ t: Tensor<Double>, _ c: Int) -> Tensor<Double> {
+        let (h, w, cs) = (t.shape[1], t.shape[2], t.shape[3])
+        return Tensor(shape: [h, w]) { k in t.storage[k * cs + c] }
+    }
+
+    /// One image's (1, H, W, C) tensor as (H, W, C): shown a channel at a time.
+    func image(_ t: Tensor<Double>) -> Tensor<Double> { t.reshaped(t.shape[1], t.shape[2], t.shape[3]) }
+
+    /// Each channel's minimum, maximum, mean and active share, as a table.
+    func channelStats(_ t: Tensor<Double>, caption: String) {
+        let rows: [[Value]] = (0..<t.shape[3]).map { c in
+            let v = channel(t, c).storage
+            return [.int(c), .number(v.min()!), .number(v.max()!), .number(v.reduce(0, +) / Double(v.count)),
+                    .int(v.filter { $0 > 0 }.count), .int(v.count)]
+        }
+        out.table(Table(caption, columns: [.init("channel"), .init("min", format: " .4f"), .init("max", format: " .4f"),
+                                                            .init("mean", format: " .4f"), .init("positive"), .init("of")], rows: rows))
+    }
+}

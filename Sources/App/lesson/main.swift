@@ -1,0 +1,63 @@
+// The `lesson` command: the root command, its error handling and entry point; one file per subcommand
+// (ListCommand.swift, RunCommand.swift, ...); all the work is in LessonKit.
+import ArgumentParser
+import Foundation
+import LessonBench
+import LessonKit
+import Network
+import Numerics
+import Training
+
+struct Lesson: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lesson",
+        abstract: "Replay classic neural-network tutorials step by step, every number shown.",
+        discussion: """
+        Type first:  lesson run 2     the shortest lesson, three letters (a second)
+        Then:        lesson list      all three lessons
+                     lesson run 3 --epochs 1 --step
+                                      a CNN, one step at a time
+        Pictures (PNG) go to Output/lesson-N/ in the current folder (--out DIR).
+        Lessons are Markdown files in Lessons/, found via $LESSON_HOME, ./Lessons,
+        beside the executable, or where `lesson install` put them (--version says
+        which).
+        """,
+        version: ProgramVersion.text,
+        subcommands: [List.self, Steps.self, Show.self, Run.self, Diff.self, Bench.self, Install.self])
+}
+
+/// Prints "lesson: error: ..." and exits non-zero; no stack trace for errors users can fix.
+/// An interrupted run exits with 130, as a shell expects after Ctrl-C.
+func fail(_ error: Error) -> Never {
+    fflush(stdout)
+    if let q = error as? LessonQuit {
+        // q at the pager's prompt is the reader's choice, not a failure.
+        print("\nStopped at step \(q.step) (\(q.stepName)); what was written is kept. To go on from there:\n  \(q.resume)")
+        Foundation.exit(0)
+    }
+    if let i = error as? LessonInterrupted {
+        fputs("lesson: \(i.description)\n", stderr)
+        Foundation.exit(130)
+    }
+    let text = (error as? LessonError)?.description ?? "\(error)"
+    fputs("lesson: error: \(text)\n", stderr)
+    Foundation.exit(1)
+}
+
+/// Finds and reads a lesson by number, name or path.
+func loadLesson(_ lesson: String) throws -> (LessonFile, URL, LessonLibrary) {
+    let library = try LessonLibrary.locate()
+    let url = try library.resolve(lesson)
+    return (try LessonFile.load(url), url, library)
+}
+
+// Like ParsableCommand.main(), but a mistake on the command line is one line on stderr.
+do {
+    var command = try Lesson.parseAsRoot()
+    try command.run()
+} catch {
+    if Lesson.exitCode(for: error) == .success { Lesson.exit(withError: error) }  // --help, --version
+    let message = Lesson.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+    fputs("lesson: error: \(message) (see lesson --help)\n", stderr)
+    Foundation.exit(Lesson.exitCode(for: error).rawValue)
+}
