@@ -211,7 +211,7 @@ func trainerStepsOfTheNewKindsMatchTheReadableNetwork(precision: Precision) thro
     let idx = Array(0..<29)
     let trainer = CNNTrainer(net, precision: precision, batchSize: 29, shards: 2)
     let steps = TrainingPlan<Double>(net, batchSize: 29, shards: 1, threads: 1).steps
-    guard case .tanh? = steps.compactMap({ if case .squash(let g) = $0.kind { return g } else { return nil } }).first,
+    guard steps.compactMap({ if case .activation(let g) = $0.kind { return g } else { return nil } }).first == Tanh.self,
           steps.contains(where: { if case .avgPool = $0.kind { return true } else { return false } }) else {
         Issue.record("the plan has no tanh or average-pooling step"); return
     }

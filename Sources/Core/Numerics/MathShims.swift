@@ -10,5 +10,3 @@ import Darwin
 @inlinable @inline(__always) public func cLog(_ x: Double) -> Double { log(x) }
 @inlinable @inline(__always) public func cExpf(_ x: Float) -> Float { expf(x) }
 @inlinable @inline(__always) public func cLogf(_ x: Float) -> Float { logf(x) }
-@inlinable @inline(__always) public func cTanh(_ x: Double) -> Double { tanh(x) }
-@inlinable @inline(__always) public func cTanhf(_ x: Float) -> Float { tanhf(x) }

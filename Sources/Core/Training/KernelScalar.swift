@@ -9,6 +9,7 @@
 // vector level the processor has (the same bits at every level). The readable layers in Network are the
 // reference (TrainerTests, CNNParityTests).
 import CKernels
+import Network
 import Numerics
 
 protocol KernelScalar: BLASScalar {
@@ -56,15 +57,19 @@ protocol KernelScalar: BLASScalar {
     /// out[q] = bytes[q] / 255, the value Scalar(Double(bytes[q]) / 255) (a pixel as the readable path reads it)
     static func unitFromBytes(_ bytes: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Self>, count: Int)
     /// z = max(z, 0)
-    static func tanh(_ x: Self) -> Self
     static func relu(_ z: UnsafeMutablePointer<Self>, _ count: Int)
     /// δ ← δ ⊙ (a > 0)
     static func gate(_ d: UnsafeMutablePointer<Self>, by a: UnsafePointer<Self>, _ count: Int)
     /// out[c] = Σ_r d[r, c], the rows in order
     static func columnSums(_ d: UnsafePointer<Self>, into out: UnsafeMutablePointer<Self>, rows: Int, columns: Int)
+    /// a = g(z) and δ_z = δ_a · g'(z) by an activation kind's own functions, in this scalar.
+    static func activate(_ g: any ElementwiseActivation.Type, _ z: Self) -> Self
+    static func gate(_ g: any ElementwiseActivation.Type, _ delta: Self, z: Self, a: Self) -> Self
 }
 
 extension Float: KernelScalar {
+    static func activate(_ g: any ElementwiseActivation.Type, _ z: Float) -> Float { g.activate(z) }
+    static func gate(_ g: any ElementwiseActivation.Type, _ delta: Float, z: Float, a: Float) -> Float { g.gate(delta, z: z, a: a) }
     static func maxPool(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ arg: UnsafeMutablePointer<Int32>,
                         n: Int, h: Int, w: Int, c: Int, f: Int, oh: Int, ow: Int, relu: Bool) {
         lesson_maxpool_f32(x, out, arg, n, h, w, c, f, oh, ow, relu ? 1 : 0)
@@ -116,7 +121,6 @@ extension Float: KernelScalar {
     static func unitFromBytes(_ bytes: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Float>, count: Int) {
         lesson_unit_from_bytes_f32(bytes, out, count)
     }
-    static func tanh(_ x: Float) -> Float { cTanhf(x) }
     static func relu(_ z: UnsafeMutablePointer<Float>, _ count: Int) { lesson_relu_f32(z, count) }
     static func gate(_ d: UnsafeMutablePointer<Float>, by a: UnsafePointer<Float>, _ count: Int) { lesson_gate_f32(d, a, count) }
     static func columnSums(_ d: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
@@ -125,6 +129,8 @@ extension Float: KernelScalar {
 }
 
 extension Double: KernelScalar {
+    static func activate(_ g: any ElementwiseActivation.Type, _ z: Double) -> Double { g.activate(z) }
+    static func gate(_ g: any ElementwiseActivation.Type, _ delta: Double, z: Double, a: Double) -> Double { g.gate(delta, z: z, a: a) }
     static func maxPool(_ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ arg: UnsafeMutablePointer<Int32>,
                         n: Int, h: Int, w: Int, c: Int, f: Int, oh: Int, ow: Int, relu: Bool) {
         lesson_maxpool_f64(x, out, arg, n, h, w, c, f, oh, ow, relu ? 1 : 0)
@@ -176,7 +182,6 @@ extension Double: KernelScalar {
     static func unitFromBytes(_ bytes: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Double>, count: Int) {
         lesson_unit_from_bytes_f64(bytes, out, count)
     }
-    static func tanh(_ x: Double) -> Double { cTanh(x) }
     static func relu(_ z: UnsafeMutablePointer<Double>, _ count: Int) { lesson_relu_f64(z, count) }
     static func gate(_ d: UnsafeMutablePointer<Double>, by a: UnsafePointer<Double>, _ count: Int) { lesson_gate_f64(d, a, count) }
     static func columnSums(_ d: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, rows: Int, columns: Int) {

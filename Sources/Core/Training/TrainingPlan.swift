@@ -1,6 +1,6 @@
 // The plan the trainer runs: fused steps (conv with its bias and ReLU, max-pool with the ReLU before
-// it, the first conv and that max-pool in one pass, dense, softmax; average pooling, tanh and sigmoid
-// as steps of their own), per-shard workspaces allocated once, and each batch's forward, backward and update.
+// it, the first conv and that max-pool in one pass, dense, softmax; average pooling and any other
+// element-wise activation as steps of their own), per-shard workspaces allocated once, and each batch's forward, backward and update.
 import Dispatch
 import Network
 import Numerics
@@ -30,11 +30,6 @@ struct PoolStep {
     let relu: Bool
 }
 
-/// An element-wise squashing function with its own step (ReLU is fused where it can be and has kernels).
-enum Squash {
-    case tanh, sigmoid
-}
-
 /// One fused step of the network and the sizes it works on (per image unless said).
 struct PlanStep {
     enum Kind {
@@ -42,7 +37,9 @@ struct PlanStep {
         case maxPool(PoolStep)
         case avgPool(PoolStep)
         case relu
-        case squash(Squash)
+        /// An element-wise activation computed by its kind's own functions (tanh, sigmoid); ReLU has
+        /// kernels and is fused into its conv, dense or max-pool step where it can be.
+        case activation(any ElementwiseActivation.Type)
         case dense(param: Int, inputs: Int, outputs: Int, relu: Bool)
         case softmax(classes: Int)
     }
@@ -186,10 +183,8 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
                 shape = [oh, ow, shape[2]]
             case is ReLU:
                 steps.append(PlanStep(kind: .relu, inSize: inSize, outSize: inSize))
-            case is Tanh:
-                steps.append(PlanStep(kind: .squash(.tanh), inSize: inSize, outSize: inSize))
-            case is Sigmoid:
-                steps.append(PlanStep(kind: .squash(.sigmoid), inSize: inSize, outSize: inSize))
+            case let g as any ElementwiseActivation:
+                steps.append(PlanStep(kind: .activation(type(of: g)), inSize: inSize, outSize: inSize))
             case is Flatten:
                 shape = [inSize]  // NHWC rows are already flat in (h, w, c) order
             case let d as Dense:
@@ -405,8 +400,8 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
             case .relu:
                 out.update(from: x, count: n &* s.outSize)
                 Scalar.relu(out, n &* s.outSize)
-            case .squash(let g):
-                squash(g, x, out, n &* s.outSize)
+            case .activation(let g):
+                activate(g, x, out, n &* s.outSize)
             case .softmax(let classes):
                 var loss = 0.0
                 ws.predictions.removeAll(keepingCapacity: true)
@@ -475,8 +470,8 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
                 if needInputDelta { averagePoolBackward(p, delta, into: spare, count: n) }
             case .relu:
                 if needInputDelta { spare.update(from: delta, count: n &* s.inSize); Scalar.gate(spare, by: out, n &* s.inSize) }
-            case .squash(let g):
-                if needInputDelta { squashBackward(g, delta, output: out, into: spare, n &* s.inSize) }
+            case .activation(let g):
+                if needInputDelta { activationBackward(g, delta, input: x, output: out, into: spare, n &* s.inSize) }
             }
             swap(&delta, &spare)
         }

@@ -41,8 +41,7 @@ extension CNNEngine {
         case is Flatten:
             out.say("backward.flatten", ["count": .int(deltaOut.count), "shape": .shape(Array(t.back.deltaIn[i]!.shape.dropFirst()))])
             out.quantity("δ", image(t.back.deltaIn[i]!), "backward.unflattened", role: .error, layout: .imageChannels)
-        case let p as MaxPool2D: try poolBackward(i, f: p.f)
-        case let p as AvgPool2D: try poolBackward(i, f: p.f)
+        case let p as any PoolingKind: try poolBackward(i, f: p.f)
         case let c as Conv2D:
             if let r = followingActivation(i), r + 1 < specs.count {
                 out.say(word("backward.relu-arriving", for: r), ["above": .text(specs[r + 1].name)])

@@ -61,8 +61,7 @@ extension CNNEngine {
             out.quantity("z", image(z), "forward.z", ["k": .int(k), "stride": .int(c.stride)], role: .activation, layout: .imageChannels, channel: k,
                          focus: [oy, ox])
             if let r = followingActivation(i) { try showConvActivation(i, activation: r, channel: k) }
-        case let p as MaxPool2D: try poolForward(i, f: p.f)
-        case let p as AvgPool2D: try poolForward(i, f: p.f)
+        case let p as any PoolingKind: try poolForward(i, f: p.f)
         case is Flatten:
             out.say("forward.flatten", ["input": .shape(Array(x.shape.dropFirst())), "output": .shape(Array(z.shape.dropFirst()))])
             out.quantity("flat", z, "forward.flat", role: .activation)

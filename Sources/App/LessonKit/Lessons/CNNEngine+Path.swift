@@ -86,9 +86,9 @@ extension CNNEngine {
                 origin = i
             case is any ElementwiseActivation:
                 if let p = previous { places[i] = p }
-            case is MaxPool2D, is AvgPool2D:
+            case let pool as any PoolingKind:
                 guard let p = previous else { continue }
-                let f = (layer as? MaxPool2D)?.f ?? (layer as! AvgPool2D).f
+                let f = pool.f
                 let (py, px) = (p.y / f, p.x / f)
                 if py < z.shape[1], px < z.shape[2] {
                     previous = Place(y: py, x: px, c: p.c, how: .window(origin))

@@ -106,7 +106,7 @@ extension CNNEngine {
         let back = net.backward(pass, labels: [te.labels[idx]])
         for (i, s) in specs.enumerated() {
             let isConv = s.kind is ConvKind
-            let isPool = s.kind is MaxPool2D || s.kind is AvgPool2D
+            let isPool = s.kind is any PoolingKind
             guard isConv || isPool else { continue }
             let out = isConv ? (followingActivation(i).map { pass.outputs[$0] } ?? pass.outputs[i]) : pass.outputs[i]
             try drawChannels(out, layer: s.name, errors: false, state: trainedState, file: "\(s.name)-feature-maps.png")

@@ -27,7 +27,7 @@ extension CNNEngine {
                     } else { fits = false }
                     rank = 3
                 case "conv-group": fits = kind is ConvKind; rank = 4
-                case "max-pool", "pool-route": fits = kind is MaxPool2D || kind is AvgPool2D; rank = 3
+                case "max-pool", "pool-route": fits = kind is any PoolingKind; rank = 3
                 case "dense-delta":
                     if let out = (kind as? DenseKind)?.out { fits = out <= quizProducts; why = fits ? "" : " (δ_in sums \(out) products; at most \(quizProducts) by hand)" } else { fits = false }  // (error message)
                     rank = 2
@@ -36,7 +36,7 @@ extension CNNEngine {
                 case "conv-delta-in":
                     if kind is ConvKind, let i = layer { fits = i > 0; why = fits ? "" : " (the first layer hands no error back)" } else { fits = false }  // (error message)
                     rank = 4
-                case "pool-zero": fits = kind is MaxPool2D || kind is AvgPool2D; rank = 3
+                case "pool-zero": fits = kind is any PoolingKind; rank = 3
                 case "relu-gate":
                     fits = layer.map { $0 + 1 < specs.count && specs[$0 + 1].kind is any ElementwiseActivation } ?? false
                     why = fits ? "" : " (it asks about the ReLU after a layer)"

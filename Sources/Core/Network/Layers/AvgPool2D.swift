@@ -3,7 +3,7 @@
 // equal share of its error, where max-pooling gives all of it to the maximum.
 import Numerics
 
-public struct AvgPool2D: LayerKind, NetworkLayer, Equatable {
+public struct AvgPool2D: PoolingKind, Equatable {
     public static let keyword = "avgpool"
     public static let keys = [LayerKey("f", least: 1)]
     public let f: Int

@@ -9,6 +9,10 @@ public protocol ElementwiseActivation: LayerKind, NetworkLayer {
     static func activate(_ z: Double) -> Double
     /// δ_z from δ_a, with g' written from z or from a = g(z), whichever the tutorials use.
     static func gate(_ delta: Double, z: Double, a: Double) -> Double
+    /// The same in float32, for the training path: by default the Double functions, rounded; a kind with
+    /// a float32 C function (tanhf) gives its own.
+    static func activate(_ z: Float) -> Float
+    static func gate(_ delta: Float, z: Float, a: Float) -> Float
 }
 
 /// An activation layer's input and output, for its backward pass.
@@ -19,6 +23,9 @@ public struct ActivationCache: Sendable {
 
 extension ElementwiseActivation {
     public init(values: [Int]) { self.init() }
+
+    public static func activate(_ z: Float) -> Float { Float(activate(Double(z))) }
+    public static func gate(_ delta: Float, z: Float, a: Float) -> Float { Float(gate(Double(delta), z: Double(z), a: Double(a))) }
 
     public func outputShape(_ input: [Int]) -> Result<[Int], ShapeMismatch> { .success(input) }
 

@@ -70,6 +70,12 @@ extension NetworkLayer {
     }
 }
 
+/// A pooling kind: f × f windows at stride f over each channel (max-pooling, average pooling). The
+/// step-through's pooling steps and worked path take any of them.
+public protocol PoolingKind: LayerKind, NetworkLayer {
+    var f: Int { get }
+}
+
 /// What a layer's backward pass hands back.
 public struct LayerBackward: Sendable {
     /// δ for the layer below: ∂J/∂(this layer's input).

@@ -2,7 +2,7 @@
 // remembering where each maximum came from so the backward pass can route errors there.
 import Numerics
 
-public struct MaxPool2D: LayerKind, NetworkLayer, Equatable {
+public struct MaxPool2D: PoolingKind, Equatable {
     public static let keyword = "maxpool"
     public static let keys = [LayerKey("f", least: 1)]
     public let f: Int

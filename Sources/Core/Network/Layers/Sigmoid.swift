@@ -9,6 +9,8 @@ public struct Sigmoid: ElementwiseActivation, Equatable {
     @inlinable public static func activate(_ z: Double) -> Double { 1 / (1 + cExp(-z)) }
     // δ_z = δ_a · a (1 − a)
     @inlinable public static func gate(_ delta: Double, z: Double, a: Double) -> Double { delta * (a * (1 - a)) }
+    public static func activate(_ z: Float) -> Float { 1 / (1 + cExpf(-z)) }
+    public static func gate(_ delta: Float, z: Float, a: Float) -> Float { delta * (a * (1 - a)) }
 }
 
 extension LayerKind where Self == Sigmoid {

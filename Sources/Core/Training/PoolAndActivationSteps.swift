@@ -1,6 +1,6 @@
-// Training-path steps for the layer kinds that have no C kernels: average pooling, tanh and sigmoid.
-// Plain loops over the shard's buffers, the same formulas as the readable layers (AvgPool2D, Tanh,
-// Sigmoid); the parity tests prove them equal.
+// Training-path steps for the layer kinds that have no C kernels: average pooling, and element-wise
+// activations other than ReLU (tanh, sigmoid) through their kind's own functions. Plain loops over the
+// shard's buffers; the parity tests prove them equal to the readable layers.
 import Network
 import Numerics
 
@@ -31,20 +31,14 @@ extension TrainingPlan {
         } } }
     }
 
-    // tanh: a = tanh(z);  sigmoid: a = 1 / (1 + e^(−z))
-    func squash(_ g: Squash, _ z: UnsafeMutablePointer<Scalar>, _ a: UnsafeMutablePointer<Scalar>, _ count: Int) {
-        switch g {
-        case .tanh: for k in 0..<count { a[k] = Scalar.tanh(z[k]) }
-        case .sigmoid: for k in 0..<count { a[k] = 1 / (1 + Scalar.exp(-z[k])) }
-        }
+    /// a = g(z) by the kind's own function (`ElementwiseActivation.activate`): no second formula to keep equal.
+    func activate(_ g: any ElementwiseActivation.Type, _ z: UnsafeMutablePointer<Scalar>, _ a: UnsafeMutablePointer<Scalar>, _ count: Int) {
+        for k in 0..<count { a[k] = Scalar.activate(g, z[k]) }
     }
 
-    // tanh: δ_z = δ_a · (1 − a²);  sigmoid: δ_z = δ_a · a (1 − a)
-    func squashBackward(_ g: Squash, _ delta: UnsafeMutablePointer<Scalar>, output a: UnsafeMutablePointer<Scalar>,
-                        into dz: UnsafeMutablePointer<Scalar>, _ count: Int) {
-        switch g {
-        case .tanh: for k in 0..<count { dz[k] = delta[k] * (1 - a[k] * a[k]) }
-        case .sigmoid: for k in 0..<count { dz[k] = delta[k] * (a[k] * (1 - a[k])) }
-        }
+    /// δ_z = δ_a · g'(z), by the kind's own `gate` from the step's input z and output a.
+    func activationBackward(_ g: any ElementwiseActivation.Type, _ delta: UnsafeMutablePointer<Scalar>, input z: UnsafeMutablePointer<Scalar>,
+                            output a: UnsafeMutablePointer<Scalar>, into dz: UnsafeMutablePointer<Scalar>, _ count: Int) {
+        for k in 0..<count { dz[k] = Scalar.gate(g, delta[k], z: z[k], a: a[k]) }
     }
 }
