@@ -203,17 +203,14 @@ func gunzipWithGzipTool(_ bytes: [UInt8]) throws -> (status: Int32, output: [UIn
     func below(_ n: Int) -> Int { Int(rng.interval(UInt64(n - 1))) }
     let edges = [0, 1, 2, 3, 5, 28, 255, 1 << 20, (1 << 20) + 1, (1 << 32) - 1, 1 << 62, Int.max]
     func number() -> Int { below(3) == 0 ? edges[below(edges.count)] : below(40) }
+    let kinds = LayerKinds.all.filter { $0.keyword != "softmax" }
     var accepted = 0, refused = 0
     for _ in 0..<fuzzIterations {
         var layers = [String]()
         for i in 0..<(1 + below(8)) {
-            switch below(6) {
-            case 0: layers.append("l\(i): conv f=\(number()) out=\(number()) pad=\(number()) stride=\(number())")
-            case 1: layers.append("l\(i): maxpool f=\(number())")
-            case 2: layers.append("l\(i): dense out=\(number())")
-            case 3: layers.append("l\(i): relu")
-            default: layers.append("l\(i): flatten")
-            }
+            // Every kind a network block may name but softmax (which ends every block here), with all its keys.
+            let kind = kinds[below(kinds.count)]
+            layers.append("l\(i): \(kind.keyword)" + kind.keys.map { " \($0.name)=\(number())" }.joined())
         }
         layers.append("sm: softmax")
         let text = "# F\n\n```settings\nengine: cnn\nbatch: \(1 + number() % 60_000)\n```\n\n```network\n\(layers.joined(separator: "\n"))\n```\n\n## S\n```step\ntrain\n```\n"

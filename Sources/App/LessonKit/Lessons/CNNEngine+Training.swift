@@ -132,10 +132,8 @@ extension CNNEngine {
         evaluatedAccuracy = Double(correct) / Double(te.count)
         out.result("evaluate.result", ["correct": .int(correct), "images": .int(te.count), "accuracy": .number(Double(correct) / Double(te.count))])
         let confusion = out.confusion("evaluate.confusion", pred, te.labels)
-        var map = Heatmap(title: "CNN: test confusion matrix (\(String(format: "%.2f", 100 * Double(correct) / Double(te.count)))% correct)", values: confusion)
-        map.colormap = .blues; map.centredOnZero = false; map.annotate = true; map.cellSize = 56; map.logScale = true
-        map.rowLabels = (0..<10).map(String.init); map.columnLabels = (0..<10).map(String.init)
-        map.rowAxisTitle = "true digit"; map.columnAxisTitle = "predicted digit"; map.legendCaption = "images"
+        let map = DigitPictures.confusion(confusion, title: "CNN: test confusion matrix (\(String(format: "%.2f", 100 * Double(correct) / Double(te.count)))% correct)",
+                                          cellSize: 56)
         try context.writePNG(map.render(), "confusion.png", shows: "pictures.confusion", ["state": .text(trainedState), "images": .int(te.count)])
         // The misread digits, most confidently misread first: the probability the network gave its wrong
         // answer (from the float64 reference layers on these images), so a teacher picks one to trace.

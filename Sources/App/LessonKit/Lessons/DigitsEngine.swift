@@ -317,17 +317,8 @@ public final class DigitsEngine: LessonEngine {
         out.result("evaluate.result", ["set": .text(d.devName), "correct": .int(correct), "images": .int(d.yDev.count),
                                        "accuracy": .number(Double(correct) / Double(d.yDev.count))])
         let confusion = out.confusion("evaluate.confusion", p, d.yDev)
-        var map = Heatmap(title: "Digits: \(d.devName) confusion matrix (accuracy \(String(format: "%.1f", 100 * Double(correct) / Double(d.yDev.count)))%)", values: confusion)
-        map.colormap = .blues
-        map.logScale = true  // small off-diagonal counts visible beside the diagonal
-        map.centredOnZero = false
-        map.annotate = true
-        map.cellSize = 52
-        map.rowLabels = (0..<10).map(String.init)
-        map.columnLabels = (0..<10).map(String.init)
-        map.rowAxisTitle = "true digit"
-        map.columnAxisTitle = "predicted digit"
-        map.legendCaption = "images"
+        let map = DigitPictures.confusion(confusion, title: "Digits: \(d.devName) confusion matrix (accuracy \(String(format: "%.1f", 100 * Double(correct) / Double(d.yDev.count)))%)",
+                                          cellSize: 52)
         try context.writePNG(map.render(), "confusion.png", shows: "pictures.confusion", ["set": .text(d.devName), "iterations": .int(records.count)])
     }
 
