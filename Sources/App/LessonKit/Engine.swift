@@ -49,10 +49,14 @@ public struct LessonContext {
     /// say what it shows (and which network state).
     public func writePNG(_ canvas: Canvas, _ name: String, shows: String? = nil, _ values: [String: Value] = [:]) throws {
         let url = try outputURL(name)
-        do { try PNGFile.write(canvas, to: url) } catch let e as FileWriteError { throw LessonError(e.description) } catch {
+        let data: Data
+        do {
+            data = Data(try PNGFile.encode(canvas))
+            try AtomicFile.write(data, to: url)
+        } catch let e as FileWriteError { throw LessonError(e.description) } catch {
             throw LessonError("cannot write \(url.path): \(error).")
         }
-        out.wrote(url, shows: shows, values)
+        out.wrote(url, shows: shows, values, bytes: data)
     }
 }
 

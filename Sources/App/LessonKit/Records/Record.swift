@@ -118,6 +118,9 @@ public struct TerminalMaps: Sendable {
 public struct WrittenFile: Sendable {
     public let url: URL
     public let shows: Phrase?
+    /// A picture's bytes as written, so the handout and the notebook embed what the stream carries
+    /// instead of reading the file back.
+    public var bytes: Data? = nil
 }
 
 /// One element worked out as the sum it is: each term a product a·b, perhaps in groups with subtotals

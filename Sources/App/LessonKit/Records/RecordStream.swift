@@ -81,8 +81,8 @@ public final class RecordStream {
         return counts
     }
 
-    public func wrote(_ url: URL, shows: String? = nil, _ values: [String: Value] = [:]) {
-        emit(.wrote(WrittenFile(url: url, shows: shows.map { Phrase($0, values) })))
+    public func wrote(_ url: URL, shows: String? = nil, _ values: [String: Value] = [:], bytes: Data? = nil) {
+        emit(.wrote(WrittenFile(url: url, shows: shows.map { Phrase($0, values) }, bytes: bytes)))
     }
 
     /// A path as the user would type it from here.

@@ -25,7 +25,7 @@ public enum Report {
         case note(String)
         case text(String)
         case quantity(name: String, shape: String, formula: String, values: String, summary: String?, full: String?)
-        case image(URL, caption: String?)
+        case image(URL, caption: String?, bytes: Data?)
     }
 
     static func blocks(_ records: [Record], view original: TerminalView) -> [Block] {
@@ -57,7 +57,7 @@ public enum Report {
                     let window = view.window(q, around: focus)
                     if !window.isEmpty { out.append(.text(window.joined(separator: "\n"))) }
                 }
-            case .wrote(let f): out.append(.image(f.url, caption: f.shows.map { view.words.render($0) }))
+            case .wrote(let f): out.append(.image(f.url, caption: f.shows.map { view.words.render($0) }, bytes: f.bytes))
             case .maps: continue  // the handout shows the PNGs
             default: text(view.lines(r))
             }
@@ -166,9 +166,10 @@ public enum Report {
     });
     """
 
-    /// A PNG as a data: URI, so index.html alone is the handout; nil if it cannot be read.
-    static func dataURI(_ url: URL) -> String? {
-        guard let data = try? Data(contentsOf: url) else { return nil }
+    /// A PNG as a data: URI, so index.html alone is the handout: the bytes the stream carries, else the
+    /// file's; nil if it cannot be read.
+    static func dataURI(_ url: URL, bytes: Data?) -> String? {
+        guard let data = bytes ?? (try? Data(contentsOf: url)) else { return nil }
         return "data:image/png;base64," + data.base64EncodedString()
     }
 
@@ -200,13 +201,13 @@ public enum Report {
                 body += "<div class=\"quantity\"><span class=\"name\">\(escape(name))</span> shape \(escape(shape)) <span class=\"formula\">\(escape(formula))</span>\n<pre>\(escape(values))</pre>"
                     + (summary.map { "<p class=\"summary\">\(escape($0))</p>" } ?? "")
                     + (full.map { "<details><summary>show all values</summary><pre>\(escape($0))</pre></details>" } ?? "") + "</div>\n"
-            case .image(let url, let caption):
+            case .image(let url, let caption, let bytes):
                 guard url.pathExtension.lowercased() == "png" else {
                     body += "<p>Wrote <a href=\"\(escape(source(url, folder: folder)))\">\(escape(url.lastPathComponent))</a>.</p>\n"
                     continue
                 }
                 // Embedded, so the page is one file to mail or upload; the name stays in data-file.
-                let src = escape(dataURI(url) ?? source(url, folder: folder))
+                let src = escape(dataURI(url, bytes: bytes) ?? source(url, folder: folder))
                 body += "<figure><img src=\"\(src)\" data-file=\"\(escape(url.lastPathComponent))\" alt=\"\(escape(caption ?? url.lastPathComponent))\"><figcaption>\(escape(caption.map { $0 + " (" + url.lastPathComponent + ")" } ?? url.lastPathComponent))</figcaption></figure>\n"
             }
         }
@@ -247,7 +248,7 @@ public enum Report {
             case .text(let t): out += t.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "" : "```text\n\(t)\n```\n\n"
             case .quantity(let name, let shape, let formula, let values, let summary, _):
                 out += "**\(name)** shape \(shape) · \(formula)\n\n```text\n\(values)\n```\n\n" + (summary.map { "*\($0)*\n\n" } ?? "")
-            case .image(let url, let caption):
+            case .image(let url, let caption, _):
                 let src = source(url, folder: folder)
                 out += url.pathExtension.lowercased() == "png" ? "![\(caption ?? url.lastPathComponent)](\(src))\n\n" : "Wrote [\(url.lastPathComponent)](\(src)).\n\n"
             }
