@@ -16,8 +16,7 @@ struct Show: ParsableCommand {
 
     func run() throws {
         do {
-            let (file, _, _) = try loadLesson(lesson)
-            _ = try LessonRunner.prepare(file)
+            let file = try checkedLesson(lesson)
             print(file.title)
             print("\n" + file.introduction.trimmingCharacters(in: .newlines))
             for (i, step) in file.steps.enumerated() {

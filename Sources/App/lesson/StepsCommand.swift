@@ -16,8 +16,7 @@ struct Steps: ParsableCommand {
 
     func run() throws {
         do {
-            let (file, _, _) = try loadLesson(lesson)
-            _ = try LessonRunner.prepare(file)
+            let file = try checkedLesson(lesson)
             print(file.title)
             let width = file.steps.map { TextColumns.width($0.name) }.max() ?? 0
             for (i, step) in file.steps.enumerated() {

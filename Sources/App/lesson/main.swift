@@ -51,6 +51,14 @@ func loadLesson(_ lesson: String) throws -> (LessonFile, URL, LessonLibrary) {
     return (try LessonFile.load(url), url, library)
 }
 
+/// A lesson's file, read and checked as a run checks it (settings, network, words), for the commands
+/// that only show it.
+func checkedLesson(_ lesson: String) throws -> LessonFile {
+    let (file, _, _) = try loadLesson(lesson)
+    _ = try LessonRunner.prepare(file)
+    return file
+}
+
 // Like ParsableCommand.main(), but a mistake on the command line is one line on stderr.
 do {
     var command = try Lesson.parseAsRoot()
