@@ -27,6 +27,7 @@ extension CNNEngine {
         self.trainer = trainer
         out.table(Table("train.epochs", columns: [.init("epoch", format: "5d"), .init("cost", format: ".6f"), .init("train acc", format: ".4f"),
                                                   .init("test acc", format: ".4f"), .init("clipped updates"), .init("of"), .init("entries clipped", format: ",")]))
+        let stop = TrainingStop(context: context, learningRate: rule.learningRate)
         for e in 1...epochs {
             let start = Date()
             let progress = Progress("epoch \(e)/\(epochs)", total: (tr.count + rule.batchSize - 1) / rule.batchSize)
@@ -44,12 +45,12 @@ extension CNNEngine {
             }, shouldStop: { Interrupt.requested })
             progress.finish()
             guard c.finiteLoss, trainer.parameters.allSatisfy({ $0.storage.allSatisfy(\.isFinite) }) else {
-                throw LessonError("training diverged in epoch \(e), batch \(c.updates + 1): the loss is no longer a finite number. Try a smaller learning-rate (now \(NumberText.short(rule.learningRate))); no weights file was written.")
+                throw stop.diverged("in epoch \(e), batch \(c.updates + 1)", then: "; no weights file was written")
             }
             let batches = (tr.count + rule.batchSize - 1) / rule.batchSize
             if c.updates < batches {
-                try? plotCost(partial: true)
-                throw LessonInterrupted(description: "interrupted in epoch \(e) after batch \(c.updates) of \(batches); \(NumberText.count(history.count, "full epoch")) \(history.count == 1 ? "is" : "are") in the curves in \(out.relativePath(context.outputDirectory)); no weights file was written.")
+                throw stop.interrupted("in epoch \(e) after batch \(c.updates) of \(batches) (\(NumberText.count(history.count, "full epoch")) done)",
+                                       curves: { try plotCost(partial: true) }, then: "; no weights file was written")
             }
             let (trainPred, trainLoss) = trainer.evaluate(tr)
             let (testPred, _) = trainer.evaluate(te)

@@ -276,12 +276,10 @@ public final class DigitsEngine: LessonEngine {
             }
         }, shouldStop: { Interrupt.requested })
         progress.finish()
-        if let last = records.last, !last.loss.isFinite {
-            throw LessonError("training diverged at iteration \(last.iteration): the loss became \(NumpyFormat.scalar(last.loss)). Try a smaller learning-rate (now \(NumberText.short(settings.double("learning-rate")))), e.g. --set learning-rate=\(NumberText.short(settings.double("learning-rate") / 10)).")
-        }
+        let stop = TrainingStop(context: context, learningRate: settings.double("learning-rate"))
+        if let last = records.last, !last.loss.isFinite { throw stop.diverged("at iteration \(last.iteration)", loss: last.loss) }
         if records.count < iterations {
-            try? plotCurves(partial: true)
-            throw LessonInterrupted(description: "interrupted after iteration \(records.count - 1) of \(iterations); the curves so far are in \(out.relativePath(context.outputDirectory)).")
+            throw stop.interrupted("after iteration \(records.count - 1) of \(iterations)", curves: { try plotCurves(partial: true) })
         }
         trained = net
         return net

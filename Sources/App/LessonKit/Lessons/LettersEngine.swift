@@ -176,6 +176,7 @@ public final class LettersEngine: LessonEngine {
         if let trained { return trained }
         var net = initWeights(show: false)
         let progress = Progress("training", total: epochs)
+        let stop = TrainingStop(context: context, learningRate: learningRate)
         for e in 1...epochs {
             let l = net.trainEpoch(inputs: inputs, labels: labels, learningRate: learningRate, lossDivisor: 3)
             let meanLoss = l.reduce(0, +) / 3
@@ -185,12 +186,11 @@ public final class LettersEngine: LessonEngine {
             progress.update(e)
             if !meanLoss.isFinite {
                 progress.finish()
-                throw LessonError("training diverged in epoch \(e): the loss became \(NumpyFormat.scalar(meanLoss)). Try a smaller learning-rate (now \(NumberText.short(learningRate))).")
+                throw stop.diverged("in epoch \(e)", loss: meanLoss)
             }
             if Interrupt.requested && e < epochs {
                 progress.finish()
-                try? plotCurves(partial: true)
-                throw LessonInterrupted(description: "interrupted after epoch \(e) of \(epochs); the curves so far are in \(out.relativePath(context.outputDirectory)).")
+                throw stop.interrupted("after epoch \(e) of \(epochs)", curves: { try plotCurves(partial: true) })
             }
         }
         progress.finish()
