@@ -5,13 +5,12 @@ import Rendering
 
 public struct ActionSpec: Sendable {
     public let name: String
-    public let summary: String
     /// The `key=value` arguments a step with this action takes (all of them required).
     public let arguments: [String]
     /// The kinds of question a ```quiz block under a step with this action may ask (`--quiz`).
     public let asks: [String]
-    public init(_ name: String, _ summary: String, arguments: [String] = [], asks: [String] = []) {
-        self.name = name; self.summary = summary; self.arguments = arguments; self.asks = asks
+    public init(_ name: String, arguments: [String] = [], asks: [String] = []) {
+        self.name = name; self.arguments = arguments; self.asks = asks
     }
 }
 
@@ -45,18 +44,18 @@ public struct LessonContext {
     /// Makes the output folder on first use; an error names it if it cannot be made or written.
     public func outputURL(_ name: String) throws -> URL { try session.url(name) }
 
-    /// Writes a picture into the output folder (atomically) and says so; `shows` names the words that
-    /// say what it shows (and which network state).
-    public func writePNG(_ canvas: Canvas, _ name: String, shows: String? = nil, _ values: [String: Value] = [:]) throws {
-        let url = try outputURL(name)
+    /// The PNG renderer: draws `picture` with the lesson's words for its texts, writes it into the output
+    /// folder (atomically) and says so, the bytes on the stream for the handout and the notebook.
+    public func draw(_ picture: Picture) throws {
+        let url = try outputURL(picture.file)
         let data: Data
         do {
-            data = Data(try PNGFile.encode(canvas))
+            data = Data(try PNGFile.encode(picture.draw(PictureText(words: out.words))))
             try AtomicFile.write(data, to: url)
         } catch let e as FileWriteError { throw LessonError(e.description) } catch {
             throw LessonError("cannot write \(url.path): \(error).")
         }
-        out.wrote(url, shows: shows, values, bytes: data)
+        out.emit(.wrote(WrittenFile(url: url, shows: picture.shows, bytes: data)))
     }
 }
 

@@ -178,10 +178,12 @@ extension CNNEngine {
                                            "down": .index([down / 28, down % 28]), "g_down": .number(-grad.storage[down]), "x_down": .number(pixels[down])])
         let shown = InputBesideGradient(input: pixels, gradient: grad.storage, width: 28, height: 28, inputColormap: .gray)
         out.maps(shown.terminalMaps(captions: ["x: label \(te.labels[idx])", "dx"]), caption: "input-gradient.maps", ["bound": .number(shown.bound)])
-        let picture = shown.picture(input: (title: "Test image \(idx), label \(te.labels[idx])", caption: "pixel / 255", legend: "pixel"),
-                                    gradient: (title: "∂J/∂x, \(stepState)", caption: "red: brighter raises J", legend: "dx"), scale: 10)
-        try context.writePNG(picture, "input-gradient-\(stepSuffix).png",
-                             shows: "input-gradient.picture", ["index": .int(idx), "state": .text(stepState)])
+        let image: [String: Value] = ["index": .int(idx), "label": .int(te.labels[idx]), "state": .text(stepState)]
+        try context.draw(Picture("input-gradient-\(stepSuffix).png", shows: "input-gradient.picture", image) { text in
+            shown.picture(input: (title: text("input-gradient.png-input", image), caption: text("pictures.pixel-caption"), legend: text("pictures.pixel")),
+                          gradient: (title: text("input-gradient.png-gradient", image), caption: text("input-gradient.png-gradient-caption"), legend: "dx"),
+                          scale: 10)
+        })
     }
 
     // MARK: Gradient check

@@ -25,22 +25,22 @@ extension CNNEngine {
         return ([1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map { $0 * magnitude }.first { $0 >= x }) ?? 10 * magnitude
     }
 
-    func filterGrid(_ c: Conv2D, layer i: Int, title: String, other: String) throws -> ImageGrid {
-        // One tile per (filter, input channel).
+    /// A conv layer's filters, one tile per (filter, input channel), on the layer's fixed scale; `reserve`
+    /// keeps room for the other picture's title, so before and after have the same size.
+    func filterGrid(_ c: Conv2D, bound: Double, title: String, reserve: String?, text: PictureText) -> ImageGrid {
         var tiles = [Tile]()
         for co in 0..<c.outChannels {
             for ci in 0..<c.inChannels {
                 let v = (0..<(c.f * c.f)).map { k in c.weights.storage[(co * c.f * c.f + k) * c.inChannels + ci] }
-                tiles.append(Tile(width: c.f, height: c.f, values: v, caption: c.inChannels == 1 ? "filter \(co)" : ""))
+                tiles.append(Tile(width: c.f, height: c.f, values: v, caption: c.inChannels == 1 ? text("filters.png-tile", ["k": .int(co)]) : ""))
             }
         }
-        let bound = try filterBound(i)
         var grid = ImageGrid(title: title, tiles: tiles, columns: c.inChannels == 1 ? min(10, c.outChannels) : c.inChannels,
                              scale: c.f <= 3 ? 24 : 10, colormap: .diverging, range: -bound...bound)
-        grid.showColorBar = true; grid.legendCaption = "weight"; grid.reserveTitle = other
+        grid.showColorBar = true; grid.legendCaption = text("pictures.weight"); grid.reserveTitle = reserve
         if c.inChannels > 1 {
             grid.rowLabels = (0..<c.outChannels).map(String.init); grid.columnLabels = (0..<c.inChannels).map(String.init)
-            grid.rowAxisTitle = "output filter"; grid.columnAxisTitle = "input channel"
+            grid.rowAxisTitle = text("filters.png-rows"); grid.columnAxisTitle = text("filters.png-columns")
         }
         return grid
     }
@@ -50,26 +50,26 @@ extension CNNEngine {
         let before = suffix == "before"
         for (i, layer) in net.layers.enumerated() {
             guard let c = layer as? Conv2D else { continue }
-            let initialTitle = "\(specs[i].name) filters, initial weights", trainedTitle = "\(specs[i].name) filters \(trainedState)"
-            let grid = try filterGrid(c, layer: i, title: before ? initialTitle : trainedTitle, other: before ? trainedTitle : initialTitle)
-            try context.writePNG(grid.render(), "\(specs[i].name)-filters-\(suffix).png", shows: before ? "filters.png-initial" : "filters.png-trained",
-                                 ["layer": .text(specs[i].name), "state": .text(trainedState)])
+            let values: [String: Value] = ["layer": .text(specs[i].name), "state": .text(trainedState)]
+            let bound = try filterBound(i)
+            let (title, other) = before ? ("filters.png-title-initial", "filters.png-title-trained") : ("filters.png-title-trained", "filters.png-title-initial")
+            try context.draw(Picture("\(specs[i].name)-filters-\(suffix).png", shows: before ? "filters.png-initial" : "filters.png-trained", values) { text in
+                self.filterGrid(c, bound: bound, title: text(title, values), reserve: text(other, values), text: text).render()
+            })
             if c.inChannels == 1 {
-                let bound = try filterBound(i)
-                out.maps(TerminalMaps(grid.tiles.map(\.values), width: c.f, height: c.f, captions: (0..<c.outChannels).map { "W\($0)" },
+                let filters = (0..<c.outChannels).map { co in Array(c.weights.storage[(co * c.f * c.f)..<((co + 1) * c.f * c.f)]) }
+                out.maps(TerminalMaps(filters, width: c.f, height: c.f, captions: (0..<c.outChannels).map { "W\($0)" },
                                       lo: -bound, hi: bound, colormap: .diverging),
                          caption: "filters.caption", ["layer": .text(specs[i].name), "when": .text(before ? "initial" : trainedState)])
             }
             // After training, each single-channel layer's filters before and after side by side.
             if !before, c.inChannels == 1, let c0 = try ensureInitial().layers[i] as? Conv2D {
-                let first = try filterGrid(c0, layer: i, title: "", other: "")
-                var both = grid
-                both.title = "\(specs[i].name) filters: initial weights (top) and \(trainedState) (bottom)"
-                both.reserveTitle = nil
-                both.tiles = first.tiles + grid.tiles
-                both.rowLabels = ["initial", "trained"]
-                try context.writePNG(both.render(), "\(specs[i].name)-filters-compared.png", shows: "filters.png-compared",
-                                     ["layer": .text(specs[i].name), "state": .text(trainedState)])
+                try context.draw(Picture("\(specs[i].name)-filters-compared.png", shows: "filters.png-compared", values) { text in
+                    var both = self.filterGrid(c, bound: bound, title: text("filters.png-title-compared", values), reserve: nil, text: text)
+                    both.tiles = self.filterGrid(c0, bound: bound, title: "", reserve: nil, text: text).tiles + both.tiles
+                    both.rowLabels = [text("filters.png-row-initial"), text("filters.png-row-trained")]
+                    return both.render()
+                })
             }
         }
     }
@@ -88,13 +88,15 @@ extension CNNEngine {
         let idx = settings.int("trace-image")
         // Errors, and activations that go below zero (tanh's), on a scale centred on 0.
         let signed = errors || t.storage.contains { $0 < 0 }
-        let tiles = (0..<t.shape[3]).map { c in Tile(width: t.shape[2], height: t.shape[1], values: channel(t, c).storage, caption: "channel \(c)") }
-        var grid = ImageGrid(title: errors ? "\(layer) errors δ = ∂J/∂z of test image \(idx), \(state)"
-                                           : "\(layer) feature maps of test image \(idx) (label \(te.labels[idx])), \(state)",
-                             tiles: tiles, columns: 8, scale: max(4, 120 / t.shape[1]), colormap: signed ? .diverging : .sequential)
-        grid.centredOnZero = signed; grid.showColorBar = true; grid.legendCaption = errors ? "δ" : "activation"
-        try context.writePNG(grid.render(), file, shows: errors ? "maps.png-deltas" : "maps.png-features",
-                             ["layer": .text(layer), "state": .text(state), "index": .int(idx)])
+        let maps = (0..<t.shape[3]).map { channel(t, $0).storage }
+        let values: [String: Value] = ["layer": .text(layer), "state": .text(state), "index": .int(idx), "label": .int(te.labels[idx])]
+        try context.draw(Picture(file, shows: errors ? "maps.png-deltas" : "maps.png-features", values) { text in
+            let tiles = maps.indices.map { c in Tile(width: t.shape[2], height: t.shape[1], values: maps[c], caption: text("maps.png-tile", ["c": .int(c)])) }
+            var grid = ImageGrid(title: text(errors ? "maps.png-title-deltas" : "maps.png-title-features", values),
+                                 tiles: tiles, columns: 8, scale: max(4, 120 / t.shape[1]), colormap: signed ? .diverging : .sequential)
+            grid.centredOnZero = signed; grid.showColorBar = true; grid.legendCaption = errors ? "δ" : text("maps.png-activation")
+            return grid.render()
+        })
     }
 
     func featureMaps() throws {

@@ -101,28 +101,33 @@ extension CNNEngine {
         guard !history.isEmpty else { if !partial { out.say("plot-cost.no-history") }; return }
         // The per-batch loss as a thin line under the per-epoch cost, so a one-epoch run shows a curve;
         // costs are never negative, so the axis starts at 0; epochs are whole numbers.
-        var cost = LinePlot(title: "CNN: cost per epoch, loss per mini-batch", xLabel: "epoch", yLabel: "cost",
-                            series: [Series(name: "cost (cross-entropy + ΣW², per image), per epoch", y: history.map(\.cost)),
-                                     Series(name: "cross-entropy per image, per mini-batch", x: batchLosses.map(\.x), y: batchLosses.map(\.loss))],
-                            yRange: 0...max(1e-12, (history.map(\.cost) + batchLosses.map(\.loss)).filter(\.isFinite).max() ?? 1) * 1.05)
-        cost.series[0].dots = true
-        cost.series[1].lineWidth = 1.5
-        cost.series[1].dots = false
-        cost.wholeXTicks = true
-        cost.xRange = 0...Double(max(1, history.count))
-        try context.writePNG(cost.render(), "cost.png", shows: "pictures.cost", ["epochs": .int(history.count), "batches": .int(batchLosses.count)])
+        let (history, batchLosses) = (self.history, self.batchLosses)
+        try context.draw(Picture("cost.png", shows: "pictures.cost", ["epochs": .int(history.count), "batches": .int(batchLosses.count)]) { text in
+            var cost = LinePlot(title: text("pictures.cost-title"), xLabel: text("pictures.x-epoch"), yLabel: text("pictures.cost-y"),
+                                series: [Series(name: text("pictures.cost-series-epoch"), y: history.map(\.cost)),
+                                         Series(name: text("pictures.cost-series-batch"), x: batchLosses.map(\.x), y: batchLosses.map(\.loss))],
+                                yRange: 0...max(1e-12, (history.map(\.cost) + batchLosses.map(\.loss)).filter(\.isFinite).max() ?? 1) * 1.05)
+            cost.series[0].dots = true
+            cost.series[1].lineWidth = 1.5
+            cost.series[1].dots = false
+            cost.wholeXTicks = true
+            cost.xRange = 0...Double(max(1, history.count))
+            return cost.render()
+        })
         // Accuracy in percent, the axis spanning the data (within 0 to 100).
         let accuracies = history.flatMap { [100 * $0.trainAccuracy, 100 * $0.testAccuracy] }
         let (lo, hi) = (accuracies.min() ?? 0, accuracies.max() ?? 100)
         let pad = max(0.5, (hi - lo) * 0.1)
-        var accuracy = LinePlot(title: "CNN: accuracy per epoch", xLabel: "epoch", yLabel: "accuracy (%)",
-                                series: [Series(name: "train", y: history.map { 100 * $0.trainAccuracy }),
-                                         Series(name: "test", y: history.map { 100 * $0.testAccuracy })],
-                                yRange: max(0, lo - pad)...min(100, hi + pad))
-        accuracy.series[0].dots = true; accuracy.series[1].dots = true
-        accuracy.wholeXTicks = true
-        accuracy.xRange = 0...Double(max(1, history.count))
-        try context.writePNG(accuracy.render(), "accuracy.png", shows: "pictures.accuracy", ["epochs": .int(history.count)])
+        try context.draw(Picture("accuracy.png", shows: "pictures.accuracy", ["epochs": .int(history.count)]) { text in
+            var accuracy = LinePlot(title: text("pictures.accuracy-title"), xLabel: text("pictures.x-epoch"), yLabel: text("pictures.accuracy-y"),
+                                    series: [Series(name: text("pictures.accuracy-train"), y: history.map { 100 * $0.trainAccuracy }),
+                                             Series(name: text("pictures.accuracy-test"), y: history.map { 100 * $0.testAccuracy })],
+                                    yRange: max(0, lo - pad)...min(100, hi + pad))
+            accuracy.series[0].dots = true; accuracy.series[1].dots = true
+            accuracy.wholeXTicks = true
+            accuracy.xRange = 0...Double(max(1, history.count))
+            return accuracy.render()
+        })
     }
 
     func evaluate() throws {
@@ -133,9 +138,11 @@ extension CNNEngine {
         evaluatedAccuracy = Double(correct) / Double(te.count)
         out.result("evaluate.result", ["correct": .int(correct), "images": .int(te.count), "accuracy": .number(Double(correct) / Double(te.count))])
         let confusion = out.confusion("evaluate.confusion", pred, te.labels)
-        let map = DigitPictures.confusion(confusion, title: "CNN: test confusion matrix (\(String(format: "%.2f", 100 * Double(correct) / Double(te.count)))% correct)",
-                                          cellSize: 56)
-        try context.writePNG(map.render(), "confusion.png", shows: "pictures.confusion", ["state": .text(trainedState), "images": .int(te.count)])
+        let values: [String: Value] = ["state": .text(trainedState), "images": .int(te.count), "accuracy": .number(100 * Double(correct) / Double(te.count))]
+        try context.draw(Picture("confusion.png", shows: "pictures.confusion", values) { text in
+            DigitPictures.confusion(confusion, title: text("pictures.confusion-title", values), rows: text("pictures.true-digit"),
+                                    columns: text("pictures.predicted-digit"), legend: text("pictures.images"), cellSize: 56).render()
+        })
         // The misread digits, most confidently misread first: the probability the network gave its wrong
         // answer (from the float64 reference layers on these images), so a teacher picks one to trace.
         let wrongIndices = zip(pred, te.labels).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
@@ -150,13 +157,16 @@ extension CNNEngine {
                         rows: misread.prefix(5).map { [.int($0.index), .int($0.label), .int($0.predicted), .number($0.confidence), .number($0.pTrue)] }))
         out.say("evaluate.misread-more", ["shown": .int(min(5, misread.count)), "count": .int(misread.count), "index": .int(misread[0].index)])
         let shown = misread.prefix(40)
-        let tiles = shown.map { m in
-            Tile(width: 28, height: 28, values: te.batch([m.index][...]).storage,
-                 caption: "#\(m.index) \(m.label)→\(m.predicted) \(String(format: "%.1f", (1000 * m.confidence).rounded(.down) / 10))%")  // truncated: 99.98% is not 100%
-        }
-        var grid = ImageGrid(title: "Misread test digits, most confident first: #index true→predicted, confidence",
-                             tiles: Array(tiles), columns: 8, scale: 4, colormap: .gray, range: 0...1)
-        grid.captionSize = 12
-        try context.writePNG(grid.render(), "misclassified.png", shows: "pictures.misclassified", ["state": .text(trainedState), "shown": .int(tiles.count)])
+        try context.draw(Picture("misclassified.png", shows: "pictures.misclassified", ["state": .text(trainedState), "shown": .int(shown.count)]) { text in
+            let tiles = shown.map { m in
+                // The confidence truncated, not rounded: 99.98% is not 100%.
+                Tile(width: 28, height: 28, values: te.batch([m.index][...]).storage,
+                     caption: text("pictures.misclassified-tile", ["index": .int(m.index), "label": .int(m.label), "predicted": .int(m.predicted),
+                                                                  "confidence": .number((1000 * m.confidence).rounded(.down) / 10)]))
+            }
+            var grid = ImageGrid(title: text("pictures.misclassified-title"), tiles: Array(tiles), columns: 8, scale: 4, colormap: .gray, range: 0...1)
+            grid.captionSize = 12
+            return grid.render()
+        })
     }
 }

@@ -29,20 +29,20 @@ public final class CNNEngine: LessonEngine {
         SettingSpec("memory-budget", .number(above: 0, max: 1e6), default: "2", "GB the network may take to train; a larger one is refused before anything runs"),
     ]
     public static let actions: [ActionSpec] = [
-        ActionSpec("load-data", "the 60,000 training and 10,000 test digits"),
-        ActionSpec("init-weights", "He initialisation as the tutorial does it"),
-        ActionSpec("forward", "one layer's forward pass on the traced image (layer=NAME)", arguments: ["layer"],
+        ActionSpec("load-data"),  // the 60,000 training and 10,000 test digits
+        ActionSpec("init-weights"),  // He initialisation as the tutorial does it
+        ActionSpec("forward", arguments: ["layer"],  // one layer's forward pass on the traced image (layer=NAME)
                    asks: ["conv-output", "conv-group", "max-pool"]),
-        ActionSpec("loss", "the traced image's probabilities and cross-entropy", asks: ["loss"]),
-        ActionSpec("backward", "one layer's backward pass on the traced image (layer=NAME)", arguments: ["layer"],
+        ActionSpec("loss", asks: ["loss"]),  // the traced image's probabilities and cross-entropy
+        ActionSpec("backward", arguments: ["layer"],  // one layer's backward pass on the traced image (layer=NAME)
                    asks: ["pool-route", "pool-zero", "dense-delta", "dense-dW", "conv-dW", "conv-delta-in", "relu-gate"]),
-        ActionSpec("input-gradient", "∂J/∂x: the traced image's error carried back to its pixels"),
-        ActionSpec("gradient-check", "numerical against analytic gradients for every layer with parameters"),
-        ActionSpec("train", "mini-batch training with a live progress line; saves the weights"),
-        ActionSpec("plot-cost", "the cost and accuracy per epoch as PNG"),
-        ActionSpec("evaluate", "test accuracy, confusion matrix and misclassified digits"),
-        ActionSpec("show-filters", "conv filters before and after training as PNG grids"),
-        ActionSpec("feature-maps", "the traced image's feature maps and backward errors as PNG"),
+        ActionSpec("input-gradient"),  // ∂J/∂x: the traced image's error carried back to its pixels
+        ActionSpec("gradient-check"),  // numerical against analytic gradients for every layer with parameters
+        ActionSpec("train"),  // mini-batch training with a live progress line; saves the weights
+        ActionSpec("plot-cost"),  // the cost and accuracy per epoch as PNG
+        ActionSpec("evaluate"),  // test accuracy, confusion matrix and misclassified digits
+        ActionSpec("show-filters"),  // conv filters before and after training as PNG grids
+        ActionSpec("feature-maps"),  // the traced image's feature maps and backward errors as PNG
     ]
 
     public static let seedSetting = "init-seed"
@@ -252,10 +252,13 @@ public final class CNNEngine: LessonEngine {
         out.say("load-data.traced", ["index": .int(idx), "label": .int(te.labels[idx])])
         let digit = te.batch([idx][...]).storage
         out.maps(TerminalMaps([digit], width: 28, height: 28, captions: ["label \(te.labels[idx])"]))
-        var grid = ImageGrid(title: "Test image \(idx), label \(te.labels[idx]): the digit the step-through follows",
-                             tiles: [Tile(width: 28, height: 28, values: digit, caption: "pixel / 255")], columns: 1, scale: 10, colormap: .gray, range: 0...1)
-        grid.showColorBar = true; grid.legendCaption = "pixel"
-        try context.writePNG(grid.render(), "traced-digit.png", shows: "load-data.traced-png", ["index": .int(idx), "label": .int(te.labels[idx])])
+        let traced: [String: Value] = ["index": .int(idx), "label": .int(te.labels[idx])]
+        try context.draw(Picture("traced-digit.png", shows: "load-data.traced-png", traced) { text in
+            var grid = ImageGrid(title: text("load-data.traced-title", traced), tiles: [Tile(width: 28, height: 28, values: digit, caption: text("pictures.pixel-caption"))],
+                                 columns: 1, scale: 10, colormap: .gray, range: 0...1)
+            grid.showColorBar = true; grid.legendCaption = text("pictures.pixel")
+            return grid.render()
+        })
     }
 
     func layerTable(_ net: CNN) -> Table {

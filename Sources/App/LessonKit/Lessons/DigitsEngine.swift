@@ -22,16 +22,16 @@ public final class DigitsEngine: LessonEngine {
         SettingSpec("trace-image", .integer(0...59_999), default: "0", "the training image (a column of X) --quiz asks about"),
     ]
     public static let actions: [ActionSpec] = [
-        ActionSpec("load-data", "load, verify, shuffle and split the digits; show a few"),
-        ActionSpec("init-params", "W1, b1, W2, b2 = rand(...) - 0.5"),
-        ActionSpec("forward-first", "iteration 0 forward: Z1, A1, Z2, A2", asks: ["softmax", "loss"]),
-        ActionSpec("backward-first", "iteration 0 backward and update: one_hot_Y, dZ2, dW2, db2, dZ1, dW1, db1", asks: ["delta", "dW", "dW1"]),
-        ActionSpec("gradient-check", "numerical against analytic gradients, corrected and tutorial"),
-        ActionSpec("train", "gradient descent with the tutorial's log every 10 iterations"),
-        ActionSpec("plot-curves", "accuracy and loss per iteration as PNG"),
-        ActionSpec("evaluate", "dev (or test) accuracy and the confusion matrix"),
-        ActionSpec("show-weights", "the rows of W1 as 28 × 28 pictures"),
-        ActionSpec("test-predictions", "four training images with prediction and label"),
+        ActionSpec("load-data"),  // load, verify, shuffle and split the digits; show a few
+        ActionSpec("init-params"),  // W1, b1, W2, b2 = rand(...) - 0.5
+        ActionSpec("forward-first", asks: ["softmax", "loss"]),  // iteration 0 forward: Z1, A1, Z2, A2
+        ActionSpec("backward-first", asks: ["delta", "dW", "dW1"]),  // iteration 0 backward and update: one_hot_Y, dZ2, dW2, db2, dZ1, dW1, db1
+        ActionSpec("gradient-check"),  // numerical against analytic gradients, corrected and tutorial
+        ActionSpec("train"),  // gradient descent with the tutorial's log every 10 iterations
+        ActionSpec("plot-curves"),  // accuracy and loss per iteration as PNG
+        ActionSpec("evaluate"),  // dev (or test) accuracy and the confusion matrix
+        ActionSpec("show-weights"),  // the rows of W1 as 28 × 28 pictures
+        ActionSpec("test-predictions"),  // four training images with prediction and label
     ]
 
     public static func instead(of key: String) -> String? {
@@ -126,10 +126,12 @@ public final class DigitsEngine: LessonEngine {
         out.maps(TerminalMaps((0..<show).map { j in (0..<784).map { d.xTrain[$0, j] } }, width: 28, height: 28,
                               captions: (0..<show).map { "label \(d.yTrain[$0])" }))
         let tiles = (0..<min(40, d.yTrain.count)).map { j in
-            Tile(width: 28, height: 28, values: (0..<784).map { d.xTrain[$0, j] }, caption: "\(d.yTrain[j])")
+            Tile(width: 28, height: 28, values: (0..<784).map { d.xTrain[$0, j] }, caption: String(d.yTrain[j]))
         }
-        try context.writePNG(ImageGrid(title: "The first \(tiles.count) training digits and their labels", tiles: tiles, columns: 10, scale: 3,
-                               colormap: .gray, range: 0...1).render(), "digits.png", shows: "pictures.digits", ["count": .int(tiles.count)])
+        let count: [String: Value] = ["count": .int(tiles.count)]
+        try context.draw(Picture("digits.png", shows: "pictures.digits", count) { text in
+            ImageGrid(title: text("pictures.digits-title", count), tiles: tiles, columns: 10, scale: 3, colormap: .gray, range: 0...1).render()
+        })
     }
 
     func initParams() throws {
@@ -218,9 +220,12 @@ public final class DigitsEngine: LessonEngine {
         let pixels = (0..<784).map { d.xTrain[$0, n] }
         let shown = InputBesideGradient(input: pixels, gradient: grad.storage, width: 28, height: 28, inputColormap: .gray)
         out.maps(shown.terminalMaps(captions: ["label \(d.yTrain[n])", "dX[:, \(n)]"]), caption: "input-gradient.maps", ["bound": .number(shown.bound)])
-        let picture = shown.picture(input: (title: "Training image \(n), label \(d.yTrain[n])", caption: "pixel / 255", legend: "pixel"),
-                                    gradient: (title: "∂J/∂x, initial weights", caption: "red: brighter raises J", legend: "dX"), scale: 10)
-        try context.writePNG(picture, "input-gradient.png", shows: "input-gradient.picture", ["n": .int(n)])
+        let image: [String: Value] = ["n": .int(n), "label": .int(d.yTrain[n])]
+        try context.draw(Picture("input-gradient.png", shows: "input-gradient.picture", image) { text in
+            shown.picture(input: (title: text("input-gradient.png-input", image), caption: text("pictures.pixel-caption"), legend: text("pictures.pixel")),
+                          gradient: (title: text("input-gradient.png-gradient"), caption: text("input-gradient.png-gradient-caption"), legend: "dX"),
+                          scale: 10)
+        })
     }
 
     func gradientCheck() throws {
@@ -299,11 +304,15 @@ public final class DigitsEngine: LessonEngine {
     func plotCurves(partial: Bool = false) throws {
         if !partial { try ensureTrained() }
         let its = records.map { Double($0.iteration) }
-        try context.writePNG(LinePlot(title: "Digits: training accuracy per iteration", xLabel: "iteration", yLabel: "accuracy",
-                              series: [Series(name: "training accuracy", x: its, y: records.map(\.accuracy))], yRange: 0...1).render(),
-                     "accuracy.png", shows: "pictures.accuracy", ["iterations": .int(records.count)])
-        try context.writePNG(LinePlot(title: "Digits: cross-entropy loss per iteration", xLabel: "iteration", yLabel: "mean cross-entropy",
-                              series: [Series(name: "training loss", x: its, y: records.map(\.loss))]).render(), "loss.png", shows: "pictures.loss", ["iterations": .int(records.count)])
+        let iterations: [String: Value] = ["iterations": .int(records.count)]
+        try context.draw(Picture("accuracy.png", shows: "pictures.accuracy", iterations) { text in
+            LinePlot(title: text("pictures.accuracy-title"), xLabel: text("pictures.x-iteration"), yLabel: text("pictures.accuracy-y"),
+                     series: [Series(name: text("pictures.accuracy-series"), x: its, y: self.records.map(\.accuracy))], yRange: 0...1).render()
+        })
+        try context.draw(Picture("loss.png", shows: "pictures.loss", iterations) { text in
+            LinePlot(title: text("pictures.loss-title"), xLabel: text("pictures.x-iteration"), yLabel: text("pictures.loss-y"),
+                     series: [Series(name: text("pictures.loss-series"), x: its, y: self.records.map(\.loss))]).render()
+        })
     }
 
     func evaluate() throws {
@@ -315,9 +324,12 @@ public final class DigitsEngine: LessonEngine {
         out.result("evaluate.result", ["set": .text(d.devName), "correct": .int(correct), "images": .int(d.yDev.count),
                                        "accuracy": .number(Double(correct) / Double(d.yDev.count))])
         let confusion = out.confusion("evaluate.confusion", p, d.yDev)
-        let map = DigitPictures.confusion(confusion, title: "Digits: \(d.devName) confusion matrix (accuracy \(String(format: "%.1f", 100 * Double(correct) / Double(d.yDev.count)))%)",
-                                          cellSize: 52)
-        try context.writePNG(map.render(), "confusion.png", shows: "pictures.confusion", ["set": .text(d.devName), "iterations": .int(records.count)])
+        let values: [String: Value] = ["set": .text(d.devName), "iterations": .int(records.count),
+                                       "accuracy": .number(100 * Double(correct) / Double(d.yDev.count))]
+        try context.draw(Picture("confusion.png", shows: "pictures.confusion", values) { text in
+            DigitPictures.confusion(confusion, title: text("pictures.confusion-title", values), rows: text("pictures.true-digit"),
+                                    columns: text("pictures.predicted-digit"), legend: text("pictures.images"), cellSize: 52).render()
+        })
     }
 
     func showWeights() throws {
@@ -326,23 +338,25 @@ public final class DigitsEngine: LessonEngine {
         let d = try ensureData()
         let n = d.xTrain.shape[1]
         let neverLit = (0..<784).map { j in (0..<n).allSatisfy { d.xTrain.storage[j * n + $0] == 0 } }
-        let tiles = (0..<net.W1.rows).map { i in
-            var t = Tile(width: 28, height: 28, values: Array(net.W1.row(i).storage), caption: "hidden unit \(i)")
-            t.hatched = neverLit
-            return t
-        }
-        var grid = ImageGrid(title: "W1 after training: what each hidden unit looks for", tiles: tiles, columns: 5, scale: 6, colormap: .diverging)
-        grid.centredOnZero = true
+        let weights = (0..<net.W1.rows).map { Array(net.W1.row($0).storage) }
         // The colour scale spans the weights that moved; the hatched ones keep their random start.
-        let moved = tiles.flatMap { t in t.values.indices.filter { !neverLit[$0] }.map { abs(t.values[$0]) } }
-        let bound = max(1e-12, moved.max() ?? 1)
-        grid.range = -bound...bound
-        grid.showColorBar = true
-        grid.legendCaption = "weight"
-        grid.hatchCaption = "hatched: 0 in\nevery training\nimage, so no\ngradient; the\nweight is still\nits random start"
-        try context.writePNG(grid.render(), "w1.png", shows: "pictures.w1", ["iterations": .int(records.count)])
-        let m = grid.resolvedRange.upperBound
-        out.maps(TerminalMaps(tiles.map(\.values), width: 28, height: 28, captions: tiles.map(\.caption), lo: -m, hi: m, colormap: .diverging))
+        let moved = weights.flatMap { w in w.indices.filter { !neverLit[$0] }.map { abs(w[$0]) } }
+        let m = max(1e-12, moved.max() ?? 1)
+        try context.draw(Picture("w1.png", shows: "pictures.w1", ["iterations": .int(records.count)]) { text in
+            let tiles = weights.indices.map { i in
+                var t = Tile(width: 28, height: 28, values: weights[i], caption: text("pictures.w1-tile", ["i": .int(i)]))
+                t.hatched = neverLit
+                return t
+            }
+            var grid = ImageGrid(title: text("pictures.w1-title"), tiles: tiles, columns: 5, scale: 6, colormap: .diverging)
+            grid.centredOnZero = true
+            grid.range = -m...m
+            grid.showColorBar = true
+            grid.legendCaption = text("pictures.weight")
+            grid.hatchCaption = text("pictures.hatched")
+            return grid.render()
+        })
+        out.maps(TerminalMaps(weights, width: 28, height: 28, captions: weights.indices.map { "hidden unit \($0)" }, lo: -m, hi: m, colormap: .diverging))
     }
 
     func testPredictions() throws {
@@ -355,10 +369,13 @@ public final class DigitsEngine: LessonEngine {
             // The tutorial's test_prediction prints these two lines, then shows the image.
             out.result("test-predictions.result", ["prediction": .int(prediction), "label": .number(Double(label))])
             out.maps(TerminalMaps([x.storage], width: 28, height: 28, captions: ["training image \(index)"]))
-            let tile = Tile(width: 28, height: 28, values: x.storage, caption: "prediction \(prediction) · label \(label)")
-            var grid = ImageGrid(title: "", tiles: [tile], columns: 1, scale: 10, colormap: .gray, range: 0...1)
-            grid.captionSize = 20
-            try context.writePNG(grid.render(), "prediction-\(index).png", shows: "pictures.prediction", ["index": .int(index), "prediction": .int(prediction), "label": .int(label)])
+            let values: [String: Value] = ["index": .int(index), "prediction": .int(prediction), "label": .int(label)]
+            try context.draw(Picture("prediction-\(index).png", shows: "pictures.prediction", values) { text in
+                var grid = ImageGrid(title: "", tiles: [Tile(width: 28, height: 28, values: x.storage, caption: text("pictures.prediction-caption", values))],
+                                     columns: 1, scale: 10, colormap: .gray, range: 0...1)
+                grid.captionSize = 20
+                return grid.render()
+            })
         }
     }
 }

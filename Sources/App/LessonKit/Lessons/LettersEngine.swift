@@ -26,14 +26,14 @@ public final class LettersEngine: LessonEngine {
     }
 
     public static let actions: [ActionSpec] = [
-        ActionSpec("show-data", "the three letters as pictures, their input vectors and one-hot labels"),
-        ActionSpec("init-weights", "w1 and w2 drawn with randn, one element at a time"),
-        ActionSpec("forward-first", "the first letter through the network: z1, a1, z2, a2 and its loss", asks: ["sigmoid", "loss"]),
-        ActionSpec("backward-first", "the first letter's errors, weight adjustments and updated weights", asks: ["delta", "dW"]),
-        ActionSpec("train", "per-sample gradient descent; one line per epoch"),
-        ActionSpec("plot-curves", "loss and accuracy curves as PNG"),
-        ActionSpec("show-weights", "the trained weights, printed and drawn as a heatmap"),
-        ActionSpec("predict", "each letter's prediction beside its picture"),
+        ActionSpec("show-data"),  // the three letters as pictures, their input vectors and one-hot labels
+        ActionSpec("init-weights"),  // w1 and w2 drawn with randn, one element at a time
+        ActionSpec("forward-first", asks: ["sigmoid", "loss"]),  // the first letter through the network: z1, a1, z2, a2 and its loss
+        ActionSpec("backward-first", asks: ["delta", "dW"]),  // the first letter's errors, weight adjustments and updated weights
+        ActionSpec("train"),  // per-sample gradient descent; one line per epoch
+        ActionSpec("plot-curves"),  // loss and accuracy curves as PNG
+        ActionSpec("show-weights"),  // the trained weights, printed and drawn as a heatmap
+        ActionSpec("predict"),  // each letter's prediction beside its picture
     ]
 
     let context: LessonContext
@@ -90,10 +90,11 @@ public final class LettersEngine: LessonEngine {
             out.quantity("x[\(i)] (\(Letters.names[i]))", ints: inputs[i].storage.map { Int($0) }, shape: [1, 30], "show-data.x", role: .data)
         }
         out.quantity("y", ints: Letters.labels.storage.map { Int($0) }, shape: [3, 3], "show-data.y", role: .data)
-        let grid = ImageGrid(title: "The three letters (5 × 6 pixels)",
-                             tiles: (0..<3).map { Tile(width: Letters.width, height: Letters.height, values: letterPicture($0), caption: Letters.names[$0]) },
-                             columns: 3, scale: 40, colormap: .ink, range: 0...1)
-        try context.writePNG(grid.render(), "letters.png", shows: "pictures.letters")
+        try context.draw(Picture("letters.png", shows: "pictures.letters") { text in
+            ImageGrid(title: text("pictures.letters-title"),
+                      tiles: (0..<3).map { Tile(width: Letters.width, height: Letters.height, values: self.letterPicture($0), caption: Letters.names[$0]) },
+                      columns: 3, scale: 40, colormap: .ink, range: 0...1).render()
+        })
     }
 
     @discardableResult
@@ -164,11 +165,12 @@ public final class LettersEngine: LessonEngine {
                           terms: (0..<h).map { .init(g.d1.storage[$0], net.w1.storage[i * h + $0]) }, factors: ["d1", "w1"], result: dx.storage[i]))
         let shown = InputBesideGradient(input: letterPicture(0), gradient: dx.storage, width: Letters.width, height: Letters.height, inputColormap: .ink)
         out.maps(shown.terminalMaps(captions: [Letters.names[0], "dx"]), caption: "input-gradient.maps", ["bound": .number(shown.bound)])
-        let picture = shown.picture(input: (title: "Letter \(Letters.names[0])", caption: "pixel", legend: nil),
-                                    gradient: (title: "dx = d1 · w1ᵀ, initial weights", caption: "red: turning it on raises the error", legend: "dx"),
-                                    scale: 40)
-        try context.writePNG(picture, "input-gradient.png", shows: "input-gradient.picture",
-                             ["letter": .text(Letters.names[0])])
+        let letter: [String: Value] = ["letter": .text(Letters.names[0])]
+        try context.draw(Picture("input-gradient.png", shows: "input-gradient.picture", letter) { text in
+            shown.picture(input: (title: text("input-gradient.png-input", letter), caption: text("input-gradient.png-input-caption"), legend: nil),
+                          gradient: (title: text("input-gradient.png-gradient"), caption: text("input-gradient.png-gradient-caption"), legend: "dx"),
+                          scale: 40)
+        })
     }
 
     @discardableResult
@@ -213,43 +215,50 @@ public final class LettersEngine: LessonEngine {
 
     func plotCurves(partial: Bool = false) throws {
         if !partial { try ensureTrained() }
-        let loss = LinePlot(title: "Letters: loss per epoch", xLabel: "epoch", yLabel: "mean loss Σ(a2 − y)²/3",
-                            series: [Series(name: "loss", y: history.loss)])
-        try context.writePNG(loss.render(), "loss.png", shows: "pictures.loss", ["epochs": .int(history.loss.count)])
-        let acc = LinePlot(title: "Letters: accuracy per epoch", xLabel: "epoch", yLabel: "percent",
-                           series: [Series(name: "tutorial's acc = (1 − loss) × 100", y: history.tutorialAcc),
-                                    Series(name: "classification accuracy × 100", y: history.accuracy.map { $0 * 100 })],
-                           yRange: 0...100)
-        try context.writePNG(acc.render(), "accuracy.png", shows: "pictures.accuracy", ["epochs": .int(history.loss.count)])
+        let epochs: [String: Value] = ["epochs": .int(history.loss.count)]
+        try context.draw(Picture("loss.png", shows: "pictures.loss", epochs) { text in
+            LinePlot(title: text("pictures.loss-title"), xLabel: text("pictures.x-epoch"), yLabel: text("pictures.loss-y"),
+                     series: [Series(name: text("pictures.loss-series"), y: self.history.loss)]).render()
+        })
+        try context.draw(Picture("accuracy.png", shows: "pictures.accuracy", epochs) { text in
+            LinePlot(title: text("pictures.accuracy-title"), xLabel: text("pictures.x-epoch"), yLabel: text("pictures.accuracy-y"),
+                     series: [Series(name: text("pictures.accuracy-tutorial"), y: self.history.tutorialAcc),
+                              Series(name: text("pictures.accuracy-classification"), y: self.history.accuracy.map { $0 * 100 })],
+                     yRange: 0...100).render()
+        })
     }
 
     func showWeights() throws {
         let net = try ensureTrained()
         out.quantity("w1", net.w1, "show-weights.w1", role: .weight)
         out.quantity("w2", net.w2, "show-weights.w2", role: .weight)
-        var map = Heatmap(title: "Trained w1: input pixel (row) → hidden unit (column)",
-                          values: (0..<net.w1.rows).map { i in (0..<net.w1.columns).map { net.w1[i, $0] } })
-        map.rowLabels = (0..<net.w1.rows).map { "px \($0)" }
-        map.columnLabels = (0..<net.w1.columns).map { "h\($0)" }
-        map.cellSize = 24
-        map.legendCaption = "weight"
         // A pixel off in all three letters never moves its weights (w1_adj = xᵀ · d1 is 0 there).
         let neverLit = (0..<net.w1.rows).map { p in inputs.allSatisfy { $0.storage[p] == 0 } }
-        map.hatchedRows = Set(neverLit.indices.filter { neverLit[$0] })
-        map.hatchCaption = "hatched: off in\nall 3 letters, so\nno gradient: the\nweight is still\nits random start"
-        try context.writePNG(map.render(), "w1.png", shows: "pictures.w1", ["epochs": .int(history.loss.count)])
-        let tiles = (0..<net.w1.columns).map { j in
-            var t = Tile(width: Letters.width, height: Letters.height, values: (0..<net.w1.rows).map { net.w1[$0, j] }, caption: "hidden \(j)")
-            t.hatched = neverLit
-            return t
-        }
-        var grid = ImageGrid(title: "What each hidden unit looks for (w1 columns as 5 × 6 pictures)", tiles: tiles,
-                             columns: tiles.count, scale: 30, colormap: .diverging)
-        grid.centredOnZero = true
-        grid.showColorBar = true
-        grid.legendCaption = "weight"
-        grid.hatchCaption = "hatched: off in\nall 3 letters, so\nno gradient: the\nweight is still\nits random start"
-        try context.writePNG(grid.render(), "w1-pictures.png", shows: "pictures.w1-pictures", ["epochs": .int(history.loss.count)])
+        let epochs: [String: Value] = ["epochs": .int(history.loss.count)]
+        try context.draw(Picture("w1.png", shows: "pictures.w1", epochs) { text in
+            var map = Heatmap(title: text("pictures.w1-title"), values: (0..<net.w1.rows).map { i in (0..<net.w1.columns).map { net.w1[i, $0] } })
+            map.rowLabels = (0..<net.w1.rows).map { text("pictures.w1-row", ["i": .int($0)]) }
+            map.columnLabels = (0..<net.w1.columns).map { text("pictures.w1-column", ["j": .int($0)]) }
+            map.cellSize = 24
+            map.legendCaption = text("pictures.weight")
+            map.hatchedRows = Set(neverLit.indices.filter { neverLit[$0] })
+            map.hatchCaption = text("pictures.hatched")
+            return map.render()
+        })
+        try context.draw(Picture("w1-pictures.png", shows: "pictures.w1-pictures", epochs) { text in
+            let tiles = (0..<net.w1.columns).map { j in
+                var t = Tile(width: Letters.width, height: Letters.height, values: (0..<net.w1.rows).map { net.w1[$0, j] },
+                             caption: text("pictures.w1-tile", ["j": .int(j)]))
+                t.hatched = neverLit
+                return t
+            }
+            var grid = ImageGrid(title: text("pictures.w1-pictures-title"), tiles: tiles, columns: tiles.count, scale: 30, colormap: .diverging)
+            grid.centredOnZero = true
+            grid.showColorBar = true
+            grid.legendCaption = text("pictures.weight")
+            grid.hatchCaption = text("pictures.hatched")
+            return grid.render()
+        })
     }
 
     func predict() throws {
