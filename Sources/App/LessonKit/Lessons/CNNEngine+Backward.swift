@@ -178,7 +178,7 @@ extension CNNEngine {
                                            "down": .index([down / 28, down % 28]), "g_down": .number(-grad.storage[down]), "x_down": .number(pixels[down])])
         let shown = InputBesideGradient(input: pixels, gradient: grad.storage, width: 28, height: 28, inputColormap: .gray)
         out.maps(shown.terminalMaps(captions: ["x: label \(te.labels[idx])", "dx"]), caption: "input-gradient.maps", ["bound": .number(shown.bound)])
-        let image: [String: Value] = ["index": .int(idx), "label": .int(te.labels[idx]), "state": .text(stepState)]
+        let image: [String: Value] = ["index": .int(idx), "label": .int(te.labels[idx]), "state": stepState]
         try context.draw(Picture("input-gradient-\(stepSuffix).png", shows: "input-gradient.picture", image) { text in
             shown.picture(input: (title: text("input-gradient.png-input", image), caption: text("pictures.pixel-caption"), legend: text("pictures.pixel")),
                           gradient: (title: text("input-gradient.png-gradient", image), caption: text("input-gradient.png-gradient-caption"), legend: "dx"),
@@ -196,8 +196,8 @@ extension CNNEngine {
         out.say("gradient-check.intro", ["images": .int(idx.count), "limit": .int(500), "sampled": .int(200)])
         let checks = try net.gradientCheck(x, labels: labels, limit: 500, sampled: 200) { try Interrupt.check("in the gradient check") }
         let rows: [[Value]] = checks.map { c in
-            [.text(specs[c.layer].name), .text(c.isWeight ? "weights" : "biases"), .number(c.relativeError),
-             c.checked < c.count ? .text("\(c.checked) of \(c.count)") : .text("all")]
+            [.text(specs[c.layer].name), .phrase(Phrase(c.isWeight ? "gradient-check.weights" : "gradient-check.biases")), .number(c.relativeError),
+             .phrase(c.checked < c.count ? Phrase("gradient-check.sampled", ["checked": .int(c.checked), "count": .int(c.count)]) : Phrase("gradient-check.all"))]
         }
         let worst = checks.map(\.relativeError).max() ?? 0
         out.table(Table("gradient-check.table", columns: [.init("layer", align: .left), .init("parameter", align: .left),

@@ -9,10 +9,10 @@ import Rendering
 
 extension CNNEngine {
     /// The network state a picture shows: the seeded initialisation, or after training (or loaded).
-    var trainedState: String {
+    var trainedState: Value {
         // Loaded weights whose training is known (their run.json) are described by it, as that run did.
-        if context.weightsFile != nil, history.isEmpty { return "with " + loadedDescription }
-        return "after \(NumberText.count(history.count, "epoch"))"
+        if context.weightsFile != nil, history.isEmpty { return .phrase(Phrase("state.with", ["weights": .phrase(loadedDescription)])) }
+        return .phrase(Phrase("state.after", ["epochs": .int(history.count)]))
     }
 
     /// One colour scale for a layer's filters before and after training, fixed from the initial
@@ -50,7 +50,7 @@ extension CNNEngine {
         let before = suffix == "before"
         for (i, layer) in net.layers.enumerated() {
             guard let c = layer as? Conv2D else { continue }
-            let values: [String: Value] = ["layer": .text(specs[i].name), "state": .text(trainedState)]
+            let values: [String: Value] = ["layer": .text(specs[i].name), "state": trainedState]
             let bound = try filterBound(i)
             let (title, other) = before ? ("filters.png-title-initial", "filters.png-title-trained") : ("filters.png-title-trained", "filters.png-title-initial")
             try context.draw(Picture("\(specs[i].name)-filters-\(suffix).png", shows: before ? "filters.png-initial" : "filters.png-trained", values) { text in
@@ -60,7 +60,7 @@ extension CNNEngine {
                 let filters = (0..<c.outChannels).map { co in Array(c.weights.storage[(co * c.f * c.f)..<((co + 1) * c.f * c.f)]) }
                 out.maps(TerminalMaps(filters, width: c.f, height: c.f, captions: (0..<c.outChannels).map { "W\($0)" },
                                       lo: -bound, hi: bound, colormap: .diverging),
-                         caption: "filters.caption", ["layer": .text(specs[i].name), "when": .text(before ? "initial" : trainedState)])
+                         caption: "filters.caption", ["layer": .text(specs[i].name), "when": before ? .phrase(Phrase("filters.when-initial")) : trainedState])
             }
             // After training, each single-channel layer's filters before and after side by side.
             if !before, c.inChannels == 1, let c0 = try ensureInitial().layers[i] as? Conv2D {
@@ -81,7 +81,7 @@ extension CNNEngine {
     }
 
     /// One image's (1, H, W, C) activations (or δ, `errors`) as a grid of channels, written as `file`.
-    func drawChannels(_ t: Tensor<Double>, layer: String, errors: Bool, state: String, file: String) throws {
+    func drawChannels(_ t: Tensor<Double>, layer: String, errors: Bool, state: Value, file: String) throws {
         // Ctrl-C in a step of the step-through stops it before its next picture.
         try Interrupt.check("before drawing \(file)")
         let (_, te) = try ensureData()
@@ -89,7 +89,7 @@ extension CNNEngine {
         // Errors, and activations that go below zero (tanh's), on a scale centred on 0.
         let signed = errors || t.storage.contains { $0 < 0 }
         let maps = (0..<t.shape[3]).map { channel(t, $0).storage }
-        let values: [String: Value] = ["layer": .text(layer), "state": .text(state), "index": .int(idx), "label": .int(te.labels[idx])]
+        let values: [String: Value] = ["layer": .text(layer), "state": state, "index": .int(idx), "label": .int(te.labels[idx])]
         try context.draw(Picture(file, shows: errors ? "maps.png-deltas" : "maps.png-features", values) { text in
             let tiles = maps.indices.map { c in Tile(width: t.shape[2], height: t.shape[1], values: maps[c], caption: text("maps.png-tile", ["c": .int(c)])) }
             var grid = ImageGrid(title: text(errors ? "maps.png-title-deltas" : "maps.png-title-features", values),

@@ -138,7 +138,7 @@ extension CNNEngine {
         evaluatedAccuracy = Double(correct) / Double(te.count)
         out.result("evaluate.result", ["correct": .int(correct), "images": .int(te.count), "accuracy": .number(Double(correct) / Double(te.count))])
         let confusion = out.confusion("evaluate.confusion", pred, te.labels)
-        let values: [String: Value] = ["state": .text(trainedState), "images": .int(te.count), "accuracy": .number(100 * Double(correct) / Double(te.count))]
+        let values: [String: Value] = ["state": trainedState, "images": .int(te.count), "accuracy": .number(100 * Double(correct) / Double(te.count))]
         try context.draw(Picture("confusion.png", shows: "pictures.confusion", values) { text in
             DigitPictures.confusion(confusion, title: text("pictures.confusion-title", values), rows: text("pictures.true-digit"),
                                     columns: text("pictures.predicted-digit"), legend: text("pictures.images"), cellSize: 56).render()
@@ -157,7 +157,7 @@ extension CNNEngine {
                         rows: misread.prefix(5).map { [.int($0.index), .int($0.label), .int($0.predicted), .number($0.confidence), .number($0.pTrue)] }))
         out.say("evaluate.misread-more", ["shown": .int(min(5, misread.count)), "count": .int(misread.count), "index": .int(misread[0].index)])
         let shown = misread.prefix(40)
-        try context.draw(Picture("misclassified.png", shows: "pictures.misclassified", ["state": .text(trainedState), "shown": .int(shown.count)]) { text in
+        try context.draw(Picture("misclassified.png", shows: "pictures.misclassified", ["state": trainedState, "shown": .int(shown.count)]) { text in
             let tiles = shown.map { m in
                 // The confidence truncated, not rounded: 99.98% is not 100%.
                 Tile(width: 28, height: 28, values: te.batch([m.index][...]).storage,

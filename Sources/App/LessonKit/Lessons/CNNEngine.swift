@@ -149,17 +149,17 @@ public final class CNNEngine: LessonEngine {
 
     /// What the loaded weights are, for titles and captions: the shipped ones by their epochs (from the
     /// `NAME.json` that ships beside them), a run's by its epochs (its run.json), else by file name.
-    var loadedDescription = ""
+    var loadedDescription = Phrase("state.loaded-file", ["file": .text("")])
 
-    static func describe(weights: URL, history: [EpochRecord]) -> String {
-        let name = weights.lastPathComponent
-        if !history.isEmpty { return "the weights of \(name) (\(NumberText.count(history.count, "epoch")))" }
+    static func describe(weights: URL, history: [EpochRecord]) -> Phrase {
+        let name = Value.text(weights.lastPathComponent)
+        if !history.isEmpty { return Phrase("state.loaded-run", ["file": name, "epochs": .int(history.count)]) }
         let about = weights.deletingPathExtension().appendingPathExtension("json")
         if let data = try? Data(contentsOf: about), let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
            let epochs = json["epochs"] as? Int {
-            return "the shipped \(epochs)-epoch weights (\(name))"
+            return Phrase("state.loaded-shipped", ["file": name, "epochs": .int(epochs)])
         }
-        return "the weights of \(name)"
+        return Phrase("state.loaded-file", ["file": name])
     }
 
     /// The precision the loaded weights were trained in (from their run.json), to evaluate them as it did.
@@ -294,7 +294,7 @@ public final class CNNEngine: LessonEngine {
             }
         }
         out.note("init-weights.reseed-note", ["seed": seed])
-        if context.weightsFile != nil { out.note("init-weights.loaded", ["weights": .text(loadedDescription)]) }
+        if context.weightsFile != nil { out.note("init-weights.loaded", ["weights": .phrase(loadedDescription)]) }
         try drawFilters(net, suffix: "before")
     }
 
@@ -321,7 +321,7 @@ public final class CNNEngine: LessonEngine {
     }
 
     /// Which weights the step-through's pictures show, for their titles and file names.
-    var stepState: String { context.weightsFile == nil ? "initial weights" : loadedDescription }
+    var stepState: Value { .phrase(context.weightsFile == nil ? Phrase("state.initial") : loadedDescription) }
     var stepSuffix: String { context.weightsFile == nil ? "initial" : "loaded" }
 
     /// Channel `c` of an NHWC tensor of one image as an (H, W) matrix.

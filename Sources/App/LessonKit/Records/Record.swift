@@ -15,6 +15,9 @@ public enum Value: Sendable {
     case index([Int])
     /// An array printed inside a sentence the way numpy prints it (the tutorial's own `print`).
     case array(ArrayValue)
+    /// A phrase of the lesson's words inside another sentence or a table cell (a network state: "after
+    /// 3 epochs"), rendered with the words of the sentence around it.
+    indirect case phrase(Phrase)
 }
 
 /// The values of a quantity, with their shape; integers (labels, predictions) print without a point.

@@ -97,10 +97,18 @@ public struct Words: Sendable {
 
     /// The phrase with its placeholders filled; without words for it, its values in a plain list.
     public func render(_ phrase: Phrase) -> String {
+        // Phrases inside the phrase first, with these words.
+        let values = phrase.values.mapValues { v -> Value in if case .phrase(let p) = v { return .text(render(p)) }; return v }
         guard let template = text(phrase.key) else {
-            return phrase.values.keys.sorted().map { "\($0) = \(Words.format(phrase.values[$0]!, spec: ""))" }.joined(separator: ", ")
+            return values.keys.sorted().map { "\($0) = \(Words.format(values[$0]!, spec: ""))" }.joined(separator: ", ")
         }
-        return Words.fill(template, phrase.values)
+        return Words.fill(template, values)
+    }
+
+    /// A value as a sentence or table cell shows it: a phrase through these words, anything else by `spec`.
+    public func format(_ v: Value, spec: String) -> String {
+        if case .phrase(let p) = v { return render(p) }
+        return Words.format(v, spec: spec)
     }
 
     /// Whether there is a text for the key (a note without words is left out).
@@ -152,6 +160,7 @@ public struct Words: Sendable {
         switch v {
         case .text(let s): return s
         case .index(let i): return "[" + i.map(String.init).joined(separator: ", ") + "]"
+        case .phrase(let p): return p.key  // rendered by `render`/`format(_:spec:)`, which have the words
         case .shape(let s): return "(" + s.map(String.init).joined(separator: ", ") + (s.count == 1 ? ",)" : ")")
         case .array(let a):
             return a.integers ? NumpyFormat.format(a.values.map { Int($0) }, shape: a.shape)

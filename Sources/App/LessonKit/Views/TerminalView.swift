@@ -319,7 +319,7 @@ public struct TerminalView {
 
     // MARK: Tables
 
-    func cell(_ v: Value, _ c: Table.Column) -> String { Words.format(v, spec: c.format) }
+    func cell(_ v: Value, _ c: Table.Column) -> String { words.format(v, spec: c.format) }
 
     func headers(_ t: Table) -> [String] {
         let given = words.text(t.key + ".columns")?.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
@@ -362,7 +362,7 @@ public struct TerminalView {
     }
 
     func tableRow(_ cells: [Value]) -> [String] {
-        guard let (t, widths) = table else { return [cells.map { Words.format($0, spec: "") }.joined(separator: "  ")] }
+        guard let (t, widths) = table else { return [cells.map { words.format($0, spec: "") }.joined(separator: "  ")] }
         let line = render(zip(cells, t.columns).map { cell($0, $1) }, t, widths: widths)
         return TextColumns.width(line) > width ? wrap(line, indent: "    ") : [line]
     }
