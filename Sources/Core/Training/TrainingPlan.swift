@@ -171,15 +171,10 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
                     shape = [ph, pw, c.outChannels]
                     i += 2
                 }
-            case let p as MaxPool2D:
+            case let p as any PoolingKind:
                 let (oh, ow) = p.outputSize(shape[0], shape[1])
-                steps.append(PlanStep(kind: .maxPool(PoolStep(f: p.f, h: shape[0], w: shape[1], c: shape[2], oh: oh, ow: ow, relu: false)),
-                                      inSize: inSize, outSize: oh * ow * shape[2]))
-                shape = [oh, ow, shape[2]]
-            case let p as AvgPool2D:
-                let (oh, ow) = (shape[0] / p.f, shape[1] / p.f)
-                steps.append(PlanStep(kind: .avgPool(PoolStep(f: p.f, h: shape[0], w: shape[1], c: shape[2], oh: oh, ow: ow, relu: false)),
-                                      inSize: inSize, outSize: oh * ow * shape[2]))
+                let pool = PoolStep(f: p.f, h: shape[0], w: shape[1], c: shape[2], oh: oh, ow: ow, relu: false)
+                steps.append(PlanStep(kind: p is MaxPool2D ? .maxPool(pool) : .avgPool(pool), inSize: inSize, outSize: oh * ow * shape[2]))
                 shape = [oh, ow, shape[2]]
             case is ReLU:
                 steps.append(PlanStep(kind: .relu, inSize: inSize, outSize: inSize))

@@ -11,10 +11,6 @@ extension CNNEngine {
         i + 1 < specs.count && specs[i + 1].kind is any ElementwiseActivation ? i + 1 : nil
     }
 
-    func followingReLU(_ i: Int) -> Int? {
-        i + 1 < specs.count && specs[i + 1].kind is ReLU ? i + 1 : nil
-    }
-
     /// Word `key` as it reads for the layer kind at `layer`: the key itself for the tutorial's kinds (ReLU,
     /// max-pooling), KEY.KIND (`forward.a.tanh`, `forward.pool.avgpool`) for the others.
     func word(_ key: String, for layer: Int) -> String {

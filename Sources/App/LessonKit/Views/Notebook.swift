@@ -91,7 +91,7 @@ public enum Notebook {
                 case .narrative(let t): narrative = t
                 case .wrote(let f):
                     if f.url.lastPathComponent == "weights.lnw" { wroteWeights = true }
-                    guard f.url.pathExtension.lowercased() == "png", let data = f.bytes ?? (try? Data(contentsOf: f.url)) else { continue }
+                    guard f.url.pathExtension.lowercased() == "png", let data = f.bytes else { continue }
                     let caption = f.shows.map { view.words.render($0) } ?? f.url.lastPathComponent
                     pictures.append(["output_type": "display_data", "metadata": [String: Any](),
                                      "data": ["image/png": data.base64EncodedString(), "text/plain": [caption + " (" + f.url.lastPathComponent + ")"]]])

@@ -166,10 +166,10 @@ public enum Report {
     });
     """
 
-    /// A PNG as a data: URI, so index.html alone is the handout: the bytes the stream carries, else the
-    /// file's; nil if it cannot be read.
-    static func dataURI(_ url: URL, bytes: Data?) -> String? {
-        guard let data = bytes ?? (try? Data(contentsOf: url)) else { return nil }
+    /// A PNG as a data: URI, so index.html alone is the handout: the bytes the stream carries (nil: none,
+    /// and the page links the file instead).
+    static func dataURI(_ bytes: Data?) -> String? {
+        guard let data = bytes else { return nil }
         return "data:image/png;base64," + data.base64EncodedString()
     }
 
@@ -207,7 +207,7 @@ public enum Report {
                     continue
                 }
                 // Embedded, so the page is one file to mail or upload; the name stays in data-file.
-                let src = escape(dataURI(url, bytes: bytes) ?? source(url, folder: folder))
+                let src = escape(dataURI(bytes) ?? source(url, folder: folder))
                 body += "<figure><img src=\"\(src)\" data-file=\"\(escape(url.lastPathComponent))\" alt=\"\(escape(caption ?? url.lastPathComponent))\"><figcaption>\(escape(caption.map { $0 + " (" + url.lastPathComponent + ")" } ?? url.lastPathComponent))</figcaption></figure>\n"
             }
         }

@@ -22,7 +22,7 @@ public struct AvgPool2D: PoolingKind, Equatable {
     // out[i, oy, ox, c] = (1 / f²) Σ_{dy, dx < f} x[i, oy·f + dy, ox·f + dx, c]
     public func forward(_ x: Tensor<Double>) -> Tensor<Double> {
         let (h, w, c) = (x.shape[1], x.shape[2], x.shape[3])
-        let (oh, ow) = (h / f, w / f)
+        let (oh, ow) = outputSize(h, w)
         let share = 1 / Double(f * f)
         return Tensor(shape: [x.shape[0], oh, ow, c]) { o in
             let ch = o % c, ox = (o / c) % ow, oy = (o / c / ow) % oh, i = o / c / ow / oh
@@ -35,7 +35,7 @@ public struct AvgPool2D: PoolingKind, Equatable {
     // dx[i, oy·f + dy, ox·f + dx, c] = δ[i, oy, ox, c] / f²; inputs past the last whole window get 0
     public func backward(_ dout: Tensor<Double>, inputShape: [Int]) -> Tensor<Double> {
         let (h, w, c) = (inputShape[1], inputShape[2], inputShape[3])
-        let (oh, ow) = (h / f, w / f)
+        let (oh, ow) = outputSize(h, w)
         let share = 1 / Double(f * f)
         return Tensor(shape: inputShape) { k in
             let ch = k % c, x = (k / c) % w, y = (k / c / w) % h, i = k / c / w / h

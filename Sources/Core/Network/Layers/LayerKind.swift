@@ -76,6 +76,11 @@ public protocol PoolingKind: LayerKind, NetworkLayer {
     var f: Int { get }
 }
 
+extension PoolingKind {
+    /// Whole windows only: a remainder row or column is dropped.
+    public func outputSize(_ h: Int, _ w: Int) -> (Int, Int) { (h / f, w / f) }
+}
+
 /// What a layer's backward pass hands back.
 public struct LayerBackward: Sendable {
     /// δ for the layer below: ∂J/∂(this layer's input).

@@ -10,7 +10,6 @@ public struct MaxPool2D: PoolingKind, Equatable {
     public init(values v: [Int]) { self.init(f: v[0]) }
     public var values: [Int] { [f] }
 
-    public func outputSize(_ h: Int, _ w: Int) -> (Int, Int) { (h / f, w / f) }
 
     public struct Cache: Sendable {
         public let inputShape: [Int]
