@@ -133,6 +133,7 @@ public enum LessonRunner {
                               settings: settings.values, steps: file.steps[first...last].map(\.name),
                               versions: ProgramVersion.all, summary: engine.summary())
             r.status = status
+            r.summary.epochs = stream.records.compactMap { if case .epoch(let e) = $0.record { e.figures } else { nil } }
             r.files = session.written.filter { $0 != RunRecord.fileName }
             let inFolder = (options.weightsFile.map { [$0] } ?? []).filter { $0.standardizedFileURL.deletingLastPathComponent().path == session.folder.path }
             r.inputs = inFolder.isEmpty ? nil : inFolder.map(\.lastPathComponent)

@@ -61,8 +61,8 @@ extension CNNEngine {
             history.append(record)
             // Printed as each epoch ends, so a long run shows its progress even when not on a terminal.
             // No timings here: a seed must print the same bytes every run (speed is on the progress line).
-            out.row([.int(e), .number(record.cost), .number(record.trainAccuracy), .number(record.testAccuracy),
-                     .int(c.clippedUpdates), .int(c.updates), .int(c.clippedEntries)])
+            out.epoch(record.figures, row: [.int(e), .number(record.cost), .number(record.trainAccuracy), .number(record.testAccuracy),
+                                            .int(c.clippedUpdates), .int(c.updates), .int(c.clippedEntries)])
             fflush(stdout)
         }
         net = trainer.network

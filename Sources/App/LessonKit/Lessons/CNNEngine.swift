@@ -143,6 +143,8 @@ public final class CNNEngine: LessonEngine {
         let restored = record.summary.epochs.compactMap(EpochRecord.init(figures:))
         guard restored.count == record.summary.epochs.count else { return }
         history = restored
+        // run.json's epochs are those of the training that made the weights.
+        for e in restored { out.epoch(e.figures) }
         batchLosses = (record.summary.batches ?? []).compactMap { b in b["x"].flatMap { x in b["loss"].map { (x, $0) } } }
         trainedPrecision = record.settings["precision"].flatMap(Precision.init(rawValue:))
     }
@@ -177,7 +179,6 @@ public final class CNNEngine: LessonEngine {
 
     public func summary() -> RunSummary {
         var r = RunSummary()
-        r.epochs = history.map(\.figures)
         if let last = history.last {
             r.final["cost"] = last.cost
             r.final["train_accuracy"] = last.trainAccuracy

@@ -54,7 +54,6 @@ public final class DigitsEngine: LessonEngine {
 
     public func summary() -> RunSummary {
         var r = RunSummary()
-        r.epochs = records.map { ["iteration": Double($0.iteration), "loss": $0.loss, "train_accuracy": $0.accuracy] }
         if let last = records.last { r.final["loss"] = last.loss; r.final["train_accuracy"] = last.accuracy }
         if let evaluatedAccuracy { r.final["dev_accuracy"] = evaluatedAccuracy }
         return r
@@ -267,6 +266,7 @@ public final class DigitsEngine: LessonEngine {
         records = DenseTraining.gradientDescent(&net, d.xTrain, labels: d.yTrain, rule: gradientRule, learningRate: settings.double("learning-rate"),
                                       iterations: iterations, logEvery: settings.int("log-every"),
                                       progress: { r in
+            out.epoch(["iteration": Double(r.iteration), "loss": r.loss, "train_accuracy": r.accuracy])
             // The tutorial's own print statements, as each logged iteration happens:
             // print("Iteration: ", i); print(predictions, Y); print(accuracy)
             if let p = r.predictions {

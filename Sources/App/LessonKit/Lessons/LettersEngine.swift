@@ -51,7 +51,6 @@ public final class LettersEngine: LessonEngine {
 
     public func summary() -> RunSummary {
         var r = RunSummary()
-        r.epochs = history.loss.indices.map { ["epoch": Double($0 + 1), "loss": history.loss[$0], "accuracy": history.accuracy[$0]] }
         if let loss = history.loss.last { r.final["loss"] = loss; r.final["accuracy"] = history.accuracy.last! }
         return r
     }
@@ -185,6 +184,7 @@ public final class LettersEngine: LessonEngine {
             history.loss.append(meanLoss)
             history.tutorialAcc.append((1 - meanLoss) * 100)
             history.accuracy.append(Double((0..<3).filter { net.predict(inputs[$0]) == $0 }.count) / 3)
+            out.epoch(["epoch": Double(e), "loss": meanLoss, "accuracy": history.accuracy[e - 1]])
             progress.update(e)
             if !meanLoss.isFinite {
                 progress.finish()

@@ -117,6 +117,14 @@ public struct TerminalMaps: Sendable {
     }
 }
 
+/// An epoch's figures as run.json keeps them (name → value), and the row of the training table that
+/// shows it: nil for an epoch no table shows (lesson 1 logs every 10th iteration; run.json keeps each).
+public struct EpochRow: Sendable {
+    public let figures: [String: Double]
+    public var cells: [Value]?
+    public init(_ figures: [String: Double], cells: [Value]? = nil) { self.figures = figures; self.cells = cells }
+}
+
 /// A file the step wrote; for a picture, what it shows and which network state.
 public struct WrittenFile: Sendable {
     public let url: URL
@@ -176,8 +184,9 @@ public enum Record: Sendable {
     /// Shown even with --quiet.
     case result(Phrase)
     case table(Table)
-    /// One more row of the last table, emitted as it is computed (an epoch, a log entry).
-    case row([Value])
+    /// One epoch (or iteration) of a training, emitted as it ends: run.json's per-epoch figures, and
+    /// perhaps one more row of the last table.
+    case epoch(EpochRow)
     case maps(TerminalMaps, caption: Phrase?)
     case wrote(WrittenFile)
     case blank

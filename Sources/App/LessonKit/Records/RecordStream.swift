@@ -31,6 +31,8 @@ public final class RecordStream {
 
     public func emit(_ record: Record) {
         if case .wrote(let f) = record { onWrote?(f.url) }
+        // An epoch of a training that ran unseen still belongs in run.json; it shows no row.
+        if muted, case .epoch(var e) = record { e.cells = nil; records.append((currentStep, .epoch(e))) }
         guard !muted else { return }
         if case .heading(let index, _, _, _) = record { currentStep = index }
         records.append((currentStep, record))
@@ -66,7 +68,7 @@ public final class RecordStream {
     public func blank() { emit(.blank) }
     public func sum(_ w: WorkedSum) { emit(.sum(w)) }
     public func table(_ t: Table) { emit(.table(t)) }
-    public func row(_ cells: [Value]) { emit(.row(cells)) }
+    public func epoch(_ figures: [String: Double], row cells: [Value]? = nil) { emit(.epoch(EpochRow(figures, cells: cells))) }
     public func maps(_ m: TerminalMaps, caption: String? = nil, _ values: [String: Value] = [:]) {
         emit(.maps(m, caption: caption.map { Phrase($0, values) }))
     }

@@ -6,7 +6,8 @@ import Rendering
 
 /// What an engine reports of its run; the runner adds the rest.
 public struct RunSummary: Codable, Sendable {
-    /// One entry per epoch (or logged iteration): figure name → value.
+    /// One entry per epoch (or iteration): figure name → value, from the stream's epoch records (the
+    /// runner fills it; an engine's summary leaves it empty).
     public var epochs: [[String: Double]] = []
     /// Lesson 3: every mini-batch's mean cross-entropy, at its place in epochs (x), as cost.png draws it.
     public var batches: [[String: Double]]?

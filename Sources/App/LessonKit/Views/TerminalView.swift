@@ -16,7 +16,7 @@ public struct TerminalView {
     /// A log shows this many entries whole, then every `logEvery`th.
     public static let logHead = 5, logEvery = 5
     var logEntries = 0
-    /// The table rows are being added to, for `.row` records.
+    /// The table rows are being added to, for `.epoch` records.
     var table: (Table, widths: [Int])?
 
     public init(words: Words, width: Int, color: Bool, full: Bool) {
@@ -58,7 +58,7 @@ public struct TerminalView {
             return l
         case .sum(let w): return sum(w)
         case .table(let t): return tableStart(t)
-        case .row(let cells): return tableRow(cells)
+        case .epoch(let e): return e.cells.map(tableRow) ?? []
         case .maps(let m, let caption): return maps(m, caption: caption)
         case .blank: return [""]
         default: return []
