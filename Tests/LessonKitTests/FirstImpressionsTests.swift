@@ -56,7 +56,7 @@ func expectAlignedTables(_ text: String, sourceLocation: SourceLocation = #_sour
         stream.quantity("W", Tensor<Double>(shape: [2], storage: [1, 2]), "w")
         stream.note("n")
         stream.emit(.heading(index: 1, total: 2, title: "Step", name: "step"))
-        stream.maps(TerminalMaps([[0, 1]], width: 2, height: 1, captions: ["m"]))
+        stream.maps(TerminalMaps([[0, 1]], width: 2, height: 1, captions: [.text("m")]))
         #expect(out.contains("\u{1B}[36mW = rand(2)\u{1B}[0m"), "\(out.debugDescription)")
         #expect(!out.contains("\u{1B}[2m"), "faint text vanishes on a projector")
     }

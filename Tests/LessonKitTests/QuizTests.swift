@@ -40,7 +40,7 @@ func quizSession(_ arguments: [String], answer: @escaping (String) -> String?, h
         for bad in ["", "abc", "1,2.3", "1,2,3", "--1", "nan", "inf", "1e999", "0x10"] { #expect(QuizAnswer.parse(bad) == nil, "\(bad)") }
         // Right within 1 % of Σ|terms|: 2.08 against 2·1 + (-1)·0.5 + bias 0.6 = 2.1 (Σ|terms| 3.1).
         let q = Question(kind: "conv-output", name: "z", index: [0], ask: Phrase("k"), formula: Phrase("k"), inputs: [],
-                         working: .products([.init(2, 1), .init(-1, 0.5)], bias: 0.6, factor: nil), value: 2.1)
+                         working: .sum(WorkedSum(name: "z", index: [0], formula: Phrase("k"), why: Phrase("k"), terms: [.init(2, 1), .init(-1, 0.5)], bias: 0.6, result: 2.1)), value: 2.1)
         #expect(abs(q.scale - 3.1) < 1e-12 && abs(q.tolerance - 0.031) < 1e-12)
         #expect(q.accepts(2.1) && q.accepts(2.08) && q.accepts(2.13) && !q.accepts(2.14) && !q.accepts(.nan))
         #expect(q.checkable)
@@ -160,7 +160,9 @@ func quizSession(_ arguments: [String], answer: @escaping (String) -> String?, h
                     #expect(q.answer.map { q.value == 0 ? $0 == 1 : abs($0 - 1.05 * q.value) <= 1e-9 * abs(q.value) } == true,
                             "\(q.element): answered \(q.answer ?? .nan), value \(q.value), typed \(typed[q.element] ?? "-")")
                 }
-                #expect(s.output.contains("z[6, 9, 2] = 0·(-0.20653911) + 0·(-0.52718028)") && s.output.contains("= 1.1986609 + 0.8846252 = 2.0832861"))
+                // Written as the step writes its worked sum (the same record), whole, then each product's value.
+                #expect(s.output.contains("z[6, 9, 2] = Σ patch ⊙ W[2] + b[2]") && s.output.contains("= 0·(-0.20653911) + 0·(-0.52718028)")
+                        && s.output.contains("= 0 + 0 + 0 + 0.43033203") && s.output.contains("+ b = 1.1986609 + 0.8846252 = 2.0832861"))
                 #expect(s.output.contains("J = -ln 0.076428273 = 2.5714026"))
             default:
                 #expect(s.output.components(separatedBy: "(not scored). Worked out:").count - 1 == 10)

@@ -42,7 +42,7 @@ extension CNNEngine {
         try drawChannels(a, layer: specs[i].name, errors: false, state: stepState, file: "\(specs[i].name)-feature-maps-\(stepSuffix).png")
         // The worked example's channel first: a narrow terminal shows only the first few.
         let order = [k] + (0..<cs).filter { $0 != k }
-        let maps = order.map { channel(a, $0).storage }, captions = order.map { "a[:,:,\($0)]" }
+        let maps = order.map { channel(a, $0).storage }, captions = order.map { Value.text("a[:,:,\($0)]") }
         // A scale that fits the values: from 0 for ReLU and sigmoid, around 0 for tanh's negatives.
         let pictures = a.storage.contains { $0 < 0 } ? TerminalMaps.signed(maps, width: a.shape[2], height: a.shape[1], captions: captions)
             : TerminalMaps(maps, width: a.shape[2], height: a.shape[1], captions: captions, lo: 0, hi: max(1e-12, a.storage.max() ?? 1),

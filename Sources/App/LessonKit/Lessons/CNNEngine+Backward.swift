@@ -36,7 +36,7 @@ extension CNNEngine {
             let j = deltaIn.storage.indexOfLargestMagnitude()
             out.sum(WorkedSum(name: "δ_in", index: [0, j], formula: Phrase("backward.dense-delta-in-sum", ["j": .int(j)]),
                               why: Phrase("backward.largest-why", ["name": .text("δ_in")]),
-                              terms: (0..<d.outputs).map { .init(deltaOut.storage[$0], d.weights.storage[$0 * d.inputs + j]) }, factors: ["δ", "W"],
+                              terms: denseInputErrorTerms(d, deltaOut: deltaOut, j: j), factors: ["δ", "W"],
                               result: deltaIn.storage[j]))
         case is Flatten:
             out.say("backward.flatten", ["count": .int(deltaOut.count), "shape": .shape(Array(t.back.deltaIn[i]!.shape.dropFirst()))])
@@ -75,7 +75,7 @@ extension CNNEngine {
             try drawChannels(deltaOut, layer: specs[i].name, errors: true, state: stepState, file: "\(specs[i].name)-deltas-\(stepSuffix).png")
             // A picture of δ where the 5 × 5 window shows only a small part of the map (conv1's 26 × 26).
             let deltaMap = channel(deltaOut, co).storage
-            if oh > 2 * TerminalView.windowSide { out.maps(.signed([deltaMap], width: ow, height: oh, captions: ["δ[:, :, \(co)]"]), caption: "maps.delta",
+            if oh > 2 * TerminalView.windowSide { out.maps(.signed([deltaMap], width: ow, height: oh, captions: [.text("δ[:, :, \(co)]")]), caption: "maps.delta",
                      ["k": .int(co), "bound": .number(deltaMap.map(abs).max() ?? 0), "nonzero": .int(deltaMap.filter { $0 != 0 }.count),
                       "count": .int(deltaMap.count)]) }
             if let r = followingActivation(i) { try showConvActivationGate(i, activation: r, channel: co) }
@@ -83,21 +83,18 @@ extension CNNEngine {
             out.quantity("dW[\(co)]", Tensor(shape: c.inChannels == 1 ? [c.f, c.f] : [c.f, c.f, c.inChannels], storage: Array(g.dW.storage[(co * size)..<((co + 1) * size)])),
                          "backward.conv-dW", ["k": .int(co)], role: .gradient, layout: .imageChannels, channel: ci)
             // dW[co][kh, kw, ci] = Σ over output positions of x under that weight × δ there.
-            var terms = [WorkedSum.Term]()
-            for oy in 0..<oh { for ox in 0..<ow {
-                terms.append(.init(c.inputValue(x, 0, oy * c.stride + kh - c.pad, ox * c.stride + kw - c.pad, ci), deltaOut.storage[(oy * ow + ox) * cs + co]))
-            } }
+            let terms = convWeightTerms(c, x: x, deltaOut: deltaOut, k: co, a: kh, b: kw, channel: ci)
             out.sum(WorkedSum(name: "dW[\(co)]", index: [kh, kw, ci], formula: Phrase("backward.conv-dW-sum", ["k": .int(co), "a": .int(kh), "b": .int(kw), "c": .int(ci)]),
                               why: dWWhy, terms: terms, factors: ["x", "δ"], result: g.dW.storage[e]))
             // dW as filters: every filter's for a one-channel layer, else the worked filter's input channels.
-            let dWMaps: [[Double]], dWCaptions: [String]
+            let dWMaps: [[Double]], dWCaptions: [Value]
             if c.inChannels == 1 {
                 dWMaps = (0..<c.outChannels).map { Array(g.dW.storage[($0 * size)..<(($0 + 1) * size)]) }
-                dWCaptions = (0..<c.outChannels).map { "dW\($0)" }
+                dWCaptions = (0..<c.outChannels).map { .text("dW\($0)") }
             } else {
                 let order = [ci] + (0..<c.inChannels).filter { $0 != ci }
                 dWMaps = order.map { cin in (0..<(c.f * c.f)).map { g.dW.storage[co * size + $0 * c.inChannels + cin] } }
-                dWCaptions = order.map { "c\($0)" }
+                dWCaptions = order.map { .text("c\($0)") }
             }
             var dWPictures = TerminalMaps.signed(dWMaps, width: c.f, height: c.f, captions: dWCaptions)
             dWPictures.inPNG = false
@@ -125,20 +122,6 @@ extension CNNEngine {
         default:
             out.quantity("δ", deltaOut, "backward.delta", role: .error)
         }
-    }
-
-    /// The terms of δ_in[y, x, c] = Σ_k Σ over the filter taps (a, b) that reached (y, x) of
-    /// δ[oy, ox, k] · W[k][a, b, c], grouped by filter k.
-    func inputErrorTerms(_ c: Conv2D, deltaOut: Tensor<Double>, y: Int, x: Int, channel cin: Int) -> [WorkedSum.Term] {
-        let (oh, ow, cs) = (deltaOut.shape[1], deltaOut.shape[2], deltaOut.shape[3])
-        var terms = [WorkedSum.Term]()
-        for k in 0..<c.outChannels { for a in 0..<c.f { for b in 0..<c.f {
-            let (ny, nx) = (y + c.pad - a, x + c.pad - b)
-            guard ny >= 0, nx >= 0, ny % c.stride == 0, nx % c.stride == 0, ny / c.stride < oh, nx / c.stride < ow else { continue }
-            terms.append(.init(deltaOut.storage[((ny / c.stride) * ow + nx / c.stride) * cs + k],
-                               c.weights.storage[((k * c.f + a) * c.f + b) * c.inChannels + cin], group: k))
-        } } }
-        return terms
     }
 
     // MARK: The error at the pixels
@@ -177,7 +160,7 @@ extension CNNEngine {
         out.say("input-gradient.meaning", ["up": .index([up / 28, up % 28]), "g_up": .number(grad.storage[up]), "x_up": .number(pixels[up]),
                                            "down": .index([down / 28, down % 28]), "g_down": .number(-grad.storage[down]), "x_down": .number(pixels[down])])
         let shown = InputBesideGradient(input: pixels, gradient: grad.storage, width: 28, height: 28, inputColormap: .gray)
-        out.maps(shown.terminalMaps(captions: ["x: label \(te.labels[idx])", "dx"]), caption: "input-gradient.maps", ["bound": .number(shown.bound)])
+        out.maps(shown.terminalMaps(captions: [.phrase(Phrase("maps.input-label", ["label": .int(te.labels[idx])])), .text("dx")]), caption: "input-gradient.maps", ["bound": .number(shown.bound)])
         let image: [String: Value] = ["index": .int(idx), "label": .int(te.labels[idx]), "state": stepState]
         try context.draw(Picture("input-gradient-\(stepSuffix).png", shows: "input-gradient.picture", image) { text in
             shown.picture(input: (title: text("input-gradient.png-input", image), caption: text("pictures.pixel-caption"), legend: text("pictures.pixel")),

@@ -30,22 +30,17 @@ extension CNNEngine {
                 why = Phrase("forward.sum-why-follows", ["layer": .text(specs[i].name), "from": .text(specs[j].name), "at": .index(q.index),
                                                          "a": .int(q.y - (oy * c.stride - c.pad)), "b": .int(q.x - (ox * c.stride - c.pad))])
             }
-            let patch = Tensor<Double>(shape: [c.f, c.f, c.inChannels]) { q in
-                let ci = q % c.inChannels, kw = (q / c.inChannels) % c.f, kh = q / c.inChannels / c.f
-                return c.inputValue(x, 0, oy * c.stride + kh - c.pad, ox * c.stride + kw - c.pad, ci)
-            }
-            let size = c.f * c.f * c.inChannels
-            let filter = Tensor<Double>(shape: [c.f, c.f, c.inChannels], storage: Array(c.weights.storage[(k * size)..<((k + 1) * size)]))
+            // Products in the filter's order; for several input channels, grouped by channel. The patch
+            // and the filter shown are the sum's two factors.
+            let terms = convOutputTerms(c, x: x, oy: oy, ox: ox, k: k)
+            let taps = c.f * c.f
+            let patch = Tensor<Double>(shape: [c.f, c.f, c.inChannels]) { q in terms[(q % c.inChannels) * taps + q / c.inChannels].a }
+            let filter = Tensor<Double>(shape: [c.f, c.f, c.inChannels]) { q in terms[(q % c.inChannels) * taps + q / c.inChannels].b }
             let at: [String: Value] = ["f": .int(c.f), "y": .int(oy * c.stride - c.pad), "x": .int(ox * c.stride - c.pad),
                                        "y2": .int(oy * c.stride - c.pad + c.f), "x2": .int(ox * c.stride - c.pad + c.f), "k": .int(k)]
             if c.inChannels == 1 {
                 out.quantity("patch", patch.reshaped(c.f, c.f), "forward.patch", at, role: .data)
                 out.quantity("W[\(k)]", filter.reshaped(c.f, c.f), "forward.filter", at, role: .weight)
-            }
-            // Products in the filter's order; for several input channels, grouped by channel.
-            var terms = [WorkedSum.Term]()
-            for ci in 0..<c.inChannels {
-                for q in 0..<(c.f * c.f) { terms.append(.init(patch.storage[q * c.inChannels + ci], filter.storage[q * c.inChannels + ci], group: ci)) }
             }
             if c.inChannels > 1 {
                 // Patch and filter shown at the input channel whose products carry most of the sum: the one
@@ -57,7 +52,7 @@ extension CNNEngine {
             }
             out.sum(WorkedSum(name: "z", index: [oy, ox, k], formula: Phrase(c.inChannels == 1 ? "forward.sum" : "forward.sum-channels", at),
                               why: why, terms: terms,
-                              groupName: c.inChannels > 1 ? "input channel" : nil, bias: c.bias.storage[k], factors: ["x", "W"], result: z.storage[best]))
+                              groupName: c.inChannels > 1 ? "input-channel" : nil, bias: c.bias.storage[k], factors: ["x", "W"], result: z.storage[best]))
             out.quantity("z", image(z), "forward.z", ["k": .int(k), "stride": .int(c.stride)], role: .activation, layout: .imageChannels, channel: k,
                          focus: [oy, ox])
             if let r = followingActivation(i) { try showConvActivation(i, activation: r, channel: k) }

@@ -58,7 +58,7 @@ extension CNNEngine {
             })
             if c.inChannels == 1 {
                 let filters = (0..<c.outChannels).map { co in Array(c.weights.storage[(co * c.f * c.f)..<((co + 1) * c.f * c.f)]) }
-                out.maps(TerminalMaps(filters, width: c.f, height: c.f, captions: (0..<c.outChannels).map { "W\($0)" },
+                out.maps(TerminalMaps(filters, width: c.f, height: c.f, captions: (0..<c.outChannels).map { .text("W\($0)") },
                                       lo: -bound, hi: bound, colormap: .diverging),
                          caption: "filters.caption", ["layer": .text(specs[i].name), "when": before ? .phrase(Phrase("filters.when-initial")) : trainedState])
             }

@@ -17,7 +17,7 @@ extension CNNEngine {
         if let place = try workedPath()[i] {
             let (py, px, ch) = (place.y, place.x, place.c)
             let o = place.flat(width: z.shape[2], channels: cs)
-            let window = (0..<(f * f)).map { q in Value.number(x.storage[((py * f + q / f) * w + px * f + q % f) * cs + ch]) }
+            let window = poolWindow(x, f: f, py: py, px: px, channel: ch).map(Value.number)
             if case .window(let j) = place.how, let q = try workedPath()[j] {
                 out.say("forward.pool-why-path", ["from": .text(specs[j].name), "at": .index(q.index)])
             } else {
@@ -72,11 +72,11 @@ extension CNNEngine {
     /// A pooling layer's worked window off the path (flat index into the pooled output): among windows whose values are
     /// all non-zero and distinct, the one with the largest maximum (a window of zeros teaches nothing).
     func poolWorkedIndex(x: Tensor<Double>, z: Tensor<Double>, f: Int) -> Int? {
-        let (w, cs) = (x.shape[2], x.shape[3])
+        let cs = x.shape[3]
         var chosen: Int?
         for o in z.storage.indices {
             let (py, px, ch) = (o / cs / z.shape[2], o / cs % z.shape[2], o % cs)
-            let window = (0..<(f * f)).map { q in x.storage[((py * f + q / f) * w + px * f + q % f) * cs + ch] }
+            let window = poolWindow(x, f: f, py: py, px: px, channel: ch)
             guard window.allSatisfy({ $0 != 0 }), Set(window).count == window.count else { continue }
             if chosen.map({ z.storage[o] > z.storage[$0] }) ?? true { chosen = o }
         }

@@ -106,23 +106,21 @@ extension CNNEngine {
         case ("dense-delta", let d as Dense):
             let i = layer!, deltaIn = t.back.deltaIn[i]!, delta = t.back.deltaOut[i]!
             return pick(line, name: "δ_in", shape: deltaIn.shape, worked: deltaIn.storage.indexOfLargestMagnitude(), candidates: deltaIn.storage.indices) { j in
-                let w = (0..<d.outputs).map { d.weights.storage[$0 * d.inputs + j] }
-                let terms = (0..<d.outputs).map { WorkedSum.Term(delta.storage[$0], w[$0]) }
-                return Question(kind: "dense-delta", name: "δ_in", index: [0, j],
-                                ask: Phrase("quiz.dense-delta", ["layer": .text(specs[i].name), "j": .int(j)]),
-                                formula: Phrase("backward.dense-delta-in-sum", ["j": .int(j)]),
-                                inputs: [QuizInput("δ", ArrayValue(delta)), QuizInput("W[:, \(j)]", ArrayValue(shape: [d.outputs], values: w))],
-                                working: .products(terms, bias: nil, factor: nil), value: deltaIn.storage[j])
+                let ask = Phrase("quiz.dense-delta", ["layer": .text(specs[i].name), "j": .int(j)])
+                let sum = WorkedSum(name: "δ_in", index: [0, j], formula: Phrase("backward.dense-delta-in-sum", ["j": .int(j)]), why: ask,
+                                    terms: denseInputErrorTerms(d, deltaOut: delta, j: j), factors: ["δ", "W"], result: deltaIn.storage[j])
+                return Question(kind: "dense-delta", sum: sum, ask: ask,
+                                inputs: [QuizInput("δ", ArrayValue(delta)), QuizInput("W[:, \(j)]", ArrayValue(shape: [d.outputs], values: sum.terms.map(\.b)))])
             }
         case ("dense-dW", let d as Dense):
             let i = layer!, g = t.back.gradients[i]!, delta = t.back.deltaOut[i]!, x = t.pass.inputs[i]
             return pick(line, name: "dW", shape: g.dW.shape, worked: g.dW.storage.indexOfLargestMagnitude(), candidates: g.dW.storage.indices) { e in
                 let (r, col) = (e / d.inputs, e % d.inputs)
-                return Question(kind: "dense-dW", name: "dW", index: [r, col],
-                                ask: Phrase("quiz.dense-dW", ["layer": .text(specs[i].name)]),
-                                formula: Phrase("backward.dense-dW-sum", ["r": .int(r), "c": .int(col)]),
-                                inputs: [QuizInput("δ[\(r)]", number: delta.storage[r]), QuizInput("x[\(col)]", number: x.storage[col])],
-                                working: .products([.init(delta.storage[r], x.storage[col])], bias: nil, factor: nil), value: g.dW.storage[e])
+                let ask = Phrase("quiz.dense-dW", ["layer": .text(specs[i].name)])
+                let sum = WorkedSum(name: "dW", index: [r, col], formula: Phrase("backward.dense-dW-sum", ["r": .int(r), "c": .int(col)]), why: ask,
+                                    terms: [.init(delta.storage[r], x.storage[col])], factors: ["δ", "x"], result: g.dW.storage[e])
+                return Question(kind: "dense-dW", sum: sum, ask: ask,
+                                inputs: [QuizInput("δ[\(r)]", number: delta.storage[r]), QuizInput("x[\(col)]", number: x.storage[col])])
             }
         case ("conv-dW", let c as Conv2D):
             return try convWeightQuestion(line, c, layer: layer!)
@@ -163,45 +161,39 @@ extension CNNEngine {
         }
     }
 
-    /// z[oy, ox, k] of a conv layer as its sum of products, or (group) input channel g's share of it.
+    /// z[oy, ox, k] of a conv layer as its sum of products (the step's own terms), or (group) input
+    /// channel g's share of it.
     func convQuestion(_ c: Conv2D, layer i: Int, x: Tensor<Double>, z: Tensor<Double>, output o: Int, group g: Int?) -> Question? {
         let (w, cs) = (z.shape[2], z.shape[3])
         let (oy, ox, k) = (o / cs / w, o / cs % w, o % cs)
-        let size = c.f * c.f * c.inChannels
-        let channels = g.map { [$0] } ?? Array(0..<c.inChannels)
-        var terms = [WorkedSum.Term]()
-        for ci in channels {
-            for kh in 0..<c.f { for kw in 0..<c.f {
-                terms.append(.init(c.inputValue(x, 0, oy * c.stride + kh - c.pad, ox * c.stride + kw - c.pad, ci),
-                                   c.weights.storage[k * size + (kh * c.f + kw) * c.inChannels + ci], group: ci))
-            } }
-        }
+        let terms = convOutputTerms(c, x: x, oy: oy, ox: ox, k: k, channels: g.map { [$0] })
         let patchShape = [c.f, c.f]
         let place: [String: Value] = ["layer": .text(specs[i].name), "k": .int(k), "oy": .int(oy), "ox": .int(ox), "f": .int(c.f), "y": .int(oy * c.stride - c.pad), "x": .int(ox * c.stride - c.pad),
                                       "y2": .int(oy * c.stride - c.pad + c.f), "x2": .int(ox * c.stride - c.pad + c.f), "c": .int(g ?? 0)]
         if let g {
-            let value = terms.reduce(0.0) { $0 + $1.a * $1.b }
             // Not an element of any one tensor: named for what it is, a part of z[oy, ox, k].
-            return Question(kind: "conv-group", name: "s", index: [], ask: Phrase("quiz.conv-group", place),
-                            formula: Phrase("quiz.conv-group-formula", place),
+            let ask = Phrase("quiz.conv-group", place)
+            let sum = WorkedSum(name: "s", index: [], formula: Phrase("quiz.conv-group-formula", place), why: ask, terms: terms, factors: ["x", "W"],
+                                result: terms.reduce(0.0) { $0 + $1.a * $1.b })
+            return Question(kind: "conv-group", sum: sum, ask: ask,
                             inputs: [QuizInput("x[\(oy * c.stride - c.pad):\(oy * c.stride - c.pad + c.f), \(ox * c.stride - c.pad):\(ox * c.stride - c.pad + c.f), \(g)]",
                                                ArrayValue(shape: patchShape, values: terms.map(\.a))),
-                                     QuizInput("W[\(k)][:, :, \(g)]", ArrayValue(shape: patchShape, values: terms.map(\.b)))],
-                            working: .products(terms, bias: nil, factor: nil), value: value)
+                                     QuizInput("W[\(k)][:, :, \(g)]", ArrayValue(shape: patchShape, values: terms.map(\.b)))])
         }
-        return Question(kind: "conv-output", name: "z", index: [oy, ox, k], ask: Phrase("quiz.conv-output", place),
-                        formula: Phrase("forward.sum", place),
+        let ask = Phrase("quiz.conv-output", place)
+        let sum = WorkedSum(name: "z", index: [oy, ox, k], formula: Phrase("forward.sum", place), why: ask, terms: terms,
+                            bias: c.bias.storage[k], factors: ["x", "W"], result: z.storage[o])
+        return Question(kind: "conv-output", sum: sum, ask: ask,
                         inputs: [QuizInput("patch", ArrayValue(shape: patchShape, values: terms.map(\.a))),
                                  QuizInput("W[\(k)]", ArrayValue(shape: patchShape, values: terms.map(\.b))),
-                                 QuizInput("b[\(k)]", number: c.bias.storage[k])],
-                        working: .products(terms, bias: c.bias.storage[k], factor: nil), value: z.storage[o])
+                                 QuizInput("b[\(k)]", number: c.bias.storage[k])])
     }
 
     /// pooled[py, px, ch]: the largest of its window.
     func poolQuestion(_ p: MaxPool2D, layer i: Int, x: Tensor<Double>, z: Tensor<Double>, output o: Int) -> Question {
-        let (w, cs, pw) = (x.shape[2], x.shape[3], z.shape[2])
+        let (cs, pw) = (x.shape[3], z.shape[2])
         let (py, px, ch) = (o / cs / pw, o / cs % pw, o % cs)
-        let window = (0..<(p.f * p.f)).map { q in x.storage[((py * p.f + q / p.f) * w + px * p.f + q % p.f) * cs + ch] }
+        let window = poolWindow(x, f: p.f, py: py, px: px, channel: ch)
         let winner = window.indices.max { window[$0] < window[$1] || (window[$0] == window[$1] && $0 > $1) }!
         let windowArray = ArrayValue(shape: [p.f, p.f], values: window)
         return Question(kind: "max-pool", name: "pooled", index: [py, px, ch],
@@ -223,7 +215,7 @@ extension CNNEngine {
         let (py, px) = (y / p.f, xx / p.f)
         guard py < deltaOut.shape[1], px < pw else { return nil }  // a row or column the pooling dropped
         let o = (py * pw + px) * cs + ch
-        let window = (0..<(p.f * p.f)).map { k in x.storage[((py * p.f + k / p.f) * w + px * p.f + k % p.f) * cs + ch] }
+        let window = poolWindow(x, f: p.f, py: py, px: px, channel: ch)
         let won = cache.argmax[o] / cs == y * w + xx
         let windowArray = ArrayValue(shape: [p.f, p.f], values: window)
         let values: [String: Value] = ["from": .index([py, px, ch]), "d": .number(deltaOut.storage[o]), "at": .index([y, xx, ch]),
@@ -244,16 +236,12 @@ extension CNNEngine {
     func convWeightQuestion(_ line: QuizLine, _ c: Conv2D, layer i: Int) throws -> Question? {
         let t = try ensureTrace()
         let x = t.pass.inputs[i], delta = t.back.deltaOut[i]!, g = t.back.gradients[i]!
-        let (oh, ow, cs) = (delta.shape[1], delta.shape[2], delta.shape[3])
+        let (oh, ow) = (delta.shape[1], delta.shape[2])
         let size = c.f * c.f * c.inChannels
+        // The step's sum for dW[k][a, b, c] without its zero products (a blank pixel, a silent unit).
         func terms(_ e: Int) -> [WorkedSum.Term] {
             let (k, a, b, ci) = (e / size, e % size / c.inChannels / c.f, e % size / c.inChannels % c.f, e % c.inChannels)
-            var out = [WorkedSum.Term]()
-            for oy in 0..<oh { for ox in 0..<ow {
-                let xv = c.inputValue(x, 0, oy * c.stride + a - c.pad, ox * c.stride + b - c.pad, ci), d = delta.storage[(oy * ow + ox) * cs + k]
-                if xv != 0 && d != 0 { out.append(.init(xv, d)) }
-            } }
-            return out
+            return convWeightTerms(c, x: x, deltaOut: delta, k: k, a: a, b: b, channel: ci).filter { $0.a != 0 && $0.b != 0 }
         }
         func make(_ e: Int) -> Question? {
             let nonZero = terms(e)
@@ -261,11 +249,12 @@ extension CNNEngine {
             let (k, a, b, ci) = (e / size, e % size / c.inChannels / c.f, e % size / c.inChannels % c.f, e % c.inChannels)
             let place: [String: Value] = ["layer": .text(specs[i].name), "k": .int(k), "a": .int(a), "b": .int(b), "c": .int(ci),
                                           "count": .int(nonZero.count), "all": .int(oh * ow)]
-            return Question(kind: "conv-dW", name: "dW[\(k)]", index: [a, b, ci], ask: Phrase("quiz.conv-dW", place),
-                            formula: Phrase("backward.conv-dW-sum", place),
+            let ask = Phrase("quiz.conv-dW", place)
+            let sum = WorkedSum(name: "dW[\(k)]", index: [a, b, ci], formula: Phrase("backward.conv-dW-sum", place), why: ask, terms: nonZero,
+                                factors: ["x", "δ"], result: g.dW.storage[e])
+            return Question(kind: "conv-dW", sum: sum, ask: ask,
                             inputs: [QuizInput("x (where neither x nor δ is 0)", ArrayValue(shape: [nonZero.count], values: nonZero.map(\.a))),
-                                     QuizInput("δ (the same places)", ArrayValue(shape: [nonZero.count], values: nonZero.map(\.b)))],
-                            working: .products(nonZero, bias: nil, factor: nil), value: g.dW.storage[e])
+                                     QuizInput("δ (the same places)", ArrayValue(shape: [nonZero.count], values: nonZero.map(\.b)))])
         }
         let k = try workedPath()[i]?.c ?? 0
         let inFilter = (k * size)..<((k + 1) * size)
@@ -279,32 +268,26 @@ extension CNNEngine {
     func convInputErrorQuestion(_ line: QuizLine, _ c: Conv2D, layer i: Int) throws -> Question? {
         let t = try ensureTrace()
         let delta = t.back.deltaOut[i]!, deltaIn = t.back.deltaIn[i]!
-        let (oh, ow, cs) = (delta.shape[1], delta.shape[2], delta.shape[3])
+        let (oh, ow) = (delta.shape[1], delta.shape[2])
         let (h, w, ics) = (deltaIn.shape[1], deltaIn.shape[2], deltaIn.shape[3])
         guard c.stride == 1, c.pad == 0 else { return nil }  // the window picture assumes a plain valid convolution
         func make(_ e: Int) -> Question? {
             // e indexes (y, x, c, k).
             let k = e % c.outChannels, cin = e / c.outChannels % ics, xx = e / c.outChannels / ics % w, y = e / c.outChannels / ics / w
-            // The window δ[y-f+1 … y, x-f+1 … x, k] and rot180(W[k][:, :, c]), element by element.
-            // Near the edges part of the window lies outside δ: those entries are 0 (a full convolution pads).
-            var window = [Double](), rotated = [Double]()
-            for u in 0..<c.f { for v in 0..<c.f {
-                let (oy, ox) = (y - c.f + 1 + u, xx - c.f + 1 + v)
-                window.append(oy >= 0 && ox >= 0 && oy < oh && ox < ow ? delta.storage[(oy * ow + ox) * cs + k] : 0)
-                rotated.append(c.weights.storage[((k * c.f + (c.f - 1 - u)) * c.f + (c.f - 1 - v)) * c.inChannels + cin])
-            } }
-            let terms = zip(window, rotated).map { WorkedSum.Term($0, $1) }
-            let value = terms.reduce(0.0) { $0 + $1.a * $1.b }
+            // Filter k's group of the step's sum for δ_in[y, x, c], every tap (0 where the window leaves δ),
+            // last tap first: the window δ[y-f+1 … y, x-f+1 … x, k] row by row against rot180(W[k][:, :, c]).
+            let terms = Array(inputErrorTerms(c, deltaOut: delta, y: y, x: xx, channel: cin, padded: true).filter { $0.group == k }.reversed())
             let place: [String: Value] = ["layer": .text(specs[i].name), "k": .int(k), "y": .int(y), "x": .int(xx), "c": .int(cin),
                                           "y0": .int(y - c.f + 1), "x0": .int(xx - c.f + 1), "y1": .int(y + 1), "x1": .int(xx + 1), "f": .int(c.f),
                                           "total": .number(deltaIn.storage[(y * w + xx) * ics + cin])]
-            return Question(kind: "conv-delta-in", name: "p", index: [], ask: Phrase("quiz.conv-delta-in", place),
-                            formula: Phrase("quiz.conv-delta-in-formula", place),
+            let ask = Phrase("quiz.conv-delta-in", place)
+            let sum = WorkedSum(name: "p", index: [], formula: Phrase("quiz.conv-delta-in-formula", place), why: ask, terms: terms, factors: ["δ", "W"],
+                                result: terms.reduce(0.0) { $0 + $1.a * $1.b })
+            return Question(kind: "conv-delta-in", sum: sum, ask: ask,
                             inputs: [QuizInput(y >= c.f - 1 && xx >= c.f - 1 && y < oh && xx < ow ? "δ[\(y - c.f + 1):\(y + 1), \(xx - c.f + 1):\(xx + 1), \(k)]"
                                                    : "δ rows \(y - c.f + 1)…\(y), columns \(xx - c.f + 1)…\(xx), channel \(k) (0 outside δ)",
-                                               ArrayValue(shape: [c.f, c.f], values: window)),
-                                     QuizInput("rot180(W[\(k)][:, :, \(cin)])", ArrayValue(shape: [c.f, c.f], values: rotated))],
-                            working: .products(terms, bias: nil, factor: nil), value: value)
+                                               ArrayValue(shape: [c.f, c.f], values: terms.map(\.a))),
+                                     QuizInput("rot180(W[\(k)][:, :, \(cin)])", ArrayValue(shape: [c.f, c.f], values: terms.map(\.b)))])
         }
         var worked: Int?
         if let q = try placeFeeding(i) {

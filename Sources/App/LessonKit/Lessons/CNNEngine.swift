@@ -252,7 +252,7 @@ public final class CNNEngine: LessonEngine {
         guard idx < te.count else { throw LessonError("trace-image \(idx) is past the \(NumberText.count(te.count, "test image")) (0 to \(te.count - 1)); choose a smaller index.") }
         out.say("load-data.traced", ["index": .int(idx), "label": .int(te.labels[idx])])
         let digit = te.batch([idx][...]).storage
-        out.maps(TerminalMaps([digit], width: 28, height: 28, captions: ["label \(te.labels[idx])"]))
+        out.maps(TerminalMaps([digit], width: 28, height: 28, captions: [.phrase(Phrase("maps.label", ["label": .int(te.labels[idx])]))]))
         let traced: [String: Value] = ["index": .int(idx), "label": .int(te.labels[idx])]
         try context.draw(Picture("traced-digit.png", shows: "load-data.traced-png", traced) { text in
             var grid = ImageGrid(title: text("load-data.traced-title", traced), tiles: [Tile(width: 28, height: 28, values: digit, caption: text("pictures.pixel-caption"))],

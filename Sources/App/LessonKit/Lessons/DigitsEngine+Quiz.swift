@@ -16,8 +16,7 @@ extension DigitsEngine {
         guard n < d.yTrain.count else {
             throw LessonError("trace-image \(n) is past the \(NumberText.count(d.yTrain.count, "training image")) (0 to \(d.yTrain.count - 1)); choose a smaller index.")
         }
-        let f = net.forward(d.xTrain, rule: gradientRule)
-        let g = net.backward(f, labels: d.yTrain, rule: gradientRule)
+        let (f, g) = try ensureFirstPass()
         for line in step.quiz {
             if let q = question(line, net: net, f: f, g: g, image: n, label: d.yTrain[n]) { out.emit(.question(q)) }
         }
@@ -57,16 +56,15 @@ extension DigitsEngine {
         case "delta":
             let dz1 = column(g.dZ1, hidden, n)
             return pick("dZ1", rows: hidden, worked: dz1.indices.max { abs(dz1[$0]) < abs(dz1[$1]) }!) { i, n in
-                let dz2 = column(g.dZ2, outputs, n)
-                let w = (0..<outputs).map { net.W2.storage[$0 * hidden + i] }
-                let active = f.Z1.storage[i * m + n] > 0
-                return Question(kind: "delta", name: "dZ1", index: [i, n], ask: Phrase("quiz.delta", ["i": .int(i), "n": .int(n)]),
-                                formula: Phrase("quiz.delta-formula", ["i": .int(i), "n": .int(n)]),
-                                inputs: [QuizInput("W2[:, \(i)]", ArrayValue(shape: [outputs], values: w)),
-                                         QuizInput("dZ2[:, \(n)]", ArrayValue(shape: [outputs], values: dz2)),
-                                         QuizInput("Z1[\(i), \(n)]", number: f.Z1.storage[i * m + n])],
-                                working: .products((0..<outputs).map { .init(w[$0], dz2[$0]) }, bias: nil, factor: active ? nil : 0),
-                                value: g.dZ1.storage[i * m + n])
+                // The step's sum for dZ1, times the ReLU's gate: 1 (left out) where Z1 > 0, else 0.
+                let terms = self.hiddenErrorTerms(net, g, unit: i, image: n)
+                let ask = Phrase("quiz.delta", ["i": .int(i), "n": .int(n)])
+                let sum = WorkedSum(name: "dZ1", index: [i, n], formula: Phrase("quiz.delta-formula", ["i": .int(i), "n": .int(n)]), why: ask, terms: terms,
+                                    scale: f.Z1.storage[i * m + n] > 0 ? nil : 0, factors: ["W2", "dZ2"], result: g.dZ1.storage[i * m + n])
+                return Question(kind: "delta", sum: sum, ask: ask,
+                                inputs: [QuizInput("W2[:, \(i)]", ArrayValue(shape: [outputs], values: terms.map(\.a))),
+                                         QuizInput("dZ2[:, \(n)]", ArrayValue(shape: [outputs], values: terms.map(\.b))),
+                                         QuizInput("Z1[\(i), \(n)]", number: f.Z1.storage[i * m + n])])
             }
         case "dW":
             // Image n's own dW2 (before the tutorial averages over m): dZ2[k, n] · A1[i, n].
@@ -75,22 +73,20 @@ extension DigitsEngine {
             for e in 0..<(outputs * hidden) where abs(dz2[e / hidden] * a1[e % hidden]) > abs(dz2[worked / hidden] * a1[worked % hidden]) { worked = e }
             return QuizPick.pick(line, name: "dW2", shape: [outputs, hidden], worked: worked, candidates: 0..<(outputs * hidden), out: out) { e in
                 let (k, i) = (e / hidden, e % hidden)
-                return Question(kind: "dW", name: "dW2_\(n)", index: [k, i], ask: Phrase("quiz.dW", ["n": .int(n), "k": .int(k), "i": .int(i)]),
-                                formula: Phrase("quiz.dW-formula", ["k": .int(k), "i": .int(i), "n": .int(n)]),
-                                inputs: [QuizInput("dZ2[\(k), \(n)]", number: dz2[k]), QuizInput("A1[\(i), \(n)]", number: a1[i])],
-                                working: .products([.init(dz2[k], a1[i])], bias: nil, factor: nil), value: dz2[k] * a1[i])
+                let ask = Phrase("quiz.dW", ["n": .int(n), "k": .int(k), "i": .int(i)])
+                let sum = WorkedSum(name: "dW2_\(n)", index: [k, i], formula: Phrase("quiz.dW-formula", ["k": .int(k), "i": .int(i), "n": .int(n)]), why: ask,
+                                    terms: [.init(dz2[k], a1[i])], factors: ["dZ2", "A1"], result: dz2[k] * a1[i])
+                return Question(kind: "dW", sum: sum, ask: ask,
+                                inputs: [QuizInput("dZ2[\(k), \(n)]", number: dz2[k]), QuizInput("A1[\(i), \(n)]", number: a1[i])])
             }
         case "dW1":
             // dW1[i, j] = 1/m Σ_n dZ1[i, n] · X[j, n] over all the images: by hand only where at most 25
             // of those products are not 0 (a pixel few digits ink, a unit ReLU often silences).
             let pixels = f.X.shape[0]
             let scaleM: Double = { if case .tutorial(let rows) = gradientRule { return Double(rows) }; return Double(m) }()
+            // The step's sum for dW1 without its zero products.
             func nonZero(_ e: Int) -> [WorkedSum.Term] {
-                let (i, j) = (e / pixels, e % pixels)
-                return (0..<m).compactMap { k in
-                    let (d, x) = (g.dZ1.storage[i * m + k], f.X.storage[j * m + k])
-                    return d != 0 && x != 0 ? WorkedSum.Term(d, x) : nil
-                }
+                firstWeightTerms(f, g, unit: e / pixels, pixel: e % pixels).filter { $0.a != 0 && $0.b != 0 }
             }
             let counts = (0..<(hidden * pixels)).map { nonZero($0).count }
             let worked = counts.indices.filter { (3...CNNEngine.quizProducts).contains(counts[$0]) }
@@ -101,12 +97,13 @@ extension DigitsEngine {
                 guard terms.count <= CNNEngine.quizProducts else { return nil }
                 let (i, j) = (e / pixels, e % pixels)
                 let values: [String: Value] = ["i": .int(i), "j": .int(j), "m": .int(Int(scaleM)), "count": .int(terms.count), "images": .int(m)]
-                return Question(kind: "dW1", name: "dW1", index: [i, j], ask: Phrase("quiz.dW1", values),
-                                formula: Phrase("backward.dW1-sum", values),
+                let ask = Phrase("quiz.dW1", values)
+                let sum = WorkedSum(name: "dW1", index: [i, j], formula: Phrase("backward.dW1-sum", values), why: ask, terms: terms, scale: 1 / scaleM,
+                                    factors: ["dZ1", "X"], result: g.dW1.storage[e])
+                return Question(kind: "dW1", sum: sum, ask: ask,
                                 inputs: [QuizInput("dZ1[\(i), n] (where the product is not 0)", ArrayValue(shape: [terms.count], values: terms.map(\.a))),
                                          QuizInput("X[\(j), n] (the same images)", ArrayValue(shape: [terms.count], values: terms.map(\.b))),
-                                         QuizInput("m", number: scaleM)],
-                                working: .products(terms, bias: nil, factor: 1 / scaleM), value: g.dW1.storage[e])
+                                         QuizInput("m", number: scaleM)])
             }
         default: return nil
         }

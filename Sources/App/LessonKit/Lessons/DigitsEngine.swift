@@ -49,6 +49,9 @@ public final class DigitsEngine: LessonEngine {
     var data: DigitsData?
     var initial: TwoLayerNetwork?
     var trained: TwoLayerNetwork?
+    /// Iteration 0's forward and backward pass over the training images, which the forward and backward
+    /// steps show and the quiz asks about: computed once.
+    var firstPass: (f: TwoLayerNetwork.ForwardCache, g: TwoLayerNetwork.Gradients)?
     var records: [TwoLayerNetwork.IterationRecord] = []
     var evaluatedAccuracy: Double?
 
@@ -123,7 +126,7 @@ public final class DigitsEngine: LessonEngine {
         out.say("load-data.dev", ["rows": .int(d.xDev.shape[0]), "columns": .int(d.xDev.shape[1]), "labels": .int(d.yDev.count)])
         let show = min(4, d.yTrain.count)
         out.maps(TerminalMaps((0..<show).map { j in (0..<784).map { d.xTrain[$0, j] } }, width: 28, height: 28,
-                              captions: (0..<show).map { "label \(d.yTrain[$0])" }))
+                              captions: (0..<show).map { .phrase(Phrase("maps.label", ["label": .int(d.yTrain[$0])])) }))
         let tiles = (0..<min(40, d.yTrain.count)).map { j in
             Tile(width: 28, height: 28, values: (0..<784).map { d.xTrain[$0, j] }, caption: String(d.yTrain[j]))
         }
@@ -141,10 +144,19 @@ public final class DigitsEngine: LessonEngine {
         out.quantity("b2", net.b2, "init-params.b2", role: .weight)
     }
 
-    func forwardFirst() throws {
+    func ensureFirstPass() throws -> (f: TwoLayerNetwork.ForwardCache, g: TwoLayerNetwork.Gradients) {
+        if let firstPass { return firstPass }
         let d = try ensureData()
         let net = try ensureInitial()
         let f = net.forward(d.xTrain, rule: gradientRule)
+        let pass = (f: f, g: net.backward(f, labels: d.yTrain, rule: gradientRule))
+        firstPass = pass
+        return pass
+    }
+
+    func forwardFirst() throws {
+        let d = try ensureData()
+        let f = try ensureFirstPass().f
         out.quantity("X", f.X, "forward.X", ["images": .int(d.yTrain.count)], role: .data)
         out.quantity("Z1", f.Z1, "forward.Z1", role: .activation)
         out.quantity("A1", f.A1, "forward.A1", role: .activation)
@@ -156,8 +168,7 @@ public final class DigitsEngine: LessonEngine {
     func backwardFirst() throws {
         let d = try ensureData()
         var net = try ensureInitial()
-        let f = net.forward(d.xTrain, rule: gradientRule)
-        let g = net.backward(f, labels: d.yTrain, rule: gradientRule)
+        let (f, g) = try ensureFirstPass()
         let m = corrected ? d.yTrain.count : d.rowsLoaded
         // The tutorial's one_hot ends in .astype(int): numpy prints it as integers.
         out.quantity("one_hot_Y", ints: g.oneHotY.storage.map { Int($0) }, shape: g.oneHotY.shape, "backward.one_hot_Y", role: .data)
@@ -178,15 +189,14 @@ public final class DigitsEngine: LessonEngine {
         let (u, col) = (e / n, e % n)
         out.sum(WorkedSum(name: "dZ1", index: [u, col], formula: Phrase("backward.dZ1-sum", ["i": .int(u), "n": .int(col)]),
                           why: Phrase("backward.largest-why", ["name": .text("dZ1")]),
-                          terms: (0..<net.W2.shape[0]).map { k in .init(net.W2.storage[k * net.W2.shape[1] + u], g.dZ2.storage[k * n + col]) },
-                          factors: ["W2", "dZ2"], result: g.dZ1.storage[e]))
+                          terms: hiddenErrorTerms(net, g, unit: u, image: col), factors: ["W2", "dZ2"], result: g.dZ1.storage[e]))
         out.quantity("dW1", g.dW1, "backward.dW1", role: .gradient)
         // Worked: the largest |dW1| entry, an average over the images of error × pixel.
         let w = g.dW1.storage.indexOfLargestMagnitude()
         let (wi, wj) = (w / 784, w % 784)
         out.sum(WorkedSum(name: "dW1", index: [wi, wj], formula: Phrase("backward.dW1-sum", ["i": .int(wi), "j": .int(wj), "m": .int(m)]),
                           why: Phrase("backward.largest-why", ["name": .text("dW1")]),
-                          terms: (0..<n).map { .init(g.dZ1.storage[wi * n + $0], f.X.storage[wj * n + $0]) }, scale: 1 / Double(m), factors: ["dZ1", "X"],
+                          terms: firstWeightTerms(f, g, unit: wi, pixel: wj), scale: 1 / Double(m), factors: ["dZ1", "X"],
                           result: g.dW1.storage[w]))
         if corrected { out.quantity("db1", g.db1, "backward.db1-corrected", role: .gradient) }
         else { out.quantity("db1", scalar: g.db1.storage[0], "backward.db1", role: .gradient) }
@@ -218,7 +228,7 @@ public final class DigitsEngine: LessonEngine {
                           terms: (0..<units).map { .init(net.W1.storage[$0 * 784 + j], delta[$0]) }, factors: ["W1", "dZ1"], result: grad.storage[j]))
         let pixels = (0..<784).map { d.xTrain[$0, n] }
         let shown = InputBesideGradient(input: pixels, gradient: grad.storage, width: 28, height: 28, inputColormap: .gray)
-        out.maps(shown.terminalMaps(captions: ["label \(d.yTrain[n])", "dX[:, \(n)]"]), caption: "input-gradient.maps", ["bound": .number(shown.bound)])
+        out.maps(shown.terminalMaps(captions: [.phrase(Phrase("maps.label", ["label": .int(d.yTrain[n])])), .text("dX[:, \(n)]")]), caption: "input-gradient.maps", ["bound": .number(shown.bound)])
         let image: [String: Value] = ["n": .int(n), "label": .int(d.yTrain[n])]
         try context.draw(Picture("input-gradient.png", shows: "input-gradient.picture", image) { text in
             shown.picture(input: (title: text("input-gradient.png-input", image), caption: text("pictures.pixel-caption"), legend: text("pictures.pixel")),
@@ -356,7 +366,7 @@ public final class DigitsEngine: LessonEngine {
             grid.hatchCaption = text("pictures.hatched")
             return grid.render()
         })
-        out.maps(TerminalMaps(weights, width: 28, height: 28, captions: weights.indices.map { "hidden unit \($0)" }, lo: -m, hi: m, colormap: .diverging))
+        out.maps(TerminalMaps(weights, width: 28, height: 28, captions: weights.indices.map { .phrase(Phrase("maps.hidden-unit", ["i": .int($0)])) }, lo: -m, hi: m, colormap: .diverging))
     }
 
     func testPredictions() throws {
@@ -368,7 +378,7 @@ public final class DigitsEngine: LessonEngine {
             let label = d.yTrain[index]
             // The tutorial's test_prediction prints these two lines, then shows the image.
             out.result("test-predictions.result", ["prediction": .int(prediction), "label": .number(Double(label))])
-            out.maps(TerminalMaps([x.storage], width: 28, height: 28, captions: ["training image \(index)"]))
+            out.maps(TerminalMaps([x.storage], width: 28, height: 28, captions: [.phrase(Phrase("maps.training-image", ["index": .int(index)]))]))
             let values: [String: Value] = ["index": .int(index), "prediction": .int(prediction), "label": .int(label)]
             try context.draw(Picture("prediction-\(index).png", shows: "pictures.prediction", values) { text in
                 var grid = ImageGrid(title: "", tiles: [Tile(width: 28, height: 28, values: x.storage, caption: text("pictures.prediction-caption", values))],

@@ -13,7 +13,7 @@ struct InputBesideGradient {
     /// The gradient's scale: ± its largest magnitude.
     var bound: Double { max(1e-300, gradient.map(abs).max() ?? 1) }
 
-    func terminalMaps(captions: [String]) -> TerminalMaps {
+    func terminalMaps(captions: [Value]) -> TerminalMaps {
         var maps = TerminalMaps([input, gradient], width: width, height: height, captions: captions)
         maps.scales = [.init(lo: 0, hi: 1, colormap: inputColormap), .init(lo: -bound, hi: bound, colormap: .diverging, signed: true)]
         return maps

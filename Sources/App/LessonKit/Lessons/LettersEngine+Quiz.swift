@@ -11,8 +11,7 @@ extension LettersEngine {
 
     func askQuestions(_ step: LessonStep) {
         let net = initWeights(show: false)
-        let f = net.forward(inputs[0])
-        let g = net.backward(f, y: labels[0])
+        let (f, g) = ensureFirstPass()
         for line in step.quiz {
             if let q = question(line, net: net, f: f, g: g) { out.emit(.question(q)) }
         }
@@ -37,28 +36,31 @@ extension LettersEngine {
             }
         case "loss":
             let d = (0..<o).map { f.a2.storage[$0] - labels[0].storage[$0] }
-            return Question(kind: "loss", name: "loss", index: [], ask: Phrase("quiz.loss"), formula: Phrase("quiz.loss-formula", ["n": .int(o)]),
-                            inputs: [QuizInput("a2", ArrayValue(f.a2)), QuizInput("y", ArrayValue(shape: [o], values: labels[0].storage, integers: true))],
-                            working: .products(d.map { .init($0, $0) }, bias: nil, factor: 1 / Double(o)),
-                            value: Loss.letterTutorialMSE(f.a2, labels[0], divisor: o)).chosen(.worked)
+            let sum = WorkedSum(name: "loss", index: [], formula: Phrase("quiz.loss-formula", ["n": .int(o)]), why: Phrase("quiz.loss"),
+                                terms: d.map { .init($0, $0) }, scale: 1 / Double(o), result: Loss.letterTutorialMSE(f.a2, labels[0], divisor: o))
+            return Question(kind: "loss", sum: sum, ask: Phrase("quiz.loss"),
+                            inputs: [QuizInput("a2", ArrayValue(f.a2)), QuizInput("y", ArrayValue(shape: [o], values: labels[0].storage, integers: true))])
+                .chosen(.worked)
         case "delta":
             return pick("d1", g.d1.shape, worked: g.d1.storage.indexOfLargestMagnitude()) { j in
-                let slope = f.a1.storage[j] * (1 - f.a1.storage[j])
-                let w = (0..<o).map { net.w2.storage[j * o + $0] }
-                return Question(kind: "delta", name: "d1", index: [0, j], ask: Phrase("quiz.delta", ["j": .int(j)]),
-                                formula: Phrase("quiz.delta-formula", ["j": .int(j)]),
-                                inputs: [QuizInput("w2[\(j), :]", ArrayValue(shape: [o], values: w)), QuizInput("d2", ArrayValue(g.d2)),
-                                         QuizInput("a1[0, \(j)]", number: f.a1.storage[j])],
-                                working: .products((0..<o).map { .init(w[$0], g.d2.storage[$0]) }, bias: nil, factor: slope), value: g.d1.storage[j])
+                // The step's sum for d1, times the sigmoid's slope a1(1 - a1).
+                let terms = hiddenErrorTerms(net, g, unit: j)
+                let ask = Phrase("quiz.delta", ["j": .int(j)])
+                let sum = WorkedSum(name: "d1", index: [0, j], formula: Phrase("quiz.delta-formula", ["j": .int(j)]), why: ask, terms: terms,
+                                    scale: f.a1.storage[j] * (1 - f.a1.storage[j]), factors: ["w2", "d2"], result: g.d1.storage[j])
+                return Question(kind: "delta", sum: sum, ask: ask,
+                                inputs: [QuizInput("w2[\(j), :]", ArrayValue(shape: [o], values: terms.map(\.a))), QuizInput("d2", ArrayValue(g.d2)),
+                                         QuizInput("a1[0, \(j)]", number: f.a1.storage[j])])
             }
         case "dW":
             // w2_adj = a1ᵀ · d2: one hidden activity times one output error (w1_adj's inputs are 0 or 1).
             return pick("w2_adj", g.w2Adjust.shape, worked: g.w2Adjust.storage.indexOfLargestMagnitude()) { e in
                 let (j, k) = (e / o, e % o)
-                return Question(kind: "dW", name: "w2_adj", index: [j, k], ask: Phrase("quiz.dW", ["j": .int(j), "k": .int(k)]),
-                                formula: Phrase("quiz.dW-formula", ["j": .int(j), "k": .int(k)]),
-                                inputs: [QuizInput("a1[0, \(j)]", number: f.a1.storage[j]), QuizInput("d2[0, \(k)]", number: g.d2.storage[k])],
-                                working: .products([.init(f.a1.storage[j], g.d2.storage[k])], bias: nil, factor: nil), value: g.w2Adjust.storage[e])
+                let ask = Phrase("quiz.dW", ["j": .int(j), "k": .int(k)])
+                let sum = WorkedSum(name: "w2_adj", index: [j, k], formula: Phrase("quiz.dW-formula", ["j": .int(j), "k": .int(k)]), why: ask,
+                                    terms: [.init(f.a1.storage[j], g.d2.storage[k])], factors: ["a1", "d2"], result: g.w2Adjust.storage[e])
+                return Question(kind: "dW", sum: sum, ask: ask,
+                                inputs: [QuizInput("a1[0, \(j)]", number: f.a1.storage[j]), QuizInput("d2[0, \(k)]", number: g.d2.storage[k])])
             }
         default:
             _ = h

@@ -47,6 +47,24 @@ public final class LettersEngine: LessonEngine {
 
     var initial: LetterNetwork?
     var trained: LetterNetwork?
+    /// The letter A's forward and backward pass through the initial weights, which the forward and
+    /// backward steps show and the quiz asks about: computed once.
+    var firstPass: (f: LetterNetwork.ForwardCache, g: LetterNetwork.Gradients)?
+
+    func ensureFirstPass() -> (f: LetterNetwork.ForwardCache, g: LetterNetwork.Gradients) {
+        if let firstPass { return firstPass }
+        let net = initWeights(show: false)
+        let f = net.forward(inputs[0])
+        let pass = (f: f, g: net.backward(f, y: labels[0]))
+        firstPass = pass
+        return pass
+    }
+
+    /// d1[0, j] = (Σ_k w2[j, k] · d2[0, k]) · a1(1 - a1): the sum before the sigmoid's slope.
+    func hiddenErrorTerms(_ net: LetterNetwork, _ g: LetterNetwork.Gradients, unit j: Int) -> [WorkedSum.Term] {
+        let o = g.d2.count
+        return (0..<o).map { k in .init(net.w2.storage[j * o + k], g.d2.storage[k]) }
+    }
     var history: (loss: [Double], tutorialAcc: [Double], accuracy: [Double]) = ([], [], [])
 
     public func summary() -> RunSummary {
@@ -84,7 +102,7 @@ public final class LettersEngine: LessonEngine {
     func letterPicture(_ i: Int) -> [Double] { inputs[i].storage }
 
     func showData() throws {
-        out.maps(TerminalMaps((0..<3).map(letterPicture), width: Letters.width, height: Letters.height, captions: Letters.names))
+        out.maps(TerminalMaps((0..<3).map(letterPicture), width: Letters.width, height: Letters.height, captions: Letters.names.map(Value.text)))
         for i in 0..<3 {
             out.quantity("x[\(i)] (\(Letters.names[i]))", ints: inputs[i].storage.map { Int($0) }, shape: [1, 30], "show-data.x", role: .data)
         }
@@ -113,8 +131,7 @@ public final class LettersEngine: LessonEngine {
     }
 
     func forwardFirst() {
-        let net = initWeights(show: false)
-        let f = net.forward(inputs[0])
+        let f = ensureFirstPass().f
         out.quantity("x", ints: f.x.storage.map { Int($0) }, shape: [1, 30], "forward.x", role: .data)
         out.quantity("z1", f.z1, "forward.z1", role: .activation)
         out.quantity("a1", f.a1, "forward.a1", role: .activation)
@@ -126,18 +143,17 @@ public final class LettersEngine: LessonEngine {
 
     func backwardFirst() throws {
         var net = initWeights(show: false)
-        let f = net.forward(inputs[0])
-        let g = net.backward(f, y: labels[0])
+        let (f, g) = ensureFirstPass()
         out.quantity("d2", g.d2, "backward.d2", role: .error)
         out.note("backward.d2-note")
         out.quantity("d1", g.d1, "backward.d1", role: .error)
         // Worked: the largest |d1| entry: the output errors sent back through w2, times the sigmoid's slope.
-        let h = g.d1.count, o = g.d2.count
+        let h = g.d1.count
         let j = g.d1.storage.indexOfLargestMagnitude()
         let slope = f.a1.storage[j] * (1 - f.a1.storage[j])
         out.sum(WorkedSum(name: "d1", index: [0, j], formula: Phrase("backward.d1-sum", ["j": .int(j), "slope": .number(slope)]),
                           why: Phrase("backward.largest-why", ["name": .text("d1")]),
-                          terms: (0..<o).map { k in .init(net.w2.storage[j * o + k], g.d2.storage[k]) }, scale: slope, factors: ["w2", "d2"], result: g.d1.storage[j]))
+                          terms: hiddenErrorTerms(net, g, unit: j), scale: slope, factors: ["w2", "d2"], result: g.d1.storage[j]))
         out.quantity("w1_adj", g.w1Adjust, "backward.w1_adj", role: .gradient)
         // Worked: the largest |w1_adj| entry, one product for one letter.
         let e = g.w1Adjust.storage.indexOfLargestMagnitude()
@@ -163,7 +179,7 @@ public final class LettersEngine: LessonEngine {
                           why: Phrase("backward.largest-why", ["name": .text("dx")]),
                           terms: (0..<h).map { .init(g.d1.storage[$0], net.w1.storage[i * h + $0]) }, factors: ["d1", "w1"], result: dx.storage[i]))
         let shown = InputBesideGradient(input: letterPicture(0), gradient: dx.storage, width: Letters.width, height: Letters.height, inputColormap: .ink)
-        out.maps(shown.terminalMaps(captions: [Letters.names[0], "dx"]), caption: "input-gradient.maps", ["bound": .number(shown.bound)])
+        out.maps(shown.terminalMaps(captions: [.text(Letters.names[0]), .text("dx")]), caption: "input-gradient.maps", ["bound": .number(shown.bound)])
         let letter: [String: Value] = ["letter": .text(Letters.names[0])]
         try context.draw(Picture("input-gradient.png", shows: "input-gradient.picture", letter) { text in
             shown.picture(input: (title: text("input-gradient.png-input", letter), caption: text("input-gradient.png-input-caption"), legend: nil),
@@ -266,7 +282,7 @@ public final class LettersEngine: LessonEngine {
         for i in 0..<3 {
             let out = net.forward(inputs[i]).a2
             let k = out.argmaxOverColumns()[0]
-            self.out.maps(TerminalMaps([letterPicture(i)], width: Letters.width, height: Letters.height, captions: [Letters.names[i]]))
+            self.out.maps(TerminalMaps([letterPicture(i)], width: Letters.width, height: Letters.height, captions: [.text(Letters.names[i])]))
             self.out.quantity("a2", out, "predict.a2", ["letter": .text(Letters.names[i])], role: .activation)
             self.out.result(k == i ? "predict.right" : "predict.wrong", ["letter": .text(Letters.names[i]), "answer": .text(Letters.names[k])])
         }

@@ -32,8 +32,9 @@ public struct Question: Sendable {
     public func chosen(_ how: Choice) -> Question { var q = self; q.how = how; return q }
 
     public enum Working: Sendable {
-        /// Σ a·b (+ bias) (× factor), the terms in the order the formula takes them.
-        case products([WorkedSum.Term], bias: Double?, factor: Double?)
+        /// A sum of products, the same record a step's worked example is: its terms in the order the
+        /// formula takes them, its bias and factor (the step that asked built it with the same code).
+        case sum(WorkedSum)
         /// A short chain of lines (the lesson's words with numbers), the last one giving the value.
         case steps([Phrase])
     }
@@ -45,11 +46,16 @@ public struct Question: Sendable {
         self.scale = scale ?? Question.scale(of: working, value: value)
     }
 
-    /// Σ|a·b| + |bias|, times |factor|, for products; |value| for a chain of steps.
+    /// A question whose working is a worked sum: the element, its formula and its value are the sum's.
+    public init(kind: String, sum: WorkedSum, ask: Phrase, inputs: [QuizInput]) {
+        self.init(kind: kind, name: sum.name, index: sum.index, ask: ask, formula: sum.formula, inputs: inputs, working: .sum(sum), value: sum.result)
+    }
+
+    /// Σ|a·b| + |bias|, times |factor|, for a sum; |value| for a chain of steps.
     public static func scale(of working: Working, value: Double) -> Double {
         switch working {
-        case .products(let terms, let bias, let factor):
-            return (terms.reduce(0) { $0 + abs($1.a * $1.b) } + abs(bias ?? 0)) * abs(factor ?? 1)
+        case .sum(let w):
+            return (w.terms.reduce(0) { $0 + abs($1.a * $1.b) } + abs(w.bias ?? 0)) * abs(w.scale ?? 1)
         case .steps: return abs(value)
         }
     }

@@ -96,7 +96,8 @@ public struct TerminalMaps: Sendable {
     public let maps: [[Double]]
     public let width: Int
     public let height: Int
-    public let captions: [String]
+    /// Under each map: a symbol (`.text("dx")`) or the lesson's words (`.phrase`: "label 7").
+    public let captions: [Value]
     public let lo: Double
     public let hi: Double
     public let colormap: Colormap
@@ -104,12 +105,12 @@ public struct TerminalMaps: Sendable {
     public var scales: [TerminalPicture.Scale]?
     /// Whether a PNG of the step holds every map (else a narrow terminal's note says to widen it).
     public var inPNG = true
-    public init(_ maps: [[Double]], width: Int, height: Int, captions: [String], lo: Double = 0, hi: Double = 1, colormap: Colormap = .gray) {
+    public init(_ maps: [[Double]], width: Int, height: Int, captions: [Value], lo: Double = 0, hi: Double = 1, colormap: Colormap = .gray) {
         self.maps = maps; self.width = width; self.height = height; self.captions = captions
         self.lo = lo; self.hi = hi; self.colormap = colormap
     }
     /// Signed maps (errors, gradients) on one scale symmetric about zero: ±the largest magnitude.
-    public static func signed(_ maps: [[Double]], width: Int, height: Int, captions: [String]) -> TerminalMaps {
+    public static func signed(_ maps: [[Double]], width: Int, height: Int, captions: [Value]) -> TerminalMaps {
         let bound = max(1e-300, maps.joined().map(abs).max() ?? 1)
         var m = TerminalMaps(maps, width: width, height: height, captions: captions, lo: -bound, hi: bound, colormap: .diverging)
         m.scales = Array(repeating: .init(lo: -bound, hi: bound, colormap: .diverging, signed: true), count: maps.count)
@@ -151,7 +152,8 @@ public struct WorkedSum: Sendable {
     public let formula: Phrase
     public let why: Phrase
     public let terms: [Term]
-    /// What each group is ("input channel"), when the terms come in groups.
+    /// What each group is, as a word key (`input-channel`: the words `sum.group.input-channel`), when
+    /// the terms come in groups.
     public let groupName: String?
     public let bias: Double?
     /// A factor the sum is multiplied by (lesson 1's 1/m), after the bias if there is one.

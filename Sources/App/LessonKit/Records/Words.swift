@@ -17,6 +17,9 @@ public struct Words: Sendable {
         // A long worked sum: its largest non-zero products, then the rest in a line each (TerminalView).
         "sum.more": "{more} smaller non-zero product{more:s}: Σ = {total:.8g}",
         "sum.no-more": "no other non-zero product",
+        // What a worked sum's groups are (WorkedSum.groupName): one line per group with its subtotal.
+        "sum.group.input-channel": "input channel",
+        "sum.group.filter": "filter",
         "sum.zeros-plain": "{zeros} of {count} products are 0",
         "sum.zeros-first": "{zeros} of {count} products are 0: {a} is 0 there",
         "sum.zeros-second": "{zeros} of {count} products are 0: {b} is 0 there",

@@ -54,8 +54,9 @@ extension TerminalView {
     /// `h`: the first terms of the sum (or the first line of the working).
     func hintLines(_ q: Question) -> [String] {
         switch q.working {
-        case .products(let terms, _, _):
+        case .sum(let w):
             // Products of zero (a blank pixel) hint at nothing: the first three that are not.
+            let terms = w.terms
             let shown = terms.filter { $0.a * $0.b != 0 }.prefix(3).map { TerminalView.term($0.a) + "·" + TerminalView.term($0.b) + " = " + TerminalView.term($0.a * $0.b) }
             let zeros = terms.filter { $0.a * $0.b == 0 }.count
             let rest = terms.count > 3 ? ", … (\(terms.count) products" + (zeros > 0 ? ", \(zeros) of them 0)" : ")") : ""
@@ -65,21 +66,11 @@ extension TerminalView {
         }
     }
 
-    /// Every term, its products and the total: what a wrong answer or a reveal shows.
+    /// Every term, its products and the total: what a wrong answer or a reveal shows (a sum as the
+    /// step's worked sums are written, whole).
     func workingLines(_ q: Question) -> [String] {
-        func plain(_ x: Double) -> String { String(format: "%.8g", x) }
         switch q.working {
-        case .products(let terms, let bias, let factor):
-            let target = TerminalView.element(q)
-            var out = wrap("  " + target + " = " + terms.map { TerminalView.term($0.a) + "·" + TerminalView.term($0.b) }.joined(separator: " + "), indent: "      ")
-            let products = terms.map { TerminalView.term($0.a * $0.b) }
-            if terms.count > 1 { out += wrap("    = " + products.joined(separator: " + "), indent: "      ") }
-            let total = terms.reduce(0.0) { $0 + $1.a * $1.b }
-            var line = "    = " + plain(total)
-            if let bias { line += " + " + TerminalView.term(bias) + " = " + plain(total + bias) }
-            if let factor { line += ", × " + TerminalView.term(factor) + " = " + plain((total + (bias ?? 0)) * factor) }
-            out += wrap(line, indent: "      ")
-            return out
+        case .sum(let w): return sum(w, asked: true)
         case .steps(let steps):
             return steps.flatMap { wrap("  " + oneLine(words.render($0)), indent: "    ") }
         }

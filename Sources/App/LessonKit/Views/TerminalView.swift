@@ -279,23 +279,35 @@ public struct TerminalView {
         return out
     }
 
-    func sum(_ w: WorkedSum) -> [String] {
-        let target = TerminalView.index(w.name, w.index)
+    /// What a sum's groups are ("input channel"), from the words `sum.group.KEY`.
+    func groupName(_ key: String) -> String { words.text("sum.group." + key) ?? key }
+
+    /// A worked sum: why this element, the formula, the products and the total, beside the value the
+    /// step computed. `asked`: the same sum as a quiz's working (the question said why and gave the
+    /// inputs): every product written out, then each product's value, then the total, so a student can
+    /// find where their own working went another way.
+    func sum(_ w: WorkedSum, asked: Bool = false) -> [String] {
+        let target = w.index.isEmpty ? w.name : TerminalView.index(w.name, w.index)
+        var view = self
+        if asked { view.full = true }
         // Why this element, then the sum, in one paragraph.
-        var out = wrap(words.render(w.why) + " " + target + " = " + words.render(w.formula), indent: "  ")
+        var out = asked ? wrap("  " + target + " = " + words.render(w.formula), indent: "      ")
+            : wrap(words.render(w.why) + " " + target + " = " + words.render(w.formula), indent: "  ")
         let total = w.terms.reduce(0.0) { $0 + $1.a * $1.b }
         func plain(_ x: Double) -> String { String(format: "%.8g", x) }
-        if let groupName = w.groupName {
+        // An asked sum's lines sit under its formula line.
+        let lead = asked ? "    " : "  "
+        if let groupName = w.groupName.map(view.groupName) {
             // One line per group with its subtotal; the products of the largest group written out
             // (--full: every group's).
             let groups = Dictionary(grouping: w.terms, by: \.group).sorted { $0.key < $1.key }
             let subtotals = groups.map { $0.value.reduce(0.0) { $0 + $1.a * $1.b } }
             let largest = subtotals.indices.max { abs(subtotals[$0]) < abs(subtotals[$1]) } ?? 0
             // The three groups that weigh most, in order (--full: every group), the rest in one line.
-            let shown = Set(full ? Array(groups.indices) : Array(subtotals.indices.sorted { abs(subtotals[$0]) > abs(subtotals[$1]) }.prefix(3)))
+            let shown = Set(view.full ? Array(groups.indices) : Array(subtotals.indices.sorted { abs(subtotals[$0]) > abs(subtotals[$1]) }.prefix(3)))
             for (n, (g, terms)) in groups.enumerated() where shown.contains(n) {
                 out.append("  \(groupName) \(g): Σ of \(terms.count) products = " + plain(subtotals[n]))
-                if full || n == largest { out += productLines(terms[...], factors: w.factors, lead: "    = ", counted: false) }
+                if view.full || n == largest { out += view.productLines(terms[...], factors: w.factors, lead: "    = ", counted: false) }
             }
             if shown.count < groups.count {
                 let rest = subtotals.indices.filter { !shown.contains($0) }
@@ -303,17 +315,21 @@ public struct TerminalView {
             }
             out.append("  Σ over the \(groups.count) \(groupName)s = " + plain(total))
         } else {
-            out += productLines(w.terms[...], factors: w.factors, lead: "  = ", counted: true)
+            out += view.productLines(w.terms[...], factors: w.factors, lead: lead + "= ", counted: !asked)
+            if asked && w.terms.count > 1 { out += wrap(lead + "= " + w.terms.map { TerminalView.term($0.a * $0.b) }.joined(separator: " + "), indent: "      ") }
         }
         if let b = w.bias {
             // "+ b" on the line of the sum it is added to when it fits (the Σ line of groups).
-            let line = "  + b = " + plain(total) + " + " + TerminalView.term(b) + " = " + plain(w.result)
+            let line = lead + "+ b = " + plain(total) + " + " + TerminalView.term(b) + " = " + plain(w.result)
             let short = " + b " + TerminalView.term(b) + " = " + plain(w.result)
             if w.groupName != nil, let last = out.last, TextColumns.width(last + short) <= width { out[out.count - 1] = last + short }
-            else { out += wrap(line, indent: "    ") }
+            else { out += wrap(line, indent: lead + "  ") }
         }
-        else if let f = w.scale { out += wrap("  × " + TerminalView.term(f) + " = " + plain(total * f) + ", the printed " + target + " = " + plain(w.result), indent: "    ") }
-        else { out += wrap("  = " + plain(total) + ", the printed " + target + " = " + plain(w.result), indent: "    ") }
+        else if let f = w.scale {
+            out += wrap(asked ? lead + "= " + plain(total) + ", × " + TerminalView.term(f) + " = " + plain(total * f)
+                        : lead + "× " + TerminalView.term(f) + " = " + plain(total * f) + ", the printed " + target + " = " + plain(w.result), indent: lead + "  ")
+        }
+        else { out += wrap(lead + "= " + plain(total) + (asked ? "" : ", the printed " + target + " = " + plain(w.result)), indent: lead + "  ") }
         return out
     }
 
@@ -385,7 +401,7 @@ public struct TerminalView {
         }
         let n = min(fit, m.maps.count)
         let scales = m.scales ?? Array(repeating: .init(lo: m.lo, hi: m.hi, colormap: m.colormap), count: m.maps.count)
-        let text = TerminalPicture.row(Array(m.maps.prefix(n)), width: m.width, height: m.height, captions: Array(m.captions.prefix(n)),
+        let text = TerminalPicture.row(Array(m.maps.prefix(n)), width: m.width, height: m.height, captions: m.captions.prefix(n).map { words.format($0, spec: "") },
                                        scales: Array(scales.prefix(n)), color: color)
         var picture = text.split(separator: "\n", omittingEmptySubsequences: true).map { line in
             // Trailing blanks would make a plain picture's lines look wider than they are.
