@@ -44,18 +44,14 @@ public struct LessonContext {
     /// Makes the output folder on first use; an error names it if it cannot be made or written.
     public func outputURL(_ name: String) throws -> URL { try session.url(name) }
 
-    /// The PNG renderer: draws `picture` with the lesson's words for its texts, writes it into the output
-    /// folder (atomically) and says so, the bytes on the stream for the handout and the notebook.
-    public func draw(_ picture: Picture) throws {
-        let url = try outputURL(picture.file)
-        let data: Data
-        do {
-            data = Data(try PNGFile.encode(picture.draw(PictureText(words: out.words))))
-            try AtomicFile.write(data, to: url)
-        } catch let e as FileWriteError { throw LessonError(e.description) } catch {
-            throw LessonError("cannot write \(url.path): \(error).")
-        }
-        out.emit(.wrote(WrittenFile(url: url, shows: picture.shows, bytes: data)))
+    /// A picture of `kind` into `file`, showing what `shows` says: `content` builds it from the lesson's
+    /// words; the PNG renderer draws and writes it, and the stream gets the picture with its bytes.
+    public func draw(_ file: String, _ kind: Picture.Kind, shows: String, _ values: [String: Value] = [:],
+                     content: (PictureText) -> PictureContent) throws {
+        let picture = Picture(kind: kind, file: file, shows: Phrase(shows, values), content: content(PictureText(words: out.words)))
+        let url = try outputURL(file)
+        let data = try PictureFile.write(picture, to: url)
+        out.emit(.wrote(WrittenFile(url: url, shows: picture.shows, bytes: data, picture: picture)))
     }
 }
 

@@ -162,11 +162,11 @@ extension CNNEngine {
         let shown = InputBesideGradient(input: pixels, gradient: grad.storage, width: 28, height: 28, inputColormap: .gray)
         out.maps(shown.terminalMaps(captions: [.phrase(Phrase("maps.input-label", ["label": .int(te.labels[idx])])), .text("dx")]), caption: "input-gradient.maps", ["bound": .number(shown.bound)])
         let image: [String: Value] = ["index": .int(idx), "label": .int(te.labels[idx]), "state": stepState]
-        try context.draw(Picture("input-gradient-\(stepSuffix).png", shows: "input-gradient.picture", image) { text in
+        try context.draw("input-gradient-\(stepSuffix).png", .inputGradient, shows: "input-gradient.picture", image) { text in
             shown.picture(input: (title: text("input-gradient.png-input", image), caption: text("pictures.pixel-caption"), legend: text("pictures.pixel")),
                           gradient: (title: text("input-gradient.png-gradient", image), caption: text("input-gradient.png-gradient-caption"), legend: "dx"),
                           scale: 10)
-        })
+        }
     }
 
     // MARK: Gradient check

@@ -53,9 +53,9 @@ extension CNNEngine {
             let values: [String: Value] = ["layer": .text(specs[i].name), "state": trainedState]
             let bound = try filterBound(i)
             let (title, other) = before ? ("filters.png-title-initial", "filters.png-title-trained") : ("filters.png-title-trained", "filters.png-title-initial")
-            try context.draw(Picture("\(specs[i].name)-filters-\(suffix).png", shows: before ? "filters.png-initial" : "filters.png-trained", values) { text in
-                self.filterGrid(c, bound: bound, title: text(title, values), reserve: text(other, values), text: text).render()
-            })
+            try context.draw("\(specs[i].name)-filters-\(suffix).png", .filters, shows: before ? "filters.png-initial" : "filters.png-trained", values) { text in
+                .grid(self.filterGrid(c, bound: bound, title: text(title, values), reserve: text(other, values), text: text))
+            }
             if c.inChannels == 1 {
                 let filters = (0..<c.outChannels).map { co in Array(c.weights.storage[(co * c.f * c.f)..<((co + 1) * c.f * c.f)]) }
                 out.maps(TerminalMaps(filters, width: c.f, height: c.f, captions: (0..<c.outChannels).map { .text("W\($0)") },
@@ -64,12 +64,12 @@ extension CNNEngine {
             }
             // After training, each single-channel layer's filters before and after side by side.
             if !before, c.inChannels == 1, let c0 = try ensureInitial().layers[i] as? Conv2D {
-                try context.draw(Picture("\(specs[i].name)-filters-compared.png", shows: "filters.png-compared", values) { text in
+                try context.draw("\(specs[i].name)-filters-compared.png", .filters, shows: "filters.png-compared", values) { text in
                     var both = self.filterGrid(c, bound: bound, title: text("filters.png-title-compared", values), reserve: nil, text: text)
                     both.tiles = self.filterGrid(c0, bound: bound, title: "", reserve: nil, text: text).tiles + both.tiles
                     both.rowLabels = [text("filters.png-row-initial"), text("filters.png-row-trained")]
-                    return both.render()
-                })
+                    return .grid(both)
+                }
             }
         }
     }
@@ -90,13 +90,13 @@ extension CNNEngine {
         let signed = errors || t.storage.contains { $0 < 0 }
         let maps = (0..<t.shape[3]).map { channel(t, $0).storage }
         let values: [String: Value] = ["layer": .text(layer), "state": state, "index": .int(idx), "label": .int(te.labels[idx])]
-        try context.draw(Picture(file, shows: errors ? "maps.png-deltas" : "maps.png-features", values) { text in
+        try context.draw(file, .maps, shows: errors ? "maps.png-deltas" : "maps.png-features", values) { text in
             let tiles = maps.indices.map { c in Tile(width: t.shape[2], height: t.shape[1], values: maps[c], caption: text("maps.png-tile", ["c": .int(c)])) }
             var grid = ImageGrid(title: text(errors ? "maps.png-title-deltas" : "maps.png-title-features", values),
                                  tiles: tiles, columns: 8, scale: max(4, 120 / t.shape[1]), colormap: signed ? .diverging : .sequential)
             grid.centredOnZero = signed; grid.showColorBar = true; grid.legendCaption = errors ? "δ" : text("maps.png-activation")
-            return grid.render()
-        })
+            return .grid(grid)
+        }
     }
 
     func featureMaps() throws {

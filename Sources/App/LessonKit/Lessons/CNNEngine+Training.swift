@@ -102,7 +102,7 @@ extension CNNEngine {
         // The per-batch loss as a thin line under the per-epoch cost, so a one-epoch run shows a curve;
         // costs are never negative, so the axis starts at 0; epochs are whole numbers.
         let (history, batchLosses) = (self.history, self.batchLosses)
-        try context.draw(Picture("cost.png", shows: "pictures.cost", ["epochs": .int(history.count), "batches": .int(batchLosses.count)]) { text in
+        try context.draw("cost.png", .curves, shows: "pictures.cost", ["epochs": .int(history.count), "batches": .int(batchLosses.count)]) { text in
             var cost = LinePlot(title: text("pictures.cost-title"), xLabel: text("pictures.x-epoch"), yLabel: text("pictures.cost-y"),
                                 series: [Series(name: text("pictures.cost-series-epoch"), y: history.map(\.cost)),
                                          Series(name: text("pictures.cost-series-batch"), x: batchLosses.map(\.x), y: batchLosses.map(\.loss))],
@@ -112,13 +112,13 @@ extension CNNEngine {
             cost.series[1].dots = false
             cost.wholeXTicks = true
             cost.xRange = 0...Double(max(1, history.count))
-            return cost.render()
-        })
+            return .curves(cost)
+        }
         // Accuracy in percent, the axis spanning the data (within 0 to 100).
         let accuracies = history.flatMap { [100 * $0.trainAccuracy, 100 * $0.testAccuracy] }
         let (lo, hi) = (accuracies.min() ?? 0, accuracies.max() ?? 100)
         let pad = max(0.5, (hi - lo) * 0.1)
-        try context.draw(Picture("accuracy.png", shows: "pictures.accuracy", ["epochs": .int(history.count)]) { text in
+        try context.draw("accuracy.png", .curves, shows: "pictures.accuracy", ["epochs": .int(history.count)]) { text in
             var accuracy = LinePlot(title: text("pictures.accuracy-title"), xLabel: text("pictures.x-epoch"), yLabel: text("pictures.accuracy-y"),
                                     series: [Series(name: text("pictures.accuracy-train"), y: history.map { 100 * $0.trainAccuracy }),
                                              Series(name: text("pictures.accuracy-test"), y: history.map { 100 * $0.testAccuracy })],
@@ -126,8 +126,8 @@ extension CNNEngine {
             accuracy.series[0].dots = true; accuracy.series[1].dots = true
             accuracy.wholeXTicks = true
             accuracy.xRange = 0...Double(max(1, history.count))
-            return accuracy.render()
-        })
+            return .curves(accuracy)
+        }
     }
 
     func evaluate() throws {
@@ -139,10 +139,10 @@ extension CNNEngine {
         out.result("evaluate.result", ["correct": .int(correct), "images": .int(te.count), "accuracy": .number(Double(correct) / Double(te.count))])
         let confusion = out.confusion("evaluate.confusion", pred, te.labels)
         let values: [String: Value] = ["state": trainedState, "images": .int(te.count), "accuracy": .number(100 * Double(correct) / Double(te.count))]
-        try context.draw(Picture("confusion.png", shows: "pictures.confusion", values) { text in
-            DigitPictures.confusion(confusion, title: text("pictures.confusion-title", values), rows: text("pictures.true-digit"),
-                                    columns: text("pictures.predicted-digit"), legend: text("pictures.images"), cellSize: 56).render()
-        })
+        try context.draw("confusion.png", .confusion, shows: "pictures.confusion", values) { text in
+            .table(DigitPictures.confusion(confusion, title: text("pictures.confusion-title", values), rows: text("pictures.true-digit"),
+                                           columns: text("pictures.predicted-digit"), legend: text("pictures.images"), cellSize: 56))
+        }
         // The misread digits, most confidently misread first: the probability the network gave its wrong
         // answer (from the float64 reference layers on these images), so a teacher picks one to trace.
         let wrongIndices = zip(pred, te.labels).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
@@ -157,7 +157,7 @@ extension CNNEngine {
                         rows: misread.prefix(5).map { [.int($0.index), .int($0.label), .int($0.predicted), .number($0.confidence), .number($0.pTrue)] }))
         out.say("evaluate.misread-more", ["shown": .int(min(5, misread.count)), "count": .int(misread.count), "index": .int(misread[0].index)])
         let shown = misread.prefix(40)
-        try context.draw(Picture("misclassified.png", shows: "pictures.misclassified", ["state": trainedState, "shown": .int(shown.count)]) { text in
+        try context.draw("misclassified.png", .gallery, shows: "pictures.misclassified", ["state": trainedState, "shown": .int(shown.count)]) { text in
             let tiles = shown.map { m in
                 // The confidence truncated, not rounded: 99.98% is not 100%.
                 Tile(width: 28, height: 28, values: te.batch([m.index][...]).storage,
@@ -166,7 +166,7 @@ extension CNNEngine {
             }
             var grid = ImageGrid(title: text("pictures.misclassified-title"), tiles: Array(tiles), columns: 8, scale: 4, colormap: .gray, range: 0...1)
             grid.captionSize = 12
-            return grid.render()
-        })
+            return .grid(grid)
+        }
     }
 }

@@ -254,12 +254,12 @@ public final class CNNEngine: LessonEngine {
         let digit = te.batch([idx][...]).storage
         out.maps(TerminalMaps([digit], width: 28, height: 28, captions: [.phrase(Phrase("maps.label", ["label": .int(te.labels[idx])]))]))
         let traced: [String: Value] = ["index": .int(idx), "label": .int(te.labels[idx])]
-        try context.draw(Picture("traced-digit.png", shows: "load-data.traced-png", traced) { text in
+        try context.draw("traced-digit.png", .gallery, shows: "load-data.traced-png", traced) { text in
             var grid = ImageGrid(title: text("load-data.traced-title", traced), tiles: [Tile(width: 28, height: 28, values: digit, caption: text("pictures.pixel-caption"))],
                                  columns: 1, scale: 10, colormap: .gray, range: 0...1)
             grid.showColorBar = true; grid.legendCaption = text("pictures.pixel")
-            return grid.render()
-        })
+            return .grid(grid)
+        }
     }
 
     func layerTable(_ net: CNN) -> Table {

@@ -131,9 +131,9 @@ public final class DigitsEngine: LessonEngine {
             Tile(width: 28, height: 28, values: (0..<784).map { d.xTrain[$0, j] }, caption: String(d.yTrain[j]))
         }
         let count: [String: Value] = ["count": .int(tiles.count)]
-        try context.draw(Picture("digits.png", shows: "pictures.digits", count) { text in
-            ImageGrid(title: text("pictures.digits-title", count), tiles: tiles, columns: 10, scale: 3, colormap: .gray, range: 0...1).render()
-        })
+        try context.draw("digits.png", .gallery, shows: "pictures.digits", count) { text in
+            .grid(ImageGrid(title: text("pictures.digits-title", count), tiles: tiles, columns: 10, scale: 3, colormap: .gray, range: 0...1))
+        }
     }
 
     func initParams() throws {
@@ -230,11 +230,11 @@ public final class DigitsEngine: LessonEngine {
         let shown = InputBesideGradient(input: pixels, gradient: grad.storage, width: 28, height: 28, inputColormap: .gray)
         out.maps(shown.terminalMaps(captions: [.phrase(Phrase("maps.label", ["label": .int(d.yTrain[n])])), .text("dX[:, \(n)]")]), caption: "input-gradient.maps", ["bound": .number(shown.bound)])
         let image: [String: Value] = ["n": .int(n), "label": .int(d.yTrain[n])]
-        try context.draw(Picture("input-gradient.png", shows: "input-gradient.picture", image) { text in
+        try context.draw("input-gradient.png", .inputGradient, shows: "input-gradient.picture", image) { text in
             shown.picture(input: (title: text("input-gradient.png-input", image), caption: text("pictures.pixel-caption"), legend: text("pictures.pixel")),
                           gradient: (title: text("input-gradient.png-gradient"), caption: text("input-gradient.png-gradient-caption"), legend: "dX"),
                           scale: 10)
-        })
+        }
     }
 
     func gradientCheck() throws {
@@ -315,14 +315,14 @@ public final class DigitsEngine: LessonEngine {
         if !partial { try ensureTrained() }
         let its = records.map { Double($0.iteration) }
         let iterations: [String: Value] = ["iterations": .int(records.count)]
-        try context.draw(Picture("accuracy.png", shows: "pictures.accuracy", iterations) { text in
-            LinePlot(title: text("pictures.accuracy-title"), xLabel: text("pictures.x-iteration"), yLabel: text("pictures.accuracy-y"),
-                     series: [Series(name: text("pictures.accuracy-series"), x: its, y: self.records.map(\.accuracy))], yRange: 0...1).render()
-        })
-        try context.draw(Picture("loss.png", shows: "pictures.loss", iterations) { text in
-            LinePlot(title: text("pictures.loss-title"), xLabel: text("pictures.x-iteration"), yLabel: text("pictures.loss-y"),
-                     series: [Series(name: text("pictures.loss-series"), x: its, y: self.records.map(\.loss))]).render()
-        })
+        try context.draw("accuracy.png", .curves, shows: "pictures.accuracy", iterations) { text in
+            .curves(LinePlot(title: text("pictures.accuracy-title"), xLabel: text("pictures.x-iteration"), yLabel: text("pictures.accuracy-y"),
+                             series: [Series(name: text("pictures.accuracy-series"), x: its, y: self.records.map(\.accuracy))], yRange: 0...1))
+        }
+        try context.draw("loss.png", .curves, shows: "pictures.loss", iterations) { text in
+            .curves(LinePlot(title: text("pictures.loss-title"), xLabel: text("pictures.x-iteration"), yLabel: text("pictures.loss-y"),
+                             series: [Series(name: text("pictures.loss-series"), x: its, y: self.records.map(\.loss))]))
+        }
     }
 
     func evaluate() throws {
@@ -336,10 +336,10 @@ public final class DigitsEngine: LessonEngine {
         let confusion = out.confusion("evaluate.confusion", p, d.yDev)
         let values: [String: Value] = ["set": .text(d.devName), "iterations": .int(records.count),
                                        "accuracy": .number(100 * Double(correct) / Double(d.yDev.count))]
-        try context.draw(Picture("confusion.png", shows: "pictures.confusion", values) { text in
-            DigitPictures.confusion(confusion, title: text("pictures.confusion-title", values), rows: text("pictures.true-digit"),
-                                    columns: text("pictures.predicted-digit"), legend: text("pictures.images"), cellSize: 52).render()
-        })
+        try context.draw("confusion.png", .confusion, shows: "pictures.confusion", values) { text in
+            .table(DigitPictures.confusion(confusion, title: text("pictures.confusion-title", values), rows: text("pictures.true-digit"),
+                                           columns: text("pictures.predicted-digit"), legend: text("pictures.images"), cellSize: 52))
+        }
     }
 
     func showWeights() throws {
@@ -352,7 +352,7 @@ public final class DigitsEngine: LessonEngine {
         // The colour scale spans the weights that moved; the hatched ones keep their random start.
         let moved = weights.flatMap { w in w.indices.filter { !neverLit[$0] }.map { abs(w[$0]) } }
         let m = max(1e-12, moved.max() ?? 1)
-        try context.draw(Picture("w1.png", shows: "pictures.w1", ["iterations": .int(records.count)]) { text in
+        try context.draw("w1.png", .weights, shows: "pictures.w1", ["iterations": .int(records.count)]) { text in
             let tiles = weights.indices.map { i in
                 var t = Tile(width: 28, height: 28, values: weights[i], caption: text("pictures.w1-tile", ["i": .int(i)]))
                 t.hatched = neverLit
@@ -364,8 +364,8 @@ public final class DigitsEngine: LessonEngine {
             grid.showColorBar = true
             grid.legendCaption = text("pictures.weight")
             grid.hatchCaption = text("pictures.hatched")
-            return grid.render()
-        })
+            return .grid(grid)
+        }
         out.maps(TerminalMaps(weights, width: 28, height: 28, captions: weights.indices.map { .phrase(Phrase("maps.hidden-unit", ["i": .int($0)])) }, lo: -m, hi: m, colormap: .diverging))
     }
 
@@ -380,12 +380,12 @@ public final class DigitsEngine: LessonEngine {
             out.result("test-predictions.result", ["prediction": .int(prediction), "label": .number(Double(label))])
             out.maps(TerminalMaps([x.storage], width: 28, height: 28, captions: [.phrase(Phrase("maps.training-image", ["index": .int(index)]))]))
             let values: [String: Value] = ["index": .int(index), "prediction": .int(prediction), "label": .int(label)]
-            try context.draw(Picture("prediction-\(index).png", shows: "pictures.prediction", values) { text in
+            try context.draw("prediction-\(index).png", .gallery, shows: "pictures.prediction", values) { text in
                 var grid = ImageGrid(title: "", tiles: [Tile(width: 28, height: 28, values: x.storage, caption: text("pictures.prediction-caption", values))],
                                      columns: 1, scale: 10, colormap: .gray, range: 0...1)
                 grid.captionSize = 20
-                return grid.render()
-            })
+                return .grid(grid)
+            }
         }
     }
 }

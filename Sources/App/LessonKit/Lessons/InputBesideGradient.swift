@@ -22,13 +22,13 @@ struct InputBesideGradient {
     /// The PNG: each side's title, tile caption and colour-bar legend (the input's nil: binary letters
     /// need no colour bar).
     typealias Labels = (title: String, caption: String, legend: String?)
-    func picture(input: Labels, gradient labels: Labels, scale: Int) -> Canvas {
+    func picture(input: Labels, gradient labels: Labels, scale: Int) -> PictureContent {
         var left = ImageGrid(title: input.title, tiles: [Tile(width: width, height: height, values: self.input, caption: input.caption)],
                              columns: 1, scale: scale, colormap: inputColormap, range: 0...1)
         left.showColorBar = input.legend != nil; left.legendCaption = input.legend
         var right = ImageGrid(title: labels.title, tiles: [Tile(width: width, height: height, values: gradient, caption: labels.caption)],
                               columns: 1, scale: scale, colormap: .diverging, range: -bound...bound)
         right.showColorBar = true; right.legendCaption = labels.legend
-        return Canvas.side(by: [left.render(), right.render()])
+        return .beside([.grid(left), .grid(right)])
     }
 }

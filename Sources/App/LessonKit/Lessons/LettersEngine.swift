@@ -107,11 +107,11 @@ public final class LettersEngine: LessonEngine {
             out.quantity("x[\(i)] (\(Letters.names[i]))", ints: inputs[i].storage.map { Int($0) }, shape: [1, 30], "show-data.x", role: .data)
         }
         out.quantity("y", ints: Letters.labels.storage.map { Int($0) }, shape: [3, 3], "show-data.y", role: .data)
-        try context.draw(Picture("letters.png", shows: "pictures.letters") { text in
-            ImageGrid(title: text("pictures.letters-title"),
-                      tiles: (0..<3).map { Tile(width: Letters.width, height: Letters.height, values: self.letterPicture($0), caption: Letters.names[$0]) },
-                      columns: 3, scale: 40, colormap: .ink, range: 0...1).render()
-        })
+        try context.draw("letters.png", .gallery, shows: "pictures.letters") { text in
+            .grid(ImageGrid(title: text("pictures.letters-title"),
+                            tiles: (0..<3).map { Tile(width: Letters.width, height: Letters.height, values: self.letterPicture($0), caption: Letters.names[$0]) },
+                            columns: 3, scale: 40, colormap: .ink, range: 0...1))
+        }
     }
 
     @discardableResult
@@ -181,11 +181,11 @@ public final class LettersEngine: LessonEngine {
         let shown = InputBesideGradient(input: letterPicture(0), gradient: dx.storage, width: Letters.width, height: Letters.height, inputColormap: .ink)
         out.maps(shown.terminalMaps(captions: [.text(Letters.names[0]), .text("dx")]), caption: "input-gradient.maps", ["bound": .number(shown.bound)])
         let letter: [String: Value] = ["letter": .text(Letters.names[0])]
-        try context.draw(Picture("input-gradient.png", shows: "input-gradient.picture", letter) { text in
+        try context.draw("input-gradient.png", .inputGradient, shows: "input-gradient.picture", letter) { text in
             shown.picture(input: (title: text("input-gradient.png-input", letter), caption: text("input-gradient.png-input-caption"), legend: nil),
                           gradient: (title: text("input-gradient.png-gradient"), caption: text("input-gradient.png-gradient-caption"), legend: "dx"),
                           scale: 40)
-        })
+        }
     }
 
     @discardableResult
@@ -232,16 +232,16 @@ public final class LettersEngine: LessonEngine {
     func plotCurves(partial: Bool = false) throws {
         if !partial { try ensureTrained() }
         let epochs: [String: Value] = ["epochs": .int(history.loss.count)]
-        try context.draw(Picture("loss.png", shows: "pictures.loss", epochs) { text in
-            LinePlot(title: text("pictures.loss-title"), xLabel: text("pictures.x-epoch"), yLabel: text("pictures.loss-y"),
-                     series: [Series(name: text("pictures.loss-series"), y: self.history.loss)]).render()
-        })
-        try context.draw(Picture("accuracy.png", shows: "pictures.accuracy", epochs) { text in
-            LinePlot(title: text("pictures.accuracy-title"), xLabel: text("pictures.x-epoch"), yLabel: text("pictures.accuracy-y"),
-                     series: [Series(name: text("pictures.accuracy-tutorial"), y: self.history.tutorialAcc),
-                              Series(name: text("pictures.accuracy-classification"), y: self.history.accuracy.map { $0 * 100 })],
-                     yRange: 0...100).render()
-        })
+        try context.draw("loss.png", .curves, shows: "pictures.loss", epochs) { text in
+            .curves(LinePlot(title: text("pictures.loss-title"), xLabel: text("pictures.x-epoch"), yLabel: text("pictures.loss-y"),
+                             series: [Series(name: text("pictures.loss-series"), y: self.history.loss)]))
+        }
+        try context.draw("accuracy.png", .curves, shows: "pictures.accuracy", epochs) { text in
+            .curves(LinePlot(title: text("pictures.accuracy-title"), xLabel: text("pictures.x-epoch"), yLabel: text("pictures.accuracy-y"),
+                             series: [Series(name: text("pictures.accuracy-tutorial"), y: self.history.tutorialAcc),
+                                      Series(name: text("pictures.accuracy-classification"), y: self.history.accuracy.map { $0 * 100 })],
+                             yRange: 0...100))
+        }
     }
 
     func showWeights() throws {
@@ -251,7 +251,7 @@ public final class LettersEngine: LessonEngine {
         // A pixel off in all three letters never moves its weights (w1_adj = xᵀ · d1 is 0 there).
         let neverLit = (0..<net.w1.rows).map { p in inputs.allSatisfy { $0.storage[p] == 0 } }
         let epochs: [String: Value] = ["epochs": .int(history.loss.count)]
-        try context.draw(Picture("w1.png", shows: "pictures.w1", epochs) { text in
+        try context.draw("w1.png", .weights, shows: "pictures.w1", epochs) { text in
             var map = Heatmap(title: text("pictures.w1-title"), values: (0..<net.w1.rows).map { i in (0..<net.w1.columns).map { net.w1[i, $0] } })
             map.rowLabels = (0..<net.w1.rows).map { text("pictures.w1-row", ["i": .int($0)]) }
             map.columnLabels = (0..<net.w1.columns).map { text("pictures.w1-column", ["j": .int($0)]) }
@@ -259,9 +259,9 @@ public final class LettersEngine: LessonEngine {
             map.legendCaption = text("pictures.weight")
             map.hatchedRows = Set(neverLit.indices.filter { neverLit[$0] })
             map.hatchCaption = text("pictures.hatched")
-            return map.render()
-        })
-        try context.draw(Picture("w1-pictures.png", shows: "pictures.w1-pictures", epochs) { text in
+            return .table(map)
+        }
+        try context.draw("w1-pictures.png", .weights, shows: "pictures.w1-pictures", epochs) { text in
             let tiles = (0..<net.w1.columns).map { j in
                 var t = Tile(width: Letters.width, height: Letters.height, values: (0..<net.w1.rows).map { net.w1[$0, j] },
                              caption: text("pictures.w1-tile", ["j": .int(j)]))
@@ -273,8 +273,8 @@ public final class LettersEngine: LessonEngine {
             grid.showColorBar = true
             grid.legendCaption = text("pictures.weight")
             grid.hatchCaption = text("pictures.hatched")
-            return grid.render()
-        })
+            return .grid(grid)
+        }
     }
 
     func predict() throws {

@@ -133,6 +133,8 @@ public struct WrittenFile: Sendable {
     /// A picture's bytes as written, so the handout and the notebook embed what the stream carries
     /// instead of reading the file back.
     public var bytes: Data? = nil
+    /// A picture's record: its kind and content, as drawn.
+    public var picture: Picture? = nil
 }
 
 /// One element worked out as the sum it is: each term a product a·b, perhaps in groups with subtotals
