@@ -27,7 +27,8 @@ extension CNNEngine {
         self.trainer = trainer
         out.table(Table("train.epochs", columns: [.init("epoch", format: "5d"), .init("cost", format: ".6f"), .init("train acc", format: ".4f"),
                                                   .init("test acc", format: ".4f"), .init("clipped updates"), .init("of"), .init("entries clipped", format: ",")]))
-        let stop = TrainingStop(context: context, learningRate: rule.learningRate)
+        // The bar is this engine's own: batch by batch within each epoch, with images per second.
+        let loop = TrainingLoop(context: context, learningRate: rule.learningRate, unit: "epoch", total: epochs, bar: false)
         for e in 1...epochs {
             let start = Date()
             let progress = Progress("epoch \(e)/\(epochs)", total: (tr.count + rule.batchSize - 1) / rule.batchSize)
@@ -42,14 +43,14 @@ extension CNNEngine {
                 let eta = Double(tr.count) / rate * Double(epochs - e + 1) - elapsed
                 progress.update(done, figures: [("loss", running, ".4f"), ("img/s", rate, ".0f")], remaining: eta)
                 _ = total
-            }, shouldStop: { Interrupt.requested })
+            }, shouldStop: { loop.stopRequested })
             progress.finish()
             guard c.finiteLoss, trainer.parameters.allSatisfy({ $0.storage.allSatisfy(\.isFinite) }) else {
-                throw stop.diverged("in epoch \(e), batch \(c.updates + 1)", then: "; no weights file was written")
+                throw loop.diverged("in epoch \(e), batch \(c.updates + 1)", then: "; no weights file was written")
             }
             let batches = (tr.count + rule.batchSize - 1) / rule.batchSize
             if c.updates < batches {
-                throw stop.interrupted("in epoch \(e) after batch \(c.updates) of \(batches) (\(NumberText.count(history.count, "full epoch")) done)",
+                throw loop.interrupted("in epoch \(e) after batch \(c.updates) of \(batches) (\(NumberText.count(history.count, "full epoch")) done)",
                                        curves: { try plotCost(partial: true) }, then: "; no weights file was written")
             }
             let (trainPred, trainLoss) = trainer.evaluate(tr)
@@ -61,8 +62,8 @@ extension CNNEngine {
             history.append(record)
             // Printed as each epoch ends, so a long run shows its progress even when not on a terminal.
             // No timings here: a seed must print the same bytes every run (speed is on the progress line).
-            out.epoch(record.figures, row: [.int(e), .number(record.cost), .number(record.trainAccuracy), .number(record.testAccuracy),
-                                            .int(c.clippedUpdates), .int(c.updates), .int(c.clippedEntries)])
+            loop.ended(e, figures: record.figures, row: [.int(e), .number(record.cost), .number(record.trainAccuracy), .number(record.testAccuracy),
+                                                         .int(c.clippedUpdates), .int(c.updates), .int(c.clippedEntries)])
             fflush(stdout)
         }
         net = trainer.network

@@ -269,32 +269,28 @@ public final class DigitsEngine: LessonEngine {
         let d = try ensureData()
         var net = try ensureInitial()
         let iterations = settings.int("iterations")
-        let progress = Progress("training", total: iterations)
+        let loop = TrainingLoop(context: context, learningRate: settings.double("learning-rate"), unit: "iteration", total: iterations)
         let labels = ArrayValue(shape: [d.yTrain.count], values: d.yTrain.map(Double.init))  // the tutorial's Y is a float column of data
         // The training path (Training/DenseTraining): the tutorial's iterations a block of images at a time,
         // byte for byte the readable gradient descent on the 1,290-image subset (one block).
         records = DenseTraining.gradientDescent(&net, d.xTrain, labels: d.yTrain, rule: gradientRule, learningRate: settings.double("learning-rate"),
                                       iterations: iterations, logEvery: settings.int("log-every"),
                                       progress: { r in
-            out.epoch(["iteration": Double(r.iteration), "loss": r.loss, "train_accuracy": r.accuracy])
             // The tutorial's own print statements, as each logged iteration happens:
             // print("Iteration: ", i); print(predictions, Y); print(accuracy)
             if let p = r.predictions {
-                progress.finish()
+                loop.progress?.finish()
                 out.log("train.log", ["iteration": .int(r.iteration), "accuracy": .number(r.accuracy),
                                       "predictions": .array(ArrayValue(shape: [p.count], values: p.map(Double.init), integers: true)),
                                       "labels": .array(labels)])
                 fflush(stdout)
             }
-            if (r.iteration + 1) % 5 == 0 || r.iteration + 1 == iterations {
-                progress.update(r.iteration + 1, figures: [("loss", r.loss, ".4f"), ("accuracy", r.accuracy, ".3f")])
-            }
-        }, shouldStop: { Interrupt.requested })
-        progress.finish()
-        let stop = TrainingStop(context: context, learningRate: settings.double("learning-rate"))
-        if let last = records.last, !last.loss.isFinite { throw stop.diverged("at iteration \(last.iteration)", loss: last.loss) }
-        if records.count < iterations {
-            throw stop.interrupted("after iteration \(records.count - 1) of \(iterations)", curves: { try plotCurves(partial: true) })
+            loop.ended(r.iteration + 1, figures: ["iteration": Double(r.iteration), "loss": r.loss, "train_accuracy": r.accuracy],
+                       showing: [("loss", r.loss, ".4f"), ("accuracy", r.accuracy, ".3f")], every: 5)
+        }, shouldStop: { loop.stopRequested })
+        loop.finish()
+        if let last = records.last {
+            try loop.check(last.iteration, loss: last.loss, completed: records.count, curves: { try plotCurves(partial: true) })
         }
         trained = net
         return net

@@ -192,26 +192,17 @@ public final class LettersEngine: LessonEngine {
     func ensureTrained() throws -> LetterNetwork {
         if let trained { return trained }
         var net = initWeights(show: false)
-        let progress = Progress("training", total: epochs)
-        let stop = TrainingStop(context: context, learningRate: learningRate)
+        let loop = TrainingLoop(context: context, learningRate: learningRate, unit: "epoch", total: epochs)
         for e in 1...epochs {
             let l = net.trainEpoch(inputs: inputs, labels: labels, learningRate: learningRate, lossDivisor: 3)
             let meanLoss = l.reduce(0, +) / 3
             history.loss.append(meanLoss)
             history.tutorialAcc.append((1 - meanLoss) * 100)
             history.accuracy.append(Double((0..<3).filter { net.predict(inputs[$0]) == $0 }.count) / 3)
-            out.epoch(["epoch": Double(e), "loss": meanLoss, "accuracy": history.accuracy[e - 1]])
-            progress.update(e)
-            if !meanLoss.isFinite {
-                progress.finish()
-                throw stop.diverged("in epoch \(e)", loss: meanLoss)
-            }
-            if Interrupt.requested && e < epochs {
-                progress.finish()
-                throw stop.interrupted("after epoch \(e) of \(epochs)", curves: { try plotCurves(partial: true) })
-            }
+            loop.ended(e, figures: ["epoch": Double(e), "loss": meanLoss, "accuracy": history.accuracy[e - 1]])
+            try loop.check(e, loss: meanLoss, curves: { try plotCurves(partial: true) })
         }
-        progress.finish()
+        loop.finish()
         trained = net
         return net
     }
