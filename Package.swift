@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "LessonBench", dependencies: ["LessonKit", "Training", "Network", "Numerics", "Datasets"],
                 path: "Sources/App/LessonBench", swiftSettings: optimise),
         .executableTarget(name: "lesson", dependencies: [
-            "LessonKit", "LessonBench", "Training", "Network", "Numerics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "LessonKit", "LessonBench", "Training", "Numerics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/App/lesson", swiftSettings: optimise),
 
         .target(name: "TestSupport", dependencies: ["CZlib", "Datasets"], path: "Tests/TestSupport"),

@@ -3,7 +3,6 @@ import ArgumentParser
 import Foundation
 import LessonBench
 import LessonKit
-import Network
 import Numerics
 import Training
 

@@ -1,11 +1,7 @@
 // `lesson diff A B`: two runs of the same lesson compared from their run.json.
 import ArgumentParser
 import Foundation
-import LessonBench
 import LessonKit
-import Network
-import Numerics
-import Training
 
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(

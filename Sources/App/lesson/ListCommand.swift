@@ -1,11 +1,7 @@
 // `lesson list`: the lessons, each with its title, time and a quicker way to run it.
 import ArgumentParser
 import Foundation
-import LessonBench
 import LessonKit
-import Network
-import Numerics
-import Training
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the lessons: each one's title, how long it takes and a quicker way to run it.")

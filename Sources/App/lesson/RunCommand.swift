@@ -1,11 +1,7 @@
 // `lesson run N`: a lesson from its file, step by step, with every option a run takes.
 import ArgumentParser
 import Foundation
-import LessonBench
 import LessonKit
-import Network
-import Numerics
-import Training
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,11 +1,7 @@
 // `lesson show N`: a lesson's narrative, step by step, without running anything.
 import ArgumentParser
 import Foundation
-import LessonBench
 import LessonKit
-import Network
-import Numerics
-import Training
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(

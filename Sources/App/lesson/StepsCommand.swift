@@ -1,11 +1,7 @@
 // `lesson steps N`: a lesson's steps with their numbers and names.
 import ArgumentParser
 import Foundation
-import LessonBench
 import LessonKit
-import Network
-import Numerics
-import Training
 
 struct Steps: ParsableCommand {
     static let configuration = CommandConfiguration(

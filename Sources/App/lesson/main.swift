@@ -2,11 +2,7 @@
 // (ListCommand.swift, RunCommand.swift, ...); all the work is in LessonKit.
 import ArgumentParser
 import Foundation
-import LessonBench
 import LessonKit
-import Network
-import Numerics
-import Training
 
 struct Lesson: ParsableCommand {
     static let configuration = CommandConfiguration(

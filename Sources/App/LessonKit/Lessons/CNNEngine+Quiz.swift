@@ -253,8 +253,8 @@ extension CNNEngine {
             let sum = WorkedSum(name: "dW[\(k)]", index: [a, b, ci], formula: Phrase("backward.conv-dW-sum", place), why: ask, terms: nonZero,
                                 factors: ["x", "δ"], result: g.dW.storage[e])
             return Question(kind: "conv-dW", sum: sum, ask: ask,
-                            inputs: [QuizInput("x (where neither x nor δ is 0)", ArrayValue(shape: [nonZero.count], values: nonZero.map(\.a))),
-                                     QuizInput("δ (the same places)", ArrayValue(shape: [nonZero.count], values: nonZero.map(\.b)))])
+                            inputs: [QuizInput(Phrase("quiz.input-x-nonzero"), ArrayValue(shape: [nonZero.count], values: nonZero.map(\.a))),
+                                     QuizInput(Phrase("quiz.input-delta-same"), ArrayValue(shape: [nonZero.count], values: nonZero.map(\.b)))])
         }
         let k = try workedPath()[i]?.c ?? 0
         let inFilter = (k * size)..<((k + 1) * size)
@@ -284,8 +284,7 @@ extension CNNEngine {
             let sum = WorkedSum(name: "p", index: [], formula: Phrase("quiz.conv-delta-in-formula", place), why: ask, terms: terms, factors: ["δ", "W"],
                                 result: terms.reduce(0.0) { $0 + $1.a * $1.b })
             return Question(kind: "conv-delta-in", sum: sum, ask: ask,
-                            inputs: [QuizInput(y >= c.f - 1 && xx >= c.f - 1 && y < oh && xx < ow ? "δ[\(y - c.f + 1):\(y + 1), \(xx - c.f + 1):\(xx + 1), \(k)]"
-                                                   : "δ rows \(y - c.f + 1)…\(y), columns \(xx - c.f + 1)…\(xx), channel \(k) (0 outside δ)",
+                            inputs: [QuizInput(Phrase(y >= c.f - 1 && xx >= c.f - 1 && y < oh && xx < ow ? "quiz.input-delta-window" : "quiz.input-delta-window-edge", place),
                                                ArrayValue(shape: [c.f, c.f], values: terms.map(\.a))),
                                      QuizInput("rot180(W[\(k)][:, :, \(cin)])", ArrayValue(shape: [c.f, c.f], values: terms.map(\.b)))])
         }

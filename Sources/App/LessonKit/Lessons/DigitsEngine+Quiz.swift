@@ -101,8 +101,8 @@ extension DigitsEngine {
                 let sum = WorkedSum(name: "dW1", index: [i, j], formula: Phrase("backward.dW1-sum", values), why: ask, terms: terms, scale: 1 / scaleM,
                                     factors: ["dZ1", "X"], result: g.dW1.storage[e])
                 return Question(kind: "dW1", sum: sum, ask: ask,
-                                inputs: [QuizInput("dZ1[\(i), n] (where the product is not 0)", ArrayValue(shape: [terms.count], values: terms.map(\.a))),
-                                         QuizInput("X[\(j), n] (the same images)", ArrayValue(shape: [terms.count], values: terms.map(\.b))),
+                                inputs: [QuizInput(Phrase("quiz.input-dZ1-nonzero", values), ArrayValue(shape: [terms.count], values: terms.map(\.a))),
+                                         QuizInput(Phrase("quiz.input-X-same", values), ArrayValue(shape: [terms.count], values: terms.map(\.b))),
                                          QuizInput("m", number: scaleM)])
             }
         default: return nil

@@ -76,12 +76,14 @@ public struct Question: Sendable {
 
 /// One input a question shows: an array (numpy-printed, at most a few dozen values) or a number.
 public struct QuizInput: Sendable {
-    public let name: String
+    /// A symbol (`W[:, 3]`), or the lesson's words where the input needs a sentence (`.phrase`).
+    public let name: Value
     public let array: ArrayValue
     public let scalar: Bool
-    public init(_ name: String, _ array: ArrayValue) { self.name = name; self.array = array; scalar = false }
+    public init(_ name: String, _ array: ArrayValue) { self.name = .text(name); self.array = array; scalar = false }
+    public init(_ name: Phrase, _ array: ArrayValue) { self.name = .phrase(name); self.array = array; scalar = false }
     public init(_ name: String, number: Double) {
-        self.name = name; array = ArrayValue(shape: [], values: [number]); scalar = true
+        self.name = .text(name); array = ArrayValue(shape: [], values: [number]); scalar = true
     }
 }
 

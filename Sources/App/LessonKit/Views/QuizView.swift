@@ -30,16 +30,16 @@ extension TerminalView {
 
     /// An input: a number on one line, an array as numpy prints it whole.
     func inputLines(_ input: QuizInput) -> [String] {
-        let a = input.array
-        if input.scalar { return ["  " + input.name + " = " + TerminalView.term(a.values.first ?? .nan).trimmingCharacters(in: CharacterSet(charactersIn: "()"))] }
+        let a = input.array, name = words.format(input.name, spec: "")
+        if input.scalar { return ["  " + name + " = " + TerminalView.term(a.values.first ?? .nan).trimmingCharacters(in: CharacterSet(charactersIn: "()"))] }
         var options = printOptions
         options.threshold = .max
         let text = a.integers ? NumpyFormat.format(a.values.map { Int($0) }, shape: a.shape, options: options)
             : NumpyFormat.format(Tensor<Double>(shape: a.shape, storage: a.values), options: options)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         // A short array on the name's line; a matrix under it.
-        if lines.count == 1, TextColumns.width("  " + input.name + " = " + lines[0]) <= width { return ["  " + input.name + " = " + lines[0]] }
-        return ["  " + input.name + "  shape " + TerminalView.shapeText(a.shape)] + lines.map { "  " + $0 }
+        if lines.count == 1, TextColumns.width("  " + name + " = " + lines[0]) <= width { return ["  " + name + " = " + lines[0]] }
+        return ["  " + name + "  shape " + TerminalView.shapeText(a.shape)] + lines.map { "  " + $0 }
     }
 
     /// An array inside a sentence prints as numpy prints it, perhaps over lines: one line, re-wrapped.
