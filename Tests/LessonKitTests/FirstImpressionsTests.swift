@@ -61,6 +61,24 @@ func expectAlignedTables(_ text: String, sourceLocation: SourceLocation = #_sour
         #expect(!out.contains("\u{1B}[2m"), "faint text vanishes on a projector")
     }
 
+    /// Lesson 3's training table at 80 columns: the bold header keeps its columns over the rows in colour
+    /// as it does piped (a colour code takes no width), and a colour code counts as no width at all.
+    @Test func aTableKeepsItsColumnsInColour() {
+        #expect(TextColumns.width("\u{1B}[1;36mab\u{1B}[0m") == 2 && TextColumns.width("\u{1B}[38;2;1;2;3m▀\u{1B}[0m") == 1)
+        func lines(color: Bool) -> [String] {
+            var out = ""
+            let words = Words(["t.columns": "epoch | cost (tutorial) | train acc | test acc | clipped | of | entries clipped"])
+            let stream = RecordStream(view: TerminalView(words: words, width: 80, color: color, full: false), quiet: false, write: { out += $0 })
+            stream.table(Table("t", columns: [.init("epoch", format: "5d"), .init("cost", format: ".6f"), .init("train", format: ".4f"),
+                                              .init("test", format: ".4f"), .init("clipped"), .init("of"), .init("entries", format: ",")]))
+            stream.epoch(["epoch": 1], row: [.int(1), .number(0.27), .number(0.92), .number(0.924), .int(118), .int(118), .int(9_342_729)])
+            return out.split(separator: "\n").map(String.init)
+        }
+        let plain = lines(color: false), coloured = lines(color: true)
+        #expect(plain.count == 2 && coloured.count == 2, "\(coloured)")
+        #expect(coloured[0] == "\u{1B}[1m" + plain[0] + "\u{1B}[0m" && coloured[1] == plain[1], "\(coloured.map(\.debugDescription))")
+    }
+
     @Test func listLinesUpByDisplayWidth() throws {
         let r = try runLesson(["list"])
         #expect(r.status == 0)

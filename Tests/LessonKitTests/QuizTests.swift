@@ -181,7 +181,7 @@ func quizSession(_ arguments: [String], answer: @escaping (String) -> String?, h
             return asked == 1 ? "0.0017985488" : "q"
         })
         #expect(s.status == 0, "\(s.output.suffix(600))")
-        #expect(s.output.contains("To go on from there:") && s.output.contains("--from 3"), "\(s.output.suffix(400))")
+        #expect(s.output.replacingOccurrences(of: "\r\n  ", with: " ").contains("To go on from there:") && s.output.contains("--from 3"), "\(s.output.suffix(400))")
         #expect(s.output.contains("Quiz score: 1 right, 0 wrong, 0 shown without an answer, of 1 asked."), "\(s.output.suffix(600))")
         let record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: dir.appendingPathComponent("run.json")))
         #expect(record.status == "partial: stopped by the reader at step 3 (forward-first)", "\(record.status ?? "")")

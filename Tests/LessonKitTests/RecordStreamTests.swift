@@ -247,6 +247,29 @@ func ptyDialogue(_ arguments: [String], environment: [String: String] = [:], tim
 }
 
 @Suite(.serialized) struct PagerTests {
+    /// q and Ctrl-C at the prompt, at 60 and 80 columns: the hint breaks at spaces within the width and
+    /// the command to go on stands whole on a line of its own.
+    @Test(arguments: [(60, "q"), (80, "q"), (60, "\u{3}"), (80, "\u{3}")])
+    func stopHintsWrapAtWordsAndKeepTheCommandWhole(columns: Int, key: String) throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("a-folder-with-a-rather-long-name-for-the-hint").path
+        let s = try ptySession(["run", "2", "--step", "--out", out], keys: [("step 1/8 · screen 1/", " "), ("step 1/8 · screen 2/", key)],
+                               environment: ["LINES": "24", "COLUMNS": String(columns)])
+        #expect(s.status == (key == "q" ? 0 : 130), "\(s.output.suffix(400))")
+        let start = try #require(s.output.range(of: key == "q" ? "Stopped at step 1" : "lesson: interrupted at the prompt"))
+        // A pseudo-terminal ends lines in "\r\n", one Character to Swift.
+        let lines = String(s.output[start.lowerBound...]).replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n").map(String.init)
+        let command = "lesson run 2 --step --out \(out) --from 1"
+        #expect(lines.contains("  " + command), "\(lines)")
+        for line in lines where !line.contains(command) {
+            #expect(TextColumns.width(line) <= columns, "wider than \(columns): \(line)")
+        }
+        // The sentence's words are whole: joined again, it reads as one sentence.
+        let sentence = lines.filter { !$0.contains(command) }.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        #expect(sentence.contains("what was written") && sentence.contains("To go on from there:"), "\(sentence)")
+    }
+
     @Test func pagerKeysInAPseudoTerminal() throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -266,7 +289,8 @@ func ptyDialogue(_ arguments: [String], environment: [String: String] = [:], tim
         // p showed step 1's heading again after step 2's.
         let headings = s.output.components(separatedBy: "── Step ").dropFirst().map { String($0.prefix(3)) }
         #expect(headings == ["1/8", "2/8", "3/8", "4/8", "4/8", "3/8", "4/8"], "\(headings)")
-        #expect(s.output.contains("To go on from there:") && s.output.contains("--from 4"), "\(s.output.suffix(400))")
+        // The hint wraps at 80 columns; joined again it reads whole.
+        #expect(s.output.replacingOccurrences(of: "\r\n  ", with: " ").contains("To go on from there:") && s.output.contains("--from 4"), "\(s.output.suffix(400))")
         #expect(!s.output.contains("\u{1B}[2m"), "nothing dim")
         let record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: dir.appendingPathComponent("run.json")))
         #expect(record.status == "partial: stopped by the reader at step 4 (backward-first)", "\(record.status ?? "")")

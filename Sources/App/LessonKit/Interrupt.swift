@@ -28,4 +28,7 @@ public enum Interrupt {
 /// Thrown once an interrupted lesson has saved what it could; the CLI turns it into exit status 130.
 public struct LessonInterrupted: Error, CustomStringConvertible {
     public let description: String
+    /// The command that goes on from where the run stopped, said on a line of its own.
+    public var resume: String? = nil
+    public init(description: String, resume: String? = nil) { self.description = description; self.resume = resume }
 }

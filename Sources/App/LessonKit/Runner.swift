@@ -191,7 +191,7 @@ public enum LessonRunner {
             }
             if let q = error as? LessonQuit {
                 let resume = resumeCommand(options.command, from: q.step)
-                if q.interrupted { throw LessonInterrupted(description: "\(q.description); what was written so far is kept. To go on from there: \(resume)") }
+                if q.interrupted { throw LessonInterrupted(description: "\(q.description); what was written so far is kept. To go on from there:", resume: resume) }
                 throw LessonQuit(step: q.step, stepName: q.stepName, resume: resume)
             }
             throw error
@@ -223,6 +223,9 @@ public enum LessonRunner {
         }
         try session.start()
         stream.wrote(try record(status: status).write(to: session.folder))
+        if options.quiet {
+            stream.result("runner.wrote-files", ["count": .int(session.written.count), "folder": .text(stream.relativePath(session.folder) + "/")])
+        }
     }
 
     /// The command as typed, with `--from N` in place of any --from or --stop-at.

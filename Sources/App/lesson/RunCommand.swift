@@ -25,7 +25,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Plain text: no colours or 24-bit pictures. NO_COLOR in the environment does the same.")
     var noColor = false
 
-    @Flag(help: "Print only results and files written, not every step's quantities.")
+    @Flag(help: "Print only the results, and the files written as one line at the end, not every step's quantities.")
     var quiet = false
 
     @Flag(help: "Print every array in full instead of numpy's `...` summary.")

@@ -28,16 +28,23 @@ func fail(_ error: Error) -> Never {
     fflush(stdout)
     if let q = error as? LessonQuit {
         // q at the pager's prompt is the reader's choice, not a failure.
-        print("\nStopped at step \(q.step) (\(q.stepName)); what was written is kept. To go on from there:\n  \(q.resume)")
+        print("\n" + hint("Stopped at step \(q.step) (\(q.stepName)); what was written is kept. To go on from there:", command: q.resume, fd: 1))
         Foundation.exit(0)
     }
     if let i = error as? LessonInterrupted {
-        fputs("lesson: \(i.description)\n", stderr)
+        fputs(hint("lesson: \(i.description)", command: i.resume, fd: 2) + "\n", stderr)
         Foundation.exit(130)
     }
     let text = (error as? LessonError)?.description ?? "\(error)"
     fputs("lesson: error: \(text)\n", stderr)
     Foundation.exit(1)
+}
+
+/// A hint as the terminal on `fd` shows it: the sentence broken at spaces within its width (a path
+/// longer than a line stands alone, unbroken), then the command to type on a line of its own.
+func hint(_ text: String, command: String?, fd: Int32) -> String {
+    let columns = TerminalSize.current(fd: fd).columns
+    return (TextColumns.wrap(text, width: columns, indent: "  ") + (command.map { ["  " + $0] } ?? [])).joined(separator: "\n")
 }
 
 /// Finds and reads a lesson by number, name or path.

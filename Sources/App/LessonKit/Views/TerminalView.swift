@@ -35,7 +35,8 @@ public struct TerminalView {
         switch record {
         case .title(let t): return [style(t, "1;4")]
         case .result(let p): return wrap(words.render(p), indent: "  ")
-        case .wrote(let f): return ["  wrote " + RecordStream.relativePath(f.url)]  // a path is not broken across lines
+        // A path is not broken across lines; --quiet says the files in one line at the end instead.
+        case .wrote(let f): return quiet ? [] : ["  wrote " + RecordStream.relativePath(f.url)]
         default: break
         }
         if quiet { return [] }

@@ -5,9 +5,14 @@
 public enum TextColumns {
     /// Terminal columns a string takes: East Asian wide and emoji characters take two, combining marks
     /// none (they belong to the character before them), everything else one.
+    /// A colour code (ESC [ … m, any CSI sequence) takes none: a styled header pads like a plain one.
     public static func width(_ s: String) -> Int {
-        s.reduce(0) { total, ch in
+        var inEscape = false, afterESC = false
+        return s.reduce(0) { total, ch in
             guard let v = ch.unicodeScalars.first?.value else { return total }
+            if afterESC { afterESC = false; if v == 0x5B { inEscape = true; return total } }
+            if inEscape { if (0x40...0x7E).contains(v) { inEscape = false }; return total }
+            if v == 0x1B { afterESC = true; return total }
             let wide = (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
                 || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
                 || (0xFFE0...0xFFE6).contains(v) || (0x1F300...0x1FAFF).contains(v) || (0x20000...0x3FFFD).contains(v)
