@@ -189,7 +189,7 @@ func expectAlignedTables(_ text: String, sourceLocation: SourceLocation = #_sour
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let r = try runLesson(["run", "3", "--set", "train-images=256", "--set", "test-images=64", "--epochs", "1", "--set", "batch=128",
-                               "--quiet", "--out", dir.path])
+                               "--out", dir.path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("after 1 epoch: train accuracy"), "\(r.stdout)")
         #expect(!r.stdout.contains(" 1 epochs"))

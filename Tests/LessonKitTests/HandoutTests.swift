@@ -78,7 +78,7 @@ func renderedBody(_ page: URL) throws -> (images: Int, broken: Int, dom: String)
         }
         // Captions say what a picture shows and at which network state, not its file name alone.
         #expect(html.contains("<figcaption>conv2's feature maps of test image 0, initial weights (conv2-feature-maps-initial.png)</figcaption>"))
-        #expect(html.contains("<figcaption>conv1's filters after 1 epoch, on the same colour scale as the initial ones (conv1-filters-after.png)</figcaption>"))
+        #expect(html.contains("<figcaption>conv1's filters after 1 epoch (colour scale ±") && html.contains(", their largest weight) (conv1-filters-after.png)</figcaption>"))
         // A linked table of contents: one entry per step, each pointing at its section.
         let tocStart = try #require(html.range(of: "<nav class=\"toc\">"))
         let toc = String(html[tocStart.lowerBound...])

@@ -76,16 +76,15 @@ func expectLessonThreePictures(trained: URL, evaluated: URL, testImages: Int) th
     let test = ImageSet(pixels: part.pixels, labels: part.labels.map(Int.init), height: 28, width: 28)
 
     // Filters before (the seeded initialisation) and after (the weights file): one tile per (filter, input
-    // channel), both on one colour scale fixed from the initial weights (2.2 × the largest, rounded up to
-    // 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k), so the two pictures have the same size and colour bar.
+    // channel), each bank on a scale symmetric around 0 that fits its own weights; the two pictures keep
+    // the same size (each reserves room for the other's title).
     for (i, layer) in initial.layers.enumerated() {
-        guard case let c0 as Conv2D = layer else { continue }
-        let x = 2.2 * c0.weights.storage.map(abs).max()!
-        let magnitude = pow(10, log10(x).rounded(.down))
-        let bound = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map { $0 * magnitude }.first { $0 >= x }!
+        guard layer is Conv2D else { continue }
         var sizes = [String: (Int, Int)]()
         for (state, network) in [("before", initial), ("after", net)] {
             guard case let c as Conv2D = network.layers[i] else { continue }
+            // Each bank on its own scale: ± its largest |w|, so its picture spans the whole colour range.
+            let bound = c.weights.storage.map(abs).max()!
             let values = (0..<c.outChannels).flatMap { co in
                 (0..<c.inChannels).map { ci in (0..<(c.f * c.f)).map { k in c.weights.storage[(co * c.f * c.f + k) * c.inChannels + ci] } }
             }

@@ -18,21 +18,25 @@ public enum Ticks {
         return ticks
     }
 
-    /// Labels for a set of ticks with just enough decimals to tell them apart.
+    /// Labels for a set of ticks: the fewest decimals (or, for very large and very small values, the
+    /// fewest significant digits in e-notation) with which every label reads back as its tick's value,
+    /// so 91.75, 92.0, 92.25 print as "91.75", "92.00", "92.25", never "91.8", "92.0", "92.2".
     public static func labels(_ ticks: [Double]) -> [String] {
         guard ticks.count > 0 else { return [] }
         let span = ticks.count > 1 ? abs(ticks[1] - ticks[0]) : max(abs(ticks[0]), 1)
         let largest = ticks.map { abs($0) }.max() ?? 0
-        if largest >= 1e5 || (largest > 0 && largest < 1e-3) {
-            return ticks.map { $0 == 0 ? "0" : String(format: "%.1e", $0) }
+        // Within a millionth of the step: the same value, as far as the eye (or a reader) can tell.
+        func exact(_ format: String) -> Bool {
+            ticks.allSatisfy { t in Double(String(format: format, t)).map { abs($0 - t) <= span * 1e-6 } ?? false }
         }
-        let decimals = max(0, min(6, Int((-log10(span)).rounded(.up)) + (span * pow(10, (-log10(span)).rounded(.up)) < 1.5 ? 0 : 0)))
+        if largest >= 1e5 || (largest > 0 && largest < 1e-3) {
+            let digits = (1...8).first { exact("%.\($0)e") } ?? 8
+            return ticks.map { $0 == 0 ? "0" : String(format: "%.\(digits)e", $0) }
+        }
+        let decimals = (0...9).first { exact("%.\($0)f") } ?? 9
         return ticks.map { v in
-            var s = String(format: "%.\(decimals)f", v)
-            if decimals > 0 && ticks.allSatisfy({ abs($0 * pow(10, Double(decimals - 1)) - ($0 * pow(10, Double(decimals - 1))).rounded()) < 1e-9 }) {
-                s = String(format: "%.\(decimals - 1)f", v)
-            }
-            return s == "-0" ? "0" : s
+            let s = String(format: "%.\(decimals)f", v)
+            return s.hasPrefix("-") && Double(s) == 0 ? String(s.dropFirst()) : s  // no "-0.0"
         }
     }
 }

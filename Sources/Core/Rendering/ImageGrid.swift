@@ -77,7 +77,10 @@ public struct ImageGrid: Sendable {
         let hatchLegend = showColorBar && hatchCaption != nil && tiles.contains(where: { $0.hatched?.contains(true) == true })
         let legendW = showColorBar ? (hatchLegend ? 150 : 110) : 0
         let titleW = ([title] + (reserveTitle.map { [$0] } ?? [])).filter { !$0.isEmpty }.map { Font.shared.measure($0, size: 22) + 40 }.max() ?? 0
-        let width = max(leftMargin + gap + columns * (tw + gap) + legendW, showColorBar ? 320 : 1, titleW + legendW)
+        // The colour bar stands just right of the tiles, whatever the title's width: a title wider than
+        // the tiles widens the picture, it does not push the bar away and leave a hole.
+        let gridRight = leftMargin + gap + columns * (tw + gap)
+        let width = max(gridRight + legendW, showColorBar ? 320 : 1, titleW)
         let gridHeight = titleH + rows * (th + captionH + gap) + gap
         let barH = max(100, min(gridHeight - titleH - 50, 300))
         var height = gridHeight
@@ -86,7 +89,7 @@ public struct ImageGrid: Sendable {
             height = max(height, titleH + 20 + barH + 30 + 40 + 16 * (hatchCaption?.split(separator: "\n").count ?? 0))
         }
         var c = Canvas(width: width, height: height)
-        if !title.isEmpty { c.text(title, x: (width - legendW) / 2, y: 36, size: 22, anchor: .center) }
+        if !title.isEmpty { c.text(title, x: max(gridRight, titleW) / 2, y: 36, size: 22, anchor: .center) }
         let r = resolvedRange
         let span = r.upperBound - r.lowerBound
         for (i, t) in tiles.enumerated() {
@@ -126,14 +129,14 @@ public struct ImageGrid: Sendable {
         }
         if !rowAxisTitle.isEmpty { c.verticalText(rowAxisTitle, x: 18, y: titleH + (height - titleH) / 2, size: 16) }
         if showColorBar {
-            c.colorBar(colormap, lo: r.lowerBound, hi: r.upperBound, x: width - legendW + 20, y: titleH + 20,
+            c.colorBar(colormap, lo: r.lowerBound, hi: r.upperBound, x: gridRight + 20, y: titleH + 20,
                        height: barH, caption: legendCaption)
             if hatchLegend, let hatchCaption {
                 let y = titleH + 20 + barH + 30
-                c.fill(x: width - legendW + 20, y: y, width: 18, height: 18, RGBA(200, 200, 200, 255))
-                for d in 0..<18 where d % 6 < 6 { c.fill(x: width - legendW + 20 + d, y: y + 17 - d, width: 1, height: 1, RGBA(110, 110, 110, 255)) }
+                c.fill(x: gridRight + 20, y: y, width: 18, height: 18, RGBA(200, 200, 200, 255))
+                for d in 0..<18 where d % 6 < 6 { c.fill(x: gridRight + 20 + d, y: y + 17 - d, width: 1, height: 1, RGBA(110, 110, 110, 255)) }
                 for (k, line) in hatchCaption.split(separator: "\n").enumerated() {
-                    c.text(String(line), x: width - legendW + 20, y: y + 36 + 16 * k, size: 12, color: .ink)
+                    c.text(String(line), x: gridRight + 20, y: y + 36 + 16 * k, size: 12, color: .ink)
                 }
             }
         }

@@ -15,15 +15,10 @@ extension CNNEngine {
         return .phrase(Phrase("state.after", ["epochs": .int(history.count)]))
     }
 
-    /// One colour scale for a layer's filters before and after training, fixed from the initial
-    /// weights (2.2 times their largest, rounded up: 50 epochs grow them about twofold), so the two
-    /// pictures compare; a weight beyond it is drawn at the scale's end.
-    func filterBound(_ layer: Int) throws -> Double {
-        guard let c = try ensureInitial().layers[layer] as? Conv2D else { return 1 }
-        let x = 2.2 * max(1e-12, c.weights.storage.map(abs).max() ?? 1)
-        let magnitude = pow(10, log10(x).rounded(.down))
-        return ([1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map { $0 * magnitude }.first { $0 >= x }) ?? 10 * magnitude
-    }
+    /// A filter bank's colour scale, symmetric around 0: ± its own largest |w|, so its picture spans
+    /// the whole colour range (a scale fixed for the trained weights left the initial ones pastel). The
+    /// before/after comparison puts both banks on one scale, the larger, and says so.
+    func filterBound(_ c: Conv2D) -> Double { max(1e-12, c.weights.storage.map(abs).max() ?? 1) }
 
     /// A conv layer's filters, one tile per (filter, input channel), on the layer's fixed scale; `reserve`
     /// keeps room for the other picture's title, so before and after have the same size.
@@ -50,8 +45,8 @@ extension CNNEngine {
         let before = suffix == "before"
         for (i, layer) in net.layers.enumerated() {
             guard let c = layer as? Conv2D else { continue }
-            let values: [String: Value] = ["layer": .text(specs[i].name), "state": trainedState]
-            let bound = try filterBound(i)
+            let bound = filterBound(c)
+            var values: [String: Value] = ["layer": .text(specs[i].name), "state": trainedState, "bound": .number(bound)]
             let (title, other) = before ? ("filters.png-title-initial", "filters.png-title-trained") : ("filters.png-title-trained", "filters.png-title-initial")
             try context.draw("\(specs[i].name)-filters-\(suffix).png", .filters, shows: before ? "filters.png-initial" : "filters.png-trained", values) { text in
                 .grid(self.filterGrid(c, bound: bound, title: text(title, values), reserve: text(other, values), text: text))
@@ -64,6 +59,8 @@ extension CNNEngine {
             }
             // After training, each single-channel layer's filters before and after side by side.
             if !before, c.inChannels == 1, let c0 = try ensureInitial().layers[i] as? Conv2D {
+                let bound = max(bound, filterBound(c0))
+                values["bound"] = .number(bound)
                 try context.draw("\(specs[i].name)-filters-compared.png", .filters, shows: "filters.png-compared", values) { text in
                     var both = self.filterGrid(c, bound: bound, title: text("filters.png-title-compared", values), reserve: nil, text: text)
                     both.tiles = self.filterGrid(c0, bound: bound, title: "", reserve: nil, text: text).tiles + both.tiles
