@@ -104,7 +104,7 @@ public struct Heatmap: Sendable {
             c.fill(x: left + gridW + 30, y: y, width: 18, height: 18, RGBA(200, 200, 200, 255))
             for d in 0..<18 { c.fill(x: left + gridW + 30 + d, y: y + 17 - d, width: 1, height: 1, RGBA(110, 110, 110, 255)) }
             for (k, line) in hatchCaption.split(separator: "\n").enumerated() {
-                c.text(String(line), x: left + gridW + 30, y: y + 36 + 16 * k, size: 12, color: .ink)
+                c.text(String(line), x: left + gridW + 30, y: y + 36 + 18 * k, size: 14, color: .ink)
             }
         }
         return c

@@ -86,7 +86,7 @@ public struct ImageGrid: Sendable {
         var height = gridHeight
         if hatchLegend {
             // Room under the colour bar for the hatch legend and its lines.
-            height = max(height, titleH + 20 + barH + 30 + 40 + 16 * (hatchCaption?.split(separator: "\n").count ?? 0))
+            height = max(height, titleH + 20 + barH + 30 + 40 + 18 * (hatchCaption?.split(separator: "\n").count ?? 0))
         }
         var c = Canvas(width: width, height: height)
         if !title.isEmpty { c.text(title, x: max(gridRight, titleW) / 2, y: 36, size: 22, anchor: .center) }
@@ -136,7 +136,7 @@ public struct ImageGrid: Sendable {
                 c.fill(x: gridRight + 20, y: y, width: 18, height: 18, RGBA(200, 200, 200, 255))
                 for d in 0..<18 where d % 6 < 6 { c.fill(x: gridRight + 20 + d, y: y + 17 - d, width: 1, height: 1, RGBA(110, 110, 110, 255)) }
                 for (k, line) in hatchCaption.split(separator: "\n").enumerated() {
-                    c.text(String(line), x: gridRight + 20, y: y + 36 + 16 * k, size: 12, color: .ink)
+                    c.text(String(line), x: gridRight + 20, y: y + 36 + 18 * k, size: 14, color: .ink)
                 }
             }
         }

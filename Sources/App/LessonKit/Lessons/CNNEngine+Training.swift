@@ -165,8 +165,8 @@ extension CNNEngine {
                      caption: text("pictures.misclassified-tile", ["index": .int(m.index), "label": .int(m.label), "predicted": .int(m.predicted),
                                                                   "confidence": .number((1000 * m.confidence).rounded(.down) / 10)]))
             }
-            var grid = ImageGrid(title: text("pictures.misclassified-title"), tiles: Array(tiles), columns: 8, scale: 4, colormap: .gray, range: 0...1)
-            grid.captionSize = 12
+            var grid = ImageGrid(title: text("pictures.misclassified-title"), tiles: Array(tiles), columns: 8, scale: 5, colormap: .gray, range: 0...1)
+            grid.captionSize = 14  // the smallest text a projector shows
             return .grid(grid)
         }
     }
