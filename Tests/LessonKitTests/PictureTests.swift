@@ -168,7 +168,7 @@ func expectLessonThreePictures(trained: URL, evaluated: URL, testImages: Int) th
     #expect(Set(listed) == wrongSet && listed.count == wrongSet.count)
     let wrong = listed.prefix(40)
     var misread = ImageGrid(title: "t", tiles: tiles(wrong.map { test.batch([$0][...]).storage }, width: 28, height: 28) { _ in "c" },
-                            columns: 8, scale: 4, colormap: .gray, range: 0...1)
-    misread.captionSize = 12
+                            columns: 8, scale: 5, colormap: .gray, range: 0...1)
+    misread.captionSize = 14
     expectTiles(try PNGFile.read(evaluated.appendingPathComponent("misclassified.png")), misread, "misclassified.png")
 }

@@ -247,6 +247,23 @@ func ptyDialogue(_ arguments: [String], environment: [String: String] = [:], tim
 }
 
 @Suite(.serialized) struct PagerTests {
+    /// Lecture order: under --step the training step's heading and words are on the screen before its
+    /// first progress line, not drawn only after the training has finished.
+    @Test func trainingIsIntroducedBeforeItsProgress() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let s = try ptySession(["run", "3", "--step", "--from", "train", "--to", "train", "--set", "train-images=1024", "--set", "test-images=64",
+                                "--epochs", "1", "--set", "batch=128", "--out", dir.path],
+                               keys: [("step 18/22 · screen 1/", "q")], environment: ["LINES": "24"])
+        #expect(s.status == 0, "\(s.output.suffix(400))")
+        let heading = try #require(s.output.range(of: "Step 18/22 · Training"), "\(s.output.prefix(600))")
+        let progress = try #require(s.output.range(of: "epoch 1/1 ["), "a progress line in a pseudo-terminal")
+        #expect(heading.lowerBound < progress.lowerBound, "the heading came after the progress: \(s.output.prefix(800))")
+        // The step's words too, and its results after the training (the table's first row).
+        let words = try #require(s.output.range(of: "Mini-batches of 512"))
+        #expect(words.lowerBound < progress.lowerBound)
+    }
+
     /// q and Ctrl-C at the prompt, at 60 and 80 columns: the hint breaks at spaces within the width and
     /// the command to go on stands whole on a line of its own.
     @Test(arguments: [(60, "q"), (80, "q"), (60, "\u{3}"), (80, "\u{3}")])

@@ -170,7 +170,10 @@ public enum LessonRunner {
                 try Interrupt.check("before step \(i + 1) (\(step.name))")
                 stream.emit(.heading(index: i + 1, total: file.steps.count, title: step.title, name: step.name))
                 stream.emit(.narrative(step.narrative))
+                // Lecture order: a step with long work shows its heading and words before its progress.
+                if !stream.muted, let pager { Progress.beforeFirstDraw = { pager.preview(i + 1) } }
                 try engine.perform(step)
+                Progress.beforeFirstDraw = nil
                 fflush(stdout)
                 try Interrupt.check("after step \(i + 1) (\(step.name))")
                 if !stream.muted { try pager?.show(live: i + 1) }

@@ -117,10 +117,15 @@ public struct Progress {
 
     public init(_ label: String, total: Int) { self.label = label; self.total = total }
 
+    /// Called once before the first bar is drawn: the pager puts the running step's heading and words
+    /// on the screen first, so long work (training) is introduced before its progress appears under it.
+    nonisolated(unsafe) public static var beforeFirstDraw: (() -> Void)?
+
     /// The bar, `done` of `total`, the figures given (`loss 0.4123`, `98 img/s`) and one ETA:
     /// `remaining` seconds if the caller knows the whole run's, else this bar's own.
     public func update(_ done: Int, figures: [(String, Double, String)] = [], remaining: Double? = nil) {
         guard enabled else { return }
+        if let first = Progress.beforeFirstDraw { Progress.beforeFirstDraw = nil; first() }
         let width = 24
         let filled = total > 0 ? min(width, width * done / total) : width
         let elapsed = Date().timeIntervalSince(start)

@@ -120,6 +120,13 @@ final class Pager {
         }
     }
 
+    /// Step `step` while it is still working: what it has shown so far (its heading and words) on a
+    /// cleared screen, the progress bar then drawn under it. The step's pages follow when it is done.
+    func preview(_ step: Int) {
+        guard case .text(let lines) = screens(step)[0] else { return }
+        write("\u{1B}[H\u{1B}[2J" + lines.map { $0 + "\n" }.joined())
+    }
+
     /// A screen's lines; a question's with its outcome once it has one.
     func screenLines(_ s: Screen) -> [String] {
         switch s {
