@@ -28,5 +28,18 @@ import Rendering
         // The thin line passes through every batch's loss in the picture itself.
         expectCurve(try PNGFile.read(dir.appendingPathComponent("cost.png")), plot, series: 1, "cost.png (per batch)")
         expectCurve(try PNGFile.read(dir.appendingPathComponent("cost.png")), plot, series: 0, "cost.png (per epoch)")
+
+        // accuracy.png: each mini-batch's accuracy as a line (not two lone dots), ending near the epoch's.
+        let accuracies = try batches.map { try #require($0["accuracy"], "run.json keeps each batch's accuracy") * 100 }
+        #expect(accuracies.count >= 50 && accuracies.allSatisfy { (0...100).contains($0) })
+        let train = record.summary.epochs.map { $0["train_accuracy"]! * 100 }, test = record.summary.epochs.map { $0["test_accuracy"]! * 100 }
+        let all = train + test + accuracies, pad = max(0.5, (all.max()! - all.min()!) * 0.1)
+        var accuracy = LinePlot(title: "t", xLabel: "x", yLabel: "y",
+                                series: [Series(name: "a", y: train), Series(name: "b", y: test), Series(name: "c", x: xs, y: accuracies)],
+                                yRange: max(0, all.min()! - pad)...min(100, all.max()! + pad))
+        accuracy.wholeXTicks = true
+        accuracy.xRange = 0...1
+        expectCurve(try PNGFile.read(dir.appendingPathComponent("accuracy.png")), accuracy, series: 2, "accuracy.png (per batch)")
+        #expect(abs(accuracies.suffix(20).reduce(0, +) / 20 - train[0]) < 15, "the last batches' accuracy is near the epoch's: \(accuracies.suffix(20)) \(train)")
     }
 }

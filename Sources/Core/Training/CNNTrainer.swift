@@ -72,26 +72,27 @@ public final class CNNTrainer {
     }
 
     /// One epoch in the order `rng.shuffle` gives (the tutorial's `getBatch(randomize=True)`), one
-    /// clipped, decayed update per batch. `progress(batchesDone, totalBatches, runningLoss)` after each batch.
+    /// clipped, decayed update per batch. `progress(batchesDone, totalBatches, runningLoss, runningAccuracy)`
+    /// after each batch: the mean loss and the share classified right (before each update) so far this epoch.
     public func trainEpoch(_ train: ImageSet, rule: CNN.UpdateRule, rng: inout RandomState,
-                           progress: (Int, Int, Double) -> Void = { _, _, _ in },
+                           progress: (_ done: Int, _ total: Int, _ runningLoss: Double, _ runningAccuracy: Double) -> Void = { _, _, _, _ in },
                            shouldStop: () -> Bool = { false }) -> EpochResult {
         var order = Array(0..<train.count)
         rng.shuffle(&order)
         return withBLASThreads {
             let batches = (train.count + batchSize - 1) / batchSize
-            var clippedEntries = 0, clippedUpdates = 0, running = 0.0, seen = 0
+            var clippedEntries = 0, clippedUpdates = 0, running = 0.0, seen = 0, correct = 0
             for b in 0..<batches {
                 let idx = Array(order[(b * batchSize)..<min(train.count, (b + 1) * batchSize)])
                 let loss: Double
                 let clipped: Int
-                if let p = single { loss = p.step(train, idx, rule: rule); clipped = p.lastClipped }
-                else { loss = double!.step(train, idx, rule: rule); clipped = double!.lastClipped }
+                if let p = single { loss = p.step(train, idx, rule: rule); clipped = p.lastClipped; correct += p.lastCorrect }
+                else { loss = double!.step(train, idx, rule: rule); clipped = double!.lastClipped; correct += double!.lastCorrect }
                 guard loss.isFinite else { return EpochResult(clippedEntries: clippedEntries, clippedUpdates: clippedUpdates, updates: b, finiteLoss: false) }
                 running += loss; seen += idx.count
                 clippedEntries += clipped
                 if clipped > 0 { clippedUpdates += 1 }
-                progress(b + 1, batches, running / Double(seen))
+                progress(b + 1, batches, running / Double(seen), Double(correct) / Double(seen))
                 if shouldStop() { return EpochResult(clippedEntries: clippedEntries, clippedUpdates: clippedUpdates, updates: b + 1, finiteLoss: true) }
             }
             return EpochResult(clippedEntries: clippedEntries, clippedUpdates: clippedUpdates, updates: batches, finiteLoss: true)

@@ -70,6 +70,8 @@ final class ShardWorkspace<Scalar: BLASScalar> {
     let deltaA: Buffer<Scalar>, deltaB: Buffer<Scalar>
     var dW: [Buffer<Scalar>] = [], db: [Buffer<Scalar>] = []
     var loss = 0.0
+    /// How many of the shard's images the last training forward pass classified right.
+    var correct = 0
     var predictions: [Int] = []
     /// Per parameter layer: products clipped by per-image clipping in the last backward pass.
     var clipped: [Int] = []
@@ -131,6 +133,8 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
     /// Per dense layer: its weights transposed, (in, out), for the forward's x · Wᵀ.
     var denseTransposed: [Buffer<Scalar>?] = []
     private(set) var lastClipped = 0
+    /// How many images of the last step's batch its forward pass classified right (before the update).
+    private(set) var lastCorrect = 0
     /// Set per batch from the update rule: clip each image's dense weight gradient (`ClipScope.image`).
     private var perImageClip: Scalar?
 
@@ -291,9 +295,11 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
         eachShard(indices) { ws, idx in
             self.load(set, idx, into: ws)
             self.forward(ws, count: idx.count, labels: idx.map { set.labels[$0] }, forBackward: true)
+            ws.correct = zip(ws.predictions, idx).reduce(0) { $0 + ($1.0 == set.labels[$1.1] ? 1 : 0) }
             self.backward(ws, count: idx.count, labels: idx.map { set.labels[$0] })
         }
         let first = workspaces[0]
+        lastCorrect = workspaces.prefix(used).reduce(0) { $0 + $1.correct }
         var loss = first.loss
         for ws in workspaces.prefix(used).dropFirst() {
             loss += ws.loss

@@ -32,12 +32,16 @@ extension CNNEngine {
         for e in 1...epochs {
             let start = Date()
             let progress = Progress("epoch \(e)/\(epochs)", total: (tr.count + rule.batchSize - 1) / rule.batchSize)
-            var previous = (seen: 0, sum: 0.0)
-            let c = trainer.trainEpoch(tr, rule: rule, rng: &rng, progress: { done, total, running in
-                // This batch's own mean cross-entropy, from the running mean before and after it.
-                let seen = min(done * rule.batchSize, tr.count), sum = running * Double(seen)
-                if seen > previous.seen { batchLosses.append((Double(e - 1) + Double(done) / Double(total), (sum - previous.sum) / Double(seen - previous.seen))) }
-                previous = (seen, sum)
+            var previous = (seen: 0, sum: 0.0, right: 0.0)
+            let c = trainer.trainEpoch(tr, rule: rule, rng: &rng, progress: { done, total, running, accuracy in
+                // This batch's own mean cross-entropy and share classified right (before its update), from
+                // the running figures before and after it.
+                let seen = min(done * rule.batchSize, tr.count), sum = running * Double(seen), right = accuracy * Double(seen)
+                if seen > previous.seen {
+                    let images = Double(seen - previous.seen)
+                    batchLosses.append((Double(e - 1) + Double(done) / Double(total), (sum - previous.sum) / images, (right - previous.right) / images))
+                }
+                previous = (seen, sum, right)
                 let elapsed = Date().timeIntervalSince(start)
                 let rate = Double(min(done * rule.batchSize, tr.count)) / max(elapsed, 1e-9)
                 let eta = Double(tr.count) / rate * Double(epochs - e + 1) - elapsed
@@ -115,8 +119,11 @@ extension CNNEngine {
             cost.xRange = 0...Double(max(1, history.count))
             return .curves(cost)
         }
-        // Accuracy in percent, the axis spanning the data (within 0 to 100).
-        let accuracies = history.flatMap { [100 * $0.trainAccuracy, 100 * $0.testAccuracy] }
+        // Accuracy in percent, the axis spanning the data (within 0 to 100). A short run (under 5 epochs)
+        // also draws each mini-batch's accuracy (the share its forward pass got right, just before the
+        // update), so one epoch is a curve and not two lone dots; a long run's epochs say enough.
+        let running = history.count < 5 ? batchLosses.compactMap { b in b.accuracy.map { (x: b.x, y: 100 * $0) } } : []
+        let accuracies = history.flatMap { [100 * $0.trainAccuracy, 100 * $0.testAccuracy] } + running.map(\.y)
         let (lo, hi) = (accuracies.min() ?? 0, accuracies.max() ?? 100)
         let pad = max(0.5, (hi - lo) * 0.1)
         try context.draw("accuracy.png", .curves, shows: "pictures.accuracy", ["epochs": .int(history.count)]) { text in
@@ -125,6 +132,11 @@ extension CNNEngine {
                                              Series(name: text("pictures.accuracy-test"), y: history.map { 100 * $0.testAccuracy })],
                                     yRange: max(0, lo - pad)...min(100, hi + pad))
             accuracy.series[0].dots = true; accuracy.series[1].dots = true
+            if !running.isEmpty {
+                var batches = Series(name: text("pictures.accuracy-train-batches"), x: running.map(\.x), y: running.map(\.y))
+                batches.lineWidth = 1.5; batches.dots = false
+                accuracy.series.append(batches)
+            }
             accuracy.wholeXTicks = true
             accuracy.xRange = 0...Double(max(1, history.count))
             return .curves(accuracy)

@@ -70,8 +70,10 @@ public final class CNNEngine: LessonEngine {
     var precision: Precision { Precision(rawValue: settings.string("precision"))! }
 
     var history: [EpochRecord] = []
-    /// (epochs done, this batch's mean cross-entropy) for every mini-batch: the thin line under the epochs.
-    var batchLosses: [(x: Double, loss: Double)] = []
+    /// For every mini-batch: epochs done, this batch's mean cross-entropy (the thin line under the epochs
+    /// in cost.png), and the share of its images its forward pass classified right before the update (a
+    /// short run's accuracy.png); nil for batches restored from a run.json written before it was kept.
+    var batchLosses: [(x: Double, loss: Double, accuracy: Double?)] = []
     var trace: (pass: CNN.ForwardPass, back: CNN.BackwardPass, label: Int)?
     /// The worked places of the step-through (CNNEngine+Path.swift), once worked out.
     var path: [Int: Place]?
@@ -145,7 +147,7 @@ public final class CNNEngine: LessonEngine {
         history = restored
         // run.json's epochs are those of the training that made the weights.
         for e in restored { out.epoch(e.figures) }
-        batchLosses = (record.summary.batches ?? []).compactMap { b in b["x"].flatMap { x in b["loss"].map { (x, $0) } } }
+        batchLosses = (record.summary.batches ?? []).compactMap { b in b["x"].flatMap { x in b["loss"].map { (x, $0, b["accuracy"]) } } }
         trainedPrecision = record.settings["precision"].flatMap(Precision.init(rawValue:))
     }
 
@@ -192,7 +194,7 @@ public final class CNNEngine: LessonEngine {
             r.misread = misread.map { ["index": Double($0.index), "true": Double($0.label), "predicted": Double($0.predicted),
                                        "confidence": $0.confidence, "p_true": $0.pTrue] }
         }
-        if !batchLosses.isEmpty { r.batches = batchLosses.map { ["x": $0.x, "loss": $0.loss] } }
+        if !batchLosses.isEmpty { r.batches = batchLosses.map { b in ["x": b.x, "loss": b.loss].merging(b.accuracy.map { ["accuracy": $0] } ?? [:]) { a, _ in a } } }
         return r
     }
 
