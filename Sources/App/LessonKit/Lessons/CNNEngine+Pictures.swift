@@ -60,10 +60,9 @@ extension CNNEngine {
             let dead = try deadChannels(net, layer: i)
             if !dead.isEmpty {
                 let (_, te) = try ensureData()
-                out.say(dead.count == 1 ? "filters.dead-one" : "filters.dead",
-                        ["layer": .text(specs[i].name), "when": before ? .phrase(Phrase("filters.when-initial")) : trainedState,
-                         "filters": dead.count == 1 ? .int(dead[0]) : .array(ArrayValue(shape: [dead.count], values: dead.map(Double.init), integers: true)),
-                         "count": .int(dead.count), "images": .int(te.count)])
+                out.say("filters.dead", ["layer": .text(specs[i].name), "when": before ? .phrase(Phrase("filters.when-initial")) : trainedState,
+                                         "filters": .array(ArrayValue(shape: [dead.count], values: dead.map(Double.init), integers: true)),
+                                         "count": .int(dead.count), "images": .int(te.count)])
             }
             // After training, each single-channel layer's filters before and after side by side.
             if !before, c.inChannels == 1, let c0 = try ensureInitial().layers[i] as? Conv2D {
