@@ -57,13 +57,6 @@ extension CNNEngine {
                                       lo: -bound, hi: bound, colormap: .diverging),
                          caption: "filters.caption", ["layer": .text(specs[i].name), "when": before ? .phrase(Phrase("filters.when-initial")) : trainedState])
             }
-            let dead = try deadChannels(net, layer: i)
-            if !dead.isEmpty {
-                let (_, te) = try ensureData()
-                out.say("filters.dead", ["layer": .text(specs[i].name), "when": before ? .phrase(Phrase("filters.when-initial")) : trainedState,
-                                         "filters": .array(ArrayValue(shape: [dead.count], values: dead.map(Double.init), integers: true)),
-                                         "count": .int(dead.count), "images": .int(te.count)])
-            }
             // After training, each single-channel layer's filters before and after side by side.
             if !before, c.inChannels == 1, let c0 = try ensureInitial().layers[i] as? Conv2D {
                 let bound = max(bound, filterBound(c0))
@@ -76,24 +69,6 @@ extension CNNEngine {
                 }
             }
         }
-    }
-
-    /// Dead filters: the channels of conv layer `i`'s ReLU output that are 0 at every position of every
-    /// test image, so no error reaches their weights and training cannot revive them. The one definition
-    /// of "dead" the lesson uses: measured on the whole test set, which the sentence names.
-    func deadChannels(_ net: CNN, layer i: Int) throws -> [Int] {
-        guard let r = followingActivation(i), specs[r].kind is ReLU, let c = net.layers[i] as? Conv2D else { return [] }
-        let (_, te) = try ensureData()
-        var alive = [Bool](repeating: false, count: c.outChannels)
-        var start = 0
-        while start < te.count {
-            try Interrupt.check("while looking for dead filters")
-            var x = te.batch(Array(start..<min(te.count, start + 500))[...])
-            for k in 0...r { x = net.layers[k].forward(x, naive: false).output }
-            for (q, v) in x.storage.enumerated() where v > 0 { alive[q % c.outChannels] = true }
-            start += 500
-        }
-        return alive.indices.filter { !alive[$0] }
     }
 
     func showFilters() throws {
