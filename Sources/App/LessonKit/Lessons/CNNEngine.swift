@@ -194,7 +194,13 @@ public final class CNNEngine: LessonEngine {
             r.misread = misread.map { ["index": Double($0.index), "true": Double($0.label), "predicted": Double($0.predicted),
                                        "confidence": $0.confidence, "p_true": $0.pTrue] }
         }
-        if !batchLosses.isEmpty { r.batches = batchLosses.map { b in ["x": b.x, "loss": b.loss].merging(b.accuracy.map { ["accuracy": $0] } ?? [:]) { a, _ in a } } }
+        if !batchLosses.isEmpty {
+            r.batches = batchLosses.map { b in
+                var figures = ["x": b.x, "loss": b.loss]
+                figures["accuracy"] = b.accuracy
+                return figures
+            }
+        }
         return r
     }
 

@@ -5,7 +5,9 @@ import Numerics
 
 extension TerminalView {
     /// "z[6, 9, 2]", or the name alone for a scalar.
-    static func element(_ q: Question) -> String { q.index.isEmpty ? q.name : index(q.name, q.index) }
+    static func element(_ q: Question) -> String { element(q.name, q.index) }
+    /// An element by name and index; a scalar (no index) by its name alone.
+    static func element(_ name: String, _ i: [Int]) -> String { i.isEmpty ? name : index(name, i) }
 
     /// The kind's name for the score ("conv output"), from the words.
     func kindName(_ kind: String) -> String { words.text("quiz.kind." + kind) ?? kind }

@@ -288,7 +288,7 @@ public struct TerminalView {
     /// inputs): every product written out, then each product's value, then the total, so a student can
     /// find where their own working went another way.
     func sum(_ w: WorkedSum, asked: Bool = false) -> [String] {
-        let target = w.index.isEmpty ? w.name : TerminalView.index(w.name, w.index)
+        let target = TerminalView.element(w.name, w.index)
         var view = self
         if asked { view.full = true }
         // Why this element, then the sum, in one paragraph.
