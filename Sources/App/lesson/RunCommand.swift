@@ -10,7 +10,7 @@ struct Run: ParsableCommand {
     @Argument(help: "Lesson number, name, or path to a .md lesson file.")
     var lesson: String
 
-    @Flag(help: "Page through each step, one screen at a time (keys as in less; ? lists them). Needs a terminal.")
+    @Flag(help: ArgumentHelp("Page through each step, one screen at a time (needs a terminal). " + PagerKeys.brief))
     var step = false
 
     @Option(help: "Fit the output to N columns (default: the terminal's width, else $COLUMNS, else 80).")
