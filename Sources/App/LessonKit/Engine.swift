@@ -28,6 +28,8 @@ public struct LessonContext {
     public var session: OutputSession
     /// `--quiz`: each step first emits the questions its ```quiz block asks for.
     public var quiz = false
+    /// `--zoom`: PNGs at two or three times the pixels, text to match (the picture's layout unchanged).
+    public var zoom = 1
 
     public init(file: LessonFile, settings: LessonSettings, out: RecordStream, outputDirectory: URL, dataDirectory: URL?,
                 session: OutputSession? = nil) {
@@ -50,7 +52,7 @@ public struct LessonContext {
                      content: (PictureText) -> PictureContent) throws {
         let picture = Picture(kind: kind, file: file, shows: Phrase(shows, values), content: content(PictureText(words: out.words)))
         let url = try outputURL(file)
-        let data = try PictureFile.write(picture, to: url)
+        let data = try PictureFile.write(picture, to: url, zoom: zoom)
         out.emit(.wrote(WrittenFile(url: url, shows: picture.shows, bytes: data, picture: picture)))
     }
 }

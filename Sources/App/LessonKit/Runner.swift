@@ -37,6 +37,8 @@ public struct RunOptions {
     public var bare = false
     /// `--pretrained`: `weightsFile` is the lesson's shipped weights (a notebook cell says `--pretrained`).
     public var pretrained = false
+    /// `--zoom 2` or 3: projector mode, pictures at two or three cells (terminal) or pixels (PNG) per pixel.
+    public var zoom = 1
 
     public init(outputDirectory: URL) { self.outputDirectory = outputDirectory }
 }
@@ -115,7 +117,7 @@ public enum LessonRunner {
         let session = OutputSession(folder: options.outputDirectory, inputs: [options.weightsFile].compactMap { $0 })
         let words = try LessonRunner.words(for: file, engine: engineType)
         let size = TerminalSize.current(widthFlag: options.width)
-        let stream = RecordStream(view: TerminalView(words: words, width: size.columns, color: options.color && !options.bare, full: options.full),
+        let stream = RecordStream(view: TerminalView(words: words, width: size.columns, color: options.color && !options.bare, full: options.full, zoom: options.zoom),
                                   quiet: options.quiet)
         stream.onWrote = { session.didWrite($0) }
         stream.bare = options.bare
@@ -125,6 +127,7 @@ public enum LessonRunner {
                                     outputDirectory: options.outputDirectory, dataDirectory: options.dataDirectory, session: session)
         context.weightsFile = options.weightsFile
         context.quiz = options.quiz
+        context.zoom = options.zoom
         let engine = try engineType.init(context: context)
         let wholeLesson = first == 0 && last == file.steps.count - 1
         var quizSession: QuizSession?

@@ -55,6 +55,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Lesson 3: load the trained weights that ship in Lessons/weights/ (50 epochs) and skip training.")
     var pretrained = false
 
+    @Option(help: "Projector mode: 2 or 3 draws terminal pictures at two or three cells per pixel and PNGs at two or three times the size, text to match.")
+    var zoom: Int = 1
+
     @Option(help: "Folder with the four MNIST-format .gz files (e.g. /usr/share/datasets/fashion-mnist).")
     var data: String?
 
@@ -90,6 +93,7 @@ struct Run: ParsableCommand {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
         if pretrained && weights != nil { throw ValidationError("--pretrained and --weights both name weights; use one.") }
         if quiz && quiet { throw ValidationError("--quiz shows the steps it asks about; leave out --quiet.") }
+        if !(1...3).contains(zoom) { throw ValidationError("--zoom takes 1, 2 or 3 (times the size of every picture), got \(zoom).") }
         if let width, !(20...1000).contains(width) { throw ValidationError("--width must be between 20 and 1000 columns, got \(width).") }
     }
 
@@ -124,6 +128,7 @@ struct Run: ParsableCommand {
             options.quiz = quiz
             options.bare = bare
             options.pretrained = pretrained
+            options.zoom = zoom
             if let seed { options.overrides.append((LessonRunner.seedKey, String(seed), "--seed \(seed)")) }
             if corrected { options.overrides.append(("gradients", "corrected", "--corrected")) }
             if fullData { options.overrides.append(("dataset", "full", "--full-data")) }

@@ -21,13 +21,20 @@ public struct RGBA: Equatable, Sendable {
 }
 
 /// A width × height RGBA image, rows top to bottom.
+/// `zoom` (projector mode): a picture laid out in units of `zoom` pixels. The drawing calls (fill,
+/// stroke, line, disc, text) take those units, so a renderer lays out once and a zoomed canvas is the
+/// same picture at two or three times the pixels, its text drawn at that size (not scaled up). `width`,
+/// `height`, `pixel`, `set` and `blend` are in pixels.
 public struct Canvas: Sendable {
     public let width: Int
     public let height: Int
+    public let zoom: Int
     public var pixels: [UInt8]
 
-    public init(width: Int, height: Int, background: RGBA = .white) {
-        precondition(width > 0 && height > 0, "a canvas needs a positive size")
+    public init(width: Int, height: Int, background: RGBA = .white, zoom: Int = 1) {
+        precondition(width > 0 && height > 0 && zoom >= 1, "a canvas needs a positive size")
+        self.zoom = zoom
+        let width = width * zoom, height = height * zoom
         self.width = width
         self.height = height
         var p = [UInt8](repeating: 0, count: width * height * 4)
@@ -60,6 +67,7 @@ public struct Canvas: Sendable {
     }
 
     public mutating func fill(x: Int, y: Int, width w: Int, height h: Int, _ c: RGBA) {
+        let (x, y, w, h) = (x * zoom, y * zoom, w * zoom, h * zoom)
         // Clipped to the canvas; a rectangle wholly outside it draws nothing.
         let (y0, y1, x0, x1) = (max(0, y), min(height, y + h), max(0, x), min(width, x + w))
         guard y0 < y1, x0 < x1 else { return }
@@ -78,6 +86,8 @@ public struct Canvas: Sendable {
 
     /// An anti-aliased line of the given width: coverage falls off with distance from the segment.
     public mutating func line(from p0: (Double, Double), to p1: (Double, Double), width lw: Double, _ c: RGBA) {
+        let z = Double(zoom)
+        let (p0, p1, lw) = ((p0.0 * z, p0.1 * z), (p1.0 * z, p1.1 * z), lw * z)
         let half = lw / 2
         let minX = Int((min(p0.0, p1.0) - half - 1).rounded(.down)), maxX = Int((max(p0.0, p1.0) + half + 1).rounded(.up))
         let minY = Int((min(p0.1, p1.1) - half - 1).rounded(.down)), maxY = Int((max(p0.1, p1.1) + half + 1).rounded(.up))
@@ -101,7 +111,7 @@ public struct Canvas: Sendable {
         line(from: center, to: center, width: 2 * radius, c)
     }
 
-    /// Copies another canvas in at (x, y).
+    /// Copies another canvas in at pixel (x, y).
     public mutating func draw(_ other: Canvas, x: Int, y: Int) {
         for yy in 0..<other.height {
             for xx in 0..<other.width { set(x + xx, y + yy, other.pixel(xx, yy)) }
@@ -110,7 +120,7 @@ public struct Canvas: Sendable {
 }
 
 extension Canvas {
-    /// Pictures side by side on white, top-aligned, `gap` pixels apart.
+    /// Pictures side by side on white, top-aligned, `gap` pixels apart (a canvas of pixels: zoom 1).
     public static func side(by canvases: [Canvas], gap: Int = 0) -> Canvas {
         let width = canvases.reduce(0) { $0 + $1.width } + gap * max(0, canvases.count - 1)
         var out = Canvas(width: max(1, width), height: max(1, canvases.map(\.height).max() ?? 1))

@@ -53,13 +53,13 @@ public struct Heatmap: Sendable {
         return (v - r.lowerBound) / (r.upperBound - r.lowerBound)
     }
 
-    public func render() -> Canvas {
+    public func render(zoom: Int = 1) -> Canvas {
         let rows = values.count, cols = values[0].count
         let cell = cellSize
         let left = self.left, top = self.top
         let gridW = cols * cell, gridH = rows * cell
         let width = max(left + gridW + (hatchCaption != nil && !hatchedRows.isEmpty ? 170 : 150), Font.shared.measure(title, size: 24) + 40), height = top + gridH + (columnAxisTitle.isEmpty ? 30 : 70)
-        var c = Canvas(width: width, height: height)
+        var c = Canvas(width: width, height: height, zoom: zoom)
         let lo = resolvedRange.lowerBound, hi = resolvedRange.upperBound
         c.text(title, x: width / 2, y: 36, size: 24, anchor: .center)
         for r in 0..<rows {

@@ -69,7 +69,7 @@ public struct ImageGrid: Sendable {
         return (leftMargin + Self.gap + (i % columns) * (tw + Self.gap), titleHeight + (i / columns) * (th + captionHeight + Self.gap))
     }
 
-    public func render() -> Canvas {
+    public func render(zoom: Int = 1) -> Canvas {
         let th = (tiles.map(\.height).max() ?? 1) * scale, tw = (tiles.map(\.width).max() ?? 1) * scale
         let gap = Self.gap, captionH = captionHeight
         let rows = (tiles.count + columns - 1) / columns
@@ -88,7 +88,7 @@ public struct ImageGrid: Sendable {
             // Room under the colour bar for the hatch legend and its lines.
             height = max(height, titleH + 20 + barH + 30 + 40 + 18 * (hatchCaption?.split(separator: "\n").count ?? 0))
         }
-        var c = Canvas(width: width, height: height)
+        var c = Canvas(width: width, height: height, zoom: zoom)
         if !title.isEmpty { c.text(title, x: max(gridRight, titleW) / 2, y: 36, size: 22, anchor: .center) }
         let r = resolvedRange
         let span = r.upperBound - r.lowerBound

@@ -71,8 +71,8 @@ public struct LinePlot: Sendable {
                      x: x0...x1, y: y0...y1, xTicks: xTicks, yTicks: yTicks)
     }
 
-    public func render() -> Canvas {
-        var c = Canvas(width: width, height: height)
+    public func render(zoom: Int = 1) -> Canvas {
+        var c = Canvas(width: width, height: height, zoom: zoom)
         let f = frame
         let left = f.left, top = f.top, pw = f.width, ph = f.height
         let y0 = f.y.lowerBound, y1 = f.y.upperBound

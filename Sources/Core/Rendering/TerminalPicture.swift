@@ -3,14 +3,15 @@
 
 public enum TerminalPicture {
     /// Plain pictures up to this width use two characters per pixel.
-    static let plainDoubleWidthLimit = 12
+    public static let plainDoubleWidthLimit = 12
 
     /// Renders a height × width grid of values in [lo, hi].
     /// `signed`: values around a zero in the middle of [lo, hi] (errors, gradients); without colour
     /// they are drawn by sign, `-` `=` below zero and `+` `#` above, blank near zero, so the sign
     /// reads without colour.
     public static func render(_ values: [Double], width: Int, height: Int, lo: Double = 0, hi: Double = 1,
-                              colormap: Colormap = .gray, color: Bool, signed: Bool = false, indent: String = "  ") -> String {
+                              colormap: Colormap = .gray, color: Bool, signed: Bool = false, indent: String = "  ",
+                              plainDouble: Bool? = nil) -> String {
         precondition(values.count == width * height)
         let span = hi > lo ? hi - lo : 1
         func t(_ x: Int, _ y: Int) -> Double { (values[y * width + x] - lo) / span }
@@ -38,7 +39,7 @@ public enum TerminalPicture {
                 let d = 2 * v - 1  // -1 … 1, zero in the middle
                 return abs(d) < 0.125 ? " " : d < 0 ? (d > -0.5 ? "-" : "=") : (d < 0.5 ? "+" : "#")
             }
-            if width <= plainDoubleWidthLimit {
+            if plainDouble ?? (width <= plainDoubleWidthLimit) {
                 for y in 0..<height {
                     out += indent + String((0..<width).flatMap { x in [shade(t(x, y)), shade(t(x, y))] }) + "\n"
                 }
@@ -67,12 +68,17 @@ public enum TerminalPicture {
     }
 
     /// Pictures side by side, each on its own scale (a digit in grey beside its signed gradient).
-    public static func row(_ pictures: [[Double]], width: Int, height: Int, captions: [String], scales: [Scale], color: Bool) -> String {
+    /// `plainDouble`: without colour, two characters per pixel (default: for pictures up to 12 wide); a
+    /// zoomed picture keeps the choice its unzoomed size made.
+    public static func row(_ pictures: [[Double]], width: Int, height: Int, captions: [String], scales: [Scale], color: Bool,
+                           plainDouble: Bool? = nil) -> String {
+        let double = !color && (plainDouble ?? (width <= plainDoubleWidthLimit))
         let blocks = zip(pictures, scales).map { values, s in
-            render(values, width: width, height: height, lo: s.lo, hi: s.hi, colormap: s.colormap, color: color, signed: s.signed, indent: "")
+            render(values, width: width, height: height, lo: s.lo, hi: s.hi, colormap: s.colormap, color: color, signed: s.signed, indent: "",
+                   plainDouble: double)
                 .split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
         }
-        let cellWidth = color || width > plainDoubleWidthLimit ? width : 2 * width
+        let cellWidth = double ? 2 * width : width
         var out = ""
         for line in 0..<(blocks.first?.count ?? 0) {
             out += "  " + blocks.map { $0[line] }.joined(separator: "   ") + "\n"

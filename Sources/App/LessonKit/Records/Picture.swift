@@ -44,13 +44,13 @@ public indirect enum PictureContent: Sendable {
     /// Pictures side by side, each on its own scale (an input beside its gradient).
     case beside([PictureContent])
 
-    /// The pixels.
-    public func render() -> Canvas {
+    /// The pixels; `zoom` 2 or 3 (projector mode) the same picture at two or three times the pixels.
+    public func render(zoom: Int = 1) -> Canvas {
         switch self {
-        case .grid(let g): return g.render()
-        case .curves(let p): return p.render()
-        case .table(let h): return h.render()
-        case .beside(let parts): return Canvas.side(by: parts.map { $0.render() })
+        case .grid(let g): return g.render(zoom: zoom)
+        case .curves(let p): return p.render(zoom: zoom)
+        case .table(let h): return h.render(zoom: zoom)
+        case .beside(let parts): return Canvas.side(by: parts.map { $0.render(zoom: zoom) })
         }
     }
 }

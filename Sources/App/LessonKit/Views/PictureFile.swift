@@ -5,9 +5,9 @@ import Foundation
 import Rendering
 
 enum PictureFile {
-    static func write(_ picture: Picture, to url: URL) throws -> Data {
+    static func write(_ picture: Picture, to url: URL, zoom: Int = 1) throws -> Data {
         do {
-            let data = Data(try PNGFile.encode(picture.content.render()))
+            let data = Data(try PNGFile.encode(picture.content.render(zoom: zoom)))
             try AtomicFile.write(data, to: url)
             return data
         } catch let e as FileWriteError { throw LessonError(e.description) } catch {

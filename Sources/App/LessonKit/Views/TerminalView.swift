@@ -19,8 +19,11 @@ public struct TerminalView {
     /// The table rows are being added to, for `.epoch` records.
     var table: (Table, widths: [Int])?
 
-    public init(words: Words, width: Int, color: Bool, full: Bool) {
-        self.words = words; self.width = max(20, width); self.color = color; self.full = full
+    /// `--zoom`: each picture's pixel drawn `zoom` times as wide and as tall (a projector's back row).
+    public var zoom: Int
+
+    public init(words: Words, width: Int, color: Bool, full: Bool, zoom: Int = 1) {
+        self.words = words; self.width = max(20, width); self.color = color; self.full = full; self.zoom = max(1, zoom)
     }
 
     func style(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
@@ -395,25 +398,48 @@ public struct TerminalView {
             return words.has(variant) ? Phrase(variant, p.values) : p
         }
         var out = caption.map { wrap(words.render($0), indent: "") } ?? []
-        let cellWidth = (color || m.width > 12 ? m.width : 2 * m.width) + 3
-        let fit = (width - 2 + 3) / cellWidth
+        // Without colour a small picture takes two characters per pixel, zoomed or not.
+        let double = !color && m.width <= TerminalPicture.plainDoubleWidthLimit
+        func cellWidth(_ w: Int) -> Int { (double ? 2 * w : w) + 3 }
+        let fit = (width - 2 + 3) / cellWidth(m.width)
         guard fit >= 1 else {
-            return out + ["  (the picture needs \(cellWidth + 2) columns; see the PNG, or widen the terminal)"]
+            return out + ["  (the picture needs \(cellWidth(m.width) + 2) columns; see the PNG, or widen the terminal)"]
         }
         let n = min(fit, m.maps.count)
         let scales = m.scales ?? Array(repeating: .init(lo: m.lo, hi: m.hi, colormap: m.colormap), count: m.maps.count)
-        let text = TerminalPicture.row(Array(m.maps.prefix(n)), width: m.width, height: m.height, captions: m.captions.prefix(n).map { words.format($0, spec: "") },
-                                       scales: Array(scales.prefix(n)), color: color)
-        var picture = text.split(separator: "\n", omittingEmptySubsequences: true).map { line in
-            // Trailing blanks would make a plain picture's lines look wider than they are.
-            var s = String(line); while s.hasSuffix(" ") { s.removeLast() }; return s
+        // --zoom: each pixel z cells wide and z half-rows tall, as large as fits the width; the maps zoom 1
+        // shows, wrapped into rows.
+        let z = stride(from: zoom, through: 1, by: -1).first { cellWidth(m.width * $0) <= width - 2 + 3 } ?? 1
+        let perRow = z == 1 ? n : max(1, (width - 2 + 3) / cellWidth(m.width * z))
+        for start in stride(from: 0, to: n, by: perRow) {
+            let shown = start..<min(n, start + perRow)
+            let maps = m.maps[shown].map { z == 1 ? $0 : TerminalView.enlarge($0, width: m.width, height: m.height, by: z) }
+            let text = TerminalPicture.row(maps, width: m.width * z, height: m.height * z, captions: m.captions[shown].map { words.format($0, spec: "") },
+                                           scales: Array(scales[shown]), color: color, plainDouble: double)
+            var picture = text.split(separator: "\n", omittingEmptySubsequences: true).map { line in
+                // Trailing blanks would make a plain picture's lines look wider than they are.
+                var s = String(line); while s.hasSuffix(" ") { s.removeLast() }; return s
+            }
+            // Rows blank in every picture of a row (a digit's empty margin) say nothing: drop them. Zoomed,
+            // a row may hold one nearly blank map, whose shape would go with them: kept.
+            while z == 1 && picture.count > 2 && picture[0].isEmpty { picture.removeFirst() }
+            while z == 1 && picture.count > 2 && picture[picture.count - 2].isEmpty { picture.remove(at: picture.count - 2) }  // and above the captions
+            out += (start > 0 ? [""] : []) + picture
         }
-        // Rows blank in every picture (a digit's empty margin) say nothing: drop them.
-        while picture.count > 2 && picture[0].isEmpty { picture.removeFirst() }
-        while picture.count > 2 && picture[picture.count - 2].isEmpty { picture.remove(at: picture.count - 2) }  // and above the captions
-        out += picture
         if n < m.maps.count {
             out.append("  (\(n) of \(m.maps.count) shown at \(width) columns; " + (m.inPNG ? "every one is in the PNG)" : "a wider terminal shows them all)"))
+        }
+        return out
+    }
+}
+
+extension TerminalView {
+    /// A width × height map with each value repeated `z` times across and down.
+    static func enlarge(_ values: [Double], width: Int, height: Int, by z: Int) -> [Double] {
+        var out = [Double]()
+        out.reserveCapacity(values.count * z * z)
+        for y in 0..<(height * z) {
+            for x in 0..<(width * z) { out.append(values[(y / z) * width + x / z]) }
         }
         return out
     }
