@@ -100,7 +100,7 @@ func renderedBody(_ page: URL) throws -> (images: Int, broken: Int, dom: String)
         #expect(page.broken == 0)
         // In the browser's DOM: each table-of-contents link's target is the section of that step.
         for (k, name) in tocLinks.enumerated() {
-            #expect(page.dom.contains("<section id=\"\(name)\">\n<h2><span class=\"step\">Step \(k + 1) of 22</span>"), "#\(name) lands on step \(k + 1)")
+            #expect(page.dom.contains("<section id=\"\(name)\">\n<div class=\"lead\"><h2><span class=\"step\">Step \(k + 1) of 22</span>"), "#\(name) lands on step \(k + 1)")
         }
         #expect(page.dom.components(separatedBy: "<h2><span class=\"step\">").count - 1 == 22)
         // index.html alone, copied into another folder, is still the whole handout.
@@ -112,12 +112,25 @@ func renderedBody(_ page: URL) throws -> (images: Int, broken: Int, dom: String)
         // The check can fail: a page whose picture is missing says so.
         try html.replacingOccurrences(of: sources[0], with: "missing.png").write(to: lonely.appendingPathComponent("broken.html"), atomically: true, encoding: .utf8)
         #expect(try renderedBody(lonely.appendingPathComponent("broken.html")).broken == 1)
-        // Printed on A4: at most 15 pages (pdfinfo from poppler-utils, installed by .ci/run and the README).
+        // Printed on A4, figures at the text width: at most 22 pages (pdfinfo from poppler-utils, installed
+        // by .ci/run and the README).
         let pdf = dir.appendingPathComponent("handout.pdf")
         _ = try capture(browser, chromiumFlags + ["--no-pdf-header-footer", "--print-to-pdf=\(pdf.path)", a.appendingPathComponent("index.html").absoluteString])
         let info = try capture("/usr/bin/pdfinfo", [pdf.path])
         let pages = info.stdout.split(separator: "\n").first { $0.hasPrefix("Pages:") }.flatMap { Int($0.split(separator: " ").last!) }
-        #expect(pages != nil && pages! <= 15 && pages! >= 5, "\(info.stdout)")
+        #expect(pages != nil && pages! <= 22 && pages! >= 5, "\(info.stdout)")
+        // No page ends with a heading: its last line of text is neither a step's "Step N of 22" nor the
+        // step's title under it.
+        var headingsSeen = 0
+        for number in 1...(pages ?? 0) {
+            let text = try capture("/usr/bin/pdftotext", ["-f", String(number), "-l", String(number), "-layout", pdf.path, "-"]).stdout
+            let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for (i, line) in lines.enumerated() where line.wholeMatch(of: #/Step \d+ of 22/#) != nil {
+                headingsSeen += 1
+                #expect(i + 2 < lines.count, "page \(number) ends with the heading \(line) \(i + 1 < lines.count ? lines[i + 1] : "")")
+            }
+        }
+        #expect(headingsSeen == 22, "every step's heading found in the PDF's text: \(headingsSeen)")
         let size = info.stdout.split(separator: "\n").first { $0.hasPrefix("Page size:") }.map(String.init) ?? ""
         #expect(size.contains("(A4)"), "A4 pages: \(size)")
 
@@ -140,9 +153,17 @@ func renderedBody(_ page: URL) throws -> (images: Int, broken: Int, dom: String)
         let lines = d.stdout.split(separator: "\n").map(String.init)
         func row(_ name: String) -> [String]? { lines.first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(name + " ") }?.split(separator: " ").map(String.init) }
         #expect(row("clip") == ["clip", "0.5", "1000"], "\(d.stdout)")
-        let clipped = row("clipped_entries")
-        #expect(clipped != nil && clipped![1] != "0" && clipped![2] == "0", "\(d.stdout)")
-        #expect(row("test_accuracy")?.count == 4)
+        // Figures named as the lesson prints them, accuracies in %.
+        let clipped = row("entries clipped")
+        #expect(clipped != nil && clipped![2] != "0" && clipped![3] == "0", "\(d.stdout)")
+        let test = try #require(row("test acc"), "\(d.stdout)")
+        #expect(test.count == 5 && test[2].hasSuffix("%") && test[3].hasSuffix("%") && test[4].hasSuffix("%"), "\(test)")
+        #expect(!d.stdout.contains("test_accuracy") && !d.stdout.contains("clipped_entries"))
+        // One per-epoch table: the figures' names on one line, A and B under each.
+        let perEpoch = try #require(lines.firstIndex(of: "Per epoch:"))
+        #expect(["cost (tutorial)", "train acc", "test acc", "entries clipped"].allSatisfy { lines[perEpoch + 1].contains($0) }, "\(lines[perEpoch + 1])")
+        #expect(lines[perEpoch + 2].split(separator: " ").filter { $0 == "A" || $0 == "B" }.count >= 8)
+        #expect(lines[perEpoch + 4].isEmpty || lines[perEpoch + 4].hasPrefix("  ("), "a single epoch's row, then the end of the table")
         #expect(d.stdout.contains("Largest weight differences per layer") && d.stdout.contains("conv1 W") && d.stdout.contains("dense2 b"))
         // Every table's columns line up under their headings, within 80 columns.
         expectAlignedTables(d.stdout)

@@ -138,13 +138,14 @@ public enum Report {
     @page { size: A4; margin: 12mm 12mm 14mm; }
     @media print {
       body { max-width: none; padding: 0; font-size: 8.5pt; line-height: 1.3; }
-      h1 { font-size: 15pt; } h2 { font-size: 11pt; margin: 0.8rem 0 0.3rem; padding-top: 0.3rem; break-after: avoid; }
+      h1 { font-size: 15pt; } h2 { font-size: 11pt; margin: 0.8rem 0 0.3rem; padding-top: 0.3rem; break-after: avoid; break-inside: avoid; }
+      .lead { break-inside: avoid; }
       p, ul { margin: 0.25rem 0; }
       pre { white-space: pre-wrap; font-size: 6.3pt; line-height: 1.15; padding: 0.25rem 0.4rem; margin: 0.15rem 0 0.3rem; }
       .quantity { margin: 0.3rem 0; break-inside: avoid; } .quantity .summary { margin: 0 0 0.2rem; font-size: 7pt; }
-      figure { margin: 0.3rem 0; break-inside: avoid; display: inline-block; width: 48%; vertical-align: top; }
-      figure img { max-height: 62mm; width: auto; max-width: 100%; }
-      figcaption { font-size: 7pt; }
+      figure { margin: 0.4rem 0; break-inside: avoid; }
+      figure img { width: 100%; height: auto; max-height: 235mm; object-fit: contain; object-position: left top; }
+      figcaption { font-size: 8pt; }
       .note { padding: 0.2rem 0.5rem; margin: 0.3rem 0; }
       details { display: none; }
       #missing { display: none !important; }
@@ -184,7 +185,10 @@ public enum Report {
             "<li value=\"\(i)\"><a href=\"#\(escape(name))\">\(escape(t))</a></li>"
         }.joined() + "</ol></nav>\n"
         var tocPlaced = false
+        // After a heading, the block that follows it goes in the heading's <div class="lead">.
+        var leadOpen = false
         for e in blocks {
+            defer { if leadOpen, case .heading = e {} else if leadOpen { body += "</div>\n"; leadOpen = false } }
             switch e {
             case .title(let t):
                 title = t
@@ -193,7 +197,10 @@ public enum Report {
                 if !tocPlaced { body += toc; tocPlaced = true }
                 if inStep { body += "</section>\n" }
                 inStep = true
-                body += "<section id=\"\(escape(name))\">\n<h2><span class=\"step\">Step \(index) of \(total)</span>\(escape(t)) <code>\(escape(name))</code></h2>\n"
+                // Printed, a heading and what follows it share a page: never a heading alone at a page's foot.
+                body += "<section id=\"\(escape(name))\">\n<div class=\"lead\"><h2><span class=\"step\">Step \(index) of \(total)</span>\(escape(t)) <code>\(escape(name))</code></h2>\n"
+                leadOpen = true
+                continue
             case .narrative(let t): body += paragraphs(t) + "\n"
             case .note(let t): body += "<div class=\"note\"><strong>Note:</strong> \(inline(t))</div>\n"
             case .text(let t): body += t.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "" : "<pre>\(escape(t))</pre>\n"
@@ -211,6 +218,7 @@ public enum Report {
                 body += "<figure><img src=\"\(src)\" data-file=\"\(escape(url.lastPathComponent))\" alt=\"\(escape(caption ?? url.lastPathComponent))\"><figcaption>\(escape(caption.map { $0 + " (" + url.lastPathComponent + ")" } ?? url.lastPathComponent))</figcaption></figure>\n"
             }
         }
+        if leadOpen { body += "</div>\n" }
         if inStep { body += "</section>\n" }
         return """
         <!DOCTYPE html>

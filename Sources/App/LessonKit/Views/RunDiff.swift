@@ -5,16 +5,43 @@ import Network
 import Numerics
 
 public enum RunDiff {
-    /// The comparison as text; `a` and `b` are run.json paths or --out folders.
-    public static func text(_ a: String, _ b: String) throws -> String {
+    /// How the lesson names and prints a run.json figure (`figure.KEY` and `figure.KEY.format` in its
+    /// words): "train acc" at 92.37 % rather than train_accuracy 0.9237.
+    struct FigureWords {
+        let words: Words?
+        /// The figures in the order the lesson file names them.
+        var order: [String] = []
+        func name(_ key: String) -> String { words?.text("figure." + key) ?? key }
+        func value(_ key: String, _ v: Double) -> String {
+            if let spec = words?.text("figure.\(key).format") { return Words.format(.number(v), spec: spec) }
+            return v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(format: "%.6g", v)
+        }
+        func change(_ key: String, _ a: Double, _ b: Double) -> String {
+            let d = b - a
+            return (d >= 0 ? "+" : "") + value(key, d)
+        }
+        /// The words of the lesson file a run was made from, if it is still in the library.
+        static func of(_ run: RunRecord) -> FigureWords {
+            guard let library = try? LessonLibrary.locate(),
+                  let entry = library.entries().first(where: { $0.url.lastPathComponent == run.file }),
+                  let file = try? LessonFile.load(entry.url), let words = try? Words(file: file) else { return FigureWords(words: nil) }
+            let order = (file.blocks["words"] ?? []).compactMap { line -> String? in
+                guard line.text.hasPrefix("figure."), let colon = line.text.firstIndex(of: ":") else { return nil }
+                let key = String(line.text[line.text.index(line.text.startIndex, offsetBy: 7)..<colon])
+                return key.hasSuffix(".format") ? nil : key
+            }
+            return FigureWords(words: words, order: order)
+        }
+    }
+
+    /// The comparison as text, fitted to `width` columns; `a` and `b` are run.json paths or --out folders.
+    public static func text(_ a: String, _ b: String, width: Int = 80) throws -> String {
         let (ra, fa) = try RunRecord.load(a), (rb, fb) = try RunRecord.load(b)
         guard ra.file == rb.file, ra.engine == rb.engine else {
             throw LessonError("\(a) is a run of \(ra.file), \(b) of \(rb.file); diff compares two runs of the same lesson.")
         }
+        let words = FigureWords.of(ra)
         var out = ["\(ra.lesson)", "A: \(a)", "B: \(b)", ""]
-        func number(_ v: Double) -> String {
-            v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(format: "%.6g", v)
-        }
         func table(_ rows: [[String]]) -> [String] { TextColumns.table(rows) }
 
         let keys = Set(ra.settings.keys).union(rb.settings.keys).sorted()
@@ -22,40 +49,41 @@ public enum RunDiff {
         out.append(differing.isEmpty ? "Settings: the same." : "Settings that differ:")
         if !differing.isEmpty { out += table([["setting", "A", "B"]] + differing.map { [$0, ra.settings[$0] ?? "-", rb.settings[$0] ?? "-"] }) }
 
-        let figures = Set(ra.summary.final.keys).union(rb.summary.final.keys).sorted()
+        // In the order the lesson's words list them, then any others.
+        func ordered(_ figures: Set<String>) -> [String] {
+            figures.sorted { (words.order.firstIndex(of: $0) ?? .max, $0) < (words.order.firstIndex(of: $1) ?? .max, $1) }
+        }
+        let figures = ordered(Set(ra.summary.final.keys).union(rb.summary.final.keys))
         if !figures.isEmpty {
             out += ["", "Final figures:"]
             out += table([["figure", "A", "B", "B - A"]] + figures.map { k in
                 let x = ra.summary.final[k], y = rb.summary.final[k]
-                return [k, x.map(number) ?? "-", y.map(number) ?? "-", x != nil && y != nil ? (y! - x! >= 0 ? "+" : "") + number(y! - x!) : ""]
+                return [words.name(k), x.map { words.value(k, $0) } ?? "-", y.map { words.value(k, $0) } ?? "-",
+                        x != nil && y != nil ? words.change(k, x!, y!) : ""]
             })
         }
 
-        // Per epoch, the figures both runs have, A | B.
+        // Per epoch, one table: each figure both runs have, A and B side by side under its name.
         let n = min(ra.summary.epochs.count, rb.summary.epochs.count)
         if n > 0 {
             let unit = ra.summary.epochs[0]["epoch"] != nil ? "epoch" : "iteration"
-            let columns = Set(ra.summary.epochs[0].keys).intersection(rb.summary.epochs[0].keys).subtracting([unit]).sorted()
+            var columns = ordered(Set(ra.summary.epochs[0].keys).intersection(rb.summary.epochs[0].keys).subtracting([unit]))
             let shown = n <= 12 ? Array(0..<n) : Array(0..<5) + Array((n - 5)..<n)
-            // One A and one B column per figure; as many figures side by side as fit in 80 columns,
-            // the rest in further tables below, each with the \(unit) column again.
-            func rows(_ figures: [String]) -> [[String]] {
-                [[unit] + figures.flatMap { ["\($0) A", "B"] }] + shown.map { e in
-                    [number(ra.summary.epochs[e][unit] ?? Double(e + 1))] + figures.flatMap { c in
-                        [ra.summary.epochs[e][c].map(number) ?? "-", rb.summary.epochs[e][c].map(number) ?? "-"]
-                    }
-                }
+            out += ["", "Per \(words.name(unit))\(n > 12 ? " (first and last five of \(n))" : ""):"]
+            var lines = epochTable(unit: unit, columns: columns, epochs: shown, ra.summary.epochs, rb.summary.epochs, words)
+            // Too wide: a figure the two runs share at every epoch shown says so below instead.
+            var same = [String]()
+            while lines.map(TextColumns.width).max() ?? 0 > width,
+                  let k = columns.last(where: { c in shown.allSatisfy { ra.summary.epochs[$0][c] == rb.summary.epochs[$0][c] } }) {
+                columns.removeAll { $0 == k }
+                same.insert(k, at: 0)
+                lines = epochTable(unit: unit, columns: columns, epochs: shown, ra.summary.epochs, rb.summary.epochs, words)
             }
-            out += ["", "Per \(unit)\(n > 12 ? " (first and last five of \(n))" : ""):"]
-            var group = [String]()
-            for c in columns {
-                if !group.isEmpty, (table(rows(group + [c])).map(TextColumns.width).max() ?? 0) > 80 {
-                    out += table(rows(group)) + [""]
-                    group = []
-                }
-                group.append(c)
+            out += lines
+            for k in same {
+                let values = Set(shown.compactMap { ra.summary.epochs[$0][k] }).sorted()
+                out.append("  (\(words.name(k)), the same in both runs: \(values.map { words.value(k, $0) }.joined(separator: ", ")))")
             }
-            if !group.isEmpty { out += table(rows(group)) }
             if ra.summary.epochs.count != rb.summary.epochs.count {
                 out.append("  (A has \(ra.summary.epochs.count), B has \(rb.summary.epochs.count); the first \(n) are compared)")
             }
@@ -67,6 +95,34 @@ public enum RunDiff {
             out += ["", "Weights: \(ra.summary.weightsFile == nil && rb.summary.weightsFile == nil ? "neither run" : "only one run") saved trained weights, so they are not compared."]
         }
         return out.joined(separator: "\n")
+    }
+
+    /// The per-epoch table: a line of figure names, each over its A and B columns, then A and B, then a
+    /// row per epoch shown.
+    static func epochTable(unit: String, columns: [String], epochs: [Int], _ a: [[String: Double]], _ b: [[String: Double]],
+                           _ words: FigureWords) -> [String] {
+        let unitCells = epochs.map { e in words.value(unit, a[e][unit] ?? Double(e + 1)) }
+        let unitWidth = ([words.name(unit)] + unitCells).map(TextColumns.width).max() ?? 0
+        var header = [TextColumns.pad("", unitWidth)], sub = [TextColumns.pad(words.name(unit), unitWidth)]
+        var rows = unitCells.map { [TextColumns.pad($0, unitWidth)] }
+        for c in columns {
+            let cellsA = epochs.map { e in a[e][c].map { words.value(c, $0) } ?? "-" }
+            let cellsB = epochs.map { e in b[e][c].map { words.value(c, $0) } ?? "-" }
+            var wA = (["A"] + cellsA).map(TextColumns.width).max()!, wB = (["B"] + cellsB).map(TextColumns.width).max()!
+            let name = words.name(c)
+            // A name wider than its two columns widens them.
+            let short = TextColumns.width(name) - (wA + 1 + wB)
+            if short > 0 { wA += short / 2; wB += short - short / 2 }
+            header.append(TextColumns.pad(name, wA + 1 + wB, align: .right))
+            sub.append(TextColumns.pad("A", wA, align: .right) + " " + TextColumns.pad("B", wB, align: .right))
+            for i in rows.indices {
+                rows[i].append(TextColumns.pad(cellsA[i], wA, align: .right) + " " + TextColumns.pad(cellsB[i], wB, align: .right))
+            }
+        }
+        return ([header, sub] + rows).map { cells in
+            let line = "  " + cells.joined(separator: "  ")
+            return String(line.reversed().drop { $0 == " " }.reversed())
+        }
     }
 
     /// max and mean |W_B − W_A| per tensor, largest first.
