@@ -1,7 +1,7 @@
 // Projector mode: --zoom 2 draws every PNG at twice the pixels with its text set at twice the size
 // (not scaled up), and every terminal picture at twice the cells.
 import Foundation
-import LessonKit
+@testable import LessonKit
 import Rendering
 import Testing
 import TestSupport
@@ -49,4 +49,29 @@ import TestSupport
         let r = try runLesson(["run", "2", "--zoom", "4"])
         #expect(r.status == 64 && r.stderr.contains("--zoom") && r.stdout.isEmpty, "\(r.status) \(r.stderr)")
     }
+}
+
+/// Every picture the three lessons draw, rendered again from its record: no text under 14 px at zoom 1
+/// (a projector's back row reads it); at zoom 2 the same picture at twice the pixels, its text too.
+@Test(arguments: [("01-digits.md", [("iterations", "20")]), ("02-letters.md", []),
+                  ("03-cnn.md", [("train-images", "1024"), ("test-images", "256"), ("epochs", "1"), ("batch", "256")])])
+func everyTextInAPictureIsAtLeastFourteenPixels(lesson: String, settings: [(String, String)]) throws {
+    let dir = try temporaryFolder("text-sizes-\(lesson)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = try LessonFile.load(repositoryRoot.appendingPathComponent("Lessons/\(lesson)"))
+    let (engineType, values) = try LessonRunner.prepare(file, overrides: settings.map { ($0.0, $0.1, "--set") })
+    let stream = RecordStream(view: TerminalView(words: try LessonRunner.words(for: file, engine: engineType), width: 80, color: false, full: false),
+                              quiet: true, write: { _ in })
+    let context = LessonContext(file: file, settings: values, out: stream, outputDirectory: dir, dataDirectory: nil)
+    let engine = try engineType.init(context: context)
+    for step in file.steps { try engine.perform(step) }
+    var pictures = 0
+    for entry in stream.records {
+        guard case .wrote(let written) = entry.record, let picture = written.picture else { continue }
+        pictures += 1
+        let one = picture.content.render(), two = picture.content.render(zoom: 2)
+        #expect((one.smallestText ?? 99) >= 14, "\(picture.file): text of \(one.smallestText ?? 0) px")
+        #expect((two.smallestText ?? 99) >= 14 && two.width == 2 * one.width, "\(picture.file) at zoom 2")
+    }
+    #expect(pictures >= 5, "\(lesson): \(pictures) pictures")
 }

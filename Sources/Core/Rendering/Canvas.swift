@@ -30,6 +30,8 @@ public struct Canvas: Sendable {
     public let height: Int
     public let zoom: Int
     public var pixels: [UInt8]
+    /// The smallest text drawn so far, in units (14 at least everywhere: a projector's back row reads it).
+    public internal(set) var smallestText: Int?
 
     public init(width: Int, height: Int, background: RGBA = .white, zoom: Int = 1) {
         precondition(width > 0 && height > 0 && zoom >= 1, "a canvas needs a positive size")
@@ -126,6 +128,7 @@ extension Canvas {
         var out = Canvas(width: max(1, width), height: max(1, canvases.map(\.height).max() ?? 1))
         var x = 0
         for c in canvases { out.draw(c, x: x, y: 0); x += c.width + gap }
+        out.smallestText = canvases.compactMap(\.smallestText).min()
         return out
     }
 }

@@ -78,6 +78,7 @@ extension Canvas {
     public mutating func text(_ text: String, x: Int, y: Int, size: Int, color: RGBA = .ink,
                               anchor: TextAnchor = .left, font: Font = .shared) {
         guard font.isAvailable else { return }
+        if !text.isEmpty { smallestText = min(smallestText ?? size, size) }
         // In pixels: a zoomed canvas sets its text at the zoomed size, as crisp as at zoom 1.
         let (x, y, size) = (x * zoom, y * zoom, size * zoom)
         let w = font.measure(text, size: size)
@@ -97,6 +98,7 @@ extension Canvas {
     /// Text turned 90° anticlockwise (a y-axis label), centred on (x, y); x is the baseline.
     public mutating func verticalText(_ text: String, x: Int, y: Int, size: Int, color: RGBA = .ink, font: Font = .shared) {
         guard font.isAvailable else { return }
+        if !text.isEmpty { smallestText = min(smallestText ?? size, size) }
         let (x, y, size) = (x * zoom, y * zoom, size * zoom)
         let w = font.measure(text, size: size)
         var strip = Canvas(width: max(1, w), height: size * 2, background: RGBA(0, 0, 0, 0))
