@@ -201,6 +201,7 @@ func stepLineCounts(_ text: String) -> [(heading: String, lines: Int)] {
         (.number(0.1234567), ".4g", "0.1235"), (.number(-0.5), " .4f", "-0.5000"), (.number(0.5), " .4f", " 0.5000"),
         (.int(1), "s", ""), (.int(2), "s", "s"), (.int(7), "5d", "    7"), (.number(0.1), "", "0.1"),
         // Found by FuzzLessonFile: an integer format on nan, inf or a huge number printed instead of trapping.
+        (.index([0, 2, 5]), "and", "0, 2 and 5"), (.index([9]), "and", "9"), (.index([9]), "s", ""), (.index([1, 2]), "s", "s"),
         (.number(.nan), "d", "nan"), (.number(-.infinity), "d", "-inf"), (.number(1e300), ",d", String(format: "%.0f", 1e300)),
     ]
     for (value, spec, want) in cases {

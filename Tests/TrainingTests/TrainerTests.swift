@@ -58,7 +58,7 @@ func trainerGradientsMatchTheReadableNetwork(precision: Precision, shards: Int, 
     }
     #expect(relativeDifference(fast.map { $0!.dW }, slow.map(\.dW)) < tolerance)
     #expect(relativeDifference(fast.map { $0!.db }, slow.map(\.db)) < tolerance)
-    let (predictions, loss) = trainer.evaluate(set)
+    let e0 = trainer.evaluate(set); let (predictions, loss) = (e0.predictions, e0.loss)
     let (p2, l2) = net.evaluate(set)
     #expect(abs(loss - l2) / l2 < tolerance)
     #expect(precision == .float32 || predictions == p2)
@@ -156,7 +156,7 @@ func tutorialNetworkGradientsMatchTheReadableNetwork(precision: Precision) throw
     let tolerance = precision == .float64 ? 1e-10 : 1e-4
     #expect(relativeDifference(fast.map { $0!.dW }, slow.map(\.dW)) < tolerance)
     #expect(relativeDifference(fast.map { $0!.db }, slow.map(\.db)) < tolerance)
-    let (_, loss) = trainer.evaluate(set)
+    let loss = trainer.evaluate(set).loss
     #expect(abs(loss - net.evaluate(set).loss) / loss < tolerance)
 }
 
@@ -221,7 +221,31 @@ func trainerStepsOfTheNewKindsMatchTheReadableNetwork(precision: Precision) thro
     #expect(fast.count == slow.count && slow.count == 5)
     #expect(relativeDifference(fast.map { $0!.dW }, slow.map(\.dW)) < tolerance)
     #expect(relativeDifference(fast.map { $0!.db }, slow.map(\.db)) < tolerance)
-    let (_, loss) = trainer.evaluate(set)
+    let loss = trainer.evaluate(set).loss
     let (_, l2) = net.evaluate(set)
     #expect(abs(loss - l2) / l2 < tolerance)
+}
+
+/// Dead filters, as the training path's evaluation finds them, are those the readable network's ReLU
+/// outputs say: 0 at every position of every image of the set, for each conv layer a ReLU follows (c1,
+/// whose ReLU the max-pool applies, and c3, which applies its own; c2 is followed by a pool first).
+@Test(arguments: [Precision.float64, .float32])
+func deadFiltersAreTheReadableNetworksZeroChannels(precision: Precision) throws {
+    var net = try smallNetwork()
+    // Two filters made dead: a bias far below anything their sums reach.
+    var p = net.parameters
+    p[1].storage[2] = -1000   // c1's bias, filter 2
+    p[5].storage[0] = -1000   // c3's bias, filter 0
+    net.parameters = p
+    let set = randomImages(30, seed: 4)
+    let evaluation = CNNTrainer(net, precision: precision, batchSize: 8, shards: 2).evaluate(set)
+    let pass = net.forward(set.batch(Array(0..<30)[...]))
+    // The readable outputs of r1 (after c1) and r4 (after c3), NHWC.
+    let readable = [1, 7].map { layer -> [Int] in
+        let t = pass.outputs[layer], c = t.shape[3]
+        return (0..<c).filter { k in stride(from: k, to: t.count, by: c).allSatisfy { t.storage[$0] <= 0 } }
+    }
+    #expect(evaluation.deadFilters == readable, "\(evaluation.deadFilters) vs \(readable)")
+    #expect(readable[0].contains(2) && readable[1].contains(0))
+    #expect(evaluation.predictions.count == 30)
 }

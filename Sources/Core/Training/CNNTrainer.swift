@@ -99,18 +99,30 @@ public final class CNNTrainer {
         }
     }
 
-    /// Predicted classes and the summed cross-entropy over a whole set, forward only.
-    public func evaluate(_ set: ImageSet) -> (predictions: [Int], loss: Double) {
+    /// A forward pass over a whole set: predicted classes, the summed cross-entropy, and which filters
+    /// are dead on it.
+    public struct Evaluation: Sendable {
+        public var predictions: [Int]
+        public var loss: Double
+        /// For each conv layer followed by a ReLU (first conv first), each filter's liveness on this set.
+        public var live: [[Bool]]
+        /// The one definition of a dead filter: its ReLU output is 0 at every position of every image of
+        /// the set it was measured on. Per ReLU conv layer (first conv first), the dead filters' indices.
+        public var deadFilters: [[Int]] { live.map { l in l.indices.filter { !l[$0] } } }
+    }
+
+    /// Predicted classes, the summed cross-entropy and the dead filters over a whole set, forward only.
+    public func evaluate(_ set: ImageSet) -> Evaluation {
         withBLASThreads {
-            var predictions = [Int](), loss = 0.0
+            var predictions = [Int](), loss = 0.0, live = [[Bool]]()
             var start = 0
             while start < set.count {
                 let idx = Array(start..<min(set.count, start + batchSize))
-                let r = single?.predict(set, idx) ?? double!.predict(set, idx)
+                let r = single?.predict(set, idx, live: &live) ?? double!.predict(set, idx, live: &live)
                 predictions += r.predictions; loss += r.loss
                 start += batchSize
             }
-            return (predictions, loss)
+            return Evaluation(predictions: predictions, loss: loss, live: live)
         }
     }
 

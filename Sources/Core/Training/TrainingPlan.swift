@@ -327,14 +327,46 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
         return out
     }
 
-    func predict(_ set: ImageSet, _ indices: [Int]) -> (predictions: [Int], loss: Double) {
+    /// `live`: for each conv layer followed by a ReLU (first conv first), the channels whose ReLU output
+    /// was positive somewhere for some image so far; these images' are added.
+    func predict(_ set: ImageSet, _ indices: [Int], live: inout [[Bool]]) -> (predictions: [Int], loss: Double) {
         eachShard(indices) { ws, idx in
             self.load(set, idx, into: ws)
             self.forward(ws, count: idx.count, labels: idx.map { set.labels[$0] }, forBackward: false)
         }
         var predictions = [Int](), loss = 0.0
-        for ws in workspaces[0..<parts(indices).count] { predictions += ws.predictions; loss += ws.loss }
+        for (ws, idx) in zip(workspaces, parts(indices)) {
+            predictions += ws.predictions; loss += ws.loss
+            markLiveChannels(ws, count: idx.count, into: &live)
+        }
         return (predictions, loss)
+    }
+
+    /// Where each ReLU conv layer's output is after a forward pass: the conv's own output when it applies
+    /// the ReLU, else the ReLU step's, or the max-pool's that applies it when its windows cover every
+    /// position (a channel is 0 at every position exactly when every window's max is).
+    func reluOutputs() -> [(step: Int, size: Int, channels: Int)] {
+        var out = [(step: Int, size: Int, channels: Int)]()
+        for (j, s) in steps.enumerated() {
+            guard case .conv(let c) = s.kind else { continue }
+            let next = j + 1 < steps.count ? steps[j + 1].kind : nil
+            if c.relu { out.append((j, c.oh * c.ow, c.cout)) }
+            else if case .relu = next { out.append((j + 1, c.oh * c.ow, c.cout)) }
+            else if case .maxPool(let p) = next, p.relu, p.oh * p.f == c.oh, p.ow * p.f == c.ow { out.append((j + 1, p.oh * p.ow, c.cout)) }
+        }
+        return out
+    }
+
+    func markLiveChannels(_ ws: ShardWorkspace<Scalar>, count n: Int, into live: inout [[Bool]]) {
+        for (k, r) in reluOutputs().enumerated() {
+            if live.count <= k { live.append([Bool](repeating: false, count: r.channels)) }
+            let out = ws.outputs[r.step].p
+            // NHWC: channel c of every position is every `channels`-th value.
+            for c in 0..<r.channels where !live[k][c] {
+                var i = c
+                while i < n &* r.size &* r.channels { if out[i] > 0 { live[k][c] = true; break }; i &+= r.channels }
+            }
+        }
     }
 
     /// W ← W·(1 − lr·λ/m) − lr·clip(dW)/m,  b ← b − lr·db/m, with m the batch size asked for.

@@ -57,8 +57,9 @@ extension CNNEngine {
                 throw loop.interrupted("in epoch \(e) after batch \(c.updates) of \(batches) (\(NumberText.count(history.count, "full epoch")) done)",
                                        curves: { try plotCost(partial: true) }, then: "; no weights file was written")
             }
-            let (trainPred, trainLoss) = trainer.evaluate(tr)
-            let (testPred, _) = trainer.evaluate(te)
+            let trainEvaluation = trainer.evaluate(tr)
+            let (trainPred, trainLoss) = (trainEvaluation.predictions, trainEvaluation.loss)
+            let testPred = trainer.evaluate(te).predictions
             let record = EpochRecord(epoch: e, cost: (trainLoss + trainer.sumOfSquaredWeights) / Double(tr.count),
                                      trainAccuracy: CNN.accuracy(trainPred, tr.labels), testAccuracy: CNN.accuracy(testPred, te.labels),
                                      clippedEntries: c.clippedEntries, clippedUpdates: c.clippedUpdates, updates: c.updates,
@@ -146,10 +147,13 @@ extension CNNEngine {
     func evaluate() throws {
         let net = try ensureTrained()
         let (_, te) = try ensureData()
-        let (pred, _) = (trainer ?? CNNTrainer(net, precision: trainedPrecision ?? .float64, batchSize: min(settings.int("batch"), te.count))).evaluate(te)
+        let precision = trainedPrecision ?? .float64, batch = min(settings.int("batch"), te.count)
+        let evaluation = (trainer ?? CNNTrainer(net, precision: precision, batchSize: batch)).evaluate(te)
+        let pred = evaluation.predictions
         let correct = zip(pred, te.labels).filter { $0 == $1 }.count
         evaluatedAccuracy = Double(correct) / Double(te.count)
         out.result("evaluate.result", ["correct": .int(correct), "images": .int(te.count), "accuracy": .number(Double(correct) / Double(te.count))])
+        try sayDeadFilters(trained: evaluation, initial: CNNTrainer(try ensureInitial(), precision: precision, batchSize: batch).evaluate(te), images: te.count)
         let confusion = out.confusion("evaluate.confusion", pred, te.labels)
         let values: [String: Value] = ["state": trainedState, "images": .int(te.count), "accuracy": .number(100 * Double(correct) / Double(te.count))]
         try context.draw("confusion.png", .confusion, shows: "pictures.confusion", values) { text in
@@ -181,5 +185,27 @@ extension CNNEngine {
             grid.captionSize = 14  // the smallest text a projector shows
             return .grid(grid)
         }
+    }
+
+    /// Filters dead on the test set (CNNTrainer.Evaluation's definition), at initialisation and trained:
+    /// which stayed dead, which died in training, which came back.
+    func sayDeadFilters(trained: CNNTrainer.Evaluation, initial: CNNTrainer.Evaluation, images: Int) throws {
+        // The conv layers a ReLU follows, in order: the ones the evaluation measures.
+        let convs = specs.indices.filter { specs[$0].kind is ConvKind && $0 + 1 < specs.count && specs[$0 + 1].kind is ReLU }.map { specs[$0].name }
+        let after = trained.deadFilters, before = initial.deadFilters
+        guard after.count == before.count, after.count == convs.count else { return }
+        let state = trainedState
+        var lines = [(String, [String: Value])]()
+        for (k, layer) in convs.enumerated() {
+            let still = after[k].filter(before[k].contains), became = after[k].filter { !before[k].contains($0) }
+            let revived = before[k].filter { !after[k].contains($0) }
+            for (key, filters) in [("evaluate.dead-still", still), ("evaluate.dead-became", became), ("evaluate.dead-revived", revived)] where !filters.isEmpty {
+                lines.append((key, ["layer": .text(layer), "filters": .index(filters), "state": state]))
+            }
+        }
+        deadFilters = after
+        if lines.isEmpty { out.say("evaluate.dead-none", ["images": .int(images), "state": state]); return }
+        out.say("evaluate.dead-intro", ["images": .int(images)])
+        for (key, values) in lines { out.say(key, values) }
     }
 }

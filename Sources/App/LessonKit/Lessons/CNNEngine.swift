@@ -175,6 +175,8 @@ public final class CNNEngine: LessonEngine {
     /// Which filter grids ("before", "after") this run has written.
     var drawnFilters = Set<String>()
     var evaluatedAccuracy: Double?
+    /// Per ReLU conv layer, the filters dead on the test set after training (the evaluate step's).
+    var deadFilters: [[Int]] = []
     var wroteWeights = false
     /// Every misread test digit of the evaluation, most confident first (run.json keeps them all).
     var misread: [(index: Int, label: Int, predicted: Int, confidence: Double, pTrue: Double)] = []

@@ -124,8 +124,8 @@ public struct Words: Sendable {
         var depth = 0
         for c in template { if c == "{" { depth += 1 } else if c == "}" { depth -= 1 }; if depth < 0 || depth > 1 { return "unbalanced { }" } }
         if depth != 0 { return "a { is never closed" }
-        for (_, spec) in placeholders(template) where !spec.isEmpty && FormatSpec(spec) == nil {
-            return "\"\(spec)\" is not a format spec (use e.g. .4f, .2e, .3g, .1%, d, ,)"
+        for (_, spec) in placeholders(template) where !spec.isEmpty && spec != "and" && FormatSpec(spec) == nil {
+            return "\"\(spec)\" is not a format spec (use e.g. .4f, .2e, .3g, .1%, d, ,, and for a list)"
         }
         return nil
     }
@@ -164,7 +164,11 @@ public struct Words: Sendable {
     public static func format(_ v: Value, spec: String) -> String {
         switch v {
         case .text(let s): return s
-        case .index(let i): return "[" + i.map(String.init).joined(separator: ", ") + "]"
+        case .index(let i):
+            // {x:and} a list as words ("0, 2 and 5"); {x:s} "s" unless the list holds one item.
+            if spec == "and" { return i.count < 2 ? i.map(String.init).joined() : i.dropLast().map(String.init).joined(separator: ", ") + " and " + String(i.last!) }
+            if spec == "s" { return i.count == 1 ? "" : "s" }
+            return "[" + i.map(String.init).joined(separator: ", ") + "]"
         case .phrase(let p): return p.key  // rendered by `render`/`format(_:spec:)`, which have the words
         case .shape(let s): return "(" + s.map(String.init).joined(separator: ", ") + (s.count == 1 ? ",)" : ")")
         case .array(let a):
