@@ -138,8 +138,9 @@ func stepLineCounts(_ text: String) -> [(heading: String, lines: Int)] {
             for key in words.texts.keys where key.hasPrefix("numpy.") {
                 #expect(file.steps.contains { "numpy." + $0.action == key }, "\(lessonName): \(key) names no step's action")
             }
-            // list.*: the lesson's own words that `lesson list` shows (how long it takes), not an engine's.
-            for key in words.texts.keys where !used.contains(key) && !key.hasPrefix("numpy.") && !key.hasPrefix("list.") {
+            // list.*: the lesson's own words that `lesson list` shows (how long it takes), not an engine's;
+            // figure.*: how `lesson diff` names run.json's figures.
+            for key in words.texts.keys where !used.contains(key) && !key.hasPrefix("numpy.") && !key.hasPrefix("list.") && !key.hasPrefix("figure.") {
                 // KEY.columns is a table's header; KEY.color and KEY.plain a picture caption's two readings;
                 // KEY.tanh, KEY.sigmoid and KEY.avgpool its reading for a layer kind other than the tutorial's.
                 var table = key

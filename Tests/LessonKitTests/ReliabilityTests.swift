@@ -61,6 +61,37 @@ func expectOneLineError(_ r: RunResult, _ message: String, sourceLocation: Sourc
         #expect(throws: WeightsFile.FormatError.self) { try WeightsFile.read(bytes, name: "w") }
     }
 
+    /// Issue 36, item 7: lesson diff does not trust a run.json. A setting holding an escape sequence is
+    /// printed escaped, a weights file named outside the run's folder is not followed, a damaged run.json
+    /// is described in words, and two runs of one file on different engines are told apart.
+    @Test func diffDoesNotTrustRunJSON() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func run(_ name: String, _ json: String) throws -> String {
+            let folder = dir.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data(json.utf8).write(to: folder.appendingPathComponent("run.json"))
+            return folder.path
+        }
+        let plain = String(decoding: runJSON(files: []), as: UTF8.self)
+        let a = try run("a", plain)
+        let evil = try run("evil", plain.replacingOccurrences(of: "\"settings\": {}", with: "\"settings\": {\"clip\": \"0.5\\u001b[2J\\u001b[H evil\"}"))
+        let shown = try runLesson(["diff", a, evil])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(!shown.stdout.contains("\u{1B}") && shown.stdout.contains("0.5\\u{1B}[2J\\u{1B}[H evil"), "\(shown.stdout.debugDescription)")
+        let outside = try run("outside", String(decoding: runJSON(files: [], weights: "../../../../etc/passwd"), as: UTF8.self))
+        let inside = try run("inside", String(decoding: runJSON(files: [], weights: "weights.lnw"), as: UTF8.self))
+        expectOneLineError(try runLesson(["diff", inside, outside]), "names the weights file \"../../../../etc/passwd\", which is not a file in the run's folder")
+        let cut = try run("cut", String(plain.prefix(60)))
+        expectOneLineError(try runLesson(["diff", a, cut]), "not a run.json written by lesson: it is not JSON (damaged, or cut short).")
+        let missing = try run("missing", plain.replacingOccurrences(of: "\"engine\": \"cnn\", ", with: ""))
+        expectOneLineError(try runLesson(["diff", a, missing]), "not a run.json written by lesson: the field engine is missing.")
+        let wrongType = try run("wrong-type", plain.replacingOccurrences(of: "\"format\": 1", with: "\"format\": \"one\""))
+        expectOneLineError(try runLesson(["diff", a, wrongType]), "the field format holds the wrong kind of value")
+        let engine = try run("engine", plain.replacingOccurrences(of: "\"engine\": \"cnn\"", with: "\"engine\": \"letters\""))
+        expectOneLineError(try runLesson(["diff", a, engine]), "both ran 03-cnn.md, but with different engines (cnn and letters)")
+    }
+
     // 2 and 3. Numbers in the network block that overflow the shape arithmetic, and networks too large to train.
     @Test(arguments: [
         ("conv1:   conv f=3 out=10 pad=0", "conv1:   conv f=3 out=1 pad=4611686018427387904", "conv1:", "layer conv1: pad=4611686018427387904 is too large; at most 1048576."),
@@ -68,6 +99,8 @@ func expectOneLineError(_ r: RunResult, _ message: String, sourceLocation: Sourc
         ("dense1:  dense out=100\n", "dense1:  dense out=1000000\n", "dense1:", "layer dense1: the network needs about 86.9 GB to train (batches of 512, float32), over the memory budget of 2 GB"),
         ("conv1:   conv f=3 out=10 pad=0", "conv1:   conv f=3 out=10 pad=100000", "dense1:", "layer dense1: the network needs about"),
         ("conv1:   conv f=3 out=10 pad=0", "conv1:   conv f=3 out=10 pad=0 pad=2", "conv1:", "layer conv1: pad is given twice; keep one."),
+        // Issue 36, item 1: a softmax over fewer outputs than the digits, refused when the file is read.
+        ("dense2:  dense out=10 lr=0.01", "dense2:  dense out=1 lr=0.01", "dense2:", "layer dense2 gives 1 output, but the softmax after it scores the 10 digits; make it `dense out=10`."),
     ])
     func networksThatCannotBeBuiltAreRefusedByLine(old: String, new: String, layerLine: String, message: String) throws {
         let dir = try temporaryFolder()

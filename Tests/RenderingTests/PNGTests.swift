@@ -72,3 +72,18 @@ import Testing
     #expect(mid.r > 240 && mid.g > 240 && mid.b > 240)
     #expect(hi.r > hi.b && lo.b > lo.r)
 }
+
+/// A line off the canvas draws nothing and never traps (issue 36: Ctrl-C just after training began drew
+/// the running epoch's batch points beyond the cost plot's axis and crashed in Canvas.line).
+@Test func linesOffTheCanvasDrawNothing() {
+    var c = Canvas(width: 20, height: 10)
+    let before = c.pixels
+    c.line(from: (30, 5), to: (40, 5), width: 2, .black)        // right of it
+    c.line(from: (5, -30), to: (8, -20), width: 2, .black)      // above it
+    c.line(from: (1e300, 1), to: (-1e300, 1), width: 1, .black) // far beyond any integer
+    c.line(from: (.nan, 1), to: (3, 3), width: 1, .black)
+    c.line(from: (1, 1), to: (3, .infinity), width: 1, .black)
+    #expect(c.pixels == before, "off the canvas or not a number: nothing drawn")
+    c.line(from: (2, 2), to: (15, 7), width: 1, .black)
+    #expect(c.pixels != before, "a line on the canvas is drawn")
+}

@@ -90,13 +90,19 @@ public struct Canvas: Sendable {
     public mutating func line(from p0: (Double, Double), to p1: (Double, Double), width lw: Double, _ c: RGBA) {
         let z = Double(zoom)
         let (p0, p1, lw) = ((p0.0 * z, p0.1 * z), (p1.0 * z, p1.1 * z), lw * z)
+        guard lw.isFinite, p0.0.isFinite, p0.1.isFinite, p1.0.isFinite, p1.1.isFinite else { return }
         let half = lw / 2
-        let minX = Int((min(p0.0, p1.0) - half - 1).rounded(.down)), maxX = Int((max(p0.0, p1.0) + half + 1).rounded(.up))
-        let minY = Int((min(p0.1, p1.1) - half - 1).rounded(.down)), maxY = Int((max(p0.1, p1.1) + half + 1).rounded(.up))
+        // Pixel bounds, clamped before they become integers (a point far off the canvas would overflow).
+        func pixel(_ v: Double) -> Int { Int(min(1e9, max(-1e9, v))) }
+        let minX = pixel((min(p0.0, p1.0) - half - 1).rounded(.down)), maxX = pixel((max(p0.0, p1.0) + half + 1).rounded(.up))
+        let minY = pixel((min(p0.1, p1.1) - half - 1).rounded(.down)), maxY = pixel((max(p0.1, p1.1) + half + 1).rounded(.up))
         let dx = p1.0 - p0.0, dy = p1.1 - p0.1
         let len2 = dx * dx + dy * dy
-        for y in max(0, minY)...min(height - 1, max(0, maxY)) {
-            for x in max(0, minX)...min(width - 1, max(0, maxX)) {
+        // A line wholly off the canvas (a point beyond a plot's axis) draws nothing.
+        let (y0, y1, x0, x1) = (max(0, minY), min(height - 1, maxY), max(0, minX), min(width - 1, maxX))
+        guard y0 <= y1, x0 <= x1 else { return }
+        for y in y0...y1 {
+            for x in x0...x1 {
                 let px = Double(x) + 0.5, py = Double(y) + 0.5
                 var t = len2 == 0 ? 0 : ((px - p0.0) * dx + (py - p0.1) * dy) / len2
                 t = min(1, max(0, t))

@@ -108,6 +108,8 @@ extension CNNEngine {
         // The per-batch loss as a thin line under the per-epoch cost, so a one-epoch run shows a curve;
         // costs are never negative, so the axis starts at 0; epochs are whole numbers.
         let (history, batchLosses) = (self.history, self.batchLosses)
+        // The x axis spans the epochs done and, stopped mid-epoch, the running epoch's batches.
+        let epochs = Double(max(1, history.count, Int((batchLosses.map(\.x).filter(\.isFinite).max() ?? 0).rounded(.up))))
         try context.draw("cost.png", .curves, shows: "pictures.cost", ["epochs": .int(history.count), "batches": .int(batchLosses.count)]) { text in
             var cost = LinePlot(title: text("pictures.cost-title"), xLabel: text("pictures.x-epoch"), yLabel: text("pictures.cost-y"),
                                 series: [Series(name: text("pictures.cost-series-epoch"), y: history.map(\.cost)),
@@ -117,7 +119,7 @@ extension CNNEngine {
             cost.series[1].lineWidth = 1.5
             cost.series[1].dots = false
             cost.wholeXTicks = true
-            cost.xRange = 0...Double(max(1, history.count))
+            cost.xRange = 0...epochs
             return .curves(cost)
         }
         // Accuracy in percent, the axis spanning the data (within 0 to 100). A short run (under 5 epochs)
@@ -139,7 +141,7 @@ extension CNNEngine {
                 accuracy.series.append(batches)
             }
             accuracy.wholeXTicks = true
-            accuracy.xRange = 0...Double(max(1, history.count))
+            accuracy.xRange = 0...epochs
             return .curves(accuracy)
         }
     }

@@ -78,6 +78,9 @@ public final class CNNEngine: LessonEngine {
     /// The worked places of the step-through (CNNEngine+Path.swift), once worked out.
     var path: [Int: Place]?
 
+    /// The classes the data has: MNIST-format labels are the digits 0 to 9.
+    static let classes = 10
+
     public static func validate(_ file: LessonFile, settings: LessonSettings) throws {
         let chosen = try workedPlace(settings)
         let block = file.blocks["network"] ?? []
@@ -91,9 +94,16 @@ public final class CNNEngine: LessonEngine {
             throw LessonError.at(file.path, line: step.line, "\(step.action) layer=\(step.arguments["layer"]!): the ```network block has no such layer; use one of \(specs.map(\.name).joined(separator: ", ")).")
         }
         try validateQuiz(file, specs: specs)
+        // The softmax scores the 10 digits (MNIST-format labels 0-9): the layer before it must give 10
+        // outputs, or the loss and its gradient would index past each image's row.
+        let shapes = try CNN.shapes(of: specs, input: [28, 28, 1]).get()
+        if let last = specs.indices.last, specs[last].kind is Softmax, last > 0, shapes[last - 1] != [Self.classes] {
+            let lines = NetworkBlock.lines(block)
+            throw LessonError.at(file.path, line: lines[last - 1],
+                                 "layer \(specs[last - 1].name) gives \(NumberText.count(shapes[last - 1].reduce(1, *), "output")), but the softmax after it scores the \(Self.classes) digits; make it `dense out=\(Self.classes)`.")
+        }
         // What training will allocate, worked out before anything is: refused over the budget with the
         // layer that weighs most, so `dense out=100000000` is a message, not an abort.
-        let shapes = try CNN.shapes(of: specs, input: [28, 28, 1]).get()
         let batch = min(settings.int("batch"), max(settings.int("train-images"), settings.int("test-images")))
         let precision = settings.string("precision")
         let estimate = MemoryEstimate(specs: specs, input: [28, 28, 1], shapes: shapes, batch: batch, shards: CNNTrainer.defaultShards,

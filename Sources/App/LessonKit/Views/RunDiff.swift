@@ -11,7 +11,7 @@ public enum RunDiff {
         let words: Words?
         /// The figures in the order the lesson file names them.
         var order: [String] = []
-        func name(_ key: String) -> String { words?.text("figure." + key) ?? key }
+        func name(_ key: String) -> String { words?.text("figure." + key) ?? RunDiff.printable(key) }
         func value(_ key: String, _ v: Double) -> String {
             if let spec = words?.text("figure.\(key).format") { return Words.format(.number(v), spec: spec) }
             return v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(format: "%.6g", v)
@@ -37,17 +37,20 @@ public enum RunDiff {
     /// The comparison as text, fitted to `width` columns; `a` and `b` are run.json paths or --out folders.
     public static func text(_ a: String, _ b: String, width: Int = 80) throws -> String {
         let (ra, fa) = try RunRecord.load(a), (rb, fb) = try RunRecord.load(b)
-        guard ra.file == rb.file, ra.engine == rb.engine else {
-            throw LessonError("\(a) is a run of \(ra.file), \(b) of \(rb.file); diff compares two runs of the same lesson.")
+        guard ra.file == rb.file else {
+            throw LessonError("\(a) is a run of \(printable(ra.file)), \(b) of \(printable(rb.file)); diff compares two runs of the same lesson.")
+        }
+        guard ra.engine == rb.engine else {
+            throw LessonError("\(a) and \(b) both ran \(printable(ra.file)), but with different engines (\(printable(ra.engine)) and \(printable(rb.engine))); diff compares two runs of the same lesson.")
         }
         let words = FigureWords.of(ra)
-        var out = ["\(ra.lesson)", "A: \(a)", "B: \(b)", ""]
+        var out = [printable(ra.lesson), "A: \(a)", "B: \(b)", ""]
         func table(_ rows: [[String]]) -> [String] { TextColumns.table(rows) }
 
         let keys = Set(ra.settings.keys).union(rb.settings.keys).sorted()
         let differing = keys.filter { ra.settings[$0] != rb.settings[$0] }
         out.append(differing.isEmpty ? "Settings: the same." : "Settings that differ:")
-        if !differing.isEmpty { out += table([["setting", "A", "B"]] + differing.map { [$0, ra.settings[$0] ?? "-", rb.settings[$0] ?? "-"] }) }
+        if !differing.isEmpty { out += table([["setting", "A", "B"]] + differing.map { [printable($0), printable(ra.settings[$0] ?? "-"), printable(rb.settings[$0] ?? "-")] }) }
 
         // In the order the lesson's words list them, then any others.
         func ordered(_ figures: Set<String>) -> [String] {
@@ -90,6 +93,10 @@ public enum RunDiff {
         }
 
         if let wa = ra.summary.weightsFile, let wb = rb.summary.weightsFile {
+            // A run's weights are a file in its own folder; a run.json naming one elsewhere is not followed.
+            for (name, run) in [(wa, a), (wb, b)] where name.isEmpty || name.contains("/") || name.hasPrefix(".") {
+                throw LessonError("\(run): its run.json names the weights file \"\(printable(name))\", which is not a file in the run's folder; diff reads weights only there.")
+            }
             out += ["", try weightGaps(fa.appendingPathComponent(wa), fb.appendingPathComponent(wb))]
         } else {
             out += ["", "Weights: \(ra.summary.weightsFile == nil && rb.summary.weightsFile == nil ? "neither run" : "only one run") saved trained weights, so they are not compared."]
@@ -123,6 +130,17 @@ public enum RunDiff {
             let line = "  " + cells.joined(separator: "  ")
             return String(line.reversed().drop { $0 == " " }.reversed())
         }
+    }
+
+    /// A string from a run.json as text that only prints: control characters (an escape sequence that
+    /// would clear the screen) written as \u{…}.
+    static func printable(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else { return s }
+        var out = ""
+        for u in s.unicodeScalars {
+            if u.value < 0x20 || (0x7F...0x9F).contains(u.value) { out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}" } else { out.unicodeScalars.append(u) }
+        }
+        return out
     }
 
     /// max and mean |W_B − W_A| per tensor, largest first.

@@ -63,6 +63,10 @@ public struct RunRecord: Codable, Sendable {
             throw LessonError("\(path): no such file or folder; pass a run.json or the --out folder of a run.")
         }
         if isDirectory.boolValue { url.appendPathComponent(fileName) }
+        // A run.json is a few hundred kilobytes (lesson 1 keeps 500 iterations); a file far larger is not one.
+        if let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int, size > maxBytes {
+            throw LessonError("\(url.path): \(size) bytes is far more than a run.json holds (at most \(maxBytes)); pass the run.json a lesson run wrote.")
+        }
         guard let data = try? Data(contentsOf: url) else {
             throw LessonError("\(url.path): no run.json here; pass the --out folder of a finished run (runs write run.json at the end).")
         }
@@ -72,8 +76,27 @@ public struct RunRecord: Codable, Sendable {
                 throw LessonError("\(url.path): run.json format \(record.format); this program reads format \(formatVersion).")
             }
             return (record, url.deletingLastPathComponent())
-        } catch let e as LessonError { throw e } catch {
-            throw LessonError("\(url.path): not a run.json written by lesson (\(error.localizedDescription)).")
+        } catch let e as LessonError { throw e } catch let e as DecodingError {
+            throw LessonError("\(url.path): not a run.json written by lesson: \(describe(e)).")
+        } catch {
+            throw LessonError("\(url.path): not a run.json written by lesson.")
+        }
+    }
+
+    /// The largest run.json read.
+    static let maxBytes = 64 << 20
+
+    /// What is wrong with a damaged run.json, in words (not Foundation's).
+    static func describe(_ e: DecodingError) -> String {
+        func path(_ c: DecodingError.Context) -> String {
+            c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined().drop { $0 == "." }.description
+        }
+        switch e {
+        case .dataCorrupted(let c) where c.codingPath.isEmpty: return "it is not JSON (damaged, or cut short)"
+        case .dataCorrupted(let c): return "the field \(path(c)) holds a value it cannot hold"
+        case .keyNotFound(let key, let c): return "the field \(c.codingPath.isEmpty ? key.stringValue : path(c) + "." + key.stringValue) is missing"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c): return "the field \(path(c)) holds the wrong kind of value"
+        @unknown default: return "it does not hold what a run.json holds"
         }
     }
 }
