@@ -185,10 +185,16 @@ public enum Report {
             "<li value=\"\(i)\"><a href=\"#\(escape(name))\">\(escape(t))</a></li>"
         }.joined() + "</ol></nav>\n"
         var tocPlaced = false
-        // After a heading, the block that follows it goes in the heading's <div class="lead">.
+        // After a heading, its words and the first block after them go in the heading's <div class="lead">,
+        // printed unbroken: a heading never ends a page, nor does a step's introduction without its start.
         var leadOpen = false
         for e in blocks {
-            defer { if leadOpen, case .heading = e {} else if leadOpen { body += "</div>\n"; leadOpen = false } }
+            defer {
+                switch e {
+                case .heading, .narrative: break
+                default: if leadOpen { body += "</div>\n"; leadOpen = false }
+                }
+            }
             switch e {
             case .title(let t):
                 title = t
