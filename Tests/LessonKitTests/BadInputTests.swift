@@ -202,4 +202,64 @@ func expectCleanFailure(_ arguments: [String], _ message: String, status: Int32 
         let cost = try PNGFile.read(out.appendingPathComponent("cost.png"))
         #expect(cost.width == 960 && cost.height == 600)
     }
+
+    /// Issue 36, item 4: SIGTERM and SIGHUP end a run as Ctrl-C does (run.json written, saying so, exit
+    /// 128 + the signal), and so does a closed output pipe (`lesson run 3 | head`): exit 141.
+    @Test(arguments: [SIGTERM, SIGHUP])
+    func otherSignalsStopARunAsCtrlCDoes(signal: Int32) throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let lesson = dir.appendingPathComponent("train-only.md")
+        try """
+        # Train only
+
+        ```settings
+        engine: cnn
+        batch: 64
+        train-images: 512
+        test-images: 64
+        epochs: 1000
+        ```
+
+        ```network
+        conv1: conv f=3 out=4
+        relu1: relu
+        pool1: maxpool f=2
+        flat: flatten
+        out: dense out=10
+        sm: softmax
+        ```
+
+        ## Train
+        ```step
+        train
+        ```
+        """.write(to: lesson, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out")
+        let r = try runLesson(["run", lesson.path, "--out", out.path], interruptWhen: "\n    1  ", signal: signal)
+        #expect(r.status == 128 + signal, "\(r.status) \(r.stderr)")
+        #expect(r.stderr.contains(signal == SIGTERM ? "lesson: stopped by SIGTERM in epoch" : "lesson: stopped by SIGHUP"), "\(r.stderr)")
+        let record = try RunRecordFile.read(out.appendingPathComponent("run.json"))
+        #expect(record.status?.hasPrefix("interrupted in step 1 (train), stopped by SIG") == true, "\(record.status ?? "")")
+        #expect(record.files.contains("cost.png"), "\(record.files)")
+    }
+
+    @Test func aClosedOutputPipeStopsTheRunWithItsRecord() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        // --full prints far more than a pipe holds, so the run writes after its reader has gone.
+        let p = lessonProcess(["run", "3", "--to", "5", "--full", "--out", out.path])
+        let pipe = Pipe(), err = Pipe()
+        p.standardOutput = pipe; p.standardError = err; p.standardInput = FileHandle.nullDevice
+        try p.run()
+        _ = pipe.fileHandleForReading.readData(ofLength: 2000)  // `| head -c 2000`
+        try pipe.fileHandleForReading.close()
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 128 + SIGPIPE, "\(p.terminationStatus) \(e)")
+        #expect(e.contains("standard output was closed"), "\(e)")
+        let record = try RunRecordFile.read(out.appendingPathComponent("run.json"))
+        #expect(record.status?.hasPrefix("interrupted in step") == true && record.files.contains("traced-digit.png"), "\(record.status ?? "") \(record.files)")
+    }
 }

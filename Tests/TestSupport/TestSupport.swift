@@ -40,10 +40,10 @@ public func lessonProcess(_ arguments: [String], in directory: URL = repositoryR
 }
 
 /// Runs `lesson` (or another copy of it, `binary`) with `arguments` from `directory` (the repository root by default).
-/// `interruptAfter` sends SIGINT after that many seconds; `interruptWhen` sends it as soon as standard
-/// output holds that text.
+/// `interruptAfter` sends SIGINT (or `signal`) after that many seconds; `interruptWhen` sends it as soon
+/// as standard output holds that text.
 public func runLesson(_ arguments: [String], in directory: URL = repositoryRoot, environment: [String: String] = [:],
-                      interruptAfter: Double? = nil, interruptWhen: String? = nil, binary: URL = lessonBinary) throws -> RunResult {
+                      interruptAfter: Double? = nil, interruptWhen: String? = nil, signal: Int32 = SIGINT, binary: URL = lessonBinary) throws -> RunResult {
     let p = lessonProcess(arguments, in: directory, environment: environment, binary: binary)
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
@@ -52,7 +52,7 @@ public func runLesson(_ arguments: [String], in directory: URL = repositoryRoot,
     try p.run()
     if let interruptAfter {
         let pid = p.processIdentifier
-        DispatchQueue.global().asyncAfter(deadline: .now() + interruptAfter) { kill(pid, SIGINT) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + interruptAfter) { kill(pid, signal) }
     }
     // Read before waiting so a full pipe cannot stall the child.
     var o = Data()
@@ -63,7 +63,7 @@ public func runLesson(_ arguments: [String], in directory: URL = repositoryRoot,
             let chunk = out.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             o += chunk
-            if !sent && o.range(of: marker) != nil { kill(pid, SIGINT); sent = true }
+            if !sent && o.range(of: marker) != nil { kill(pid, signal); sent = true }
         }
     } else {
         o = out.fileHandleForReading.readDataToEndOfFile()

@@ -1,27 +1,53 @@
-// Ctrl-C during a lesson: the handler only raises a flag; training loops look at it after each
-// iteration or mini-batch, stop cleanly, keep what they have drawn, and the CLI exits with 130.
+// Ctrl-C during a lesson, or SIGTERM, SIGHUP, a closed output pipe: the handler only raises a flag;
+// training loops look at it after each iteration or mini-batch, stop cleanly, keep what they have
+// drawn, write run.json as interrupted, and the CLI exits with 128 + the signal (130 for Ctrl-C).
 import Foundation
 import Synchronization
 
 public enum Interrupt {
-    static let flag = Atomic<Bool>(false)
+    /// The signal that asked the run to stop (the first one), 0 while none has.
+    static let flag = Atomic<Int32>(0)
 
-    /// Routes SIGINT to the flag instead of killing the process.
+    /// The signals that end a run the way Ctrl-C does.
+    static let stopping = [SIGINT, SIGTERM, SIGHUP]
+
+    /// Routes SIGINT, SIGTERM and SIGHUP to the flag instead of killing the process; a closed pipe on
+    /// standard output (`lesson run 3 | head`) becomes a write error that `check` turns into SIGPIPE's stop.
     public static func install() {
-        signal(SIGINT) { _ in Interrupt.flag.store(true, ordering: .relaxed) }
-        // A parent may hand us SIGINT blocked (some test runners and process launchers do); unblock it,
+        for s in stopping { signal(s) { n in _ = Interrupt.flag.compareExchange(expected: 0, desired: n, ordering: .relaxed) } }
+        signal(SIGPIPE, SIG_IGN)
+        // A parent may hand us these blocked (some test runners and process launchers do); unblock them,
         // or Ctrl-C would wait forever as a pending signal.
         var set = sigset_t()
         sigemptyset(&set)
-        sigaddset(&set, SIGINT)
+        for s in stopping { sigaddset(&set, s) }
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
-    public static var requested: Bool { flag.load(ordering: .relaxed) }
+    public static var requested: Bool {
+        // Standard output closed under us (its reader went away) or not writable: stop as SIGPIPE would.
+        if ferror(stdout) != 0 { _ = flag.compareExchange(expected: 0, desired: SIGPIPE, ordering: .relaxed) }
+        return flag.load(ordering: .relaxed) != 0
+    }
 
-    /// Throws `LessonInterrupted` if Ctrl-C was pressed: between steps, and inside long ones.
+    /// The signal that stopped the run (SIGINT when none did).
+    public static var signalNumber: Int32 { let s = flag.load(ordering: .relaxed); return s == 0 ? SIGINT : s }
+
+    /// "interrupted", or for another signal what stopped the run ("stopped by SIGTERM").
+    public static var verb: String {
+        switch signalNumber {
+        case SIGINT: return "interrupted"
+        case SIGTERM: return "stopped by SIGTERM"
+        case SIGHUP: return "stopped by SIGHUP (the terminal closed)"
+        case SIGPIPE: return "stopped: standard output was closed or could not be written"
+        default: return "stopped by signal \(signalNumber)"
+        }
+    }
+
+    /// Throws `LessonInterrupted` if Ctrl-C was pressed (or another stopping signal came): between
+    /// steps, and inside long ones.
     public static func check(_ whereabouts: String) throws {
-        if requested { throw LessonInterrupted(description: "interrupted \(whereabouts); what was written so far is kept.") }
+        if requested { throw LessonInterrupted(description: "\(verb) \(whereabouts); what was written so far is kept.") }
     }
 }
 

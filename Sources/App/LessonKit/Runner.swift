@@ -189,7 +189,9 @@ public enum LessonRunner {
             if error is LessonQuit { quizSession?.emitScore(steps: file.steps) }
             let why: String
             if let q = error as? LessonQuit { why = q.interrupted ? q.description : "partial: \(q.description)" }
-            else if error is LessonInterrupted { why = "interrupted in step \(current + 1) (\(step.name))" }
+            else if error is LessonInterrupted {
+                why = "interrupted in step \(current + 1) (\(step.name))" + (Interrupt.signalNumber == SIGINT ? "" : ", " + Interrupt.verb)
+            }
             else { why = "failed in step \(current + 1) (\(step.name)): \(error)" }
             if session.started || error is LessonQuit {
                 _ = try? session.start()

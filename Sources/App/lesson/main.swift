@@ -23,7 +23,7 @@ struct Lesson: ParsableCommand {
 }
 
 /// Prints "lesson: error: ..." and exits non-zero; no stack trace for errors users can fix.
-/// An interrupted run exits with 130, as a shell expects after Ctrl-C.
+/// An interrupted run exits with 128 + the signal, as a shell expects: 130 after Ctrl-C, 143 after SIGTERM.
 func fail(_ error: Error) -> Never {
     fflush(stdout)
     if let q = error as? LessonQuit {
@@ -33,7 +33,7 @@ func fail(_ error: Error) -> Never {
     }
     if let i = error as? LessonInterrupted {
         fputs(hint("lesson: \(i.description)", command: i.resume, fd: 2) + "\n", stderr)
-        Foundation.exit(130)
+        Foundation.exit(128 + Interrupt.signalNumber)
     }
     let text = (error as? LessonError)?.description ?? "\(error)"
     fputs("lesson: error: \(text)\n", stderr)

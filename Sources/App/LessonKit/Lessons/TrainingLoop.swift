@@ -58,6 +58,6 @@ final class TrainingLoop {
     /// that cannot be drawn does not hide the stop), then the stop to throw.
     func interrupted(_ done: String, curves: () throws -> Void, then: String = "") -> LessonInterrupted {
         try? curves()
-        return LessonInterrupted(description: "interrupted \(done); the curves so far are in \(context.out.relativePath(context.outputDirectory))\(then).")
+        return LessonInterrupted(description: "\(Interrupt.verb) \(done); the curves so far are in \(context.out.relativePath(context.outputDirectory))\(then).")
     }
 }
