@@ -212,6 +212,8 @@ func gunzipWithGzipTool(_ bytes: [UInt8]) throws -> (status: Int32, output: [UIn
             let kind = kinds[below(kinds.count)]
             layers.append("l\(i): \(kind.keyword)" + kind.keys.map { " \($0.name)=\(number())" }.joined())
         }
+        // Mostly a 10-way layer before the softmax, as the digits need (a block without one is refused).
+        if below(4) != 0 { layers.append("lo: dense out=10") }
         layers.append("sm: softmax")
         let text = "# F\n\n```settings\nengine: cnn\nbatch: \(1 + number() % 60_000)\n```\n\n```network\n\(layers.joined(separator: "\n"))\n```\n\n## S\n```step\ntrain\n```\n"
         do {
