@@ -92,6 +92,45 @@ func expectOneLineError(_ r: RunResult, _ message: String, sourceLocation: Sourc
         expectOneLineError(try runLesson(["diff", a, engine]), "both ran 03-cnn.md, but with different engines (cnn and letters)")
     }
 
+    /// Issue 36, item 2: files read whole are measured first. A weights file larger than the network's
+    /// weights, a lesson file of 3 GB (sparse: no disk is used), a FIFO given as weights: each a one-line
+    /// error, at once, with nothing read.
+    @Test func filesTooLargeForTheirKindAreRefusedBeforeReading() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func sparse(_ name: String, _ size: Int, head: [UInt8] = []) throws -> URL {
+            let url = dir.appendingPathComponent(name)
+            FileManager.default.createFile(atPath: url.path, contents: Data(head))
+            let h = try FileHandle(forWritingTo: url)
+            try h.truncate(atOffset: UInt64(size))
+            try h.close()
+            return url
+        }
+        let huge = 3 << 30
+        let weights = try sparse("big.lnw", huge, head: Array("LSNW".utf8) + [1, 0, 0, 0])
+        let started = Date()
+        expectOneLineError(try runLesson(["run", "3", "--weights", weights.path, "--stop-at", "load-data", "--out", dir.appendingPathComponent("o").path]),
+                           "--weights \(weights.path): \(huge) bytes, more than ")
+        let lesson = try sparse("big.md", huge, head: Array("# Big\n".utf8))
+        expectOneLineError(try runLesson(["steps", lesson.path]), "big.md: \(huge) bytes, more than \(16 << 20) (a lesson file is text")
+        #expect(Date().timeIntervalSince(started) < 20, "refused without reading")
+        let fifo = dir.appendingPathComponent("fifo.lnw")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        expectOneLineError(try runLesson(["run", "3", "--weights", fifo.path, "--stop-at", "load-data", "--out", dir.appendingPathComponent("o").path]),
+                           "not a regular file (a folder, a pipe or a device)")
+        // diff: a run whose weights.lnw is 3 GB.
+        for run in ["a", "b"] {
+            let folder = dir.appendingPathComponent(run)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try runJSON(files: ["weights.lnw"], weights: "weights.lnw").write(to: folder.appendingPathComponent("run.json"))
+        }
+        _ = try sparse("a/weights.lnw", huge, head: Array("LSNW".utf8))
+        _ = try sparse("b/weights.lnw", 100, head: Array("LSNW".utf8))
+        expectOneLineError(try runLesson(["diff", dir.appendingPathComponent("a").path, dir.appendingPathComponent("b").path]),
+                           "weights.lnw: \(huge) bytes, more than 1000000000")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("o").path), "nothing written")
+    }
+
     // 2 and 3. Numbers in the network block that overflow the shape arithmetic, and networks too large to train.
     @Test(arguments: [
         ("conv1:   conv f=3 out=10 pad=0", "conv1:   conv f=3 out=1 pad=4611686018427387904", "conv1:", "layer conv1: pad=4611686018427387904 is too large; at most 1048576."),

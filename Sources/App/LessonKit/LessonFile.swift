@@ -42,11 +42,13 @@ public struct LessonFile: Sendable {
     public let steps: [LessonStep]
 
     public static func load(_ url: URL) throws -> LessonFile {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw LessonError("\(url.path): cannot read the lesson file (\(FileManager.default.fileExists(atPath: url.path) ? "permission denied or not a file" : "no such file")); check the path.")
+        // A lesson file is text of a few dozen kilobytes; 16 MB is far past any.
+        let data: [UInt8]
+        if !FileManager.default.fileExists(atPath: url.path) {
+            throw LessonError("\(url.path): cannot read the lesson file (no such file); check the path.")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        data = try BoundedRead.bytes(url, limit: 16 << 20, what: url.path, why: "a lesson file is text of a few dozen kilobytes")
+        guard let text = String(validating: data, as: UTF8.self) else {
             throw LessonError("\(url.path): the lesson file is not UTF-8 text; save it as UTF-8.")
         }
         return try parse(text, path: url.path)

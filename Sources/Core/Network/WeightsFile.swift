@@ -13,6 +13,11 @@ public enum WeightsFile {
         "input " + net.inputShape.map(String.init).joined(separator: "x") + "; " + net.specs.map(\.summary).joined(separator: "; ")
     }
 
+    /// How many bytes `encode(net)` writes: what a weights file for `net` holds, checked before reading one.
+    public static func byteCount(for net: CNN) -> Int {
+        net.parameters.reduce(12 + architecture(net).utf8.count + 4) { $0 + 4 + 4 * $1.rank + 8 * $1.count }
+    }
+
     public static func encode(_ net: CNN) -> [UInt8] {
         var out = magic
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }

@@ -130,12 +130,12 @@ public final class CNNEngine: LessonEngine {
             guard FileManager.default.fileExists(atPath: w.path) else {
                 throw LessonError("--weights \(w.path): no such file; pass a weights file written by `lesson run 3` (Output/lesson-3/weights.lnw).")
             }
-            let bytes: [UInt8]
-            do { bytes = [UInt8](try Data(contentsOf: w)) } catch {
-                throw LessonError("--weights \(w.path): cannot read it; check the path and permissions.")
-            }
             var scratch = RandomState(seed: 0)
             var net = try CNN(specs: specs, inputShape: [28, 28, 1], seed: 0, rng: &scratch)
+            // Weights for this network are exactly this long: a larger file is refused before it is read.
+            let expected = WeightsFile.byteCount(for: net)
+            let bytes = try BoundedRead.bytes(w, limit: expected, what: "--weights \(w.path)",
+                                              why: "weights for this lesson's network are \(expected) bytes")
             do { net.parameters = try WeightsFile.decode(bytes, for: net, name: "--weights \(w.path)") } catch let e as WeightsFile.FormatError {
                 throw LessonError(e.description)
             }

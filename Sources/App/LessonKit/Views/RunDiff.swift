@@ -143,13 +143,18 @@ public enum RunDiff {
         return out
     }
 
+    /// The largest weights file diff reads: 1 GB, 125 million float64 parameters.
+    static let maxWeightsBytes = 1_000_000_000
+
     /// max and mean |W_B − W_A| per tensor, largest first.
     static func weightGaps(_ a: URL, _ b: URL) throws -> String {
         func load(_ url: URL) throws -> (architecture: String, tensors: [Tensor<Double>]) {
-            guard let data = try? Data(contentsOf: url) else {
+            guard FileManager.default.fileExists(atPath: url.path) else {
                 throw LessonError("\(url.path): the run's weights file is missing; it was moved or deleted after the run.")
             }
-            do { return try WeightsFile.read([UInt8](data), name: url.path) } catch let e as WeightsFile.FormatError { throw LessonError(e.description) }
+            // A network small enough to train within the largest memory budget a run accepts by default.
+            let bytes = try BoundedRead.bytes(url, limit: maxWeightsBytes, what: url.path, why: "the weights of a network a lesson trains")
+            do { return try WeightsFile.read(bytes, name: url.path) } catch let e as WeightsFile.FormatError { throw LessonError(e.description) }
         }
         let (archA, ta) = try load(a), (archB, tb) = try load(b)
         guard archA == archB, ta.map(\.shape) == tb.map(\.shape) else {

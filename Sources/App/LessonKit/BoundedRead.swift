@@ -1,0 +1,31 @@
+// Files the program reads whole (weights, lesson files, run.json) are checked before they are read: a
+// regular file, no larger than its kind can be, so a huge or endless file is a message, not an abort.
+import Foundation
+
+enum BoundedRead {
+    /// The bytes of `url`, refused without reading when it is not a regular file or is over `limit`
+    /// bytes; `what` starts each message ("--weights w.lnw").
+    static func bytes(_ url: URL, limit: Int, what: String, why: String) throws -> [UInt8] {
+        let attributes: [FileAttributeKey: Any]
+        do { attributes = try FileManager.default.attributesOfItem(atPath: url.path) } catch {
+            throw LessonError("\(what): no such file; check the path.")
+        }
+        guard attributes[.type] as? FileAttributeType == .typeRegular else {
+            throw LessonError("\(what): not a regular file (a folder, a pipe or a device); pass the file itself.")
+        }
+        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= limit else {
+            throw LessonError("\(what): \(size) bytes, more than \(limit) (\(why)); it is not the file expected, or it is damaged.")
+        }
+        do {
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            // At most limit + 1 bytes, in case the file grew after it was measured.
+            let data = try handle.read(upToCount: limit + 1) ?? Data()
+            guard data.count <= limit else { throw LessonError("\(what): it grew past \(limit) bytes while being read.") }
+            return [UInt8](data)
+        } catch let e as LessonError { throw e } catch {
+            throw LessonError("\(what): cannot read it; check the path and permissions.")
+        }
+    }
+}
