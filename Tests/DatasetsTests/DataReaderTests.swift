@@ -84,3 +84,35 @@ func expectDataError(_ fragment: String, _ body: () throws -> Void) {
     let (test, report) = try MNIST.load(.test, from: dir)
     #expect(report.verified && test.count == 10_000 && test.labels.prefix(5) == [7, 2, 1, 0, 4])
 }
+
+/// Issue 36, item 2: a data folder's files are measured before they are read. A 3 GB sparse file in
+/// place of the training images, a folder, a FIFO and a 2 MB checksum list are each named, at once.
+@Test func dataFilesTooLargeOrNotRegularAreRefusedBeforeReading() throws {
+    func grown(_ dir: URL, _ name: String, to size: Int) throws {
+        let h = try FileHandle(forWritingTo: dir.appendingPathComponent(name))
+        try h.truncate(atOffset: UInt64(size))
+        try h.close()
+    }
+    let big = try makeDataFolder(withSums: false) { try grown($0, "train-images-idx3-ubyte.gz", to: 3 << 30) }
+    defer { try? FileManager.default.removeItem(at: big) }
+    let started = Date()
+    expectDataError("train-images-idx3-ubyte.gz: \(3 << 30) bytes, more than a gzip-compressed MNIST file holds") { _ = try MNIST.load(.train, from: big) }
+    #expect(Date().timeIntervalSince(started) < 5)
+    let folder = try makeDataFolder { dir in
+        let labels = dir.appendingPathComponent("train-labels-idx1-ubyte.gz")
+        try FileManager.default.removeItem(at: labels)
+        try FileManager.default.createDirectory(at: labels, withIntermediateDirectories: false)
+    }
+    defer { try? FileManager.default.removeItem(at: folder) }
+    expectDataError("train-labels-idx1-ubyte.gz: not a regular file (a folder, a pipe or a device)") { _ = try MNIST.load(.train, from: folder) }
+    let fifo = try makeDataFolder { dir in
+        let images = dir.appendingPathComponent("t10k-images-idx3-ubyte.gz")
+        try FileManager.default.removeItem(at: images)
+        #expect(mkfifo(images.path, 0o600) == 0)
+    }
+    defer { try? FileManager.default.removeItem(at: fifo) }
+    expectDataError("t10k-images-idx3-ubyte.gz: not a regular file") { _ = try MNIST.load(.test, from: fifo) }
+    let sums = try makeDataFolder { try grown($0, "SHA256SUMS", to: 2 << 20) }
+    defer { try? FileManager.default.removeItem(at: sums) }
+    expectDataError("SHA256SUMS: \(2 << 20) bytes, more than a checksum list holds") { _ = try MNIST.load(.train, from: sums) }
+}

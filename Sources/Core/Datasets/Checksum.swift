@@ -13,8 +13,8 @@ public enum Checksum {
     /// Expected digests by file name, or nil when the folder has no SHA256SUMS.
     public static func readSums(in directory: URL) throws -> [String: String]? {
         let url = directory.appendingPathComponent("SHA256SUMS")
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+        guard let bytes = try DataFile.contents(url, limit: DataFile.largestSums, kind: "checksum list") else { return nil }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw DataError(url.path, "cannot read the checksum list; restore it from the repository.")
         }
         var sums = [String: String]()

@@ -54,10 +54,9 @@ public enum MNIST {
         }
         func read(_ file: String, check: ([Int]) throws -> Void) throws -> IDXArray {
             let url = directory.appendingPathComponent(file)
-            guard let data = FileManager.default.contents(atPath: url.path) else {
+            guard let bytes = try DataFile.contents(url, limit: DataFile.largestGzip, kind: "gzip-compressed MNIST file") else {
                 throw DataError(url.path, "missing; the data folder needs \(split.imagesFile) and \(split.labelsFile) (MNIST layout).")
             }
-            let bytes = [UInt8](data)
             if let sums { try Checksum.verify(bytes, name: file, path: url.path, sums: sums) }
             return try Gzip.decompressIDX(bytes, name: url.path, check: check)
         }
