@@ -68,3 +68,58 @@ func everyPathRoutesPoolTiesToTheFirstMaximum(relu: Bool, precision: Precision) 
         #expect(dW[0] != 0 && dW[1] == 0 && dW[2] == 0 && dW[3] == 0, "training path \(precision), image \(image): dW \(dW)")
     }
 }
+
+/// The max-pool kernels against the rule written out: the first strict maximum of the window in
+/// row-major order wins (its flat input index is kept), the ReLU applied to the value after. Values
+/// drawn from {-2, ..., 2} make ties in most windows. Every path: channel counts within one vector of
+/// lanes and past it (the loop version: 17, 24, 40 channels), f = 2 and 3, with and without the ReLU.
+func poolKernelMatchesTheRule<T: KernelScalar & BinaryFloatingPoint>(_: T.Type) {
+    var rng = RandomState(seed: 21)
+    for c in [1, 3, 8, 15, 16, 17, 24, 40] {
+        for f in [2, 3] {
+            for relu in [false, true] {
+                let (n, h, w) = (2, 6, 6), (oh, ow) = (6 / f, 6 / f)
+                let count = n * h * w * c
+                // Slack after each buffer: the vector version reads and writes whole vectors of lanes.
+                let slack = 64
+                var x = [T](repeating: 0, count: count + slack)
+                for i in 0..<count { x[i] = T(Int(rng.randomSample() * 5) - 2) }
+                var out = [T](repeating: 0, count: n * oh * ow * c + slack)
+                var arg = [Int32](repeating: -1, count: n * oh * ow * c + slack)
+                x.withUnsafeBufferPointer { xp in
+                    out.withUnsafeMutableBufferPointer { op in
+                        arg.withUnsafeMutableBufferPointer { ap in
+                            T.maxPool(xp.baseAddress!, op.baseAddress!, ap.baseAddress!, n: n, h: h, w: w, c: c, f: f, oh: oh, ow: ow, relu: relu)
+                        }
+                    }
+                }
+                var ties = 0
+                for i in 0..<n {
+                    for oy in 0..<oh {
+                        for ox in 0..<ow {
+                            for ch in 0..<c {
+                                var best = -T.infinity, at = -1, equal = 0
+                                for dy in 0..<f {
+                                    for dx in 0..<f {
+                                        let q = ((i * h + oy * f + dy) * w + ox * f + dx) * c + ch
+                                        if x[q] > best { best = x[q]; at = q; equal = 1 } else if x[q] == best { equal += 1 }
+                                    }
+                                }
+                                if equal > 1 { ties += 1 }
+                                let o = ((i * oh + oy) * ow + ox) * c + ch
+                                #expect(out[o] == (relu ? max(best, 0) : best) && arg[o] == Int32(at),
+                                        "\(T.self) c=\(c) f=\(f) relu=\(relu) window (\(i), \(oy), \(ox), \(ch)): \(out[o]) at \(arg[o]), rule \(best) at \(at)")
+                            }
+                        }
+                    }
+                }
+                #expect(ties > n * oh * ow * c / 4, "ties built on purpose: \(ties)")
+            }
+        }
+    }
+}
+
+@Test func poolKernelsRouteTiesToTheFirstMaximumAtEveryChannelCount() {
+    poolKernelMatchesTheRule(Float.self)
+    poolKernelMatchesTheRule(Double.self)
+}
