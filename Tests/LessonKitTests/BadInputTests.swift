@@ -161,32 +161,7 @@ func expectCleanFailure(_ arguments: [String], _ message: String, status: Int32 
     @Test func ctrlCStopsAfterTheBatchKeepsCurvesAndExits130() throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let lesson = dir.appendingPathComponent("train-only.md")
-        try """
-        # Train only
-
-        ```settings
-        engine: cnn
-        batch: 64
-        train-images: 512
-        test-images: 64
-        epochs: 1000
-        ```
-
-        ```network
-        conv1: conv f=3 out=4
-        relu1: relu
-        pool1: maxpool f=2
-        flat: flatten
-        out: dense out=10
-        sm: softmax
-        ```
-
-        ## Train
-        ```step
-        train
-        ```
-        """.write(to: lesson, atomically: true, encoding: .utf8)
+        let lesson = try trainOnlyLesson(in: dir)
         let out = dir.appendingPathComponent("out")
         // Interrupted as soon as the first epoch's line is out, so the curves have a point to show.
         let r = try runLesson(["run", lesson.path, "--out", out.path], interruptWhen: "\n    1  ")
@@ -209,32 +184,7 @@ func expectCleanFailure(_ arguments: [String], _ message: String, status: Int32 
     func otherSignalsStopARunAsCtrlCDoes(signal: Int32) throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let lesson = dir.appendingPathComponent("train-only.md")
-        try """
-        # Train only
-
-        ```settings
-        engine: cnn
-        batch: 64
-        train-images: 512
-        test-images: 64
-        epochs: 1000
-        ```
-
-        ```network
-        conv1: conv f=3 out=4
-        relu1: relu
-        pool1: maxpool f=2
-        flat: flatten
-        out: dense out=10
-        sm: softmax
-        ```
-
-        ## Train
-        ```step
-        train
-        ```
-        """.write(to: lesson, atomically: true, encoding: .utf8)
+        let lesson = try trainOnlyLesson(in: dir)
         let out = dir.appendingPathComponent("out")
         let r = try runLesson(["run", lesson.path, "--out", out.path], interruptWhen: "\n    1  ", signal: signal)
         #expect(r.status == 128 + signal, "\(r.status) \(r.stderr)")
@@ -262,4 +212,35 @@ func expectCleanFailure(_ arguments: [String], _ message: String, status: Int32 
         let record = try RunRecordFile.read(out.appendingPathComponent("run.json"))
         #expect(record.status?.hasPrefix("interrupted in step") == true && record.files.contains("traced-digit.png"), "\(record.status ?? "") \(record.files)")
     }
+}
+
+/// A lesson that only trains a small CNN for 1,000 epochs on 512 images: long enough to be stopped.
+func trainOnlyLesson(in dir: URL) throws -> URL {
+    let lesson = dir.appendingPathComponent("train-only.md")
+    try """
+    # Train only
+
+    ```settings
+    engine: cnn
+    batch: 64
+    train-images: 512
+    test-images: 64
+    epochs: 1000
+    ```
+
+    ```network
+    conv1: conv f=3 out=4
+    relu1: relu
+    pool1: maxpool f=2
+    flat: flatten
+    out: dense out=10
+    sm: softmax
+    ```
+
+    ## Train
+    ```step
+    train
+    ```
+    """.write(to: lesson, atomically: true, encoding: .utf8)
+    return lesson
 }

@@ -73,10 +73,10 @@ public struct Heatmap: Sendable {
                 let color = colormap.color(position(v))
                 c.fill(x: left + k * cell, y: top + r * cell, width: cell, height: cell, color)
                 // A number too small to read from the back of a room (under 14 px) is left out: the colour says it.
-                let size = min(cell / 2 - 2, cell * 2 / max(3, (v == v.rounded() ? String(Int(v)) : String(format: "%.2f", v)).count * 2 - 1) + 4)
+                let label = v == v.rounded() ? String(Int(v)) : String(format: "%.2f", v)
+                let size = min(cell / 2 - 2, cell * 2 / max(3, label.count * 2 - 1) + 4)
                 if annotate && size >= 14 {
                     let luminance = 0.299 * Double(color.r) + 0.587 * Double(color.g) + 0.114 * Double(color.b)
-                    let label = v == v.rounded() ? String(Int(v)) : String(format: "%.2f", v)
                     c.text(label, x: left + k * cell + cell / 2, y: top + r * cell + cell / 2 + size / 3,
                            size: size, color: luminance < 140 ? .white : .ink, anchor: .center)
                 }

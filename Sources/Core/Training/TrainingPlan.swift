@@ -142,6 +142,8 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
     let threads: Int
     /// The first conv and the max-pool after it computed in one pass (`PlanStep.firstConvPools`).
     let firstConvPools: Bool
+    /// Where each ReLU conv layer's output is after a forward pass (see `reluOutputs`), found once.
+    private(set) lazy var reluOutputSteps: [(step: Int, size: Int, channels: Int)] = reluOutputs()
 
     init(_ net: CNN, batchSize: Int, shards: Int, threads: Int) {
         self.threads = threads
@@ -358,7 +360,7 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
     }
 
     func markLiveChannels(_ ws: ShardWorkspace<Scalar>, count n: Int, into live: inout [[Bool]]) {
-        for (k, r) in reluOutputs().enumerated() {
+        for (k, r) in reluOutputSteps.enumerated() {
             if live.count <= k { live.append([Bool](repeating: false, count: r.channels)) }
             let out = ws.outputs[r.step].p
             // NHWC: channel c of every position is every `channels`-th value.
