@@ -14,6 +14,14 @@ public struct LessonStep: Sendable, Equatable {
     public let line: Int
     /// The questions `--quiz` asks at this step (its ```quiz block), in order.
     public var quiz: [QuizLine] = []
+    /// The step's ```exercise block, line by line (empty: the step has no exercise); `Exercise` reads it.
+    public var exercise: [BlockLine] = []
+}
+
+/// A line of a fenced block, with its line number for error messages.
+public struct BlockLine: Sendable, Equatable {
+    public let text: String
+    public let line: Int
 }
 
 /// One line of a step's ```quiz block: the kind of question, optional `at=i,j,k` (the element to ask
@@ -70,7 +78,7 @@ public struct LessonFile: Sendable {
         var blocks = [String: [(text: String, line: Int)]]()
         var steps = [LessonStep]()
         // The section being read: its heading, narrative lines and step line.
-        var section: (title: String, line: Int, narrative: [String], step: (text: String, line: Int)?, quiz: [QuizLine])?
+        var section: (title: String, line: Int, narrative: [String], step: (text: String, line: Int)?, quiz: [QuizLine], exercise: [BlockLine])?
 
         func closeSection() throws {
             guard let s = section else { return }
@@ -93,7 +101,7 @@ public struct LessonFile: Sendable {
                 throw LessonError.at(path, line: step.line, "a step named \"\(name)\" already exists; give this one a different name=.")
             }
             steps.append(LessonStep(title: s.title, narrative: trimBlankLines(s.narrative), action: action,
-                                    arguments: args, name: name, line: step.line, quiz: s.quiz))
+                                    arguments: args, name: name, line: step.line, quiz: s.quiz, exercise: s.exercise))
             section = nil
         }
 
@@ -156,6 +164,15 @@ public struct LessonFile: Sendable {
                     for (text, n) in content {
                         if let q = try quizLine(text, line: n, path: path) { section!.quiz.append(q) }
                     }
+                case "exercise":
+                    guard section != nil else {
+                        throw LessonError.at(path, line: lineNumber, "an ```exercise block outside a `## ` section; put it under the step whose numbers it uses.")
+                    }
+                    if !section!.exercise.isEmpty {
+                        throw LessonError.at(path, line: lineNumber, "section \"\(section!.title)\" already has an ```exercise block; keep one per step.")
+                    }
+                    section!.exercise = content.map { BlockLine(text: $0.text, line: $0.line) }
+                    if section!.exercise.isEmpty { section!.exercise = [BlockLine(text: "", line: lineNumber)] }
                 case "network", "words":
                     blocks[info, default: []].append(contentsOf: content)
                 default:
@@ -170,7 +187,7 @@ public struct LessonFile: Sendable {
                 title = String(trimmed.dropFirst(2)).trimmingCharacters(in: .whitespaces)
             } else if trimmed.hasPrefix("## ") {
                 try closeSection()
-                section = (String(trimmed.dropFirst(3)).trimmingCharacters(in: .whitespaces), lineNumber, [], nil, [])
+                section = (String(trimmed.dropFirst(3)).trimmingCharacters(in: .whitespaces), lineNumber, [], nil, [], [])
             } else if section != nil {
                 section!.narrative.append(line)
             } else {

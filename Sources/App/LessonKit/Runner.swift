@@ -80,6 +80,7 @@ public enum LessonRunner {
             }
         }
         try engine.validate(file, settings: settings)
+        try ExerciseSetup.validate(file, engine: engine)
         return (engine, settings)
     }
 

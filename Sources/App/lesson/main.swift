@@ -19,7 +19,7 @@ struct Lesson: ParsableCommand {
         which).
         """,
         version: ProgramVersion.text,
-        subcommands: [List.self, Steps.self, Show.self, Run.self, Diff.self, Bench.self, Install.self])
+        subcommands: [List.self, Steps.self, Show.self, Run.self, ExerciseCommand.self, CheckCommand.self, Diff.self, Bench.self, Install.self])
 }
 
 /// Prints "lesson: error: ..." and exits non-zero; no stack trace for errors users can fix.

@@ -1,0 +1,6 @@
+"""An endless loop."""
+from correct import *
+
+def relu_backward(z, delta_a):
+    while True:
+        pass

@@ -1,0 +1,4 @@
+import numpy as np
+
+def relu_backward(z, delta_a)
+    return delta_a * (z > 0)
