@@ -9,7 +9,7 @@ let package = Package(
         .target(name: "CFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CFuzzer"]),
         .systemLibrary(name: "CZlibFuzz", pkgConfig: "zlib"),
-    ] + ["FuzzIDX", "FuzzGzip", "FuzzLessonFile", "FuzzWeights", "FuzzNetworkBlock", "FuzzGzipFields", "FuzzWeightsFields"].map {
+    ] + ["FuzzIDX", "FuzzGzip", "FuzzLessonFile", "FuzzWeights", "FuzzNetworkBlock", "FuzzGzipFields", "FuzzWeightsFields", "FuzzNpy"].map {
         .executableTarget(name: $0, dependencies: ["FuzzSupport", "CZlibFuzz", .product(name: "LessonEngine", package: "lesson")])
     },
     swiftLanguageModes: [.v5]

@@ -186,3 +186,20 @@ func everyClassicMistakeIsNamed(_ name: String) throws {
     #expect(DenseExercises.reluBackward.callReference(example.inputs[0])["delta"]!.storage == back.deltaOut[3]!.storage)
     #expect(e.calls.map(\.function.name) == ["relu_backward", "conv_backward"])
 }
+
+/// Every exercise of the shipped lessons fits its network (a lesson that swaps a layer's kind only
+/// loses the exercises on that layer, so the shipped files are held to all of theirs here).
+@Test func everyShippedExerciseFitsItsNetwork() throws {
+    let folder = repositoryRoot.appendingPathComponent("Lessons")
+    let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".md") && $0 != "README.md" }
+    var count = 0
+    for name in files {
+        let file = try LessonFile.load(folder.appendingPathComponent(name))
+        let (engine, _) = try LessonRunner.prepare(file)
+        for e in try Exercise.all(in: file) {
+            count += 1
+            #expect(ExerciseSetup.unfit(e, file: file, engine: engine) == nil, "\(name) \(e.name)")
+        }
+    }
+    #expect(count >= 8)
+}

@@ -230,3 +230,16 @@ func gunzipWithGzipTool(_ bytes: [UInt8]) throws -> (status: Int32, output: [UIn
     print("fuzz network block: \(fuzzIterations) inputs, \(accepted) accepted, \(refused) refused with an error, 0 crashes")
     #expect(accepted > 0 && refused > 0)
 }
+
+@Test func fuzzNpyReader() throws {
+    let corpus = try corpusFiles("npy-")
+    #expect(corpus.count >= 8)
+    // An accepted array holds as many values as its shape says, and our own writer and reader give it back.
+    let o = fuzz("npy", corpus: corpus, seed: 8) { bytes in
+        let a = try NpyFile.decode(bytes, name: "fuzz.npy")
+        guard a.values.count == a.shape.reduce(1, *) else { return "shape \(a.shape) with \(a.values.count) values" }
+        let again = try NpyFile.decode(NpyFile.encode(a.tensor), name: "again.npy")
+        return again.shape == a.shape && zip(again.values, a.values).allSatisfy({ $0.bitPattern == $1.bitPattern }) ? nil : "does not survive a write and read"
+    }
+    expectSound(o)
+}

@@ -89,3 +89,25 @@ func numbersIn(_ line: Substring) -> [Double] {
     grid.centredOnZero = true
     expectTiles(try PNGFile.read(out.appendingPathComponent("conv1-feature-maps-initial.png")), grid, "conv1-feature-maps-initial.png")
 }
+
+/// With relu1, pool1 and relu3 swapped, the lesson still runs (above); the exercises on those layers
+/// say in the list why they no longer fit, and setting one up names the file's line and writes nothing.
+@Test func exercisesOnASwappedLayerSayTheyNoLongerFit() throws {
+    let dir = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = try lessonThreeWithOtherKinds(in: dir)
+    let list = try runLesson(["exercise", file.path], in: dir)
+    #expect(list.status == 0, "\(list.stderr)")
+    let flat = list.stdout.replacingOccurrences(of: "\\s+", with: " ", options: .regularExpression)
+    #expect(flat.contains("pool1.forward maxpool_forward not with this network: maxpool_forward layer=pool1: pool1 is `avgpool f=2`; maxpool_forward needs a maxpool layer (the network has none)."))
+    #expect(flat.contains("dense1.backward relu_backward, dense_backward not with this network: relu_backward layer=dense1: dense1 is followed by sig3 (`sigmoid`)"))
+    #expect(flat.contains("conv2.backward relu_backward, conv_backward pool1.backward"), "conv2.backward still fits")
+    #expect(list.stdout.split(separator: "\n").allSatisfy { TextColumns.width(String($0)) <= 80 })
+    let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+    let line = try #require(lines.firstIndex { $0.contains("function: maxpool_forward layer=pool1") }) + 1
+    let folder = dir.appendingPathComponent("pool")
+    let one = try runLesson(["exercise", file.path, "pool1.forward", "--out", folder.path], in: dir)
+    #expect(one.status == 1)
+    #expect(one.stderr.contains("03-cnn-other-kinds.md:\(line): maxpool_forward layer=pool1: pool1 is `avgpool f=2`"), "\(one.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: folder.path))
+}

@@ -89,6 +89,10 @@ struct CheckCommand: ParsableCommand {
                     print("wrote \(written)")
                 }
             }
+        } catch let error as LessonError {
+            // Nothing was graded (a bad path, an answer file that is no output): 2, as for code that cannot run.
+            fputs("lesson: error: \(error.description)\n", stderr)
+            Foundation.exit(2)
         } catch { fail(error) }
         Foundation.exit(status)
     }
@@ -106,10 +110,10 @@ struct CheckCommand: ParsableCommand {
         let temp = folder.appendingPathComponent(".lesson-\(target.lastPathComponent).tmp")
         do {
             try Data(md.utf8).write(to: temp)
-            if FileManager.default.fileExists(atPath: target.path) { _ = try FileManager.default.replaceItemAt(target, withItemAt: temp) } else { try FileManager.default.moveItem(at: temp, to: target) }
+            try ExerciseFolder.rename(temp, over: target)
         } catch {
             try? FileManager.default.removeItem(at: temp)
-            throw LessonError("\(target.path): cannot write the report (\(error.localizedDescription)).")
+            throw LessonError("\(target.path): cannot write the report (\((error as? LessonError)?.description ?? error.localizedDescription)).")
         }
         return target.path
     }

@@ -91,17 +91,22 @@ struct ExerciseCommand: ParsableCommand {
     func run() throws {
         do {
             let (file, url, library) = try loadLesson(lesson)
-            _ = try LessonRunner.prepare(file)
             let number = lessonNumber(url, typed: lesson)
             let exercises = try Exercise.all(in: file)
             guard let name else {
                 if exercises.isEmpty { print("\(file.title): no exercises."); return }
                 print("\(file.title): \(exercises.count) exercise\(exercises.count == 1 ? "" : "s")")
                 let w = exercises.map { TextColumns.width($0.name) }.max() ?? 0
+                let (engine, _) = try LessonRunner.prepare(file)
+                var fitting = [Exercise]()
                 for e in exercises {
                     print("  " + TextColumns.pad(e.name, w) + "  " + e.calls.map(\.function.name).joined(separator: ", "))
+                    if let why = ExerciseSetup.unfit(e, file: file, engine: engine) {
+                        let indent = String(repeating: " ", count: w + 4)
+                        print(TextColumns.wrap(indent + "not with this network: " + why, width: 80, indent: indent).joined(separator: "\n"))
+                    } else { fitting.append(e) }
                 }
-                print("Set one up: lesson exercise \(number) \(exercises[0].name)")
+                if let first = fitting.first { print("Set one up: lesson exercise \(number) \(first.name)") }
                 return
             }
             let e = try Exercise.named(name, in: file, lesson: number)

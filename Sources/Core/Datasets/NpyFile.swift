@@ -1,8 +1,9 @@
 // numpy's .npy format (format versions 1.0, 2.0 and 3.0), as numpy.lib.format documents it: the magic
 // "\x93NUMPY", two version bytes, a header length (2 bytes little-endian in 1.0, 4 bytes in 2.0 and
 // 3.0), a Python dict literal {'descr': ..., 'fortran_order': ..., 'shape': (...)}, then the data.
-// We read little-endian floats and integers in C order, the arrays students save with np.save, and
-// write float64 and int64; anything else is refused with a sentence, never a trap.
+// We read little-endian floats and integers in C or Fortran order (np.save writes a transposed array in
+// Fortran order), the arrays students save, and write float64 and int64; anything else is refused with
+// a sentence, never a trap.
 import Foundation
 import Numerics
 
@@ -82,9 +83,6 @@ public enum NpyFile {
             throw FormatError(name, "the header is not the ASCII dict numpy writes; save it again with numpy.save.")
         }
         let header = try parseHeader(text, name: name)
-        if header.fortranOrder {
-            throw FormatError(name, "the array is in Fortran order; save np.ascontiguousarray(a) instead.")
-        }
         let element = try elementType(header.descr, name: name)
         let size: Int
         switch element { case .float32: size = 4; case .float64: size = 8; case .int(let b, _): size = b }
@@ -101,11 +99,24 @@ public enum NpyFile {
             let have = bytes.count - dataStart
             throw FormatError(name, "the header says \(shapeText(header.shape)) of \(header.descr) (\(overflow ? "too many" : String(dataBytes)) bytes of data), but the file holds \(have); save it again with numpy.save.")
         }
+        // Where the file's k-th element goes in row-major order: k itself, or for Fortran order (what
+        // numpy.save writes for a transposed array, a.T) its column-major index taken apart and put
+        // back together row-major.
+        let shape = header.shape
+        var rowMajorStrides = [Int](repeating: 1, count: shape.count)
+        for a in shape.indices.reversed().dropFirst() { rowMajorStrides[a] = rowMajorStrides[a + 1] * shape[a + 1] }
+        func destination(_ k: Int) -> Int {
+            guard header.fortranOrder else { return k }
+            var rest = k, at = 0
+            for a in shape.indices { at += (rest % shape[a]) * rowMajorStrides[a]; rest /= shape[a] }
+            return at
+        }
         var values = [Double](repeating: 0, count: count)
         bytes.withUnsafeBytes { raw in
             let base = raw.baseAddress! + dataStart
-            for i in 0..<count {
-                let p = base + i * size
+            for k in 0..<count {
+                let i = destination(k)
+                let p = base + k * size
                 switch element {
                 case .float32: values[i] = Double(Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(as: UInt32.self))))
                 case .float64: values[i] = Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)))

@@ -4,8 +4,12 @@ import Foundation
 
 /// An engine whose steps can hand a student the inputs of a step's functions.
 public protocol ExerciseSource: LessonEngine {
-    /// Checks an exercise's calls against what the lesson declares (its layers), when the file is read.
+    /// Checks, when the file is read, that an exercise's functions belong to this engine.
     static func validateExercise(_ exercise: Exercise, file: LessonFile) throws
+    /// Checks an exercise's calls against the layers the file declares. A teacher who swaps a layer's
+    /// kind (max-pooling for average pooling) keeps a lesson that runs; only the exercises on that layer
+    /// stop fitting, and say so when listed or set up.
+    static func exerciseFit(_ exercise: Exercise, file: LessonFile) throws
     /// One call's inputs for the traced example, in the tutorial's layout.
     func exerciseInputs(_ call: Exercise.Call) throws -> ExerciseArrays
     /// What the traced example is ("test image 0 (label 7), at the initial weights").
@@ -32,9 +36,21 @@ public enum ExerciseSetup {
         for e in exercises { try source.validateExercise(e, file: file) }
     }
 
+    /// Why an exercise does not fit the file's network (nil when it does).
+    public static func unfit(_ exercise: Exercise, file: LessonFile, engine: LessonEngine.Type) -> String? {
+        guard let source = engine as? ExerciseSource.Type else { return "the \(engine.name) engine has no exercises" }
+        do { try source.exerciseFit(exercise, file: file); return nil } catch {
+            // The reason without its "FILE:LINE: " (the listing names the exercise).
+            let text = "\(error)", prefix = file.path + ":"
+            guard text.hasPrefix(prefix), let colon = text.dropFirst(prefix.count).range(of: ": ") else { return text }
+            return String(text[colon.upperBound...])
+        }
+    }
+
     /// Runs the lesson's engine without output far enough to know the exercise's inputs.
     public static func traced(_ exercise: Exercise, file: LessonFile, options: RunOptions) throws -> TracedExample {
         let (engineType, settings) = try LessonRunner.prepare(file, overrides: options.overrides)
+        if let source = engineType as? ExerciseSource.Type { try source.exerciseFit(exercise, file: file) }
         if let w = options.weightsFile, !engineType.loadsWeights {
             throw LessonError("--weights \(w.path) does not apply to this lesson (it has no trained weights to load; lesson 3 does).")
         }

@@ -4,8 +4,12 @@ import Network
 import Numerics
 
 extension CNNEngine: ExerciseSource {
-    /// Which layer of the network a call reads, checked when the file is read: a conv function names a
-    /// conv layer, relu_backward a layer with a ReLU after it, and so on.
+    /// The functions lesson 3's network has layers for.
+    static let exerciseFunctions = ["conv_forward", "conv_backward", "maxpool_forward", "maxpool_backward", "dense_forward",
+                                    "dense_backward", "relu_backward", "softmax_cross_entropy_delta"]
+
+    /// Which layer of the network a call reads: a conv function names a conv layer, relu_backward a
+    /// layer with a ReLU after it, and so on.
     static func exerciseLayer(_ call: Exercise.Call, specs: [LayerSpec], path: String) throws -> Int {
         let f = call.function.name
         let wanted: (String, (Int) -> Bool)
@@ -22,13 +26,27 @@ extension CNNEngine: ExerciseSource {
         guard let name = call.layer else {
             throw LessonError.at(path, line: call.line, "function \(f) needs layer=NAME, \(wanted.0) (\(fitting.joined(separator: ", "))).")
         }
-        guard let i = specs.firstIndex(where: { $0.name == name }), wanted.1(i) else {
-            throw LessonError.at(path, line: call.line, "\(f) layer=\(name): \(name) is not \(wanted.0) of the ```network block; use \(fitting.isEmpty ? "another function" : fitting.joined(separator: " or ")).")
+        let instead = fitting.isEmpty ? "the network has none" : "the network's: \(fitting.joined(separator: ", "))"
+        guard let i = specs.firstIndex(where: { $0.name == name }) else {
+            throw LessonError.at(path, line: call.line, "\(f) layer=\(name): the ```network block has no layer \(name); \(f) needs \(wanted.0) (\(instead)).")
+        }
+        guard wanted.1(i) else {
+            // What the layer is now, in the network block's words: "pool1 is `avgpool f=2`".
+            let now = f == "relu_backward" || f == "softmax_cross_entropy_delta"
+                ? (i + 1 < specs.count ? "\(name) is followed by \(specs[i + 1].name) (`\(specs[i + 1].summary)`)" : "\(name) is the last layer")
+                : "\(name) is `\(specs[i].summary)`"
+            throw LessonError.at(path, line: call.line, "\(f) layer=\(name): \(now); \(f) needs \(wanted.0) (\(instead)).")
         }
         return i
     }
 
     public static func validateExercise(_ exercise: Exercise, file: LessonFile) throws {
+        for call in exercise.calls where !exerciseFunctions.contains(call.function.name) {
+            throw LessonError.at(file.path, line: call.line, "function \(call.function.name) does not belong to lesson 3's network; use \(exerciseFunctions.joined(separator: ", ")).")
+        }
+    }
+
+    public static func exerciseFit(_ exercise: Exercise, file: LessonFile) throws {
         let specs = try NetworkBlock.parse(file.blocks["network"] ?? [], file: file.path, input: [28, 28, 1])
         for call in exercise.calls { _ = try exerciseLayer(call, specs: specs, path: file.path) }
     }

@@ -18,6 +18,13 @@ public enum ExerciseFolder {
         (["lesson", "check", lesson, e.name, file] + flags).joined(separator: " ")
     }
 
+    /// rename(2): replaces `target` whole, in one step, whether or not it exists.
+    public static func rename(_ temp: URL, over target: URL) throws {
+        if Foundation.rename(temp.path, target.path) != 0 {
+            throw LessonError(String(cString: strerror(errno)))
+        }
+    }
+
     public static func write(_ e: Exercise, example: TracedExample, lessonNumber: String, flags: [String], to folder: URL) throws -> Written {
         let fm = FileManager.default
         var isFolder: ObjCBool = false
@@ -33,10 +40,10 @@ public enum ExerciseFolder {
             let url = folder.appendingPathComponent(name), temp = folder.appendingPathComponent(".lesson-\(name).tmp")
             do {
                 try Data(bytes).write(to: temp)
-                if fm.fileExists(atPath: url.path) { _ = try fm.replaceItemAt(url, withItemAt: temp) } else { try fm.moveItem(at: temp, to: url) }
+                try ExerciseFolder.rename(temp, over: url)
             } catch {
                 try? fm.removeItem(at: temp)
-                throw LessonError("\(url.path): cannot write it (\(error.localizedDescription)); check the folder's permissions.")
+                throw LessonError("\(url.path): cannot write it (\((error as? LessonError)?.description ?? error.localizedDescription)); check the folder's permissions.")
             }
             files.append(name)
         }
