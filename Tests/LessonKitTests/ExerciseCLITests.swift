@@ -113,4 +113,22 @@ func unwrapped(_ s: String) -> String { s.replacingOccurrences(of: "\n *", with:
         #expect(noNumpy.status == 2)
         #expect(unwrapped(noNumpy.stdout).contains("python3 cannot import numpy (No module named 'numpy'); install it (Debian: sudo apt-get install python3-numpy"), "\(noNumpy.stdout)")
     }
+
+    @Test func theRunTheHandoutAndTheWorksheetPointToTheExercises() throws {
+        let work = try temporaryFolder()
+        let r = try runLesson(["run", "2", "--quiz", "--report", "--out", "ws", "--no-color"], in: work)
+        #expect(r.status == 0, "\(r.stderr)")
+        // The step that has an exercise ends with the command that sets it up.
+        #expect(unwrapped(r.stdout).contains("Your turn: lesson exercise 2 backward-first sets up back_prop for you to write; lesson check grades it."))
+        let handout = try String(contentsOf: work.appendingPathComponent("ws/report.md"), encoding: .utf8)
+        #expect(unwrapped(handout).contains("Your turn: lesson exercise 2 backward-first sets up back_prop"))
+        let sheet = try String(contentsOf: work.appendingPathComponent("ws/worksheet.md"), encoding: .utf8)
+        #expect(sheet.contains("### backward-first: back_prop(x, y, w1, w2) -> (d2, d1, w1_adj, w2_adj)"))
+        #expect(sheet.contains("lesson exercise 2 backward-first\ncd exercises/02-backward-first\nlesson check 2 backward-first solution.py"))
+        let html = try String(contentsOf: work.appendingPathComponent("ws/worksheet.html"), encoding: .utf8)
+        #expect(html.contains("<section id=\"exercises\">") && html.contains("lesson check 2 backward-first solution.py"))
+        // The folder the worksheet names is the one `lesson exercise` makes.
+        let made = try runLesson(["exercise", "2", "backward-first"], in: work)
+        #expect(made.status == 0 && FileManager.default.fileExists(atPath: work.appendingPathComponent("exercises/02-backward-first/solution.py").path))
+    }
 }

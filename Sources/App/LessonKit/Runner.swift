@@ -18,6 +18,8 @@ public struct RunOptions {
     public var width: Int?
     /// The command as typed, for the line that says how to resume after `q` in the pager.
     public var command: [String] = []
+    /// What commands the run shows call the lesson: "3" for the library's lesson 3, else its path.
+    public var lessonName = ""
     /// Settings set from flags: (key, value, flag as typed).
     public var overrides: [(key: String, value: String, flag: String)] = []
     /// Write index.html and report.md (the handout) into the output folder.
@@ -103,6 +105,8 @@ public enum LessonRunner {
 
     public static func run(_ file: LessonFile, options: RunOptions) throws {
         let (engineType, settings) = try prepare(file, overrides: options.overrides)
+        // The lesson's exercises that fit its network, which the steps end by pointing to.
+        let exercises = try Exercise.all(in: file).filter { ExerciseSetup.unfit($0, file: file, engine: engineType) == nil }
         // Flags that name files: refused where the lesson would not read them, as --corrected is.
         if let w = options.weightsFile, !engineType.loadsWeights {
             throw LessonError("--weights \(w.path) does not apply to this lesson (it has no trained weights to load; lesson 3 does).")
@@ -177,6 +181,11 @@ public enum LessonRunner {
                 // Lecture order: a step with long work shows its heading and words before its progress.
                 if !stream.muted, let pager { Progress.beforeFirstDraw = { pager.preview(i + 1) } }
                 try engine.perform(step)
+                // A step with an exercise ends by saying how to try it: the student writes it next.
+                if let e = exercises.first(where: { $0.step.name == step.name }) {
+                    stream.emit(.line(Phrase("runner.exercise", ["command": .text(ExerciseFolder.exerciseCommand(lesson: options.lessonName.isEmpty ? file.path : options.lessonName, e)),
+                                                                  "functions": .text(e.calls.map(\.function.name).joined(separator: " and "))])))
+                }
                 Progress.beforeFirstDraw = nil
                 fflush(stdout)
                 try Interrupt.check("after step \(i + 1) (\(step.name))")
@@ -218,7 +227,8 @@ public enum LessonRunner {
             let handout = TerminalView(words: words, width: Report.width, color: false, full: options.full)
             for url in try Report.write(records, view: handout, to: session.folder, footer: footer) { stream.wrote(url) }
             if options.quiz {
-                for url in try Worksheet.write(stream.records, steps: file.steps, view: handout, title: file.title, to: session.folder, footer: footer) {
+                for url in try Worksheet.write(stream.records, steps: file.steps, view: handout, title: file.title, exercises: exercises,
+                                                   lesson: options.lessonName.isEmpty ? file.path : options.lessonName, to: session.folder, footer: footer) {
                     stream.wrote(url, shows: "quiz.score-file")
                 }
             }

@@ -52,7 +52,7 @@ struct CheckCommand: ParsableCommand {
         do {
             let (file, url, library) = try loadLesson(lesson)
             _ = try LessonRunner.prepare(file)
-            let number = lessonNumber(url, typed: lesson)
+            let number = lessonNumber(url, typed: lesson, library: library)
             let e = try Exercise.named(name, in: file, lesson: number)
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             let urls = files.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }

@@ -59,10 +59,12 @@ struct ExampleOptions: ParsableArguments {
     }
 }
 
-/// "3" for Lessons/03-cnn.md: what the commands a task shows call the lesson.
-func lessonNumber(_ url: URL, typed: String) -> String {
+/// "3" for the library's Lessons/03-cnn.md: what the commands a task shows call the lesson. A lesson
+/// file elsewhere is called by its path as typed (its number would name the library's lesson).
+func lessonNumber(_ url: URL, typed: String, library: LessonLibrary) -> String {
     let stem = url.deletingPathExtension().lastPathComponent
-    if let dash = stem.firstIndex(of: "-"), let n = Int(stem[..<dash]) { return String(n) }
+    if url.deletingLastPathComponent().standardizedFileURL.path == library.directory.standardizedFileURL.path,
+       let dash = stem.firstIndex(of: "-"), let n = Int(stem[..<dash]) { return String(n) }
     return typed
 }
 
@@ -91,7 +93,7 @@ struct ExerciseCommand: ParsableCommand {
     func run() throws {
         do {
             let (file, url, library) = try loadLesson(lesson)
-            let number = lessonNumber(url, typed: lesson)
+            let number = lessonNumber(url, typed: lesson, library: library)
             let exercises = try Exercise.all(in: file)
             guard let name else {
                 if exercises.isEmpty { print("\(file.title): no exercises."); return }
@@ -112,10 +114,8 @@ struct ExerciseCommand: ParsableCommand {
             let e = try Exercise.named(name, in: file, lesson: number)
             let traced = try ExerciseSetup.traced(e, file: file, options: try example.options(lesson: url, library: library))
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            let stem = url.deletingPathExtension().lastPathComponent
-            let prefix = stem.split(separator: "-").first.map(String.init) ?? number
             let folder = out.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
-                ?? cwd.appendingPathComponent("exercises/\(prefix)-\(e.name)")
+                ?? cwd.appendingPathComponent("exercises/" + ExerciseFolder.folderName(lesson: number, e))
             let written = try ExerciseFolder.write(e, example: traced, lessonNumber: number, flags: example.flags, to: folder)
             let shown = folder.path.hasPrefix(cwd.path + "/") ? String(folder.path.dropFirst(cwd.path.count + 1)) : folder.path
             print("Exercise \(e.name) of lesson \(number), on \(traced.description):")

@@ -120,6 +120,7 @@ struct Run: ParsableCommand {
             options.pauseBetweenSteps = step
             options.width = width
             options.command = CommandLine.arguments
+            options.lessonName = lessonNumber(url, typed: lesson, library: library)
             options.report = report
             options.notebook = notebook
             options.from = from

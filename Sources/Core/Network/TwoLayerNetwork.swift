@@ -35,6 +35,9 @@ public struct TwoLayerNetwork: Sendable {
         public let A1: Tensor<Double>  // (10, m)
         public let Z2: Tensor<Double>  // (10, m)
         public let A2: Tensor<Double>  // (10, m)
+        public init(X: Tensor<Double>, Z1: Tensor<Double>, A1: Tensor<Double>, Z2: Tensor<Double>, A2: Tensor<Double>) {
+            self.X = X; self.Z1 = Z1; self.A1 = A1; self.Z2 = Z2; self.A2 = A2
+        }
     }
 
     /// Column-wise softmax. The tutorial skips subtracting the column maximum, which can overflow

@@ -32,7 +32,7 @@ public enum ExerciseCheck {
     static func setNames(_ count: Int) -> [String] { ["traced"] + (1..<max(1, count)).map { "hidden \($0)" } }
 
     /// Grades a solution file's functions on the traced example and each function's hidden sets.
-    public static func check(solution: URL, _ e: Exercise, example: TracedExample, timeout: Double, extraFactors: [(Double, String)]) throws -> CheckResult {
+    public static func check(solution: URL, _ e: Exercise, example: TracedExample, timeout: Double, extraFactors: [ExerciseFactor]) throws -> CheckResult {
         // sets[s][c]: call c's inputs on set s (0: the traced example; 1, 2: hidden).
         let hidden = e.calls.map { $0.function.hiddenSets(seed: hiddenSeed) }
         let sets: [[ExerciseArrays]] = [example.inputs] + (0..<2).map { s in hidden.map { $0[s] } }
@@ -54,7 +54,7 @@ public enum ExerciseCheck {
 
     /// Grades arrays the student computed any way (`--answer dW.npy`), on the traced example only:
     /// each file is matched to an output by its name.
-    public static func check(answers: [URL], _ e: Exercise, example: TracedExample, extraFactors: [(Double, String)]) throws -> CheckResult {
+    public static func check(answers: [URL], _ e: Exercise, example: TracedExample, extraFactors: [ExerciseFactor]) throws -> CheckResult {
         let outputs = e.calls.flatMap { $0.function.outputs.map(\.name) }
         var given = [String: NpyArray]()
         for url in answers {

@@ -11,11 +11,15 @@ public typealias ExerciseArrays = [String: Tensor<Double>]
 
 public struct ExerciseParameter: Sendable {
     public let name: String
-    /// Written as int64 .npy and handed to Python as an int (for `range(f)` and indexing).
+    /// Written as int64 .npy; a 0-d one is handed to Python as an int (for `range(f)` and indexing).
     public let integer: Bool
+    /// An array of whole numbers (labels), handed over as an int64 array.
+    public let integerArray: Bool
     /// The shape in the tutorial's letters and what it holds, for the docstring and the task.
     public let about: String
-    init(_ name: String, integer: Bool = false, _ about: String) { self.name = name; self.integer = integer; self.about = about }
+    init(_ name: String, integer: Bool = false, integerArray: Bool = false, _ about: String) {
+        self.name = name; self.integer = integer || integerArray; self.integerArray = integerArray; self.about = about
+    }
 }
 
 /// One classic wrong version of a function: what it computes instead, in words, and the outputs it gives.
@@ -27,6 +31,21 @@ public struct Mistake: Sendable {
     /// The wrong version's outputs (only those the slip changes).
     public let outputs: ExerciseArrays
     public init(_ short: String, _ words: String, _ outputs: ExerciseArrays) { self.short = short; self.words = words; self.outputs = outputs }
+}
+
+/// A factor a student's output may be off by that the lesson knows and the function does not (the
+/// mini-batch size; the tutorial's count of rows), with its words. Its value may depend on the input
+/// set: dividing by a hard-coded 2,290 is a different factor for each set's number of images.
+public struct ExerciseFactor: Sendable {
+    public let words: String
+    /// A teacher's table's few words ("÷ 2290, the tutorial's m"); nil: "scaled × c".
+    public let short: String?
+    /// Its value on an input set; nil where it does not apply.
+    public let value: @Sendable (ExerciseArrays) -> Double?
+    public init(_ words: String, short: String? = nil, value: @escaping @Sendable (ExerciseArrays) -> Double?) {
+        self.words = words; self.short = short; self.value = value
+    }
+    public static func constant(_ c: Double, _ words: String) -> ExerciseFactor { ExerciseFactor(words) { _ in c } }
 }
 
 /// One output element worked out term by term, as the step shows it: the formula, its non-zero terms,
@@ -85,6 +104,7 @@ public enum ExerciseCatalogue {
     public static let all: [ExerciseFunction] = [
         ConvExercises.forward, ConvExercises.backward, PoolExercises.forward, PoolExercises.backward,
         DenseExercises.forward, DenseExercises.backward, DenseExercises.reluBackward, DenseExercises.softmaxDelta,
+        DigitsExercises.backwardProp, LettersExercises.backProp,
     ]
     public static func named(_ name: String) -> ExerciseFunction? { all.first { $0.name == name } }
 }

@@ -14,6 +14,17 @@ public protocol ExerciseSource: LessonEngine {
     func exerciseInputs(_ call: Exercise.Call) throws -> ExerciseArrays
     /// What the traced example is ("test image 0 (label 7), at the initial weights").
     func exerciseExample() throws -> Phrase
+    /// Counts of the lesson a student's output may be off by (its mini-batch, the tutorial's rows).
+    func exerciseCounts() throws -> [LessonCount]
+}
+
+/// A count the lesson knows that a student may divide or multiply by where they should not.
+public enum LessonCount: Sendable {
+    /// The mini-batch size: a per-image gradient divided or multiplied by it.
+    case miniBatch(Int)
+    /// Lesson 1's tutorial divides by every row it loaded where the number of images (the columns of
+    /// X) was meant.
+    case tutorialRows(Int)
 }
 
 /// The traced example of an exercise: each call's inputs, and what they are in words.
@@ -22,7 +33,7 @@ public struct TracedExample {
     public let description: String
     public let words: Words
     /// Factors a student may be off by that come from the lesson (its mini-batch size), with their words.
-    public let factors: [(Double, String)]
+    public let factors: [ExerciseFactor]
 }
 
 public enum ExerciseSetup {
@@ -67,12 +78,20 @@ public enum ExerciseSetup {
             throw LessonError("lesson \(file.title) has no exercises.")
         }
         let inputs = try exercise.calls.map { try engine.exerciseInputs($0) }
-        var factors: [(Double, String)] = [(2, "twice the right values (a factor 2: a square's derivative, or a term counted twice?)"),
-                                           (0.5, "half the right values (a factor 1/2)")]
-        if engineType.settingSpecs.contains(where: { $0.key == "batch" }) {
-            let m = settings.int("batch")
-            factors += [(1 / Double(m), "divided by the mini-batch size, \(m): for one image nothing is averaged (the lesson divides by the batch only when it updates the weights)"),
-                        (Double(m), "multiplied by the mini-batch size, \(m)")]
+        var factors: [ExerciseFactor] = [.constant(2, "twice the right values (a factor 2: a square's derivative, or a term counted twice?)"),
+                                         .constant(0.5, "half the right values (a factor 1/2)")]
+        for count in try engine.exerciseCounts() {
+            switch count {
+            case .miniBatch(let m):
+                factors += [.constant(1 / Double(m), "divided by the mini-batch size, \(m): for one image nothing is averaged (the lesson divides by the batch only when it updates the weights)"),
+                            .constant(Double(m), "multiplied by the mini-batch size, \(m)")]
+            case .tutorialRows(let rows):
+                // Dividing by a hard-coded count: off by (this set's images) / rows on each set.
+                factors.append(ExerciseFactor("divided by \(rows), every row the tutorial loaded: its slip, m = \(rows), repeated. m is the number of images the gradient averages over, the columns of X",
+                                              short: "÷ \(rows), the tutorial's m") { a in
+                    a["X"].map { Double($0.shape[1]) / Double(rows) }
+                })
+            }
         }
         return TracedExample(inputs: inputs, description: words.render(try engine.exerciseExample()), words: words, factors: factors)
     }

@@ -37,7 +37,7 @@ public struct OutputComparison: Sendable {
 public enum Finding: Sendable {
     case mistake(Mistake)
     case sign
-    case factor(Double, name: String?)
+    case factor(Double, name: String?, short: String? = nil)
     case varyingFactor([Double])
     case axes(permutation: [Int])
     /// Its shape is one short or long in some axes; `matches` whether the places it has hold the right values.
@@ -71,7 +71,7 @@ public struct FunctionGrade: Sendable {
 
 public enum Grader {
     /// Grades `results[set]` of one call against the right outputs of each set.
-    public static func grade(_ f: ExerciseFunction, inputs: [ExerciseArrays], results: [CallResult?], extraFactors: [(Double, String)]) -> FunctionGrade {
+    public static func grade(_ f: ExerciseFunction, inputs: [ExerciseArrays], results: [CallResult?], extraFactors: [ExerciseFactor]) -> FunctionGrade {
         var g = FunctionGrade(function: f)
         let right = inputs.map { f.callReference($0) }
         var given = [[String: NpyArray]?](repeating: nil, count: inputs.count)
@@ -121,7 +121,7 @@ public enum Grader {
     }
 
     static func diagnose(_ f: ExerciseFunction, output o: String, inputs: [ExerciseArrays], right: [ExerciseArrays],
-                         given: [[String: NpyArray]?], wrongSets: [Int], extraFactors: [(Double, String)]) -> Finding {
+                         given: [[String: NpyArray]?], wrongSets: [Int], extraFactors: [ExerciseFactor]) -> Finding {
         // The sets the student's array came back for, with ours.
         let pairs: [(s: Int, yours: NpyArray, ours: Tensor<Double>)] = inputs.indices.compactMap { s in
             guard let y = given[s]?[o], let r = right[s][o], y.values.allSatisfy(\.isFinite) else { return nil }
@@ -129,19 +129,40 @@ public enum Grader {
         }
         // Right where the numbers were shown, wrong where they were not: copied, not computed.
         if !wrongSets.contains(0), given[0]?[o] != nil { return .onlyTraced(firstWrongSet: wrongSets[0]) }
+        // A classic wrong version of this function (its shape may differ from the right one: a bias
+        // gradient summed into one number).
+        let mistakes = inputs.indices.map { s in f.classicMistakes(inputs[s], right: right[s]) }
+        for mistake in mistakes.first ?? [] where mistake.outputs[o] != nil && !pairs.isEmpty {
+            // The same slip on each set, found by name: a slip only possible for some shapes (W · δ
+            // for a square W) is not on every set's list.
+            if pairs.allSatisfy({ p in
+                guard let wrong = mistakes[p.s].first(where: { $0.short == mistake.short })?.outputs[o] else { return false }
+                return wrong.shape == p.yours.shape && Closeness.close(p.yours.values, wrong.storage)
+            }) { return .mistake(mistake) }
+        }
+        // Two slips at once: a classic wrong version, off by one of the lesson's factors too (the
+        // tutorial's code pasted whole: db summed into one number and divided by its m).
+        for mistake in mistakes.first ?? [] where mistake.outputs[o] != nil && !pairs.isEmpty {
+            for factor in extraFactors where pairs.allSatisfy({ p in
+                guard let wrong = mistakes[p.s].first(where: { $0.short == mistake.short })?.outputs[o], let c = factor.value(inputs[p.s]) else { return false }
+                return wrong.shape == p.yours.shape && Closeness.close(p.yours.values, wrong.storage.map { $0 * c })
+            }) {
+                return .mistake(Mistake(mistake.short + " and " + (factor.short ?? "a factor"), mistake.words + " And it is " + factor.words + ".", [:]))
+            }
+        }
         let sameShape = pairs.allSatisfy { $0.yours.shape == $0.ours.shape }
         if sameShape {
-            // A classic wrong version of this function.
-            let mistakes = inputs.indices.map { s in f.classicMistakes(inputs[s], right: right[s]) }
-            for (m, mistake) in (mistakes.first ?? []).enumerated() where mistake.outputs[o] != nil {
-                if pairs.allSatisfy({ Closeness.close($0.yours.values, mistakes[$0.s][m].outputs[o]!.storage) }) { return .mistake(mistake) }
-            }
             if pairs.allSatisfy({ Closeness.close($0.yours.values, $0.ours.storage.map { -$0 }) }) { return .sign }
             // A constant factor: named ones first (they may differ from set to set, as a count of positions does).
-            let named = inputs.indices.map { f.constantFactors(inputs[$0]) + extraFactors }
+            let named = inputs.indices.map { s in
+                f.constantFactors(inputs[s]).map { (Double?.some($0.0), $0.1, String?.none) } + extraFactors.map { ($0.value(inputs[s]), $0.words, $0.short) }
+            }
             for (n, candidate) in (named.first ?? []).enumerated() {
-                if pairs.allSatisfy({ p in Closeness.close(p.yours.values, p.ours.storage.map { $0 * named[p.s][n].0 }) }) {
-                    return .factor(candidate.0, name: candidate.1)
+                if let value = candidate.0, pairs.allSatisfy({ p in
+                    guard let c = named[p.s][n].0 else { return false }
+                    return Closeness.close(p.yours.values, p.ours.storage.map { $0 * c })
+                }) {
+                    return .factor(value, name: candidate.1, short: candidate.2)
                 }
             }
             let factors: [Double?] = pairs.map { p in

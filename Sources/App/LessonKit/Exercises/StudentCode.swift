@@ -191,7 +191,7 @@ public enum StudentCode {
             args = []
             for path, is_int in zip(call["inputs"], call["integers"]):
                 a = np.load(path)
-                args.append(int(a) if is_int else a)
+                args.append(int(a) if is_int and a.ndim == 0 else a)
             save()
             try:
                 result = fn(*args)
@@ -215,7 +215,7 @@ public enum StudentCode {
                     arr = np.asarray(value, dtype=np.float64)
                 except Exception as e:
                     problem = "%s is a %s, not an array of numbers (%s)" % (name, type(value).__name__, e); break
-                np.save(path, np.ascontiguousarray(arr))
+                np.save(path, np.array(arr, order="C"))  # ascontiguousarray would make a 0-d array 1-d
             if problem:
                 r["kind"] = "not-numeric"; r["message"] = problem
             else:

@@ -74,4 +74,6 @@ extension CNNEngine: ExerciseSource {
         let (_, _, label) = try ensureTrace()
         return Phrase("exercise.traced", ["index": .int(settings.int("trace-image")), "label": .int(label), "state": stepState])
     }
+
+    public func exerciseCounts() throws -> [LessonCount] { [.miniBatch(settings.int("batch"))] }
 }

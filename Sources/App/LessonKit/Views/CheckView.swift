@@ -44,6 +44,7 @@ public enum CheckView {
                         line += pad(row.exact ? "yes" : "no", 6) + pad(row.close ? "yes" : "NO", 6) + pad(number(row.relativeError), 11)
                             + pad(number(row.largestDifference), 11) + (row.largestDifference > 0 ? indexText(row.largestAt) : "")
                     }
+                    while line.hasSuffix(" ") { line.removeLast() }
                     out.append(line)
                 }
             }
@@ -66,9 +67,18 @@ public enum CheckView {
             let names = r.grades.map(\.function.name)
             return "correct: every output of \(names.joined(separator: " and ")) matches on \(r.sets.count == 1 ? "the traced example" : "all \(r.sets.count) input sets")."
         case 1:
-            let wrong = r.grades.flatMap { g in g.findings.map { "\($0.output) of \(g.function.name)" } + g.rows.filter { $0.nonFinite != nil }.map { "\($0.output) of \(g.function.name)" } }
-            var seen = Set<String>()
-            return "wrong: \(wrong.filter { seen.insert($0).inserted }.joined(separator: ", ")). The rest is right."
+            // "dW1, db1 and dW2 of backward_prop", function by function.
+            var parts = [String](), wrongCount = 0
+            for g in r.grades {
+                var seen = Set<String>()
+                let outs = (g.findings.map(\.output) + g.rows.filter { $0.nonFinite != nil }.map(\.output)).filter { seen.insert($0).inserted }
+                guard !outs.isEmpty else { continue }
+                wrongCount += outs.count
+                let list = outs.count == 1 ? outs[0] : outs.dropLast().joined(separator: ", ") + " and " + outs.last!
+                parts.append("\(list) of \(g.function.name)")
+            }
+            let all = r.grades.reduce(0) { $0 + $1.function.outputs.count }
+            return "wrong: \(parts.joined(separator: "; "))." + (wrongCount < all ? " The rest is right." : "")
         default:
             return "not graded: the code did not run to the end (see above); fix that and check again."
         }
@@ -91,7 +101,13 @@ public enum CheckView {
         var parts = [String]()
         for g in r.grades {
             for (_, result) in g.failures.prefix(1) { parts.append("\(g.function.name): \(failureShort(result))") }
-            for f in g.findings { parts.append("\(f.output): \(findingShort(f.finding))") }
+            // Outputs wrong the same way share one entry: "dW1, db1: ReLU gate left out".
+            var said = [(outputs: [String], what: String)]()
+            for f in g.findings {
+                let what = findingShort(f.finding)
+                if let k = said.firstIndex(where: { $0.what == what }) { said[k].outputs.append(f.output) } else { said.append(([f.output], what)) }
+            }
+            parts += said.map { "\($0.outputs.joined(separator: ", ")): \($0.what)" }
             for row in g.rows where row.nonFinite != nil && !parts.contains(where: { $0.hasPrefix(row.output + ":") }) { parts.append("\(row.output): NaN or inf") }
         }
         return (r.exitStatus == 2 ? "not graded: " : "wrong: ") + parts.joined(separator: "; ")
@@ -112,7 +128,8 @@ public enum CheckView {
         switch f {
         case .mistake(let m): return m.short
         case .sign: return "sign flipped"
-        case .factor(let c, _): return c >= 1 ? "scaled × \(String(format: "%.4g", c))" : "scaled ÷ \(String(format: "%.4g", 1 / c))"
+        case .factor(_, _, let short?): return short
+        case .factor(let c, _, _): return c >= 1 ? "scaled × \(String(format: "%.4g", c))" : "scaled ÷ \(String(format: "%.4g", 1 / c))"
         case .varyingFactor: return "off by a varying factor"
         case .axes: return "axes swapped"
         case .offByOneShape: return "off by one (shape)"
@@ -174,7 +191,7 @@ public enum CheckView {
         switch finding {
         case .mistake(let m): say("\(output) is wrong \(on), the way a classic slip makes it: \(m.words)")
         case .sign: say("\(output) is wrong \(on): it is the right \(output) with every sign flipped. Check the sign of a difference (ŷ − y, not y − ŷ) or a stray minus.")
-        case .factor(let c, let name):
+        case .factor(let c, let name, _):
             say("\(output) is wrong \(on): it is the right \(output) times \(String(format: "%.6g", c))" + (name.map { ": \($0)." } ?? ", one constant factor. Look for a division or a product that does not belong."))
         case .varyingFactor(let cs):
             say("\(output) is wrong \(on): on each input set it is the right \(output) times one number, but the number changes with the input (\(cs.map { String(format: "%.4g", $0) }.joined(separator: ", "))): something scales it by a size of the input.")

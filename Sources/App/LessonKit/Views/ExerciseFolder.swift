@@ -14,6 +14,15 @@ public enum ExerciseFolder {
     }
 
     /// The command lines that grade it, with the flags the inputs were made with (`--pretrained`, ...).
+    /// The folder `lesson exercise` makes by default: exercises/03-conv2.backward for lesson 3.
+    public static func folderName(lesson: String, _ e: Exercise) -> String {
+        let number = Int(lesson).map { String(format: "%02d", $0) } ?? URL(fileURLWithPath: lesson).deletingPathExtension().lastPathComponent.split(separator: "-").first.map(String.init) ?? lesson
+        return "\(number)-\(e.name)"
+    }
+
+    /// `lesson exercise 3 conv2.backward`
+    public static func exerciseCommand(lesson: String, _ e: Exercise) -> String { "lesson exercise \(lesson) \(e.name)" }
+
     public static func checkCommand(lesson: String, _ e: Exercise, flags: [String], file: String = "solution.py") -> String {
         (["lesson", "check", lesson, e.name, file] + flags).joined(separator: " ")
     }
@@ -80,14 +89,14 @@ public enum ExerciseFolder {
     static func task(_ e: Exercise, example: TracedExample, lesson: String, flags: [String]) -> String {
         var md = ["# Lesson \(lesson) exercise: \(e.name)", "", e.task, "",
                   "The numbers are the lesson's own, for \(example.description): the step `\(e.name)` of",
-                  "`lesson run \(lesson)` shows them. Each input is a file in this folder (`np.load(\"x.npy\")`).", ""]
+                  "`lesson run \(lesson)` shows them. Each input is a file in this folder (`np.load(\"\(e.calls[0].function.parameters[0].name).npy\")`).", ""]
         for (c, call) in e.calls.enumerated() {
             let f = call.function
             let right = f.callReference(example.inputs[c])
             md += ["## `\(f.signature)`", "", f.summary, "", "| | name | shape here | what it is |", "|---|---|---|---|"]
             for p in f.parameters {
                 let t = example.inputs[c][p.name]!
-                md.append("| in | `\(p.name)` | \(p.integer ? "int, \(Int(t.storage[0]))" : shapeText(t.shape)) | \(meaning(p.about)) |")
+                md.append("| in | `\(p.name)` | \(p.integer && !p.integerArray ? "int, \(Int(t.storage[0]))" : shapeText(t.shape) + (p.integer ? " ints" : "")) | \(meaning(p.about)) |")
             }
             for o in f.outputs { md.append("| out | `\(o.name)` | \(shapeText(right[o.name]!.shape)) | \(meaning(o.about)) |") }
             md += ["", "Start from:", ""] + f.formulas.map { "    " + $0 } + [""]
@@ -123,7 +132,7 @@ public enum ExerciseFolder {
         for call in e.calls {
             for p in call.function.parameters where !loaded.contains(p.name) {
                 loaded.insert(p.name)
-                py.append("    \(p.name) = " + (p.integer ? "int(np.load(\"\(p.name).npy\"))" : "np.load(\"\(p.name).npy\")"))
+                py.append("    \(p.name) = " + (p.integer && !p.integerArray ? "int(np.load(\"\(p.name).npy\"))" : "np.load(\"\(p.name).npy\")"))
             }
         }
         for call in e.calls {

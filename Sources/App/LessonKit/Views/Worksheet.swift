@@ -7,7 +7,7 @@ import Rendering
 public enum Worksheet {
     /// worksheet.md and worksheet.html in `folder`, each written whole or not at all; none without questions.
     public static func write(_ records: [(step: Int, record: Record)], steps: [LessonStep], view: TerminalView, title: String,
-                             to folder: URL, footer: String) throws -> [URL] {
+                             exercises: [Exercise] = [], lesson: String = "", to folder: URL, footer: String) throws -> [URL] {
         let questions = records.compactMap { entry -> (step: Int, q: Question)? in
             if case .question(let q) = entry.record { return (entry.step, q) }
             return nil
@@ -28,6 +28,16 @@ public enum Worksheet {
         m += "Work each value out by hand from the numbers given, then check it against the answer key.\n\n"
         for it in items {
             m += "## \(it.heading)\n\n*\(it.stepTitle)*\n\n\(it.ask)\n\n```text\n" + it.figures.joined(separator: "\n") + "\n```\n\nYour value: ____________________\n\n"
+        }
+        // The lesson's exercises: a layer to write at home, with the two commands that set it up and grade it.
+        let tasks = exercises.map { e in
+            (heading: "\(e.name): " + e.calls.map(\.function.signature).joined(separator: ", "), task: e.task,
+             commands: [ExerciseFolder.exerciseCommand(lesson: lesson, e), "cd exercises/\(ExerciseFolder.folderName(lesson: lesson, e))",
+                        ExerciseFolder.checkCommand(lesson: lesson, e, flags: [])])
+        }
+        if !tasks.isEmpty {
+            m += "## Exercises: write it yourself\n\nEach sets up a folder with the step's own numbers and a solution.py to fill in; `lesson check` grades it on those numbers and on two input sets you have not seen.\n\n"
+            for t in tasks { m += "### \(t.heading)\n\n\(t.task)\n\n```text\n" + t.commands.joined(separator: "\n") + "\n```\n\n" }
         }
         m += "## Answer key\n\n"
         for it in items { m += "\(it.number). `\(it.key)`\n\n```text\n" + it.working.joined(separator: "\n") + "\n```\n\n" }
@@ -52,6 +62,11 @@ public enum Worksheet {
         for it in items {
             h += "<section class=\"question\" id=\"q\(it.number)\"><h2>\(e(it.heading))</h2><p class=\"step\">\(e(it.stepTitle))</p>\n"
             h += "<p>\(e(it.ask))</p>\n<pre>\(e(it.figures.joined(separator: "\n")))</pre>\n<p>Your value: <span class=\"answer\"></span></p></section>\n"
+        }
+        if !tasks.isEmpty {
+            h += "<section id=\"exercises\"><h2>Exercises: write it yourself</h2>\n<p>Each sets up a folder with the step's own numbers and a solution.py to fill in; <code>lesson check</code> grades it on those numbers and on two input sets you have not seen.</p>\n"
+            for t in tasks { h += "<h3>\(e(t.heading))</h3>\n<p>\(e(t.task))</p>\n<pre>\(e(t.commands.joined(separator: "\n")))</pre>\n" }
+            h += "</section>\n"
         }
         h += "<section id=\"answer-key\"><h2>Answer key</h2><ol>\n"
         for it in items { h += "<li><p><code>\(e(it.key))</code></p><pre>\(e(it.working.joined(separator: "\n")))</pre></li>\n" }
