@@ -124,7 +124,7 @@ func everyClassicMistakeIsNamed(_ name: String) throws {
         #expect(g.rows.filter { $0.set > 0 }.allSatisfy { !$0.sameShape })
     }
     #expect(text.replacingOccurrences(of: "\n *", with: " ", options: .regularExpression).contains("is right on the traced example but wrong on hidden 1"), "\(text)")
-    #expect(CheckView.short(r).contains("dW: right only on the traced example"))
+    #expect(CheckView.short(r) == "wrong: delta: right only on the traced example; dx, dW, db: right only on the traced example")
 }
 
 @Test func codeThatCannotBeGradedGetsItsLine() throws {

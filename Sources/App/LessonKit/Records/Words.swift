@@ -15,7 +15,7 @@ public struct Words: Sendable {
     public static let runner = [
         "runner.skipped": "({steps} ran without output to reach {name})",
         // A step with an ```exercise block ends by pointing to it.
-        "runner.exercise": "Your turn: {command} sets up {functions} for you to write; lesson check grades it.",
+        "runner.exercise": "Your turn, write it yourself: {command}",
         // --quiet: the files a run wrote, in one line at its end.
         "runner.wrote-files": "wrote {count} file{count:s} to {folder}",
         // A long worked sum: its largest non-zero products, then the rest in a line each (TerminalView).
