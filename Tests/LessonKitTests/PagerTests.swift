@@ -22,7 +22,7 @@ func ptySession(_ arguments: [String], keys: [(waitFor: String, send: String)], 
 /// Runs `lesson` on a pseudo-terminal (window 0 × 0) and answers it: after each read, `respond` gets all
 /// the output so far and returns the keys to type next (nil: wait for more).
 func ptyDialogue(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 240,
-                 respond: (Data) -> String?) throws -> (status: Int32, output: String) {
+                 signalWhen: (text: String, signal: Int32)? = nil, respond: (Data) -> String?) throws -> (status: Int32, output: String) {
     // posix_openpt and friends are not in Swift's Glibc module; these are what they do on Linux.
     let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
     var unlock: Int32 = 0, number: UInt32 = 0
@@ -39,6 +39,7 @@ func ptyDialogue(_ arguments: [String], environment: [String: String] = [:], tim
     var output = Data()
     let deadline = Date().addingTimeInterval(timeout)
     var buffer = [UInt8](repeating: 0, count: 65536)
+    var signalled = false
     while Date() < deadline {
         var fds = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
         if poll(&fds, 1, 200) > 0 {
@@ -47,6 +48,8 @@ func ptyDialogue(_ arguments: [String], environment: [String: String] = [:], tim
             output.append(contentsOf: buffer[0..<n])
         } else if !p.isRunning { break }
         if let keys = respond(output) { _ = keys.withCString { write(master, $0, strlen($0)) } }
+        // A signal from outside (as `kill` from another terminal sends it), once the text is on screen.
+        if let s = signalWhen, !signalled, output.range(of: Data(s.text.utf8)) != nil { kill(p.processIdentifier, s.signal); signalled = true }
     }
     // The child may inherit a blocked SIGTERM from the test runner: a stuck session is killed outright.
     if p.isRunning { kill(p.processIdentifier, SIGKILL) }
@@ -56,6 +59,18 @@ func ptyDialogue(_ arguments: [String], environment: [String: String] = [:], tim
 }
 
 @Suite(.serialized) struct PagerTests {
+    /// Issue 36: `kill -INT` or `-TERM` from outside while the pager waits for a key stops the run there,
+    /// as Ctrl-C typed at the prompt does (the read is not restarted), and run.json says so.
+    @Test(arguments: [(SIGINT, Int32(130), "interrupted"), (SIGTERM, Int32(143), "stopped by SIGTERM")])
+    func aSignalFromOutsideStopsThePrompt(_ signal: Int32, _ status: Int32, _ words: String) throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let s = try ptyDialogue(["run", "2", "--step", "--out", dir.path], timeout: 30, signalWhen: ("step 1/8 · lines", signal)) { _ in nil }
+        #expect(s.status == status, "\(s.output.suffix(400))")
+        let record = try RunRecordFile.read(dir.appendingPathComponent("run.json"))
+        #expect(record.status?.contains("step 1") == true && record.status?.contains(words) == true, "\(String(describing: record.status))")
+    }
+
     /// Lecture order: under --step the training step's heading and words are on the screen before its
     /// first progress line, not drawn only after the training has finished.
     @Test func trainingIsIntroducedBeforeItsProgress() throws {

@@ -300,8 +300,9 @@ func expectOneLineError(_ r: RunResult, _ message: String, sourceLocation: Sourc
         try runJSON(files: ["cost.png", "old-only.png", "weights.lnw", "../escape.txt"], weights: "weights.lnw").write(to: out.appendingPathComponent("run.json"))
         try Data("mine".utf8).write(to: out.appendingPathComponent("notes.txt"))
         try Data("mine".utf8).write(to: dir.appendingPathComponent("escape.txt"))
-        try Data("x".utf8).write(to: out.appendingPathComponent(".weights.lnw.999999999.tmp"))
-        let live = ".cost.png.\(ProcessInfo.processInfo.processIdentifier).tmp"
+        try Data("x".utf8).write(to: out.appendingPathComponent(".lesson-weights.lnw.999999999.tmp"))
+        try Data("mine".utf8).write(to: out.appendingPathComponent(".x.999999999.tmp"))  // a user's: kept
+        let live = ".lesson-cost.png.\(ProcessInfo.processInfo.processIdentifier).tmp"
         try Data("x".utf8).write(to: out.appendingPathComponent(live))
 
         let r = try runLesson(["run", "3", "--weights", out.appendingPathComponent("weights.lnw").path, "--out", out.path],
@@ -311,15 +312,42 @@ func expectOneLineError(_ r: RunResult, _ message: String, sourceLocation: Sourc
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: out.path))
         // Steps 1 and 2 wrote three pictures; step 3, stopped as it began, may have written its first (on a
         // loaded machine the signal can land after step 3's picture and stop step 4 before or after its).
-        let written = files.subtracting(["run.json", "weights.lnw", "notes.txt", live])
+        let written = files.subtracting(["run.json", "weights.lnw", "notes.txt", live, ".x.999999999.tmp"])
         let before: Set = ["traced-digit.png", "conv1-filters-before.png", "conv2-filters-before.png"]
-        #expect(files.isSuperset(of: ["run.json", "weights.lnw", "notes.txt", live]), "\(files.sorted())")
+        #expect(files.isSuperset(of: ["run.json", "weights.lnw", "notes.txt", live, ".x.999999999.tmp"]), "\(files.sorted())")
         #expect(written.isSuperset(of: before) && written.isSubset(of: before.union(["conv1-feature-maps-loaded.png", "pool1-feature-maps-loaded.png"])),
                 "\(files.sorted())")
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("escape.txt").path), "names with a folder part are never followed")
         let record = try RunRecordFile.read(out.appendingPathComponent("run.json"))
         #expect(record.status?.hasPrefix("interrupted in step ") ?? false, "\(String(describing: record.status))")
         #expect(Set(record.files) == written && record.inputs == ["weights.lnw"], "\(record.files)")
+    }
+
+    /// Issue 36, item 3: a folder with no run.json of ours, holding files with the names a run writes
+    /// and temporary-looking files of the user's: the run stops before writing over any of them.
+    @Test func theUsersFilesAreNeverWrittenOverOrDeleted() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let mine = ["letters.png", "index.html", "report.md", ".keep.123.tmp", ".x.99999999.tmp", "notes.txt"]
+        for f in mine { try Data("mine \(f)".utf8).write(to: dir.appendingPathComponent(f)) }
+        let before = snapshot(dir)
+        expectOneLineError(try runLesson(["run", "2", "--report", "--out", dir.path]),
+                           "lesson: error: \(dir.standardizedFileURL.path)/letters.png is already there, and no run of lesson wrote it; nothing was written over it. Move it, or pass another --out folder.")
+        #expect(snapshot(dir) == before, "nothing written, nothing removed")
+        // --out . holding the user's own loss.png: the run stops at the step that would write it, and its
+        // run.json lists what it wrote before, so the next run clears those and keeps loss.png.
+        let here = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: here) }
+        try Data("my plot".utf8).write(to: here.appendingPathComponent("loss.png"))
+        let r = try runLesson(["run", "2", "--quiet", "--out", "."], in: here)
+        expectOneLineError(r, "/loss.png is already there, and no run of lesson wrote it")
+        #expect(try String(contentsOf: here.appendingPathComponent("loss.png"), encoding: .utf8) == "my plot")
+        let record = try RunRecordFile.read(here.appendingPathComponent("run.json"))
+        #expect(record.status?.hasPrefix("failed in step") == true && record.files.contains("letters.png") && !record.files.contains("loss.png"), "\(record.files)")
+        // Moved out of the way, the same command runs, and clears the failed run's files first.
+        try FileManager.default.moveItem(at: here.appendingPathComponent("loss.png"), to: here.appendingPathComponent("my-loss.png"))
+        #expect(try runLesson(["run", "2", "--quiet", "--out", "."], in: here).status == 0)
+        #expect(try String(contentsOf: here.appendingPathComponent("my-loss.png"), encoding: .utf8) == "my plot")
     }
 
     @Test func aFolderWithSomeoneElsesRunJSONIsLeftAlone() throws {

@@ -14,7 +14,15 @@ public enum Interrupt {
     /// Routes SIGINT, SIGTERM and SIGHUP to the flag instead of killing the process; a closed pipe on
     /// standard output (`lesson run 3 | head`) becomes a write error that `check` turns into SIGPIPE's stop.
     public static func install() {
-        for s in stopping { signal(s) { n in _ = Interrupt.flag.compareExchange(expected: 0, desired: n, ordering: .relaxed) } }
+        for s in stopping {
+            // sigaction without SA_RESTART (signal() would restart): a read waiting at the pager's prompt
+            // returns EINTR, so `kill -INT` or `-TERM` from outside stops the run there too.
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { n in _ = Interrupt.flag.compareExchange(expected: 0, desired: n, ordering: .relaxed) }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = 0
+            sigaction(s, &action, nil)
+        }
         signal(SIGPIPE, SIG_IGN)
         // A parent may hand us these blocked (some test runners and process launchers do); unblock them,
         // or Ctrl-C would wait forever as a pending signal.

@@ -6,6 +6,9 @@ import Foundation
 import Rendering
 
 public final class OutputSession {
+    /// A file in the way that is not ours (see `url(_:)`).
+    public struct ForeignFile: Error, CustomStringConvertible { public let description: String }
+
     public let folder: URL
     /// Files this run reads (e.g. --weights): kept even when the previous run wrote them.
     let inputs: Set<String>
@@ -30,10 +33,20 @@ public final class OutputSession {
         started = true
     }
 
-    /// Where file `name` of this run goes (the folder is started first).
+    /// Where file `name` of this run goes (the folder is started first). A file of that name that this
+    /// run did not write and no earlier run of ours listed is the user's: the run stops rather than
+    /// write over it.
     public func url(_ name: String) throws -> URL {
         try start()
-        return folder.appendingPathComponent(name)
+        let u = folder.appendingPathComponent(name)
+        guard !written.contains(name) else { return u }
+        // lstat: a symbolic link of that name (even a dangling one) is there too. A folder in the way is
+        // said by the write itself.
+        var st = stat()
+        if lstat(u.path, &st) == 0, (st.st_mode & S_IFMT) != S_IFDIR, !inputs.contains(u.resolvingSymlinksInPath().path) {
+            throw ForeignFile(description: "\(u.path) is already there, and no run of lesson wrote it; nothing was written over it. Move it, or pass another --out folder.")
+        }
+        return u
     }
 
     /// Notes a file this run wrote (anything outside the folder is not the folder's business).
@@ -50,10 +63,11 @@ public final class OutputSession {
 
     func clearPreviousRun() throws {
         let fm = FileManager.default
-        // Temporary files of writes whose process was killed between writing and renaming.
+        // Temporary files of our writes whose process was killed between writing and renaming: only
+        // `.lesson-NAME.PID.tmp` (a user's `.x.123.tmp` is theirs).
         for name in (try? fm.contentsOfDirectory(atPath: folder.path)) ?? [] {
             let parts = name.split(separator: ".")
-            guard name.hasPrefix("."), name.hasSuffix(".tmp"), parts.count >= 3, let pid = Int32(parts[parts.count - 2]) else { continue }
+            guard name.hasPrefix(AtomicFile.temporaryPrefix), name.hasSuffix(".tmp"), parts.count >= 3, let pid = Int32(parts[parts.count - 2]) else { continue }
             if pid != getpid(), kill(pid, 0) != 0, errno == ESRCH { try? fm.removeItem(at: folder.appendingPathComponent(name)) }
         }
         let recordURL = folder.appendingPathComponent(RunRecord.fileName)

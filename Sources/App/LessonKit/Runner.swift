@@ -203,7 +203,9 @@ public enum LessonRunner {
                 why = "interrupted in step \(current + 1) (\(step.name))" + (Interrupt.signalNumber == SIGINT ? "" : ", " + Interrupt.verb)
             }
             else { why = "failed in step \(current + 1) (\(step.name)): \(error)" }
-            if session.started || error is LessonQuit {
+            // A user's file in the way before this run wrote anything: the folder is left as it was.
+            let untouched = error is OutputSession.ForeignFile && session.written.isEmpty && session.removed.isEmpty
+            if (session.started || error is LessonQuit) && !untouched {
                 _ = try? session.start()
                 _ = try? record(status: why).write(to: session.folder)
             }
@@ -225,8 +227,10 @@ public enum LessonRunner {
             let records = stream.records.map(\.record)
             try session.start()
             let handout = TerminalView(words: words, width: Report.width, color: false, full: options.full)
+            for name in ["index.html", "report.md"] { _ = try session.url(name) }
             for url in try Report.write(records, view: handout, to: session.folder, footer: footer) { stream.wrote(url) }
             if options.quiz {
+                for name in ["worksheet.md", "worksheet.html"] { _ = try session.url(name) }
                 for url in try Worksheet.write(stream.records, steps: file.steps, view: handout, title: file.title, exercises: exercises,
                                                    lesson: options.lessonName.isEmpty ? file.path : options.lessonName, to: session.folder, footer: footer) {
                     stream.wrote(url, shows: "quiz.score-file")
@@ -235,7 +239,7 @@ public enum LessonRunner {
         }
         if options.notebook {
             try session.start()
-            let url = session.folder.appendingPathComponent(Notebook.fileName(for: file.path))
+            let url = try session.url(Notebook.fileName(for: file.path))
             try Notebook.write(records: stream.records, file: file, view: TerminalView(words: words, width: Report.width, color: false, full: options.full),
                                flags: options.reproducingFlags, settings: settings.values, versions: ProgramVersion.all, to: url)
             stream.wrote(url)

@@ -86,11 +86,13 @@ public struct FileWriteError: Error, CustomStringConvertible {
 
 /// Writes files through a temporary sibling and a rename, so readers never see half a file.
 public enum AtomicFile {
-    /// The temporary sibling a write goes through: `.NAME.PID.tmp`, so a later run can tell a leftover
-    /// of a killed process (its pid no longer running) from a write in progress.
+    /// The temporary sibling a write goes through: `.lesson-NAME.PID.tmp`, a name no user would pick
+    /// (only such files are ever cleaned up), whose pid lets a later run tell a leftover of a killed
+    /// process (its pid no longer running) from a write in progress.
     public static func temporaryURL(for url: URL, pid: Int32 = ProcessInfo.processInfo.processIdentifier) -> URL {
-        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(pid).tmp")
+        url.deletingLastPathComponent().appendingPathComponent("\(temporaryPrefix)\(url.lastPathComponent).\(pid).tmp")
     }
+    public static let temporaryPrefix = ".lesson-"
 
     public static func write(_ data: Data, to url: URL) throws {
         var isDir: ObjCBool = false

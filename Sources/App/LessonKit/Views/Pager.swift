@@ -12,7 +12,11 @@ public struct LessonQuit: Error, CustomStringConvertible {
     public var resume = ""
     /// Ctrl-C at the prompt rather than q: the run ends the same way, with exit status 130.
     public var interrupted = false
-    public var description: String { interrupted ? "interrupted at the prompt of step \(step) (\(stepName))" : "stopped by the reader at step \(step) (\(stepName))" }
+    public var description: String {
+        guard interrupted else { return "stopped by the reader at step \(step) (\(stepName))" }
+        // Ctrl-C typed, or a signal sent from outside (SIGTERM says so).
+        return (Interrupt.signalNumber == SIGINT ? "interrupted" : Interrupt.verb) + " at the prompt of step \(step) (\(stepName))"
+    }
 }
 
 final class Pager {
@@ -361,6 +365,12 @@ final class Pager {
     func readByte() -> UInt8 {
         var byte: UInt8 = 0
         while true {
+            // A stopping signal from outside (kill -INT, -TERM, -HUP): as Ctrl-C typed at the prompt. The
+            // wait is in slices, so a signal that lands just before it begins is seen too.
+            if Interrupt.requested { return 3 }
+            var fds = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&fds, 1, 200)
+            if ready == 0 || (ready < 0 && errno == EINTR) { continue }
             let n = read(0, &byte, 1)
             if n == 1 { return byte }
             if n < 0 && errno == EINTR { continue }
