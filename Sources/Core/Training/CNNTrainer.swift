@@ -63,6 +63,15 @@ public final class CNNTrainer {
         single?.sumOfSquaredWeights() ?? double!.sumOfSquaredWeights()
     }
 
+    /// Whether each training step measures its `lastHealth` (on by default; the weights are the same bits either way).
+    public var measuresHealth: Bool {
+        get { single?.measureHealth ?? double!.measureHealth }
+        set { single?.measureHealth = newValue; double?.measureHealth = newValue }
+    }
+
+    /// Every parameter layer's health over the last mini-batch trained (nil before the first, or when not measured).
+    public var lastHealth: BatchHealth? { single?.lastHealth ?? double?.lastHealth }
+
     public struct EpochResult: Sendable {
         public let clippedEntries: Int
         public let clippedUpdates: Int

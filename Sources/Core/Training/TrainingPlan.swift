@@ -75,6 +75,8 @@ final class ShardWorkspace<Scalar: BLASScalar> {
     var predictions: [Int] = []
     /// Per parameter layer: products clipped by per-image clipping in the last backward pass.
     var clipped: [Int] = []
+    /// The last training forward pass's activation figures for `BatchHealth`, when measured.
+    var health: ShardHealth?
 
     init(steps: [PlanStep], inputSize: Int, parameterShapes: [(w: Int, b: Int)], capacity: Int) {
         self.capacity = capacity
@@ -144,6 +146,11 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
     let firstConvPools: Bool
     /// Where each ReLU conv layer's output is after a forward pass (see `reluOutputs`), found once.
     private(set) lazy var reluOutputSteps: [(step: Int, size: Int, channels: Int)] = reluOutputs()
+    /// Whether each training step measures `lastHealth` (it reads the buffers and changes no bit).
+    var measureHealth = true
+    /// Every parameter layer's health over the last training step's batch.
+    private(set) var lastHealth: BatchHealth?
+    private(set) lazy var healthSources = HealthSource.sources(steps, firstConvPools: firstConvPools)
 
     init(_ net: CNN, batchSize: Int, shards: Int, threads: Int) {
         self.threads = threads
@@ -283,20 +290,32 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
 
     /// Forward, backward and the update for one mini-batch. Returns the batch's summed loss.
     func step(_ set: ImageSet, _ indices: [Int], rule: CNN.UpdateRule) -> Double {
-        let loss = accumulateGradients(set, indices, perImageClip: rule.perImageClip)
-        guard loss.isFinite else { return loss }
-        lastClipped = update(rule: rule) + workspaces[0].clipped.reduce(0, +)
+        let loss = accumulateGradients(set, indices, perImageClip: rule.perImageClip, measure: measureHealth)
+        guard loss.isFinite else { lastHealth = nil; return loss }
+        var updates = measureHealth ? Array(repeating: UpdateHealth(), count: weights.count) : nil
+        lastClipped = update(rule: rule, health: &updates) + workspaces[0].clipped.reduce(0, +)
+        if var updates {
+            var activations = ShardHealth(healthSources)
+            for ws in workspaces.prefix(parts(indices).count) { if let h = ws.health { activations.add(h) } }
+            for k in updates.indices { updates[k].clipped += workspaces[0].clipped[k] }
+            lastHealth = BatchHealth.combine(healthSources, activations: activations, updates: updates, weightCounts: weights.map(\.count))
+        } else { lastHealth = nil }
         return loss
     }
 
     /// Every shard's gradients (and per-image clip counts) summed into shard 0's; returns the summed loss.
-    func accumulateGradients(_ set: ImageSet, _ indices: [Int], perImageClip: Double?) -> Double {
+    func accumulateGradients(_ set: ImageSet, _ indices: [Int], perImageClip: Double?, measure: Bool = false) -> Double {
         let used = parts(indices).count
         self.perImageClip = perImageClip.map { Scalar($0) }
         for ws in workspaces { for k in ws.clipped.indices { ws.clipped[k] = 0 } }
         eachShard(indices) { ws, idx in
             self.load(set, idx, into: ws)
             self.forward(ws, count: idx.count, labels: idx.map { set.labels[$0] }, forBackward: true)
+            if measure {
+                var h = ShardHealth(self.healthSources)
+                h.read(self.healthSources, outputs: ws.outputs, count: idx.count)
+                ws.health = h
+            }
             ws.correct = zip(ws.predictions, idx).reduce(0) { $0 + ($1.0 == set.labels[$1.1] ? 1 : 0) }
             self.backward(ws, count: idx.count, labels: idx.map { set.labels[$0] })
         }
@@ -373,7 +392,9 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
 
     /// W ← W·(1 − lr·λ/m) − lr·clip(dW)/m,  b ← b − lr·db/m, with m the batch size asked for.
     /// With `ClipScope.image` the gradients were clipped per image in `backward` and are used as they are.
-    func update(rule: CNN.UpdateRule) -> Int {
+    /// `health`, when given, gets each layer's Σ (g/m)², Σ W², Σ ΔW² and clipped entries; the weights
+    /// computed are the same bits either way.
+    func update(rule: CNN.UpdateRule, health: inout [UpdateHealth]?) -> Int {
         var clipped = 0
         let m = Double(rule.batchSize)
         let clip = Scalar(rule.batchClipBound)
@@ -382,10 +403,27 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
             let lr = learningRates[k] ?? rule.learningRate
             let decay = Scalar(1 - lr * rule.lambda / m), scale = Scalar(lr / m)
             let w = weights[k].p, g = ws.dW[k].p
-            for j in 0..<weights[k].count {
-                var gj = g[j]
-                if gj > clip { gj = clip; clipped += 1 } else if gj < -clip { gj = -clip; clipped += 1 }
-                w[j] = w[j] * decay - scale * gj
+            if health != nil {
+                var h = UpdateHealth()
+                let before = clipped
+                for j in 0..<weights[k].count {
+                    var gj = g[j]
+                    h.gradientSquares += Double(gj) * Double(gj)
+                    if gj > clip { gj = clip; clipped += 1 } else if gj < -clip { gj = -clip; clipped += 1 }
+                    let old = w[j]
+                    w[j] = w[j] * decay - scale * gj
+                    h.weightSquares += Double(old) * Double(old)
+                    h.updateSquares += (Double(w[j]) - Double(old)) * (Double(w[j]) - Double(old))
+                }
+                h.gradientSquares /= m * m  // of the mean gradient g/m
+                h.clipped = clipped - before
+                health![k] = h
+            } else {
+                for j in 0..<weights[k].count {
+                    var gj = g[j]
+                    if gj > clip { gj = clip; clipped += 1 } else if gj < -clip { gj = -clip; clipped += 1 }
+                    w[j] = w[j] * decay - scale * gj
+                }
             }
             let b = biases[k].p, gb = ws.db[k].p
             for j in 0..<biases[k].count { b[j] -= scale * gb[j] }

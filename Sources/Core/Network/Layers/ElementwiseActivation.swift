@@ -13,6 +13,10 @@ public protocol ElementwiseActivation: LayerKind, NetworkLayer {
     /// a float32 C function (tanhf) gives its own.
     static func activate(_ z: Float) -> Float
     static func gate(_ delta: Float, z: Float, a: Float) -> Float
+    /// The outputs off its flat tails, where its slope still passes an error back: a unit whose output
+    /// lies outside for every image of a set is saturated on it. nil: it has no flat tails (ReLU's
+    /// flat side is "dead" instead).
+    static var unsaturated: ClosedRange<Double>? { get }
 }
 
 /// An activation layer's input and output, for its backward pass.
@@ -23,6 +27,7 @@ public struct ActivationCache: Sendable {
 
 extension ElementwiseActivation {
     public init(values: [Int]) { self.init() }
+    public static var unsaturated: ClosedRange<Double>? { nil }
 
     public static func activate(_ z: Float) -> Float { Float(activate(Double(z))) }
     public static func gate(_ delta: Float, z: Float, a: Float) -> Float { Float(gate(Double(delta), z: Double(z), a: Double(a))) }

@@ -11,6 +11,8 @@ public struct Sigmoid: ElementwiseActivation, Equatable {
     @inlinable public static func gate(_ delta: Double, z: Double, a: Double) -> Double { delta * (a * (1 - a)) }
     public static func activate(_ z: Float) -> Float { 1 / (1 + cExpf(-z)) }
     public static func gate(_ delta: Float, z: Float, a: Float) -> Float { delta * (a * (1 - a)) }
+    /// Beyond 0.02 and 0.98 the slope a(1 − a) is under a tenth of its peak (0.25)
+    public static var unsaturated: ClosedRange<Double>? { 0.02...0.98 }
 }
 
 extension LayerKind where Self == Sigmoid {

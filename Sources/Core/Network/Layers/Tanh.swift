@@ -15,6 +15,8 @@ public struct Tanh: ElementwiseActivation, Equatable {
     @inlinable public static func gate(_ delta: Double, z: Double, a: Double) -> Double { delta * (1 - a * a) }
     public static func activate(_ z: Float) -> Float { cTanhf(z) }
     public static func gate(_ delta: Float, z: Float, a: Float) -> Float { delta * (1 - a * a) }
+    /// The sigmoid's tails moved to tanh (tanh z = 2σ(2z) − 1): beyond ±0.96 the slope 1 − a² is under 0.08
+    public static var unsaturated: ClosedRange<Double>? { -0.96...0.96 }
 }
 
 /// The C library's tanh (numpy's) and tanhf, under names the kind's own `tanh` member does not hide.
