@@ -29,6 +29,15 @@ extension CNNEngine {
                                                   .init("test acc", format: ".4f"), .init("clipped updates"), .init("of"), .init("entries clipped", format: ",")]))
         // The bar is this engine's own: batch by batch within each epoch, with images per second.
         let loop = TrainingLoop(context: context, learningRate: rule.learningRate, unit: "epoch", total: epochs, bar: false)
+        let batchesPerEpoch = (tr.count + rule.batchSize - 1) / rule.batchSize
+        let health = HealthLog(layers: parameterLayerNames, batchesPerEpoch: batchesPerEpoch)
+        self.health = health
+        func warn(_ warnings: [HealthLog.Warning], _ progress: Progress?) {
+            guard !warnings.isEmpty else { return }
+            progress?.finish()
+            for w in warnings { out.emit(.warning(w.phrase(layers: health.layers, learningRate: rule.learningRate))) }
+            fflush(stdout)
+        }
         for e in 1...epochs {
             let start = Date()
             let progress = Progress("epoch \(e)/\(epochs)", total: (tr.count + rule.batchSize - 1) / rule.batchSize)
@@ -40,6 +49,7 @@ extension CNNEngine {
                 if seen > previous.seen {
                     let images = Double(seen - previous.seen)
                     batchLosses.append((Double(e - 1) + Double(done) / Double(total), (sum - previous.sum) / images, (right - previous.right) / images))
+                    if let h = trainer.lastHealth { warn(health.batch(epoch: e, batch: done, loss: (sum - previous.sum) / images, h), progress) }
                 }
                 previous = (seen, sum, right)
                 let elapsed = Date().timeIntervalSince(start)
@@ -67,8 +77,13 @@ extension CNNEngine {
             history.append(record)
             // Printed as each epoch ends, so a long run shows its progress even when not on a terminal.
             // No timings here: a seed must print the same bytes every run (speed is on the progress line).
-            loop.ended(e, figures: record.figures, row: [.int(e), .number(record.cost), .number(record.trainAccuracy), .number(record.testAccuracy),
+            let epochHealth = health.endEpoch(e)
+            loop.ended(e, figures: record.figures.merging(epochHealth?.figures ?? [:]) { a, _ in a }, row: [.int(e), .number(record.cost), .number(record.trainAccuracy), .number(record.testAccuracy),
                                                          .int(c.clippedUpdates), .int(c.updates), .int(c.clippedEntries)])
+            if let epochHealth {
+                out.emit(.health(epochHealth.line))
+                warn(epochHealth.warnings, nil)
+            }
             fflush(stdout)
         }
         net = trainer.network
@@ -79,6 +94,9 @@ extension CNNEngine {
         out.wrote(url, shows: "train.weights-file", ["epochs": .int(epochs)])
         return net
     }
+
+    /// The conv and dense layers, in order: the layers whose health is measured.
+    var parameterLayerNames: [String] { specs.filter { $0.kind is ConvKind || $0.kind is DenseKind }.map(\.name) }
 
     var clipScope: CNN.ClipScope { CNN.ClipScope(rawValue: settings.string("clip-scope"))! }
     var updateRule: CNN.UpdateRule {
@@ -96,6 +114,7 @@ extension CNNEngine {
         out.say("train.plan", ["epochs": .int(settings.int("epochs")), "images": .int(tr.count), "batch": .int(settings.int("batch")), "test": .int(te.count)])
         out.say("train.precision", ["precision": .text(precision.rawValue),
                                     "shards": .int(CNNTrainer.defaultShards), "per": .int(CNNTrainer.imagesPerShard(batch: settings.int("batch")))])
+        out.say("health.intro", ["unit": .text("epoch")])
         try ensureTrained()
         let last = history.last!
         out.result("train.result", ["epochs": .int(last.epoch), "train": .number(last.trainAccuracy), "test": .number(last.testAccuracy)])

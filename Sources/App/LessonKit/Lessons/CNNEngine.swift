@@ -74,6 +74,8 @@ public final class CNNEngine: LessonEngine {
     /// in cost.png), and the share of its images its forward pass classified right before the update (a
     /// short run's accuracy.png); nil for batches restored from a run.json written before it was kept.
     var batchLosses: [(x: Double, loss: Double, accuracy: Double?)] = []
+    /// The training's health, batch by batch (nil until it trains here).
+    var health: HealthLog?
     var trace: (pass: CNN.ForwardPass, back: CNN.BackwardPass, label: Int)?
     /// The worked places of the step-through (CNNEngine+Path.swift), once worked out.
     var path: [Int: Place]?
@@ -207,9 +209,12 @@ public final class CNNEngine: LessonEngine {
                                        "confidence": $0.confidence, "p_true": $0.pTrue] }
         }
         if !batchLosses.isEmpty {
-            r.batches = batchLosses.map { b in
+            // Each batch's health beside its loss, when this run trained (a restored history has none).
+            let measured = health.map(\.batches).flatMap { $0.count == batchLosses.count ? $0 : nil }
+            r.batches = batchLosses.enumerated().map { i, b in
                 var figures = ["x": b.x, "loss": b.loss]
                 figures["accuracy"] = b.accuracy
+                if let measured, let layers = health?.layers { figures.merge(HealthLog.batchFigures(measured[i].health, layers: layers)) { a, _ in a } }
                 return figures
             }
         }

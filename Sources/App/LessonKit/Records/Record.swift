@@ -171,6 +171,26 @@ public struct WorkedSum: Sendable {
     }
 }
 
+/// One epoch's health as its one line shows it: per parameter layer, its updates beside its weights
+/// and the share of its units dead or saturated (averaged over the epoch's batches).
+public struct HealthLine: Sendable {
+    public struct Layer: Sendable {
+        public let name: String
+        /// The geometric mean over the epoch's batches of ‖ΔW‖ / ‖W‖ (root mean squares).
+        public let updateRatio: Double
+        public let dead: Double?
+        public let saturated: Double?
+        public init(name: String, updateRatio: Double, dead: Double?, saturated: Double?) {
+            self.name = name; self.updateRatio = updateRatio; self.dead = dead; self.saturated = saturated
+        }
+    }
+    /// "epoch" or "iteration", and which.
+    public let unit: String
+    public let index: Int
+    public let layers: [Layer]
+    public init(unit: String, index: Int, layers: [Layer]) { self.unit = unit; self.index = index; self.layers = layers }
+}
+
 public enum Record: Sendable {
     /// An element of a quantity written out as its sum.
     case sum(WorkedSum)
@@ -187,6 +207,11 @@ public enum Record: Sendable {
     case note(Phrase)
     /// Shown even with --quiet.
     case result(Phrase)
+    /// Something going wrong that the reader should act on (a layer's units dying, its updates
+    /// exploding): shown in every view, --quiet included.
+    case warning(Phrase)
+    /// An epoch's health, a few figures per layer (shown as one line, --quiet included).
+    case health(HealthLine)
     case table(Table)
     /// One epoch (or iteration) of a training, emitted as it ends: run.json's per-epoch figures, and
     /// perhaps one more row of the last table.

@@ -16,6 +16,17 @@ public struct Words: Sendable {
         "runner.skipped": "({steps} ran without output to reach {name})",
         // A step with an ```exercise block ends by pointing to it.
         "runner.exercise": "Your turn, write it yourself: {command}",
+        // A training's health (HealthLog): a line per epoch, and a warning when a layer goes wrong.
+        "health.intro": "After each {unit}, a health line gives each layer's update size: how far one step moves its weights beside their size, as a power of ten (about -3 is healthy; above -1 the weights are thrown about, below -5 they hardly move), and the share of its units dead (a ReLU unit that gives 0 for every image of a batch) or saturated (a sigmoid stuck near 0 or 1 for every image), averaged over the {unit}'s batches.",
+        "health.line": "{unit} {index} health: {layers}",
+        "health.layer": "{layer} {log:+.1f}",
+        "health.layer-dead": "{layer} {log:+.1f} dead {share:.0%}",
+        "health.layer-saturated": "{layer} {log:+.1f} saturated {share:.0%}",
+        "health.warning": "Warning: {what}",
+        "health.exploding": "updates are exploding in {layers}: in epoch {epoch}, batch {batch}, one step moved weights by up to {ratio:.2g} of their size (10^{log:.1f}; about 10^-3 is healthy), so what was learnt is thrown about. Try a smaller learning-rate (now {lr:g}), e.g. --set learning-rate={smaller:g}.",
+        "health.vanishing": "updates are vanishing in {layers}: for {batches} batches in a row each step moved weights by under 1e-5 of their size (now up to 10^{log:.1f}; about 10^-3 is healthy), so they hardly learn. Try a larger learning-rate (now {lr:g}), e.g. --set learning-rate={larger:g}.",
+        "health.dead": "{layer}'s units are dying: at least {dead} of its {units} gave 0 for every image on every batch of epoch {epoch}. A dead unit passes no error back, so it cannot learn its way out. Try a smaller learning-rate (now {lr:g}) or another init (He init, the lesson's, keeps most alive).",
+        "health.diverging": "the loss is diverging: batch {batch} of epoch {epoch} had a mean loss of {loss:.4g}, over twice the first batch's {first:.4g}. Try a smaller learning-rate (now {lr:g}), e.g. --set learning-rate={smaller:g}.",
         // --quiet: the files a run wrote, in one line at its end.
         "runner.wrote-files": "wrote {count} file{count:s} to {folder}",
         // A long worked sum: its largest non-zero products, then the rest in a line each (TerminalView).

@@ -33,11 +33,26 @@ public struct TerminalView {
         PrintOptions(threshold: full ? .max : TerminalView.threshold, lineWidth: min(75, width - 1))
     }
 
+    /// An epoch's health in one line: each layer's update size as a power of ten, and its dead or
+    /// saturated share where it has any.
+    func healthLine(_ h: HealthLine) -> String {
+        let layers = h.layers.map { l -> String in
+            var values: [String: Value] = ["layer": .text(l.name), "log": .number(log10(max(l.updateRatio, 1e-300)))]
+            var key = "health.layer"
+            if let d = l.dead, d > 0 { key += "-dead"; values["share"] = .number(d) }
+            else if let s = l.saturated, s > 0 { key += "-saturated"; values["share"] = .number(s) }
+            return words.render(Phrase(key, values))
+        }
+        return words.render(Phrase("health.line", ["unit": .text(h.unit), "index": .int(h.index), "layers": .text(layers.joined(separator: " · "))]))
+    }
+
     /// The lines a record shows; `quiet` keeps only titles, results and files written.
     public mutating func lines(_ record: Record, quiet: Bool = false) -> [String] {
         switch record {
         case .title(let t): return [style(t, "1;4")]
         case .result(let p): return wrap(words.render(p), indent: "  ")
+        case .warning(let p): return wrap(words.render(Phrase("health.warning", ["what": .phrase(p)])), indent: "  ").map { style($0, "1;33") }
+        case .health(let h): return wrap(healthLine(h), indent: "    ")
         // A path is not broken across lines; --quiet says the files in one line at the end instead.
         case .wrote(let f): return quiet ? [] : ["  wrote " + RecordStream.relativePath(f.url)]
         default: break
