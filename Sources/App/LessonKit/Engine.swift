@@ -30,6 +30,8 @@ public struct LessonContext {
     public var quiz = false
     /// `--zoom`: PNGs at two or three times the pixels, text to match (the picture's layout unchanged).
     public var zoom = 1
+    /// `--watch` on a terminal: the screen training draws on instead of its progress bar.
+    public var watch: WatchScreen?
 
     public init(file: LessonFile, settings: LessonSettings, out: RecordStream, outputDirectory: URL, dataDirectory: URL?,
                 session: OutputSession? = nil) {

@@ -32,6 +32,9 @@ public enum Interrupt {
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
+    /// Ctrl-C read as a key (a screen that reads keys itself, like --watch's): as if SIGINT had come.
+    public static func typed() { _ = flag.compareExchange(expected: 0, desired: SIGINT, ordering: .relaxed) }
+
     public static var requested: Bool {
         // Standard output closed under us (its reader went away) or not writable: stop as SIGPIPE would.
         if ferror(stdout) != 0 { _ = flag.compareExchange(expected: 0, desired: SIGPIPE, ordering: .relaxed) }

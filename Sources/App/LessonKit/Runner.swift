@@ -41,6 +41,10 @@ public struct RunOptions {
     public var pretrained = false
     /// `--zoom 2` or 3: projector mode, pictures at two or three cells (terminal) or pixels (PNG) per pixel.
     public var zoom = 1
+    /// `--watch`: while training, one screen redrawn in place (needs a terminal; else the health lines say it).
+    public var watch = false
+    /// `--pace S`: with --watch, at least S seconds per batch, so a short run can be followed.
+    public var pace = 0.0
 
     public init(outputDirectory: URL) { self.outputDirectory = outputDirectory }
 }
@@ -133,6 +137,16 @@ public enum LessonRunner {
         context.weightsFile = options.weightsFile
         context.quiz = options.quiz
         context.zoom = options.zoom
+        if options.watch {
+            if isatty(0) != 0 && isatty(1) != 0 && !options.quiet && !options.bare && size.columns >= WatchScreen.minimum.columns && size.rows >= WatchScreen.minimum.rows {
+                context.watch = WatchScreen(words: words, color: options.color, columns: size.columns, rows: size.rows, pace: options.pace)
+            } else {
+                let why = options.quiet || options.bare ? "with \(options.quiet ? "--quiet" : "--bare") it prints a health line per epoch instead"
+                    : isatty(0) == 0 || isatty(1) == 0 ? "standard input and output are not a terminal; a health line per epoch is printed instead"
+                    : "the terminal is \(size.columns)×\(size.rows) and the screen needs \(WatchScreen.minimum.columns)×\(WatchScreen.minimum.rows); a health line per epoch is printed instead"
+                fputs("lesson: --watch: \(why).\n", stderr)
+            }
+        }
         let engine = try engineType.init(context: context)
         let wholeLesson = first == 0 && last == file.steps.count - 1
         var quizSession: QuizSession?

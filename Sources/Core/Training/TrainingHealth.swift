@@ -25,22 +25,25 @@ public struct LayerHealth: Sendable, Equatable {
     /// √(mean of W²) before the update, and √(mean of ΔW²) of the step taken (decay and clipping included).
     public var weightRMS: Double
     public var updateRMS: Double
-    /// Weight-gradient entries clipped, of `weights`.
+    /// Weight-gradient entries clipped, of `weights`; clipped per image (`ClipScope.image`), products
+    /// clipped of `weights` × the batch's images (`clippable`).
     public var clipped: Int
     public var weights: Int
+    public var clippable: Int
 
     /// The update beside the weights it changes: about 1e-3 is healthy; above 1e-1 the weights are thrown
     /// about (exploding), below 1e-5 they hardly move (vanishing).
     public var updateRatio: Double { weightRMS > 0 ? updateRMS / weightRMS : (updateRMS > 0 ? .infinity : 0) }
     public var deadShare: Double? { dead.map { Double($0) / Double(max(1, units)) } }
     public var saturatedShare: Double? { saturated.map { Double($0) / Double(max(1, units)) } }
-    public var clippedShare: Double { Double(clipped) / Double(max(1, weights)) }
+    public var clippedShare: Double { Double(clipped) / Double(max(1, clippable)) }
 
     public init(activationMean: Double, activationSpread: Double, readAfterPool: Bool, units: Int, dead: Int?, saturated: Int?,
-                gradientRMS: Double, weightRMS: Double, updateRMS: Double, clipped: Int, weights: Int) {
+                gradientRMS: Double, weightRMS: Double, updateRMS: Double, clipped: Int, weights: Int, clippable: Int? = nil) {
         self.activationMean = activationMean; self.activationSpread = activationSpread; self.readAfterPool = readAfterPool
         self.units = units; self.dead = dead; self.saturated = saturated; self.gradientRMS = gradientRMS
         self.weightRMS = weightRMS; self.updateRMS = updateRMS; self.clipped = clipped; self.weights = weights
+        self.clippable = clippable ?? weights
     }
 }
 
@@ -145,7 +148,8 @@ struct UpdateHealth {
 }
 
 extension BatchHealth {
-    static func combine(_ sources: [HealthSource], activations a: ShardHealth, updates: [UpdateHealth], weightCounts: [Int]) -> BatchHealth {
+    /// `clippedPerImage`: the batch's images when each image's gradient was clipped (so every weight could be clipped once per image).
+    static func combine(_ sources: [HealthSource], activations a: ShardHealth, updates: [UpdateHealth], weightCounts: [Int], clippedPerImage: Int?) -> BatchHealth {
         BatchHealth(layers: sources.enumerated().map { k, src in
             let n = Double(max(1, a.values[k])), mean = a.sum[k] / n
             let inactive = a.active[k].filter { !$0 }.count
@@ -159,7 +163,8 @@ extension BatchHealth {
             return LayerHealth(activationMean: mean, activationSpread: (max(0, a.squares[k] / n - mean * mean)).squareRoot(),
                                readAfterPool: src.readAfterPool, units: src.units, dead: dead, saturated: saturated,
                                gradientRMS: (u.gradientSquares / w).squareRoot(), weightRMS: (u.weightSquares / w).squareRoot(),
-                               updateRMS: (u.updateSquares / w).squareRoot(), clipped: u.clipped, weights: weightCounts[src.param])
+                               updateRMS: (u.updateSquares / w).squareRoot(), clipped: u.clipped, weights: weightCounts[src.param],
+                               clippable: weightCounts[src.param] * (clippedPerImage ?? 1))
         })
     }
 }

@@ -298,7 +298,8 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
             var activations = ShardHealth(healthSources)
             for ws in workspaces.prefix(parts(indices).count) { if let h = ws.health { activations.add(h) } }
             for k in updates.indices { updates[k].clipped += workspaces[0].clipped[k] }
-            lastHealth = BatchHealth.combine(healthSources, activations: activations, updates: updates, weightCounts: weights.map(\.count))
+            lastHealth = BatchHealth.combine(healthSources, activations: activations, updates: updates, weightCounts: weights.map(\.count),
+                                          clippedPerImage: rule.perImageClip == nil ? nil : indices.count)
         } else { lastHealth = nil }
         return loss
     }

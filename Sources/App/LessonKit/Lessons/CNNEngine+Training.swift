@@ -32,11 +32,41 @@ extension CNNEngine {
         let batchesPerEpoch = (tr.count + rule.batchSize - 1) / rule.batchSize
         let health = HealthLog(layers: parameterLayerNames, batchesPerEpoch: batchesPerEpoch)
         self.health = health
+        var said = [Phrase]()
         func warn(_ warnings: [HealthLog.Warning], _ progress: Progress?) {
             guard !warnings.isEmpty else { return }
             progress?.finish()
-            for w in warnings { out.emit(.warning(w.phrase(layers: health.layers, learningRate: rule.learningRate))) }
+            for w in warnings {
+                let phrase = w.phrase(layers: health.layers, learningRate: rule.learningRate)
+                said.append(phrase)
+                out.emit(.warning(phrase))
+            }
             fflush(stdout)
+        }
+        // --watch: the screen replaces the progress bar; what the stream prints meanwhile waits for it.
+        let watch = context.watch
+        if let watch {
+            if let first = Progress.beforeFirstDraw { Progress.beforeFirstDraw = nil; first() }
+            out.hold()
+            watch.start()
+        }
+        defer { watch?.finish(); out.release() }
+        let started = Date()
+        func frame(epoch e: Int, batch: Int, rate: Double?, eta: Double?) -> WatchFrame {
+            var f = WatchFrame()
+            f.title = context.file.title.components(separatedBy: " · ").first ?? context.file.title
+            f.epoch = e; f.epochs = epochs; f.batch = batch; f.batches = batchesPerEpoch
+            f.imagesPerSecond = rate; f.remaining = eta
+            f.points = batchLosses
+            f.testAccuracy = history.map { (Double($0.epoch), $0.testAccuracy) }
+            f.layers = health.layers
+            f.health = health.batches.last?.health
+            if let w = trainer.parameters.first, w.shape.count == 4 {
+                let (cout, fh, fw, cin) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+                f.filters = (health.layers.first ?? "", (0..<cout).map { o in (0..<(fh * fw)).map { w.storage[(o * fh * fw + $0) * cin] } }, fw, fh)
+            }
+            f.warnings = said
+            return f
         }
         for e in 1...epochs {
             let start = Date()
@@ -55,7 +85,8 @@ extension CNNEngine {
                 let elapsed = Date().timeIntervalSince(start)
                 let rate = Double(min(done * rule.batchSize, tr.count)) / max(elapsed, 1e-9)
                 let eta = Double(tr.count) / rate * Double(epochs - e + 1) - elapsed
-                progress.update(done, figures: [("loss", running, ".4f"), ("img/s", rate, ".0f")], remaining: eta)
+                if let watch { watch.show(frame(epoch: e, batch: done, rate: rate, eta: eta)) }
+                else { progress.update(done, figures: [("loss", running, ".4f"), ("img/s", rate, ".0f")], remaining: eta) }
                 _ = total
             }, shouldStop: { loop.stopRequested })
             progress.finish()
@@ -84,6 +115,7 @@ extension CNNEngine {
                 out.emit(.health(epochHealth.line))
                 warn(epochHealth.warnings, nil)
             }
+            watch?.show(frame(epoch: e, batch: batchesPerEpoch, rate: Double(tr.count * e) / max(1e-9, Date().timeIntervalSince(started)), eta: nil), force: true)
             fflush(stdout)
         }
         net = trainer.network

@@ -87,7 +87,7 @@ final class HealthLog {
             figures["\(name).gradient_rms"] = mean(\.gradientRMS)
             figures["\(name).activation_mean"] = mean(\.activationMean)
             figures["\(name).activation_spread"] = mean(\.activationSpread)
-            figures["\(name).clipped"] = Double(l.map(\.clipped).reduce(0, +)) / Double(max(1, l.map(\.weights).reduce(0, +)))
+            figures["\(name).clipped"] = Double(l.map(\.clipped).reduce(0, +)) / Double(max(1, l.map(\.clippable).reduce(0, +)))
             if let dead { figures["\(name).dead"] = dead }
             if let saturated { figures["\(name).saturated"] = saturated }
             line.append(HealthLine.Layer(name: name, updateRatio: ratio, dead: dead, saturated: saturated))

@@ -18,6 +18,14 @@ public final class RecordStream {
     var currentStep = 0
     /// Told of every file written (the output session keeps the list for run.json).
     public var onWrote: ((URL) -> Void)?
+    /// Lines held back while a screen of its own (--watch) has the terminal; printed on `release`.
+    private var held: [String]?
+
+    public func hold() { if held == nil { held = [] } }
+    public func release() {
+        if let lines = held, !lines.isEmpty { output(lines) }
+        held = nil
+    }
 
     public init(view: TerminalView, quiet: Bool, write: @escaping (String) -> Void = { fputs($0, stdout) }) {
         self.view = view
@@ -37,7 +45,7 @@ public final class RecordStream {
         if case .heading(let index, _, _, _) = record { currentStep = index }
         records.append((currentStep, record))
         let lines = bare && record.isFrame ? [] : view.lines(record, quiet: quiet)
-        if !lines.isEmpty { output(lines) }
+        if !lines.isEmpty { if held != nil { held! += lines } else { output(lines) } }
     }
 
     // MARK: What engines call

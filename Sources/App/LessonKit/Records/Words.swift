@@ -27,6 +27,23 @@ public struct Words: Sendable {
         "health.vanishing": "updates are vanishing in {layers}: for {batches} batches in a row each step moved weights by under 1e-5 of their size (now up to 10^{log:.1f}; about 10^-3 is healthy), so they hardly learn. Try a larger learning-rate (now {lr:g}), e.g. --set learning-rate={larger:g}.",
         "health.dead": "{layer}'s units are dying: at least {dead} of its {units} gave 0 for every image on every batch of epoch {epoch}. A dead unit passes no error back, so it cannot learn its way out. Try a smaller learning-rate (now {lr:g}) or another init (He init, the lesson's, keeps most alive).",
         "health.diverging": "the loss is diverging: batch {batch} of epoch {epoch} had a mean loss of {loss:.4g}, over twice the first batch's {first:.4g}. Try a smaller learning-rate (now {lr:g}), e.g. --set learning-rate={smaller:g}.",
+        // --watch: the screen redrawn while a lesson trains (WatchScreen).
+        "watch.title": "Watching {title} learn",
+        "watch.where": "{unit} {epoch}/{epochs} · batch {batch}/{batches} · {rate:,.0f} img/s · ETA {eta}",
+        "watch.paused": "PAUSED in {unit} {epoch}/{epochs}, batch {batch}/{batches}",
+        "watch.loss": "loss, per batch",
+        "watch.accuracy": "accuracy: train / batch, test / epoch",
+        "watch.x-axis": "  {unit}s →",
+        "watch.table.columns": "layer | activation | units | grad rms | log10 update/weight | clipped",
+        "watch.dead": "{share:.0%} dead",
+        "watch.saturated": "{share:.0%} satur.",
+        "watch.more-layers": "(and {more} more layer{more:s}: a taller terminal shows them)",
+        "watch.after-pool": "*{layer} read after its max-pool",
+        "watch.legend": "● update/weight on −6…0, │ the guide (−3)",
+        "watch.filters": "{layer}'s {f}×{f} filters as they learn, each on its own scale (− blue, + red):",
+        "watch.filters-plain": "{layer}'s {f}×{f} filters as they learn, each on its own scale (= - below 0, + # above):",
+        "watch.keys": "Space pause · Ctrl-C stop (the curves so far are kept)",
+        "watch.keys-paused": "Space resume · Ctrl-C stop",
         // --quiet: the files a run wrote, in one line at its end.
         "runner.wrote-files": "wrote {count} file{count:s} to {folder}",
         // A long worked sum: its largest non-zero products, then the rest in a line each (TerminalView).
