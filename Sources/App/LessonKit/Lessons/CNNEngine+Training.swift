@@ -195,6 +195,42 @@ extension CNNEngine {
             accuracy.xRange = 0...epochs
             return .curves(accuracy)
         }
+        try plotHealth()
+    }
+
+    /// health.png: each layer's update size (log10 of update/weight, beside the 1e-3 guide) and, for the
+    /// layers with a ReLU, the share of its units dead, batch by batch; only for a training run here.
+    func plotHealth() throws {
+        guard let health, !health.batches.isEmpty else { return }
+        let batches = health.batches, layers = health.layers
+        let epochs = Double(max(1, Int((batches.last?.x ?? 1).rounded(.up))))
+        try context.draw("health.png", .curves, shows: "pictures.health", ["epochs": .int(history.count), "batches": .int(batches.count)]) { text in
+            func perLayer(_ k: Int, _ y: (LayerHealth) -> Double?) -> (x: [Double], y: [Double]) {
+                let points = batches.compactMap { b in b.health.layers.indices.contains(k) ? y(b.health.layers[k]).map { (b.x, $0) } : nil }
+                return (points.map(\.0), points.map(\.1))
+            }
+            var ratioSeries = layers.indices.map { k -> Series in
+                let p = perLayer(k) { log10(max($0.updateRatio, 1e-12)) }
+                var s = Series(name: layers[k], x: p.x, y: p.y); s.lineWidth = 1.5; s.dots = false
+                return s
+            }
+            var guide = Series(name: text("pictures.health-guide"), x: [0, epochs], y: [-3, -3]); guide.lineWidth = 1; guide.dots = false
+            ratioSeries.append(guide)
+            let logs = ratioSeries.flatMap(\.y).filter(\.isFinite)
+            var ratio = LinePlot(title: text("pictures.health-ratio-title"), xLabel: text("pictures.x-epoch"), yLabel: text("pictures.health-ratio-y"),
+                                 series: ratioSeries, yRange: (min(-6, (logs.min() ?? -6).rounded(.down)))...(max(0, (logs.max() ?? 0).rounded(.up))))
+            ratio.xRange = 0...epochs; ratio.wholeXTicks = true; ratio.width = 720; ratio.height = 540
+            let deadSeries = layers.indices.compactMap { k -> Series? in
+                let p = perLayer(k) { $0.deadShare.map { 100 * $0 } }
+                guard !p.y.isEmpty else { return nil }
+                var s = Series(name: layers[k], x: p.x, y: p.y); s.lineWidth = 1.5; s.dots = false
+                return s
+            }
+            var dead = LinePlot(title: text("pictures.health-dead-title"), xLabel: text("pictures.x-epoch"), yLabel: text("pictures.health-dead-y"),
+                                series: deadSeries, yRange: 0...min(100, max(10, ((deadSeries.flatMap(\.y).max() ?? 0) * 1.15 / 10).rounded(.up) * 10)))
+            dead.xRange = 0...epochs; dead.wholeXTicks = true; dead.width = 720; dead.height = 540
+            return .beside([.curves(ratio), .curves(dead)])
+        }
     }
 
     func evaluate() throws {
