@@ -164,6 +164,16 @@ func renderedBody(_ page: URL) throws -> (images: Int, broken: Int, dom: String)
         #expect(["cost (tutorial)", "train acc", "test acc", "entries clipped"].allSatisfy { lines[perEpoch + 1].contains($0) }, "\(lines[perEpoch + 1])")
         #expect(lines[perEpoch + 2].split(separator: " ").filter { $0 == "A" || $0 == "B" }.count >= 8)
         #expect(lines[perEpoch + 4].isEmpty || lines[perEpoch + 4].hasPrefix("  ("), "a single epoch's row, then the end of the table")
+        #expect(!lines[perEpoch + 1].contains("."), "a layer's health figures stay out of the per-epoch table: \(lines[perEpoch + 1])")
+        // Each layer's health, A beside B: the update/weight ratio in e-notation, the dead share in %.
+        let health = try #require(lines.firstIndex(of: "Health at epoch 1, per layer (means over its batches):"), "\(d.stdout)")
+        #expect(lines[health + 1].split(separator: " ").map(String.init) == ["layer", "update/weight", "A", "B", "dead", "A", "B"])
+        for (k, layer) in ["conv1", "conv2", "dense1", "dense2"].enumerated() {
+            let cells = lines[health + 2 + k].split(separator: " ").map(String.init)
+            #expect(cells.count == 5 && cells[0] == layer && cells[1].contains("e-") && cells[2].contains("e-"), "\(cells)")
+            // dense2 feeds the softmax: no ReLU, so no dead share.
+            #expect(layer == "dense2" ? cells[3] == "-" : cells[3].hasSuffix("%"), "\(cells)")
+        }
         #expect(d.stdout.contains("Largest weight differences per layer") && d.stdout.contains("conv1 W") && d.stdout.contains("dense2 b"))
         // Every table's columns line up under their headings, within 80 columns.
         expectAlignedTables(d.stdout)

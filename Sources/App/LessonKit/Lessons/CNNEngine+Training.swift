@@ -199,18 +199,24 @@ extension CNNEngine {
     }
 
     /// health.png: each layer's update size (log10 of update/weight, beside the 1e-3 guide) and, for the
-    /// layers with a ReLU, the share of its units dead, batch by batch; only for a training run here.
+    /// layers with a ReLU, the share of its units dead, batch by batch.
     func plotHealth() throws {
-        guard let health, !health.batches.isEmpty else { return }
-        let batches = health.batches, layers = health.layers
+        // This run's measurements, or those a --weights run restored from the run.json that trained them.
+        let batches: [(x: Double, figures: [String: Double])]
+        if let health, !health.batches.isEmpty {
+            batches = health.batches.map { ($0.x, HealthLog.batchFigures($0.health, layers: health.layers)) }
+        } else if !restoredBatchHealth.isEmpty, restoredBatchHealth.count == batchLosses.count, restoredBatchHealth.contains(where: { !$0.isEmpty }) {
+            batches = zip(batchLosses, restoredBatchHealth).map { ($0.x, $1) }
+        } else { return }
+        let layers = parameterLayerNames
         let epochs = Double(max(1, Int((batches.last?.x ?? 1).rounded(.up))))
         try context.draw("health.png", .curves, shows: "pictures.health", ["epochs": .int(history.count), "batches": .int(batches.count)]) { text in
-            func perLayer(_ k: Int, _ y: (LayerHealth) -> Double?) -> (x: [Double], y: [Double]) {
-                let points = batches.compactMap { b in b.health.layers.indices.contains(k) ? y(b.health.layers[k]).map { (b.x, $0) } : nil }
+            func perLayer(_ k: Int, _ figure: String, _ y: (Double) -> Double) -> (x: [Double], y: [Double]) {
+                let points = batches.compactMap { b in b.figures["\(layers[k]).\(figure)"].map { (b.x, y($0)) } }
                 return (points.map(\.0), points.map(\.1))
             }
             var ratioSeries = layers.indices.map { k -> Series in
-                let p = perLayer(k) { log10(max($0.updateRatio, 1e-12)) }
+                let p = perLayer(k, "update_ratio") { log10(max($0, 1e-12)) }
                 var s = Series(name: layers[k], x: p.x, y: p.y); s.lineWidth = 1.5; s.dots = false
                 return s
             }
@@ -221,7 +227,7 @@ extension CNNEngine {
                                  series: ratioSeries, yRange: (min(-6, (logs.min() ?? -6).rounded(.down)))...(max(0, (logs.max() ?? 0).rounded(.up))))
             ratio.xRange = 0...epochs; ratio.wholeXTicks = true; ratio.width = 720; ratio.height = 540
             let deadSeries = layers.indices.compactMap { k -> Series? in
-                let p = perLayer(k) { $0.deadShare.map { 100 * $0 } }
+                let p = perLayer(k, "dead") { 100 * $0 }
                 guard !p.y.isEmpty else { return nil }
                 var s = Series(name: layers[k], x: p.x, y: p.y); s.lineWidth = 1.5; s.dots = false
                 return s

@@ -76,6 +76,8 @@ public final class CNNEngine: LessonEngine {
     var batchLosses: [(x: Double, loss: Double, accuracy: Double?)] = []
     /// The training's health, batch by batch (nil until it trains here).
     var health: HealthLog?
+    /// Per batch, the health figures of the run that trained the loaded weights (its run.json).
+    var restoredBatchHealth: [[String: Double]] = []
     var trace: (pass: CNN.ForwardPass, back: CNN.BackwardPass, label: Int)?
     /// The worked places of the step-through (CNNEngine+Path.swift), once worked out.
     var path: [Int: Place]?
@@ -159,7 +161,10 @@ public final class CNNEngine: LessonEngine {
         history = restored
         // run.json's epochs are those of the training that made the weights.
         for e in restored { out.epoch(e.figures) }
-        batchLosses = (record.summary.batches ?? []).compactMap { b in b["x"].flatMap { x in b["loss"].map { (x, $0, b["accuracy"]) } } }
+        let batches = (record.summary.batches ?? []).filter { $0["x"] != nil && $0["loss"] != nil }
+        batchLosses = batches.map { ($0["x"]!, $0["loss"]!, $0["accuracy"]) }
+        // Each batch's health figures (LAYER.update_ratio, LAYER.dead, ...), for health.png.
+        restoredBatchHealth = batches.map { $0.filter { $0.key.contains(".") } }
         trainedPrecision = record.settings["precision"].flatMap(Precision.init(rawValue:))
     }
 
@@ -215,6 +220,7 @@ public final class CNNEngine: LessonEngine {
                 var figures = ["x": b.x, "loss": b.loss]
                 figures["accuracy"] = b.accuracy
                 if let measured, let layers = health?.layers { figures.merge(HealthLog.batchFigures(measured[i].health, layers: layers)) { a, _ in a } }
+                else if restoredBatchHealth.count == batchLosses.count { figures.merge(restoredBatchHealth[i]) { a, _ in a } }
                 return figures
             }
         }

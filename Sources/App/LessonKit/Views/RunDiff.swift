@@ -70,7 +70,8 @@ public enum RunDiff {
         let n = min(ra.summary.epochs.count, rb.summary.epochs.count)
         if n > 0 {
             let unit = ra.summary.epochs[0]["epoch"] != nil ? "epoch" : "iteration"
-            var columns = ordered(Set(ra.summary.epochs[0].keys).intersection(rb.summary.epochs[0].keys).subtracting([unit]))
+            // A layer's health figures (LAYER.update_ratio, ...) get their own table below.
+            var columns = ordered(Set(ra.summary.epochs[0].keys).intersection(rb.summary.epochs[0].keys).subtracting([unit]).filter { !$0.contains(".") })
             let shown = n <= 12 ? Array(0..<n) : Array(0..<5) + Array((n - 5)..<n)
             out += ["", "Per \(words.name(unit))\(n > 12 ? " (first and last five of \(n))" : ""):"]
             var lines = epochTable(unit: unit, columns: columns, epochs: shown, ra.summary.epochs, rb.summary.epochs, words)
@@ -90,6 +91,7 @@ public enum RunDiff {
             if ra.summary.epochs.count != rb.summary.epochs.count {
                 out.append("  (A has \(ra.summary.epochs.count), B has \(rb.summary.epochs.count); the first \(n) are compared)")
             }
+            out += healthTable(ra.summary.epochs[n - 1], rb.summary.epochs[n - 1], epoch: words.value(unit, ra.summary.epochs[n - 1][unit] ?? Double(n)), unit: words.name(unit))
         }
 
         if let wa = ra.summary.weightsFile, let wb = rb.summary.weightsFile {
@@ -102,6 +104,23 @@ public enum RunDiff {
             out += ["", "Weights: \(ra.summary.weightsFile == nil && rb.summary.weightsFile == nil ? "neither run" : "only one run") saved trained weights, so they are not compared."]
         }
         return out.joined(separator: "\n")
+    }
+
+    /// Each layer's health at the last epoch both runs have, A beside B: the size of its updates against
+    /// its weights (the guide is about 1e-3) and the share of its units dead; empty when neither run kept them.
+    /// The ratio is the epoch's geometric mean, as HealthLog keeps it.
+    static func healthTable(_ a: [String: Double], _ b: [String: Double], epoch: String, unit: String) -> [String] {
+        let layers = Set((Array(a.keys) + Array(b.keys)).filter { $0.hasSuffix(".update_ratio") }.map { String($0.dropLast(".update_ratio".count)) }).sorted()
+        guard !layers.isEmpty else { return [] }
+        func ratio(_ v: Double?) -> String { v.map { String(format: "%.1e", $0) } ?? "-" }
+        func share(_ v: Double?) -> String { v.map { String(format: "%.0f%%", 100 * $0) } ?? "-" }
+        let rows = layers.map { l in
+            [l, ratio(a[l + ".update_ratio"]), ratio(b[l + ".update_ratio"]), share(a[l + ".dead"]), share(b[l + ".dead"])]
+        }
+        return ["", "Health at \(unit) \(epoch), per layer (means over its batches):"]
+            + TextColumns.table([["layer", "update/weight A", "B", "dead A", "B"]] + rows)
+            + ["  (update/weight: near 1e-3 learns, over 1e-1 explodes, under 1e-5 stalls;",
+               "   dead: units that gave 0 for every image of a batch)"]
     }
 
     /// The per-epoch table: a line of figure names, each over its A and B columns, then A and B, then a
