@@ -113,6 +113,50 @@ public enum Bench {
             add(row)
         }
 
+        // --watch's cost: the same float32 epochs with and without what it adds to training (every
+        // batch's health measured from the trainer's buffers, and a frame gathered and laid out at most
+        // every 0.2 s, as the screen does; the terminal's own drawing is not timed). Pair by pair, so a
+        // machine whose speed drifts compares like with like. Health is measured by default without
+        // --watch too, so this is the most a run pays for it.
+        do {
+            let words = try LessonRunner.words(for: lesson3, engine: CNNEngine.self)
+            let screen = WatchScreen(words: words, color: true, columns: 80, rows: 24)
+            let layers = specs.filter { $0.kind is ConvKind || $0.kind is DenseKind }.map(\.name)
+            let t = CNNTrainer(initial, precision: .float32, batchSize: 512)
+            var r = RandomState(seed: 1)
+            var plain = [Double](), watched = [Double](), frames = 0, laying = 0.0
+            for round in 0..<max(3, runs) {
+                func plainEpoch() {
+                    t.measuresHealth = false
+                    plain.append(epochScale * seconds { _ = t.trainEpoch(subset, rule: rule, rng: &r) })
+                }
+                // Which of the pair goes first alternates, so a machine slowing down within a pair favours neither.
+                if round % 2 == 0 { plainEpoch() }
+                t.measuresHealth = true
+                var frame = WatchFrame(), last = Date.distantPast
+                frame.title = "Lesson 3"; frame.layers = layers; frame.epochs = 1; frame.epoch = 1; frame.batches = batches
+                watched.append(epochScale * seconds {
+                    _ = t.trainEpoch(subset, rule: rule, rng: &r, progress: { done, total, loss, accuracy in
+                        frame.points.append((Double(done) / Double(total), loss, accuracy))
+                        guard Date().timeIntervalSince(last) >= 0.2 else { return }
+                        last = Date()
+                        frame.batch = done; frame.health = t.lastHealth
+                        if let w = t.parameters.first, w.shape.count == 4 {
+                            let (cout, fh, fw, cin) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+                            frame.filters = (layers[0], (0..<cout).map { o in (0..<(fh * fw)).map { w.storage[(o * fh * fw + $0) * cin] } }, fw, fh)
+                        }
+                        laying += seconds { frames += screen.layout(frame).isEmpty ? 0 : 1 }
+                    })
+                })
+                if round % 2 == 1 { plainEpoch() }
+            }
+            let overheads = zip(watched, plain).map { 100 * ($0 / $1 - 1) }
+            let m = median(overheads)
+            add(BenchResult(name: String(format: "--watch overhead: float32 training, health measured and %d frames laid out (%.0f ms each), against neither (%.2f s/epoch)",
+                                         frames, 1000 * laying / Double(max(1, frames)), median(plain)),
+                            median: m, unit: "%", runs: overheads, rate: nil, target: String(format: "≤ 5 %% slower %@", m <= 5 ? "(met)" : "(not met)")))
+        }
+
         // The whole default lesson (50 epochs, each followed by evaluating all 70,000 images) as a user
         // runs it, against the peer measured beside it: rounds of one peer epoch, then `lesson run 3
         // --quiet` for 1 and for 4 epochs as child processes; whole = T1 + 49 · (T4 − T1) / 3, the fixed
@@ -198,8 +242,10 @@ public enum Bench {
             let weights = folder.appendingPathComponent("w.lnw")
             try Data(WeightsFile.encode(initial)).write(to: weights)
             let (_, settings) = try LessonRunner.prepare(lesson3)
-            var context = LessonContext(file: lesson3, settings: settings, out: RecordStream(view: TerminalView(words: Words(), width: 80, color: false, full: false), quiet: true, write: { _ in }),
-                                        outputDirectory: folder, dataDirectory: o.mnistDirectory)
+            let stream = RecordStream(view: TerminalView(words: Words(), width: 80, color: false, full: false), quiet: true, write: { _ in })
+            var context = LessonContext(file: lesson3, settings: settings, out: stream, outputDirectory: folder, dataDirectory: o.mnistDirectory)
+            // The pictures are drawn again on every timed run: the folder's session knows them as this run's.
+            stream.onWrote = { [session = context.session] in session.didWrite($0) }
             context.weightsFile = weights
             let engine = try CNNEngine(context: context)
             func step(_ action: String) -> LessonStep? { lesson3.steps.first { $0.action == action } }

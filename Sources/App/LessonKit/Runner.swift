@@ -278,7 +278,7 @@ public enum LessonRunner {
     }
 
     /// The lesson file's words, with the shipped lesson of the same engine for any it leaves out.
-    static func words(for file: LessonFile, engine: LessonEngine.Type) throws -> Words {
+    public static func words(for file: LessonFile, engine: LessonEngine.Type) throws -> Words {
         var words = try Words(file: file)
         var fallback = Words.runner
         if let library = try? LessonLibrary.locate() {

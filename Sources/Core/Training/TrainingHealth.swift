@@ -111,26 +111,47 @@ struct ShardHealth {
     }
 
     /// Reads the shard's `n` images' activations from the outputs of the forward pass just run.
+    /// This runs on every batch, so it must cost little (`lesson bench` times it): the sums in SIMD lanes
+    /// in a fixed order (the same bits on every machine), and a unit's column is read only until a
+    /// value shows it live.
     mutating func read<Scalar: BLASScalar>(_ sources: [HealthSource], outputs: [Buffer<Scalar>], count n: Int) {
         for (k, src) in sources.enumerated() {
-            let p = outputs[src.step].p, units = src.units, rows = n &* src.perImage / units
-            var s = 0.0, q = 0.0
-            active[k].withUnsafeMutableBufferPointer { live in
-                for r in 0..<rows {
-                    let row = p + r &* units
-                    for u in 0..<units {
-                        let v = Double(row[u])
-                        s += v; q += v * v
-                        switch src.gate {
-                        case .relu: if v > 0 { live[u] = true }
-                        case .flatTails(let middle): if middle.contains(v) { live[u] = true }
-                        case .none: break
-                        }
-                    }
+            let p = outputs[src.step].p, units = src.units, rows = n &* src.perImage / units, total = rows &* units
+            let (s, q) = Scalar.self == Float.self
+                ? Self.sums(UnsafeRawPointer(p).assumingMemoryBound(to: Float.self), total)
+                : Self.sums(UnsafeRawPointer(p).assumingMemoryBound(to: Double.self), total)
+            sum[k] = s; squares[k] = q; values[k] = total
+            // Each unit not yet seen live: down its column until a live value (most are found in the first
+            // rows; a dead unit is read to the end).
+            for u in 0..<units where !active[k][u] {
+                var r = 0
+                switch src.gate {
+                case .relu: while r < rows, !(p[r &* units &+ u] > 0) { r &+= 1 }
+                case .flatTails(let middle): while r < rows, !middle.contains(Double(p[r &* units &+ u])) { r &+= 1 }
+                case .none: r = rows
                 }
+                if r < rows { active[k][u] = true }
             }
-            sum[k] = s; squares[k] = q; values[k] = rows &* units
         }
+    }
+
+    /// Σ v and Σ v² over `n` values: eight lanes, in chunks of 1,024 values whose lane sums are added
+    /// into Doubles (float32 values keep float32 lanes only that long), then the tail one by one.
+    static func sums<S: SIMDScalar & BinaryFloatingPoint>(_ p: UnsafePointer<S>, _ n: Int) -> (Double, Double) {
+        var s = 0.0, q = 0.0, j = 0
+        let raw = UnsafeRawPointer(p)
+        while j &+ 8 <= n {
+            let end = min(j &+ 1024, n &- (n &- j) % 8)
+            var a = SIMD8<S>(), b = SIMD8<S>()
+            while j < end {
+                let v = raw.loadUnaligned(fromByteOffset: j &* MemoryLayout<S>.stride, as: SIMD8<S>.self)
+                a += v; b += v * v
+                j &+= 8
+            }
+            s += Double(a.sum()); q += Double(b.sum())
+        }
+        while j < n { let v = Double(p[j]); s += v; q += v * v; j &+= 1 }
+        return (s, q)
     }
 
     mutating func add(_ other: ShardHealth) {

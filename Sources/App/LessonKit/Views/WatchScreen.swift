@@ -137,7 +137,8 @@ public final class WatchScreen {
     }
 
     /// The screen's lines, each at most `columns` wide.
-    func layout(_ f: WatchFrame) -> [String] {
+    /// The screen's lines for a frame, without drawing them (the bench times this).
+    public func layout(_ f: WatchFrame) -> [String] {
         var out = [String]()
         // The title and where training is
         var where_: [String: Value] = ["unit": .text(f.unit), "epoch": .int(f.epoch), "epochs": .int(f.epochs),
