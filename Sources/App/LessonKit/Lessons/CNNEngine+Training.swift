@@ -54,7 +54,7 @@ extension CNNEngine {
         let started = Date()
         func frame(epoch e: Int, batch: Int, rate: Double?, eta: Double?) -> WatchFrame {
             var f = WatchFrame()
-            f.title = context.file.title.components(separatedBy: " · ").first ?? context.file.title
+            f.title = context.file.title
             f.epoch = e; f.epochs = epochs; f.batch = batch; f.batches = batchesPerEpoch
             f.imagesPerSecond = rate; f.remaining = eta
             f.points = batchLosses

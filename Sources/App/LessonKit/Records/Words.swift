@@ -16,8 +16,8 @@ public struct Words: Sendable {
         "runner.skipped": "({steps} ran without output to reach {name})",
         // A step with an ```exercise block ends by pointing to it.
         "runner.exercise": "Your turn, write it yourself: {command}",
-        // A training's health (HealthLog): a line per epoch, and a warning when a layer goes wrong.
-        "health.intro": "After each {unit}, a health line gives each layer's update size: how far one step moves its weights beside their size, as a power of ten (about -3 is healthy; above -1 the weights are thrown about, below -5 they hardly move), and the share of its units dead (a ReLU unit that gives 0 for every image of a batch) or saturated (a sigmoid stuck near 0 or 1 for every image), averaged over the {unit}'s batches.",
+        // A training's health (HealthLog): a line per epoch, and a warning when a layer goes wrong (a
+        // lesson's own words say what the line means: health.intro).
         "health.line": "{unit} {index} health: {layers}",
         "health.layer": "{layer} {log:+.1f}",
         "health.layer-dead": "{layer} {log:+.1f} dead {share:.0%}",

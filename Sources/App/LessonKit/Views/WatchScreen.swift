@@ -11,6 +11,7 @@ import Glibc
 
 /// What the watch screen shows, as the engine hands it over: numbers, unformatted.
 public struct WatchFrame {
+    /// The lesson file's title; the screen shows its first part ("Lesson 3" of "Lesson 3 · A convolutional …").
     public var title = ""
     /// "epoch" or "iteration"
     public var unit = "epoch"
@@ -145,7 +146,7 @@ public final class WatchScreen {
                                        "batch": .int(f.batch), "batches": .int(f.batches)]
         where_["rate"] = .number(f.imagesPerSecond ?? 0)
         where_["eta"] = .text(Progress.duration(f.remaining ?? .nan))
-        out.append(style(fit(text("watch.title", ["title": .text(f.title)]) + " · " + text(paused ? "watch.paused" : "watch.where", where_), columns), "1"))
+        out.append(style(fit(text("watch.title", ["title": .text(f.title.components(separatedBy: " · ").first ?? f.title)]) + " · " + text(paused ? "watch.paused" : "watch.where", where_), columns), "1"))
 
         // Two curves side by side: loss per batch; accuracy per batch (train) and per epoch (test)
         let half = (columns - 1) / 2, label = 6, chartColumns = half - label - 1, chartRows = 6
