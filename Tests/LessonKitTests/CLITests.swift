@@ -97,6 +97,15 @@ import Datasets
         #expect(s.status == 0 && s.stdout.contains("letters"), "\(s.stderr)")
     }
 
+    /// `--set "epochs = 5"`, as a student types it from the lesson file, is epochs=5 (issue 36's poor list).
+    @Test func setAcceptsBlanksAroundTheEqualsSign() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try runLesson(["run", "2", "--quiet", "--set", "epochs = 5", "--out", dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let record = try RunRecordFile.read(dir.appendingPathComponent("run.json"))
+        #expect(record.settings["epochs"] == "5" && record.summary.epochs.count == 5, "\(record.settings)")
+    }
+
     @Test(arguments: [
         (["run", "9"], "unknown lesson \"9\""),
         (["run", "nope"], "unknown lesson \"nope\""),
@@ -109,6 +118,8 @@ import Datasets
         (["run", "missing.md"], "no lesson file at missing.md"),
         (["run", "2", "--bogus"], "--bogus"),
         (["run", "3", "--set", "precision=float16"], "precision must be one of float32, float64, got \"float16\""),
+        (["run", "2", "--set", " = 5"], "--set takes key=value, got \" = 5\""),
+        (["run", "3", "--set", "lambda=-1"], "--set lambda=-1: lambda must be at least 0 and at most 100, got -1."),
         (["run", "3", "--set", "filter-init=random"], "filter-init must be one of per-filter, one-draw"),
         (["bench", "--runs", "0"], "--runs must be between 1 and 100, got 0"),
         (["bench", "--data", "/nonexistent"], "/nonexistent"),

@@ -30,7 +30,9 @@ public struct SettingSpec: Sendable {
             }
         case .number(let above, let max):
             guard let v = Double(value), v.isFinite else { throw LessonError("\(location): \(key) must be a finite number, got \"\(value)\".") }
-            guard v > above, v <= max else { throw LessonError("\(location): \(key) must be greater than \(NumberText.short(above)) and at most \(NumberText.short(max)), got \(value).") }
+            // An `above` just under 0 is how a spec says "0 or more": said so, not as -1e-300.
+            let lower = above < 0 && above > -1e-200 ? "at least 0" : "greater than \(NumberText.short(above))"
+            guard v > above, v <= max else { throw LessonError("\(location): \(key) must be \(lower) and at most \(NumberText.short(max)), got \(value).") }
         case .flag:
             guard ["true", "false", "yes", "no", "on", "off"].contains(value.lowercased()) else {
                 throw LessonError("\(location): \(key) must be true or false, got \"\(value)\".")

@@ -23,7 +23,7 @@ struct ExampleOptions: ParsableArguments {
 
     func validate() throws {
         if pretrained && weights != nil { throw ValidationError("--pretrained and --weights both name weights; use one.") }
-        for s in set where !s.contains("=") || s.hasPrefix("=") || s.hasSuffix("=") { throw ValidationError("--set takes key=value, got \"\(s)\".") }
+        for s in set where settingPair(s) == nil { throw ValidationError("--set takes key=value, got \"\(s)\".") }
     }
 
     /// The flags as typed, for the command lines the task shows.
@@ -42,8 +42,8 @@ struct ExampleOptions: ParsableArguments {
         var o = RunOptions(outputDirectory: cwd.appendingPathComponent("Output/exercise"))
         if let seed { o.overrides.append((LessonRunner.seedKey, String(seed), "--seed \(seed)")) }
         for s in set {
-            let kv = s.split(separator: "=", maxSplits: 1).map(String.init)
-            o.overrides.append((kv[0], kv[1], "--set \(s)"))
+            guard let (key, value) = settingPair(s) else { throw ValidationError("--set takes key=value, got \"\(s)\".") }
+            o.overrides.append((key, value, "--set \(s)"))
         }
         o.weightsFile = weights.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
         if pretrained {

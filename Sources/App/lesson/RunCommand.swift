@@ -92,7 +92,7 @@ struct Run: ParsableCommand {
         if stopAt != nil && (from != nil || to != nil) {
             throw ValidationError("--stop-at shows one step; use it alone, or --from and --to for a range.")
         }
-        for s in set where !s.contains("=") || s.hasPrefix("=") || s.hasSuffix("=") {
+        for s in set where settingPair(s) == nil {
             throw ValidationError("--set takes key=value, got \"\(s)\".")
         }
         if let out, out.isEmpty { throw ValidationError("--out needs a folder path.") }
@@ -158,11 +158,19 @@ struct Run: ParsableCommand {
             options.dataFolderFlag = data.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
             options.dataDirectory = options.dataFolderFlag ?? library.directory.appendingPathComponent("data/mnist")
             for s in set {
-                let kv = s.split(separator: "=", maxSplits: 1).map(String.init)
-                options.overrides.append((kv[0], kv[1], "--set \(s)"))
+                guard let (key, value) = settingPair(s) else { throw ValidationError("--set takes key=value, got \"\(s)\".") }
+                options.overrides.append((key, value, "--set \(s)"))
             }
             Interrupt.install()
             try LessonRunner.run(file, options: options)
         } catch { fail(error) }
     }
+}
+
+/// A `--set key=value` split at its first "=", the blanks around each part dropped ("epochs = 5" is
+/// epochs=5); nil when either part is empty.
+func settingPair(_ s: String) -> (key: String, value: String)? {
+    guard let eq = s.firstIndex(of: "=") else { return nil }
+    let key = s[..<eq].trimmingCharacters(in: .whitespaces), value = s[s.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+    return key.isEmpty || value.isEmpty ? nil : (key, value)
 }
