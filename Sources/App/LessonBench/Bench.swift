@@ -141,10 +141,7 @@ public enum Bench {
                         guard Date().timeIntervalSince(last) >= 0.2 else { return }
                         last = Date()
                         frame.batch = done; frame.health = t.lastHealth
-                        if let w = t.parameters.first, w.shape.count == 4 {
-                            let (cout, fh, fw, cin) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
-                            frame.filters = (layers[0], (0..<cout).map { o in (0..<(fh * fw)).map { w.storage[(o * fh * fw + $0) * cin] } }, fw, fh)
-                        }
+                        if let w = t.parameters.first { frame.showFilters(layers[0], w) }
                         laying += seconds { frames += screen.layout(frame).isEmpty ? 0 : 1 }
                     })
                 })

@@ -61,10 +61,7 @@ extension CNNEngine {
             f.testAccuracy = history.map { (Double($0.epoch), $0.testAccuracy) }
             f.layers = health.layers
             f.health = health.batches.last?.health
-            if let w = trainer.parameters.first, w.shape.count == 4 {
-                let (cout, fh, fw, cin) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
-                f.filters = (health.layers.first ?? "", (0..<cout).map { o in (0..<(fh * fw)).map { w.storage[(o * fh * fw + $0) * cin] } }, fw, fh)
-            }
+            if let w = trainer.parameters.first { f.showFilters(health.layers.first ?? "", w) }
             f.warnings = said
             return f
         }

@@ -3,6 +3,7 @@
 // they change, and what the run has warned of. It draws on the terminal's alternate screen, so the
 // terminal is as it was when training ends or is stopped; Space pauses and resumes.
 import Foundation
+import Numerics
 import Rendering
 import Training
 #if canImport(Glibc)
@@ -29,6 +30,13 @@ public struct WatchFrame {
     /// What the run has warned of so far, newest last.
     public var warnings: [Phrase] = []
     public init() {}
+
+    /// A filter bank (C_out, f, f, C_in) as the screen draws it: each filter's first input channel.
+    public mutating func showFilters(_ name: String, _ w: Tensor<Double>) {
+        guard w.shape.count == 4 else { return }
+        let (cout, fh, fw, cin) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+        filters = (name, (0..<cout).map { o in (0..<(fh * fw)).map { w.storage[(o * fh * fw + $0) * cin] } }, fw, fh)
+    }
 }
 
 public final class WatchScreen {
