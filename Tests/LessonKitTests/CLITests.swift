@@ -33,7 +33,13 @@ import Datasets
         let r = try runLesson(["run", "letters", "--quiet", "--out", dir.path])
         #expect(r.status == 0, "\(r.stderr)")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        #expect(files == ["accuracy.png", "input-gradient.png", "letters.png", "loss.png", "run.json", "w1-pictures.png", "w1.png"])
+        #expect(files == ["accuracy.png", "health.png", "input-gradient.png", "letters.png", "loss.png", "run.json", "w1-pictures.png", "w1.png"])
+
+        // health.png: two panels side by side, each layer's update ratio (hidden, output) on the left and
+        // the hidden layer's saturated share on the right, in the series colours.
+        let health = try PNGFile.read(dir.appendingPathComponent("health.png"))
+        #expect(health.width == 1440 && health.height == 540)
+        #expect(count(health, near: RGBA.series[0]) > 800 && count(health, near: RGBA.series[1]) > 500)
 
         // letters.png: three 6×5 tiles at 40 px per pixel; A's top-left pixel is paper, its third is ink.
         let letters = try PNGFile.read(dir.appendingPathComponent("letters.png"))
@@ -219,7 +225,7 @@ import Datasets
             #expect(a.stdout.contains(text), "missing \(text)")
         }
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
-        #expect(files == ["digits.png", "accuracy.png", "loss.png", "confusion.png", "w1.png", "input-gradient.png",
+        #expect(files == ["digits.png", "accuracy.png", "loss.png", "health.png", "confusion.png", "w1.png", "input-gradient.png",
                           "prediction-0.png", "prediction-1.png", "prediction-2.png", "prediction-3.png", "run.json"])
         try expectLessonOnePictures(dir, stdout: a.stdout, iterations: 30)
     }

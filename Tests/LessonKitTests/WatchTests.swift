@@ -101,4 +101,50 @@ private func frames(_ output: String) throws -> (frames: [[(row: Int, text: Stri
         let (drawn, _) = try frames(s.output)
         #expect(drawn.contains { f in f.contains { $0.text.contains("Space resume") } })
     }
+
+    /// Lessons 1 and 2 watched: their own curves, both layers' rows, the hidden units' weights as
+    /// pictures, the keys line on the last row (a screen of exactly 24 rows once cleared it), and the
+    /// same training as without the screen.
+    @Test(arguments: [("1", ["--set", "iterations=60", "--pace", "0.01"], ["iteration 60/60", "loss, per iteration", "accuracy on the training images",
+                                                                            "hidden ", "output ", "dead", "hidden units 0-4 of 10"]),
+                      ("2", ["--set", "epochs=30", "--pace", "0.01"], ["epoch 30/30", "loss, per epoch", "letters read right", "hidden ", "output ",
+                                                                        "satur.", "6×5 pixels"])])
+    func lessonsOneAndTwoAreWatchedToo(lesson: String, settings: [String], shown: [String]) throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = ["--from", "train", "--to", "train"] + settings
+        let s = try ptyDialogue(["run", lesson, "--watch", "--out", dir.appendingPathComponent("watched").path] + run,
+                                environment: ["COLUMNS": "80", "LINES": "24", "NO_COLOR": "1"], timeout: 200) { _ in nil }
+        #expect(s.status == 0, "\(s.output.suffix(600))")
+        let (drawn, after) = try frames(s.output)
+        #expect(drawn.count >= 3, "redrawn \(drawn.count) times")
+        for frame in drawn { for (row, text) in frame { #expect(row <= 24 && TextColumns.width(text) <= 80, "\(row): \(text)") } }
+        let last = drawn.last!
+        let screen = last.map(\.text).joined(separator: "\n")
+        for text in shown + ["paced 0.01 s/", "update/weight", "Space pause"] { #expect(screen.contains(text), "the screen lacks \(text):\n\(screen)") }
+        #expect(last.last { !$0.text.trimmingCharacters(in: .whitespaces).isEmpty }.map { $0.text.contains("Space pause") } == true, "the keys line is the last drawn")
+        // The loss curve has points (braille dots left of the middle).
+        #expect(last.contains { row in row.text.prefix(40).unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) } }, "\(screen)")
+        #expect(after.contains("health:"), "\(after.prefix(400))")
+        let plain = dir.appendingPathComponent("plain")
+        let r = try runLesson(["run", lesson, "--quiet", "--out", plain.path] + run.filter { $0 != "--pace" && $0 != "0.01" })
+        #expect(r.status == 0)
+        let a = try RunRecordFile.read(dir.appendingPathComponent("watched/run.json")), b = try RunRecordFile.read(plain.appendingPathComponent("run.json"))
+        #expect(a.summary.epochs.map { $0["loss"] } == b.summary.epochs.map { $0["loss"] } && a.summary.final == b.summary.final)
+    }
+
+    /// Without --pace, lesson 2's run (a fraction of a second) is spread out so a class can follow it:
+    /// 0.1 s an epoch, said on the screen.
+    @Test func aShortRunGetsAPaceAClassCanWatch() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let started = Date()
+        let s = try ptyDialogue(["run", "2", "--watch", "--out", dir.path, "--from", "train", "--to", "train", "--set", "epochs=20"],
+                                environment: ["COLUMNS": "80", "LINES": "24"], timeout: 200) { _ in nil }
+        #expect(s.status == 0, "\(s.output.suffix(600))")
+        #expect(Date().timeIntervalSince(started) >= 1.8, "20 epochs at 0.1 s each (the last is not held back)")
+        let (drawn, _) = try frames(s.output)
+        #expect(drawn.count >= 20)
+        #expect(drawn.last!.contains { $0.text.contains("epoch 20/20") && $0.text.contains("paced 0.10 s/epoch") }, "\(drawn.last!.map(\.text))")
+    }
 }

@@ -43,8 +43,9 @@ public struct RunOptions {
     public var zoom = 1
     /// `--watch`: while training, one screen redrawn in place (needs a terminal; else the health lines say it).
     public var watch = false
-    /// `--pace S`: with --watch, at least S seconds per batch, so a short run can be followed.
-    public var pace = 0.0
+    /// `--pace S`: with --watch, at least S seconds per step (batch, iteration or epoch); nil: the lesson's
+    /// own (a run too short to follow is spread over about 10 seconds).
+    public var pace: Double?
 
     public init(outputDirectory: URL) { self.outputDirectory = outputDirectory }
 }
@@ -141,9 +142,9 @@ public enum LessonRunner {
             if isatty(0) != 0 && isatty(1) != 0 && !options.quiet && !options.bare && size.columns >= WatchScreen.minimum.columns && size.rows >= WatchScreen.minimum.rows {
                 context.watch = WatchScreen(words: words, color: options.color, columns: size.columns, rows: size.rows, pace: options.pace)
             } else {
-                let why = options.quiet || options.bare ? "with \(options.quiet ? "--quiet" : "--bare") it prints a health line per epoch instead"
-                    : isatty(0) == 0 || isatty(1) == 0 ? "standard input and output are not a terminal; a health line per epoch is printed instead"
-                    : "the terminal is \(size.columns)×\(size.rows) and the screen needs \(WatchScreen.minimum.columns)×\(WatchScreen.minimum.rows); a health line per epoch is printed instead"
+                let why = options.quiet || options.bare ? "with \(options.quiet ? "--quiet" : "--bare") it prints the health lines instead"
+                    : isatty(0) == 0 || isatty(1) == 0 ? "standard input and output are not a terminal; the health lines are printed instead"
+                    : "the terminal is \(size.columns)×\(size.rows) and the screen needs \(WatchScreen.minimum.columns)×\(WatchScreen.minimum.rows); the health lines are printed instead"
                 fputs("lesson: --watch: \(why).\n", stderr)
             }
         }

@@ -28,10 +28,10 @@ struct Run: ParsableCommand {
     @Flag(help: "Print only the results, and the files written as one line at the end, not every step's quantities.")
     var quiet = false
 
-    @Flag(help: "While training, watch it learn on one screen redrawn in place: the curves, every layer's health, the first conv layer's filters (Space pauses).")
+    @Flag(help: "While training, watch it learn on one screen redrawn in place: the curves, every layer's health, the first layer's filters or weights (Space pauses).")
     var watch = false
 
-    @Option(help: ArgumentHelp("With --watch: at least this many seconds per batch, so a run too short to follow can be watched.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("With --watch: at least this many seconds per step (batch, iteration or epoch); without it a run too short to follow is spread over about 10 seconds.", valueName: "seconds"))
     var pace: Double?
 
     @Flag(help: "Print every array in full instead of numpy's `...` summary.")
@@ -98,7 +98,7 @@ struct Run: ParsableCommand {
         if let out, out.isEmpty { throw ValidationError("--out needs a folder path.") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
         if pretrained && weights != nil { throw ValidationError("--pretrained and --weights both name weights; use one.") }
-        if let pace, !(pace >= 0 && pace <= 60) { throw ValidationError("--pace takes 0 to 60 seconds per batch, got \(pace).") }
+        if let pace, !(pace >= 0 && pace <= 60) { throw ValidationError("--pace takes 0 to 60 seconds per step (batch, iteration or epoch), got \(pace).") }
         if pace != nil && !watch { throw ValidationError("--pace sets how fast --watch redraws; add --watch.") }
         if quiz && quiet { throw ValidationError("--quiz shows the steps it asks about; leave out --quiet.") }
         if !(1...3).contains(zoom) { throw ValidationError("--zoom takes 1, 2 or 3 (times the size of every picture), got \(zoom).") }
@@ -139,7 +139,7 @@ struct Run: ParsableCommand {
             options.pretrained = pretrained
             options.zoom = zoom
             options.watch = watch
-            options.pace = pace ?? 0
+            options.pace = pace
             if let seed { options.overrides.append((LessonRunner.seedKey, String(seed), "--seed \(seed)")) }
             if corrected { options.overrides.append(("gradients", "corrected", "--corrected")) }
             if fullData { options.overrides.append(("dataset", "full", "--full-data")) }

@@ -70,14 +70,17 @@ public struct LetterNetwork: Sendable {
 
 extension LetterNetwork {
     /// One epoch as the tutorial's `train` loop runs it: for each sample, the loss before its update,
-    /// then the update. Returns the per-sample losses.
+    /// then the update. Returns the per-sample losses; `observe` sees each sample's pass and adjustments
+    /// (the health figures are read there).
     public mutating func trainEpoch(inputs: [Tensor<Double>], labels: [Tensor<Double>], learningRate: Double,
-                                    lossDivisor: Int) -> [Double] {
+                                    lossDivisor: Int, observe: (ForwardCache, Gradients) -> Void = { _, _ in }) -> [Double] {
         var losses = [Double]()
         for (x, y) in zip(inputs, labels) {
             let cache = forward(x)
             losses.append(Loss.letterTutorialMSE(cache.a2, y, divisor: lossDivisor))
-            apply(backward(cache, y: y), learningRate: learningRate)
+            let g = backward(cache, y: y)
+            observe(cache, g)
+            apply(g, learningRate: learningRate)
         }
         return losses
     }

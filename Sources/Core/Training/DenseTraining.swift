@@ -28,6 +28,7 @@ public enum DenseTraining {
     public static func gradientDescent(_ net: inout TwoLayerNetwork, _ X: Tensor<Double>, labels: [Int], rule: TwoLayerNetwork.GradientRule,
                                        learningRate: Double, iterations: Int, logEvery: Int, block: Int = defaultBlock,
                                        wholeUpTo: Int = wholeUpTo, threads: Int = Cores.available, progress: (TwoLayerNetwork.IterationRecord) -> Void = { _ in },
+                                       health: ((BatchHealth, TwoLayerNetwork) -> Void)? = nil,
                                        shouldStop: () -> Bool = { false }) -> [TwoLayerNetwork.IterationRecord] {
         // All the images are one block when there are at most `wholeUpTo`: they fit the cache as they are,
         // and one block is the readable gradient descent's own arithmetic, byte for byte.
@@ -39,7 +40,10 @@ public enum DenseTraining {
             records.reserveCapacity(iterations)
             for i in 0..<iterations {
                 let (predictions, loss, dW1, db1, dW2, db2) = plan.iteration(net)
+                let before = net
                 net.update(dW1: dW1, db1: db1, dW2: dW2, db2: db2, learningRate: learningRate)
+                // Before the record: the engine says a warning of this iteration before its log line.
+                if let health { health(plan.health(before: before, after: net, dW1: dW1, dW2: dW2), net) }
                 let correct = zip(predictions, labels).filter { $0 == $1 }.count
                 let accuracy = Double(correct) / Double(labels.count), meanLoss = loss / Double(labels.count)
                 let logged: [Int]? = i % logEvery == 0 ? predictions : nil

@@ -44,13 +44,8 @@ extension CNNEngine {
             fflush(stdout)
         }
         // --watch: the screen replaces the progress bar; what the stream prints meanwhile waits for it.
-        let watch = context.watch
-        if let watch {
-            if let first = Progress.beforeFirstDraw { Progress.beforeFirstDraw = nil; first() }
-            out.hold()
-            watch.start()
-        }
-        defer { watch?.finish(); out.release() }
+        let watch = loop.startWatching(steps: epochs * batchesPerEpoch)
+        defer { loop.endWatching() }
         let started = Date()
         func frame(epoch e: Int, batch: Int, rate: Double?, eta: Double?) -> WatchFrame {
             var f = WatchFrame()
@@ -205,35 +200,9 @@ extension CNNEngine {
         } else if !restoredBatchHealth.isEmpty, restoredBatchHealth.count == batchLosses.count, restoredBatchHealth.contains(where: { !$0.isEmpty }) {
             batches = zip(batchLosses, restoredBatchHealth).map { ($0.x, $1) }
         } else { return }
-        let layers = parameterLayerNames
         let epochs = Double(max(1, Int((batches.last?.x ?? 1).rounded(.up))))
-        try context.draw("health.png", .curves, shows: "pictures.health", ["epochs": .int(history.count), "batches": .int(batches.count)]) { text in
-            func perLayer(_ k: Int, _ figure: String, _ y: (Double) -> Double) -> (x: [Double], y: [Double]) {
-                let points = batches.compactMap { b in b.figures["\(layers[k]).\(figure)"].map { (b.x, y($0)) } }
-                return (points.map(\.0), points.map(\.1))
-            }
-            var ratioSeries = layers.indices.map { k -> Series in
-                let p = perLayer(k, "update_ratio") { log10(max($0, 1e-12)) }
-                var s = Series(name: layers[k], x: p.x, y: p.y); s.lineWidth = 1.5; s.dots = false
-                return s
-            }
-            var guide = Series(name: text("pictures.health-guide"), x: [0, epochs], y: [-3, -3]); guide.lineWidth = 1; guide.dots = false
-            ratioSeries.append(guide)
-            let logs = ratioSeries.flatMap(\.y).filter(\.isFinite)
-            var ratio = LinePlot(title: text("pictures.health-ratio-title"), xLabel: text("pictures.x-epoch"), yLabel: text("pictures.health-ratio-y"),
-                                 series: ratioSeries, yRange: (min(-6, (logs.min() ?? -6).rounded(.down)))...(max(0, (logs.max() ?? 0).rounded(.up))))
-            ratio.xRange = 0...epochs; ratio.wholeXTicks = true; ratio.width = 720; ratio.height = 540
-            let deadSeries = layers.indices.compactMap { k -> Series? in
-                let p = perLayer(k, "dead") { 100 * $0 }
-                guard !p.y.isEmpty else { return nil }
-                var s = Series(name: layers[k], x: p.x, y: p.y); s.lineWidth = 1.5; s.dots = false
-                return s
-            }
-            var dead = LinePlot(title: text("pictures.health-dead-title"), xLabel: text("pictures.x-epoch"), yLabel: text("pictures.health-dead-y"),
-                                series: deadSeries, yRange: 0...min(100, max(10, ((deadSeries.flatMap(\.y).max() ?? 0) * 1.15 / 10).rounded(.up) * 10)))
-            dead.xRange = 0...epochs; dead.wholeXTicks = true; dead.width = 720; dead.height = 540
-            return .beside([.curves(ratio), .curves(dead)])
-        }
+        try HealthPicture.draw(context, steps: batches, layers: parameterLayerNames, xRange: 0...epochs, xKey: "pictures.x-epoch", wholeXTicks: true,
+                               shows: "pictures.health", ["epochs": .int(history.count), "batches": .int(batches.count)])
     }
 
     func evaluate() throws {

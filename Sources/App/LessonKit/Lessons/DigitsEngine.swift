@@ -54,6 +54,8 @@ public final class DigitsEngine: LessonEngine {
     var firstPass: (f: TwoLayerNetwork.ForwardCache, g: TwoLayerNetwork.Gradients)?
     var records: [TwoLayerNetwork.IterationRecord] = []
     var evaluatedAccuracy: Double?
+    /// The training's health, iteration by iteration (health.png draws it).
+    var health: HealthLog?
 
     public func summary() -> RunSummary {
         var r = RunSummary()
@@ -263,18 +265,43 @@ public final class DigitsEngine: LessonEngine {
         out.quantity("db1 (numerical)", correctedResults[1].numerical, "gradient-check.db1-numerical", role: .gradient)
     }
 
+    /// The two layers whose health is measured: W1's (ReLU) and W2's (softmax).
+    static let layerNames = ["hidden", "output"]
+
     @discardableResult
     func ensureTrained() throws -> TwoLayerNetwork {
         if let trained { return trained }
         let d = try ensureData()
         var net = try ensureInitial()
-        let iterations = settings.int("iterations")
-        let loop = TrainingLoop(context: context, learningRate: settings.double("learning-rate"), unit: "iteration", total: iterations)
+        let iterations = settings.int("iterations"), logEvery = settings.int("log-every")
+        let alpha = settings.double("learning-rate")
+        let watch = context.watch
+        let loop = TrainingLoop(context: context, learningRate: alpha, unit: "iteration", total: iterations, bar: watch == nil)
         let labels = ArrayValue(shape: [d.yTrain.count], values: d.yTrain.map(Double.init))  // the tutorial's Y is a float column of data
+        // Health: every iteration is measured on all the training images (its one batch); a line for
+        // every block of iterations, a whole number of log entries.
+        let block = TrainingLoop.healthBlock(total: iterations, multiple: logEvery)
+        let health = HealthLog(layers: Self.layerNames, batchesPerEpoch: block, step: .iteration)
+        self.health = health
+        var measured: (health: BatchHealth, net: TwoLayerNetwork)?
+        // The curves so far (the records are the engine's once training returns).
+        var points = [(x: Double, loss: Double, accuracy: Double?)]()
+        var said = [Phrase]()
+        func warn(_ warnings: [HealthLog.Warning]) {
+            for w in warnings {
+                let phrase = w.phrase(layers: health.layers, learningRate: alpha)
+                said.append(phrase)
+                loop.progress?.finish()
+                out.emit(.warning(phrase))
+            }
+        }
+        _ = loop.startWatching(steps: iterations)
+        defer { loop.endWatching() }
+        let started = Date()
         // The training path (Training/DenseTraining): the tutorial's iterations a block of images at a time,
         // byte for byte the readable gradient descent on the 1,290-image subset (one block).
-        records = DenseTraining.gradientDescent(&net, d.xTrain, labels: d.yTrain, rule: gradientRule, learningRate: settings.double("learning-rate"),
-                                      iterations: iterations, logEvery: settings.int("log-every"),
+        records = DenseTraining.gradientDescent(&net, d.xTrain, labels: d.yTrain, rule: gradientRule, learningRate: alpha,
+                                      iterations: iterations, logEvery: logEvery,
                                       progress: { r in
             // The tutorial's own print statements, as each logged iteration happens:
             // print("Iteration: ", i); print(predictions, Y); print(accuracy)
@@ -283,11 +310,31 @@ public final class DigitsEngine: LessonEngine {
                 out.log("train.log", ["iteration": .int(r.iteration), "accuracy": .number(r.accuracy),
                                       "predictions": .array(ArrayValue(shape: [p.count], values: p.map(Double.init), integers: true)),
                                       "labels": .array(labels)])
-                fflush(stdout)
             }
-            loop.ended(r.iteration + 1, figures: ["iteration": Double(r.iteration), "loss": r.loss, "train_accuracy": r.accuracy],
-                       showing: [("loss", r.loss, ".4f"), ("accuracy", r.accuracy, ".3f")], every: 5)
-        }, shouldStop: { loop.stopRequested })
+            if watch != nil { points.append((Double(r.iteration + 1), r.loss, r.accuracy)) }
+            var figures = ["iteration": Double(r.iteration), "loss": r.loss, "train_accuracy": r.accuracy]
+            var line: HealthLine?
+            if let m = measured {
+                let (b, k) = (r.iteration / block + 1, r.iteration % block + 1)
+                warn(health.batch(epoch: b, batch: k, loss: r.loss, m.health))
+                figures.merge(HealthLog.batchFigures(m.health, layers: health.layers)) { a, _ in a }
+                // A block ends at its last iteration, at the run's last, or where the run stops.
+                if k == block || r.iteration + 1 == iterations || !r.loss.isFinite || loop.stopRequested, let ended = health.endEpoch(b) {
+                    figures.merge(ended.figures) { _, b in b }
+                    line = ended.line
+                    warn(ended.warnings)
+                }
+            }
+            loop.ended(r.iteration + 1, figures: figures, showing: [("loss", r.loss, ".4f"), ("accuracy", r.accuracy, ".3f")], every: 5)
+            if let line { loop.progress?.finish(); out.emit(.health(line)) }
+            if let watch, let m = measured {
+                let elapsed = Date().timeIntervalSince(started), done = Double(r.iteration + 1)
+                watch.show(frame(done: r.iteration + 1, of: iterations, rate: done * Double(d.yTrain.count) / max(elapsed, 1e-9),
+                                 eta: elapsed / done * Double(iterations - r.iteration - 1), points: points, health: health, net: m.net, warnings: said),
+                           force: r.iteration + 1 == iterations)
+            }
+            fflush(stdout)
+        }, health: { h, after in measured = (h, after) }, shouldStop: { loop.stopRequested })
         loop.finish()
         if let last = records.last {
             try loop.check(last.iteration, loss: last.loss, completed: records.count, curves: { try plotCurves(partial: true) })
@@ -296,9 +343,33 @@ public final class DigitsEngine: LessonEngine {
         return net
     }
 
+    /// What the watch screen shows after `done` iterations: the loss and training accuracy per
+    /// iteration, each layer's health, and the hidden units' weights on the pixels.
+    func frame(done: Int, of total: Int, rate: Double, eta: Double, points: [(x: Double, loss: Double, accuracy: Double?)],
+               health: HealthLog, net: TwoLayerNetwork, warnings: [Phrase]) -> WatchFrame {
+        var f = WatchFrame()
+        f.title = context.file.title
+        f.unit = "iteration"; f.step = "iteration"
+        f.epoch = done; f.epochs = total
+        f.imagesPerSecond = rate; f.remaining = eta
+        f.points = points
+        f.accuracyKey = "watch.accuracy-train"
+        f.layers = health.layers
+        f.clips = false
+        f.health = health.batches.last?.health
+        let inputs = net.W1.columns
+        if inputs == 784 {
+            f.showUnitWeights(health.layers[0], (0..<net.W1.rows).map { Array(net.W1.storage[($0 * inputs)..<(($0 + 1) * inputs)]) },
+                              width: 28, height: 28, pool: 4, key: "watch.unit-weights")
+        }
+        f.warnings = warnings
+        return f
+    }
+
     func train() throws {
         if trained == nil {
             out.say("train.intro")
+            out.say("health.intro", ["block": .int(TrainingLoop.healthBlock(total: settings.int("iterations"), multiple: settings.int("log-every")))])
             out.blank()
         }
         try ensureTrained()
@@ -318,6 +389,11 @@ public final class DigitsEngine: LessonEngine {
         try context.draw("loss.png", .curves, shows: "pictures.loss", iterations) { text in
             .curves(LinePlot(title: text("pictures.loss-title"), xLabel: text("pictures.x-iteration"), yLabel: text("pictures.loss-y"),
                              series: [Series(name: text("pictures.loss-series"), x: its, y: self.records.map(\.loss))]))
+        }
+        if let health {
+            try HealthPicture.draw(context, steps: health.batches.map { ($0.x, HealthLog.batchFigures($0.health, layers: health.layers)) }, layers: health.layers,
+                                   xRange: 0...Double(max(1, records.count)), xKey: "pictures.x-iteration", wholeXTicks: false,
+                                   shows: "pictures.health", iterations)
         }
     }
 

@@ -5,6 +5,7 @@ import Foundation
 import Network
 import Numerics
 import Rendering
+import Training
 
 public final class LettersEngine: LessonEngine {
     public static let name = "letters"
@@ -188,18 +189,54 @@ public final class LettersEngine: LessonEngine {
         }
     }
 
+    /// The two layers whose health is measured: w1's and w2's, both sigmoid.
+    static let layerNames = ["hidden", "output"]
+    /// Health lines and warnings from training, said after the training table.
+    var healthSaid: [Record] = []
+    /// The training's health, epoch by epoch (health.png draws it).
+    var health: HealthLog?
+    var healthBlock: Int { TrainingLoop.healthBlock(total: epochs) }
+
     @discardableResult
     func ensureTrained() throws -> LetterNetwork {
         if let trained { return trained }
         var net = initWeights(show: false)
-        let loop = TrainingLoop(context: context, learningRate: learningRate, unit: "epoch", total: epochs)
+        let watch = context.watch
+        let loop = TrainingLoop(context: context, learningRate: learningRate, unit: "epoch", total: epochs, bar: watch == nil)
+        // Health: each epoch is measured on its three letters; a line for every block of epochs.
+        let health = HealthLog(layers: Self.layerNames, batchesPerEpoch: healthBlock, step: .epoch)
+        self.health = health
+        var said = [Phrase]()
+        func warn(_ warnings: [HealthLog.Warning]) {
+            for w in warnings {
+                let phrase = w.phrase(layers: health.layers, learningRate: learningRate)
+                said.append(phrase)
+                healthSaid.append(.warning(phrase))
+            }
+        }
+        _ = loop.startWatching(steps: epochs)
+        defer { loop.endWatching() }
+        let started = Date()
         for e in 1...epochs {
-            let l = net.trainEpoch(inputs: inputs, labels: labels, learningRate: learningRate, lossDivisor: 3)
+            let (l, measured) = LetterTraining.epoch(&net, inputs: inputs, labels: labels, learningRate: learningRate, lossDivisor: 3)
             let meanLoss = l.reduce(0, +) / 3
             history.loss.append(meanLoss)
             history.tutorialAcc.append((1 - meanLoss) * 100)
             history.accuracy.append(Double((0..<3).filter { net.predict(inputs[$0]) == $0 }.count) / 3)
-            loop.ended(e, figures: ["epoch": Double(e), "loss": meanLoss, "accuracy": history.accuracy[e - 1]])
+            let (b, k) = ((e - 1) / healthBlock + 1, (e - 1) % healthBlock + 1)
+            warn(health.batch(epoch: b, batch: k, loss: meanLoss, measured))
+            var figures = ["epoch": Double(e), "loss": meanLoss, "accuracy": history.accuracy[e - 1]]
+            figures.merge(HealthLog.batchFigures(measured, layers: health.layers)) { a, _ in a }
+            if k == healthBlock || e == epochs || !meanLoss.isFinite || loop.stopRequested, let ended = health.endEpoch(b) {
+                figures.merge(ended.figures) { _, b in b }
+                healthSaid.append(.health(ended.line))
+                warn(ended.warnings)
+            }
+            loop.ended(e, figures: figures)
+            if let watch {
+                let elapsed = Date().timeIntervalSince(started)
+                watch.show(frame(done: e, eta: elapsed / Double(e) * Double(epochs - e), health: health, net: net, warnings: said), force: e == epochs)
+            }
             try loop.check(e, loss: meanLoss, curves: { try plotCurves(partial: true) })
         }
         loop.finish()
@@ -207,15 +244,41 @@ public final class LettersEngine: LessonEngine {
         return net
     }
 
+    /// What the watch screen shows after `done` epochs: the loss and the letters read right per epoch,
+    /// each layer's health, and each hidden unit's weights as a 5 × 6 picture.
+    func frame(done: Int, eta: Double, health: HealthLog, net: LetterNetwork, warnings: [Phrase]) -> WatchFrame {
+        var f = WatchFrame()
+        f.title = context.file.title
+        f.unit = "epoch"; f.step = "epoch"
+        f.epoch = done; f.epochs = epochs
+        f.remaining = eta
+        f.points = history.loss.indices.map { (Double($0 + 1), history.loss[$0], history.accuracy[$0]) }
+        f.accuracyKey = "watch.accuracy-letters"
+        f.layers = health.layers
+        f.clips = false
+        f.health = health.batches.last?.health
+        if net.w1.rows == Letters.width * Letters.height {
+            let h = net.w1.columns
+            f.showUnitWeights(health.layers[0], (0..<h).map { j in (0..<net.w1.rows).map { net.w1.storage[$0 * h + j] } },
+                              width: Letters.width, height: Letters.height, key: "watch.unit-weights")
+        }
+        f.warnings = warnings
+        return f
+    }
+
     func train() throws {
-        try ensureTrained()
+        let first = trained == nil
         out.say("train.intro", ["updates": .int(epochs * 3)])
+        if first { out.say("health.intro", ["block": .int(healthBlock)]) }
         out.blank()
+        try ensureTrained()
         let rows: [[Value]] = (0..<epochs).map { e in
             [.int(e + 1), .number(history.loss[e]), .number(history.tutorialAcc[e]), .int(Int((history.accuracy[e] * 3).rounded()))]
         }
         out.table(Table("train.table", columns: [.init("epoch", format: "d"), .init("loss", format: ".10f"),
                                                  .init("acc (tutorial)", align: .left), .init("right of 3")], rows: rows))
+        for r in healthSaid { out.emit(r) }
+        healthSaid = []
         out.result("train.result", ["epochs": .int(epochs), "loss": .number(history.loss.last!), "acc": .number(history.tutorialAcc.last!),
                                     "right": .int(Int((history.accuracy.last! * 3).rounded()))])
     }
@@ -232,6 +295,11 @@ public final class LettersEngine: LessonEngine {
                              series: [Series(name: text("pictures.accuracy-tutorial"), y: self.history.tutorialAcc),
                                       Series(name: text("pictures.accuracy-classification"), y: self.history.accuracy.map { $0 * 100 })],
                              yRange: 0...100))
+        }
+        if let health {
+            try HealthPicture.draw(context, steps: health.batches.map { ($0.x, HealthLog.batchFigures($0.health, layers: health.layers)) }, layers: health.layers,
+                                   xRange: 0...Double(max(1, history.loss.count)), xKey: "pictures.x-epoch", wholeXTicks: false,
+                                   shows: "pictures.health", epochs)
         }
     }
 

@@ -46,6 +46,31 @@ final class TrainingLoop {
 
     func finish() { progress?.finish() }
 
+    /// A health line (and run.json's figures) for every this many of `total` steps: about five lines a
+    /// run, a whole number of `multiple` (lesson 1's log entries) so a block ends where the log does.
+    static func healthBlock(total: Int, multiple: Int = 1) -> Int {
+        let m = max(1, multiple), fifth = (max(1, total) + 4) / 5
+        return (fifth + m - 1) / m * m
+    }
+
+    /// `--watch`: the screen that replaces the progress bar for a run of `steps` steps, taken now; what
+    /// the stream prints meanwhile waits for it (`endWatching`).
+    func startWatching(steps: Int) -> WatchScreen? {
+        guard let watch = context.watch else { return nil }
+        if let first = Progress.beforeFirstDraw { Progress.beforeFirstDraw = nil; first() }
+        context.out.hold()
+        watch.keepPace(steps: steps)
+        watch.start()
+        return watch
+    }
+
+    /// Gives the terminal back and prints what waited.
+    func endWatching() {
+        guard let watch = context.watch else { return }
+        watch.finish()
+        context.out.release()
+    }
+
     /// The loss stopped being finite `at` ("at iteration 12", "in epoch 3, batch 7"); `loss` is the value
     /// when the engine has it; `then` closes the message ("; no weights file was written").
     func diverged(_ at: String, loss: Double? = nil, then: String = "") -> LessonError {

@@ -184,11 +184,14 @@ public struct HealthLine: Sendable {
             self.name = name; self.updateRatio = updateRatio; self.dead = dead; self.saturated = saturated
         }
     }
-    /// "epoch" or "iteration", and which.
+    /// "epoch" or "iteration", and which: the last of a block, `first` its first when it spans several.
     public let unit: String
     public let index: Int
+    public let first: Int?
     public let layers: [Layer]
-    public init(unit: String, index: Int, layers: [Layer]) { self.unit = unit; self.index = index; self.layers = layers }
+    public init(unit: String, index: Int, first: Int? = nil, layers: [Layer]) {
+        self.unit = unit; self.index = index; self.first = first; self.layers = layers
+    }
 }
 
 public enum Record: Sendable {

@@ -114,13 +114,16 @@ public enum RunDiff {
         guard !layers.isEmpty else { return [] }
         func ratio(_ v: Double?) -> String { v.map { String(format: "%.1e", $0) } ?? "-" }
         func share(_ v: Double?) -> String { v.map { String(format: "%.0f%%", 100 * $0) } ?? "-" }
+        // Dead (ReLU) and saturated (sigmoid) units, each when a layer of either run has them.
+        let kinds = ["dead", "saturated"].filter { k in layers.contains { a[$0 + "." + k] != nil || b[$0 + "." + k] != nil } }
         let rows = layers.map { l in
-            [l, ratio(a[l + ".update_ratio"]), ratio(b[l + ".update_ratio"]), share(a[l + ".dead"]), share(b[l + ".dead"])]
+            [l, ratio(a[l + ".update_ratio"]), ratio(b[l + ".update_ratio"])] + kinds.flatMap { [share(a[l + "." + $0]), share(b[l + "." + $0])] }
         }
+        let legend = ["dead": "dead: units that gave 0 for every image of a batch", "saturated": "saturated: sigmoids below 0.02 or above 0.98 for every image"]
         return ["", "Health at \(unit) \(epoch), per layer (means over its batches):"]
-            + TextColumns.table([["layer", "update/weight A", "B", "dead A", "B"]] + rows)
-            + ["  (update/weight: near 1e-3 learns, over 1e-1 explodes, under 1e-5 stalls;",
-               "   dead: units that gave 0 for every image of a batch)"]
+            + TextColumns.table([["layer", "update/weight A", "B"] + kinds.flatMap { [$0 + " A", "B"] }] + rows)
+            + ["  (update/weight: near 1e-3 learns, over 1e-1 explodes, under 1e-5 stalls)"]
+            + kinds.map { "  (\(legend[$0]!))" }
     }
 
     /// The per-epoch table: a line of figure names, each over its A and B columns, then A and B, then a

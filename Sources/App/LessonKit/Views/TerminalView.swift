@@ -38,12 +38,14 @@ public struct TerminalView {
     func healthLine(_ h: HealthLine) -> String {
         let layers = h.layers.map { l -> String in
             var values: [String: Value] = ["layer": .text(l.name), "log": .number(log10(max(l.updateRatio, 1e-300)))]
-            var key = "health.layer"
+            var key = l.updateRatio > 0 ? "health.layer" : "health.layer-still"
             if let d = l.dead, d > 0 { key += "-dead"; values["share"] = .number(d) }
             else if let s = l.saturated, s > 0 { key += "-saturated"; values["share"] = .number(s) }
             return words.render(Phrase(key, values))
         }
-        return words.render(Phrase("health.line", ["unit": .text(h.unit), "index": .int(h.index), "layers": .text(layers.joined(separator: " · "))]))
+        var values: [String: Value] = ["unit": .text(h.unit), "index": .int(h.index), "layers": .text(layers.joined(separator: " · "))]
+        if let first = h.first { values["first"] = .int(first) }
+        return words.render(Phrase(h.first == nil ? "health.line" : "health.line-range", values))
     }
 
     /// The lines a record shows; `quiet` keeps only titles, results and files written.

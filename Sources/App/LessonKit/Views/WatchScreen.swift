@@ -16,6 +16,9 @@ public struct WatchFrame {
     public var title = ""
     /// "epoch" or "iteration"
     public var unit = "epoch"
+    /// What one point of the curves is: "batch" (lesson 3), "iteration" (lesson 1), "epoch" (lesson 2).
+    public var step = "batch"
+    /// `batches` 0: a lesson without mini-batches (the title line says only the epoch or iteration).
     public var epoch = 0, epochs = 0, batch = 0, batches = 0
     public var imagesPerSecond: Double?
     public var remaining: Double?
@@ -27,6 +30,12 @@ public struct WatchFrame {
     public var health: BatchHealth?
     /// The first conv layer's filters (its first input channel), each width × height, and its name.
     public var filters: (name: String, maps: [[Double]], width: Int, height: Int)?
+    /// The words over the pictures (`KEY` in colour, `KEY-plain` without), given `layer`, `f`, `width`, `height`.
+    public var filtersKey = "watch.filters"
+    /// Whether the lesson clips its gradients (lessons 1 and 2 do not: their column shows a dash).
+    public var clips = true
+    /// The words over the accuracy curve.
+    public var accuracyKey = "watch.accuracy"
     /// What the run has warned of so far, newest last.
     public var warnings: [Phrase] = []
     public init() {}
@@ -37,15 +46,39 @@ public struct WatchFrame {
         let (cout, fh, fw, cin) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
         filters = (name, (0..<cout).map { o in (0..<(fh * fw)).map { w.storage[(o * fh * fw + $0) * cin] } }, fw, fh)
     }
+
+    /// A dense layer's units' weights on the input pixels, each unit a `width` × `height` picture
+    /// (`maps[u][p]`, pixel p of unit u); `pool` p: each p × p square of pixels averaged, so a 28 × 28
+    /// digit's weights fit the screen as 7 × 7.
+    public mutating func showUnitWeights(_ name: String, _ maps: [[Double]], width: Int, height: Int, pool: Int = 1, key: String) {
+        let p = max(1, pool), w = width / p, h = height / p
+        let pooled = maps.map { m in
+            (0..<(w * h)).map { q -> Double in
+                let (y, x) = (q / w, q % w)
+                var s = 0.0
+                for dy in 0..<p { for dx in 0..<p { s += m[(y * p + dy) * width + x * p + dx] } }
+                return s / Double(p * p)
+            }
+        }
+        filters = (name, pooled, w, h)
+        filtersKey = key
+    }
 }
 
 public final class WatchScreen {
     let words: Words
     let color: Bool
     let columns: Int, rows: Int
-    /// Seconds between redraws, and at least this long per batch (`--pace`, for runs too short to follow).
+    /// Seconds between redraws.
     let interval = 0.2
-    let pace: Double
+    /// `--pace`: at least this long per step (batch, iteration or epoch); nil when not given.
+    let pace: Double?
+    /// The pace kept: `--pace`, or one the lesson chose for its run (`keepPace(steps:)`).
+    public private(set) var pacing = 0.0
+    private var lastStep = Date.distantPast
+    /// Whether the pace held the last step back (else the steps are slower than the pace, and the
+    /// screen shows their speed).
+    private var slowed = false
     private var lastDraw = Date.distantPast
     private var started = false
     private var saved = termios()
@@ -57,12 +90,23 @@ public final class WatchScreen {
     /// The smallest terminal the screen is laid out for.
     public static let minimum = (columns: 80, rows: 24)
 
-    public init(words: Words, color: Bool, columns: Int, rows: Int, pace: Double = 0) {
+    public init(words: Words, color: Bool, columns: Int, rows: Int, pace: Double? = nil) {
         self.words = words; self.color = color; self.columns = columns; self.rows = rows; self.pace = pace
+        pacing = pace ?? 0
+    }
+
+    /// Pacing slower than this draws every step (a class follows each one).
+    static let visiblePace = 0.02
+
+    /// A run of `steps` steps about to start: without `--pace`, one too short to follow (lesson 2's 100
+    /// epochs take a fraction of a second) is spread over about 10 seconds, at most 0.1 s a step; a
+    /// longer run's steps already take longer than that and are not slowed.
+    public func keepPace(steps: Int) {
+        pacing = pace ?? min(0.1, 10 / Double(max(1, steps)))
     }
 
     /// Whether a redraw is due (so the engine gathers a frame only then).
-    public var due: Bool { !started || paused || Date().timeIntervalSince(lastDraw) >= interval || pace > 0 }
+    public var due: Bool { !started || paused || Date().timeIntervalSince(lastDraw) >= interval || pacing >= Self.visiblePace }
 
     /// Takes the alternate screen, hides the cursor and reads keys without waiting for Enter; Ctrl-C
     /// is read as a key and stops the run as the signal does.
@@ -93,10 +137,18 @@ public final class WatchScreen {
         if !started { start() }
         let key = readKey()
         if key == UInt8(ascii: " ") { paused.toggle() }
+        // At least `pacing` seconds a step, counted from the last step's end (its own time included).
+        defer {
+            if pacing > 0 && !force {
+                let left = lastStep.addingTimeInterval(pacing).timeIntervalSinceNow
+                slowed = left > 0.001
+                wait(left)
+                lastStep = Date()
+            }
+        }
         guard force || paused || due else { return }
         let f = frame()
         draw(f)
-        if pace > 0 { wait(pace) }
         while paused && !Interrupt.requested {
             wait(interval)
             if readKey() == UInt8(ascii: " ") { paused = false }
@@ -128,7 +180,8 @@ public final class WatchScreen {
         let lines = layout(f)
         var out = ""
         for (r, line) in lines.prefix(rows).enumerated() { out += "\u{1B}[\(r + 1);1H" + line + "\u{1B}[0m\u{1B}[K" }
-        out += "\u{1B}[\(min(rows, lines.count) + 1);1H\u{1B}[J"
+        // Clear below the last line, if any row is left (a cursor moved past the bottom stays on the last row).
+        if lines.count < rows { out += "\u{1B}[\(lines.count + 1);1H\u{1B}[J" }
         write(out)
     }
 
@@ -151,10 +204,21 @@ public final class WatchScreen {
         var out = [String]()
         // The title and where training is
         var where_: [String: Value] = ["unit": .text(f.unit), "epoch": .int(f.epoch), "epochs": .int(f.epochs),
-                                       "batch": .int(f.batch), "batches": .int(f.batches)]
+                                       "batch": .int(f.batch), "batches": .int(f.batches), "step": .text(f.step)]
         where_["rate"] = .number(f.imagesPerSecond ?? 0)
         where_["eta"] = .text(Progress.duration(f.remaining ?? .nan))
-        out.append(style(fit(text("watch.title", ["title": .text(f.title.components(separatedBy: " · ").first ?? f.title)]) + " · " + text(paused ? "watch.paused" : "watch.where", where_), columns), "1"))
+        where_["pace"] = .number(pacing)
+        var parts = [text(paused ? "watch.paused" : "watch.where", where_)]
+        if f.batches > 0 { parts.append(text("watch.where-batch", where_)) }
+        if !paused {
+            // Paced, the speed is the pace's: the pace is shown instead.
+            let paced = pace != nil || (pacing >= Self.visiblePace && slowed)
+            if f.imagesPerSecond != nil && !paced { parts.append(text("watch.where-rate", where_)) }
+            parts.append(text("watch.where-eta", where_))
+            if paced { parts.append(text("watch.where-pace", where_)) }
+        }
+        let title = text("watch.title", ["title": .text(f.title.components(separatedBy: " · ").first ?? f.title)])
+        out.append(style(fit(([title] + parts).joined(separator: " · "), columns), "1"))
 
         // Two curves side by side: loss per batch; accuracy per batch (train) and per epoch (test)
         let half = (columns - 1) / 2, label = 6, chartColumns = half - label - 1, chartRows = 6
@@ -167,7 +231,7 @@ public final class WatchScreen {
         let trained = f.points.compactMap { p in p.accuracy.map { (p.x, 100 * $0) } }
         accuracy.series = [.init(x: trained.map(\.0), y: trained.map(\.1), color: "36"),
                            .init(x: f.testAccuracy.map(\.x), y: f.testAccuracy.map { 100 * $0.accuracy }, color: "1;33")]
-        out.append(pad(text("watch.loss"), half) + " " + text("watch.accuracy"))
+        out.append(pad(text("watch.loss", ["step": .text(f.step)]), half) + " " + text(f.accuracyKey, ["step": .text(f.step)]))
         let l = loss.lines(color: color), a = accuracy.lines(color: color)
         for r in 0..<chartRows {
             let lossLabel = r == 0 ? String(format: "%.2f", lossTop) : r == chartRows - 1 ? "0" : ""
@@ -177,7 +241,8 @@ public final class WatchScreen {
         let axis = String(repeating: " ", count: label) + "0" + pad(text("watch.x-axis", ["unit": .text(f.unit)]), chartColumns - 1 - String(f.epochs).count) + String(f.epochs)
         out.append(pad(axis, half) + " " + axis)
 
-        // One row per layer
+        // One row per layer (after a blank line, if the screen has room for it: see the end)
+        let blank = out.count
         out.append("")
         let heads = text("watch.table.columns").split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
         func head(_ i: Int) -> String { i < heads.count ? heads[i] : "" }
@@ -188,9 +253,9 @@ public final class WatchScreen {
             let x = h[k]
             let activation = String(format: "%.3f ± %.3f", x.activationMean, x.activationSpread)
             let units = x.deadShare.map { text("watch.dead", ["share": .number($0)]) } ?? x.saturatedShare.map { text("watch.saturated", ["share": .number($0)]) } ?? "–"
-            let log = log10(max(x.updateRatio, 1e-300))
+            let log = x.updateRatio > 0 ? log10(x.updateRatio) : -.infinity
             let row = pad(name, 8) + pad(activation + (x.readAfterPool ? "*" : ""), 17) + pad(units, 11) + pad(String(format: "%.1e", x.gradientRMS), 9, right: true)
-                + "  " + pad(String(format: "%+.1f", log), 5, right: true) + " " + ratioBar(log) + pad(String(format: "%.1f%%", 100 * x.clippedShare), 8, right: true)
+                + "  " + pad(log.isFinite ? String(format: "%+.1f", log) : "0", 5, right: true) + " " + ratioBar(log) + pad(f.clips ? String(format: "%.1f%%", 100 * x.clippedShare) : "–", 8, right: true)
             let warn = log > -1 || log < -5 || (x.deadShare ?? 0) > 0.5
             out.append(warn ? style(fit(row, columns), "33") : fit(row, columns))
         }
@@ -199,9 +264,13 @@ public final class WatchScreen {
         out.append(fit((pooled + [text("watch.legend")]).joined(separator: " · "), columns))
 
         // The first conv layer's filters, each on its own ±scale
+        var indexRow: Int?
         if let filters = f.filters {
-            out.append(fit(text(color ? "watch.filters" : "watch.filters-plain", ["layer": .text(filters.name), "f": .int(filters.width)]), columns))
-            let each = color ? filters.width * 2 : filters.width * 2, fits = max(1, (columns - 2) / (each + 1))
+            let each = filters.width * 2, fits = max(1, (columns - 2) / (each + 1))
+            // The words may say how many fit ("units 0-4 of 10").
+            out.append(fit(text(color ? f.filtersKey : f.filtersKey + "-plain",
+                                ["layer": .text(filters.name), "f": .int(filters.width), "width": .int(filters.width), "height": .int(filters.height),
+                                 "last": .int(min(fits, filters.maps.count) - 1), "count": .int(filters.maps.count)]), columns))
             let pictures = filters.maps.prefix(fits).map { m -> [String] in
                 let bound = max(1e-12, m.map(abs).max() ?? 1)
                 let values = color ? Self.doubled(m, width: filters.width, height: filters.height) : m
@@ -211,10 +280,15 @@ public final class WatchScreen {
                     .split(separator: "\n").map(String.init)
             }
             for r in 0..<(pictures.first?.count ?? 0) { out.append("  " + pictures.map { $0[r] }.joined(separator: " ")) }
+            indexRow = out.count
             out.append("  " + (0..<pictures.count).map { pad(String($0), each) }.joined(separator: " "))
         }
         if let w = f.warnings.last { out.append(style(fit(text("health.warning", ["what": .phrase(w)]), columns), "1;33")) }
         out.append(fit(text(paused ? "watch.keys-paused" : "watch.keys"), columns))
+        // Taller than the terminal (lesson 1's 7-row pictures and a warning): the pictures' numbers go
+        // first, then the blank line; the keys line always shows.
+        if out.count > rows, let indexRow { out.remove(at: indexRow) }
+        if out.count > rows { out.remove(at: blank) }
         return out
     }
 
