@@ -242,7 +242,7 @@ import Datasets
         let b = try runLesson(["run", "3"] + quick + ["--out", dir.appendingPathComponent("b").path])
         #expect(a.status == 0, "\(a.stderr)")
         #expect(a.stdout.replacingOccurrences(of: "/a/", with: "/") == b.stdout.replacingOccurrences(of: "/b/", with: "/"))
-        for text in ["── Step 3/22 · conv1, forward", "z[6, 9, 2] = Σ patch ⊙ W[2] + b[2]", "+ b = ", "J = -log ŷ[y]",
+        for text in ["── Step 3/25 · conv1, forward", "z[6, 9, 2] = Σ patch ⊙ W[2] + b[2]", "+ b = ", "J = -log ŷ[y]",
                      "δ = ŷ - y", "rot180", "gradient check: pass", "test accuracy:"] {
             #expect(a.stdout.contains(text), "missing: \(text)")
         }

@@ -78,9 +78,9 @@ func ptyDialogue(_ arguments: [String], environment: [String: String] = [:], tim
         defer { try? FileManager.default.removeItem(at: dir) }
         let s = try ptySession(["run", "3", "--step", "--from", "train", "--to", "train", "--set", "train-images=1024", "--set", "test-images=64",
                                 "--epochs", "1", "--set", "batch=128", "--out", dir.path],
-                               keys: [("step 18/22 · lines 1-", "q")], environment: ["LINES": "24"])
+                               keys: [("step 18/25 · lines 1-", "q")], environment: ["LINES": "24"])
         #expect(s.status == 0, "\(s.output.suffix(400))")
-        let heading = try #require(s.output.range(of: "Step 18/22 · Training"), "\(s.output.prefix(600))")
+        let heading = try #require(s.output.range(of: "Step 18/25 · Training"), "\(s.output.prefix(600))")
         let progress = try #require(s.output.range(of: "epoch 1/1 ["), "a progress line in a pseudo-terminal")
         #expect(heading.lowerBound < progress.lowerBound, "the heading came after the progress: \(s.output.prefix(800))")
         // The step's words too, and its results after the training (the table's first row).
@@ -143,33 +143,33 @@ func ptyDialogue(_ arguments: [String], environment: [String: String] = [:], tim
         defer { try? FileManager.default.removeItem(at: dir) }
         // Each key is typed once the prompt it waits for has been drawn.
         let keys: [(String, String)] = [
-            ("step 1/22 · lines 1-22/35", "j"),       // Enter, Down, j: one line on
-            ("step 1/22 · lines 2-", "k"),            // k, Up: one line back
-            ("step 1/22 · lines 1-", "\u{1B}[B"),
-            ("step 1/22 · lines 2-", "\u{1B}[A"),
-            ("step 1/22 · lines 1-", "\r"),
-            ("step 1/22 · lines 2-", "\u{1B}[A"),
-            ("step 1/22 · lines 1-", " "),            // Space, f, PgDn: a screen on
-            ("step 1/22 · lines 23-35/35", "b"),      // b, PgUp: a screen back
-            ("step 1/22 · lines 1-", "f"),
-            ("step 1/22 · lines 23-", "\u{1B}[5~"),
-            ("step 1/22 · lines 1-", "\u{1B}[6~"),
-            ("step 1/22 · lines 23-", "g"),           // g, Home: the start of the run
-            ("step 1/22 · lines 1-", "G"),            // G, End: the end of the last step shown
-            ("step 1/22 · lines 23-", "\u{1B}[H"),
-            ("step 1/22 · lines 1-", "\u{1B}[F"),
-            ("step 1/22 · lines 23-", "3\r"),         // a number, then Enter: step 3, steps 2 and 3 run first
-            ("step 3/22 · lines 1-", "/conv1\r"),      // a search through the text shown so far
+            ("step 1/25 · lines 1-22/35", "j"),       // Enter, Down, j: one line on
+            ("step 1/25 · lines 2-", "k"),            // k, Up: one line back
+            ("step 1/25 · lines 1-", "\u{1B}[B"),
+            ("step 1/25 · lines 2-", "\u{1B}[A"),
+            ("step 1/25 · lines 1-", "\r"),
+            ("step 1/25 · lines 2-", "\u{1B}[A"),
+            ("step 1/25 · lines 1-", " "),            // Space, f, PgDn: a screen on
+            ("step 1/25 · lines 23-35/35", "b"),      // b, PgUp: a screen back
+            ("step 1/25 · lines 1-", "f"),
+            ("step 1/25 · lines 23-", "\u{1B}[5~"),
+            ("step 1/25 · lines 1-", "\u{1B}[6~"),
+            ("step 1/25 · lines 23-", "g"),           // g, Home: the start of the run
+            ("step 1/25 · lines 1-", "G"),            // G, End: the end of the last step shown
+            ("step 1/25 · lines 23-", "\u{1B}[H"),
+            ("step 1/25 · lines 1-", "\u{1B}[F"),
+            ("step 1/25 · lines 23-", "3\r"),         // a number, then Enter: step 3, steps 2 and 3 run first
+            ("step 3/25 · lines 1-", "/conv1\r"),      // a search through the text shown so far
             ("/conv1: n next", "n"),                 // n: the next match while the search is on
             ("/conv1: n next", "N"),                 // N: the previous one
             ("/conv1: n next", "p"),                 // any other key ends the search and does its own work
-            ("step 2/22 · lines 1-", "n"),            // n is the next step again
-            ("step 3/22 · lines 1-", "/no such text\r"),
+            ("step 2/25 · lines 1-", "n"),            // n is the next step again
+            ("step 3/25 · lines 1-", "/no such text\r"),
             ("no later line holds \"no such text\"", "99\r"),
             ("there is no step 99", "2\r"),
-            ("step 2/22 · lines 1-", "?"),            // the keys
+            ("step 2/25 · lines 1-", "?"),            // the keys
             ("Keys, as in less", "G"),
-            ("step 3/22 · lines", "q"),
+            ("step 3/25 · lines", "q"),
         ]
         let s = try ptySession(["run", "3", "--step", "--to", "5", "--out", dir.path], keys: keys, environment: ["LINES": "24", "COLUMNS": "80", "NO_COLOR": "1"])
         #expect(s.status == 0, "\(s.output.suffix(600))")
@@ -184,7 +184,7 @@ func ptyDialogue(_ arguments: [String], environment: [String: String] = [:], tim
         // The search put a line holding its text at the top, and moved on from there.
         let found = screens.filter { $0.prompt.contains("/conv1: n next") }
         #expect(found.count == 3 && found.allSatisfy { $0.lines.first?.lowercased().contains("conv1") == true }, "\(found.map { $0.lines.first ?? "" })")
-        #expect(found[1].prompt.contains("step 3/22") && found[2].prompt != found[1].prompt)
+        #expect(found[1].prompt.contains("step 3/25") && found[2].prompt != found[1].prompt)
         // ? listed exactly the keys `lesson run --help` lists.
         let help = try #require(screens.first { $0.lines.first == "Keys, as in less:" })
         let runHelp = try runLesson(["run", "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
@@ -209,7 +209,7 @@ func ptyDialogue(_ arguments: [String], environment: [String: String] = [:], tim
         #expect(s.status == 0, "\(s.output.suffix(400))")
         var steps = [Int: (lines: [String], ends: [Int])]()
         for screen in pagerScreens(s.output) {
-            let m = try #require(screen.prompt.firstMatch(of: #/step (\d+)\/22 · lines (\d+)-(\d+)\/(\d+)/#), "\(screen.prompt)")
+            let m = try #require(screen.prompt.firstMatch(of: #/step (\d+)\/25 · lines (\d+)-(\d+)\/(\d+)/#), "\(screen.prompt)")
             let (step, from, to) = (Int(m.1)!, Int(m.2)!, Int(m.3)!)
             #expect(to - from + 1 <= 23 && screen.lines.count >= to - from + 1, "\(screen.prompt)")
             var text: (lines: [String], ends: [Int]) = steps[step] ?? ([], [])

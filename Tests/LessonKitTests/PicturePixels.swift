@@ -97,7 +97,7 @@ enum RunRecordFile {
         let summary: Summary; let settings: [String: String]
         let status: String?; let files: [String]; let inputs: [String]?
     }
-    struct Summary: Decodable { let epochs: [[String: Double]]; let final: [String: Double]; let batches: [[String: Double]]? }
+    struct Summary: Decodable { let epochs: [[String: Double]]; let final: [String: Double]; let batches: [[String: Double]]?; let misread: [[String: Double]]? }
     static func read(_ url: URL) throws -> Record { try JSONDecoder().decode(Record.self, from: Data(contentsOf: url)) }
 }
 

@@ -65,7 +65,9 @@ func stepLineCounts(_ text: String) -> [(heading: String, lines: Int)] {
         // pictures in (790 then; dense1's a and δ and the dense db, each a line, print whole under --full).
         // Issue 33 adds a line to each of the 8 steps with an exercise (the command that sets it up).
         // Issue 34 adds the health line's meaning (3 lines) and one health line per epoch (2 lines at 80).
-        #expect(lines.count <= 815, "lesson 3 --epochs 1 prints \(lines.count) lines")
+        // Issue 35 adds three steps (a confusion cell's digits 34 lines, why a digit was misread 46, the
+        // filters' favourite patches 47) and the evaluation's three largest confusions (3 lines).
+        #expect(lines.count <= 950, "lesson 3 --epochs 1 prints \(lines.count) lines")
         for s in stepLineCounts(r.stdout) { #expect(s.lines <= 120, "\(s.heading): \(s.lines) lines") }
         // (Paths of files written are shown whole: the test's temporary folder is a long one.)
         for l in lines where !l.hasPrefix("  wrote ") { #expect(TextColumns.width(String(l)) <= 80, "wider than 80: \(l)") }
@@ -199,7 +201,7 @@ func stepLineCounts(_ text: String) -> [(heading: String, lines: Int)] {
         let a = try runLesson(["run", "3", "--stop-at", "13", "--out", dir.path])
         let b = try runLesson(["run", "3", "--stop-at", "conv2.backward", "--out", dir.path])
         #expect(a.status == 0 && a.stdout == b.stdout)
-        #expect(a.stdout.contains("── Step 13/22 · conv2, backward"))
+        #expect(a.stdout.contains("── Step 13/25 · conv2, backward"))
     }
 }
 

@@ -58,6 +58,9 @@ struct Run: ParsableCommand {
     @Option(help: "Lesson 3: the output channel where the worked path starts (default: the largest activation's).")
     var channel: String?
 
+    @Option(help: ArgumentHelp("Lesson 3: the confusion cell whose test digits the confusion-cell step shows: the true digit, then what it was read as (default: the largest off the diagonal).", valueName: "true,read"))
+    var showConfusion: String?
+
     @Flag(help: "Lesson 3: load the trained weights that ship in Lessons/weights/ (50 epochs) and skip training.")
     var pretrained = false
 
@@ -146,6 +149,7 @@ struct Run: ParsableCommand {
             if let epochs { options.overrides.append(("epochs", String(epochs), "--epochs \(epochs)")) }
             if let at { options.overrides.append(("worked-at", at, "--at \(at)")) }
             if let channel { options.overrides.append(("worked-channel", channel, "--channel \(channel)")) }
+            if let showConfusion { options.overrides.append(("confusion-cell", showConfusion, "--show-confusion \(showConfusion)")) }
             options.weightsFile = weights.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
             if pretrained {
                 // Lessons/weights/NN-name.lnw beside the lesson files, written by `lesson run N` itself.

@@ -211,6 +211,7 @@ extension CNNEngine {
         let precision = trainedPrecision ?? .float64, batch = min(settings.int("batch"), te.count)
         let evaluation = (trainer ?? CNNTrainer(net, precision: precision, batchSize: batch)).evaluate(te)
         let pred = evaluation.predictions
+        testPredictions = pred
         let correct = zip(pred, te.labels).filter { $0 == $1 }.count
         evaluatedAccuracy = Double(correct) / Double(te.count)
         out.result("evaluate.result", ["correct": .int(correct), "images": .int(te.count), "accuracy": .number(Double(correct) / Double(te.count))])
@@ -221,6 +222,7 @@ extension CNNEngine {
             .table(DigitPictures.confusion(confusion, title: text("pictures.confusion-title", values), rows: text("pictures.true-digit"),
                                            columns: text("pictures.predicted-digit"), legend: text("pictures.images"), cellSize: 56))
         }
+        try sayMostConfused(confusion)
         // The misread digits, most confidently misread first: the probability the network gave its wrong
         // answer (from the float64 reference layers on these images), so a teacher picks one to trace.
         let wrongIndices = zip(pred, te.labels).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)

@@ -26,6 +26,8 @@ public final class CNNEngine: LessonEngine {
         SettingSpec("precision", .choice(["float32", "float64"]), default: "float32", "what training computes in (the step-through is always float64)"),
         SettingSpec("worked-at", .text, default: "auto", "row,column of conv1's output where the worked path starts (--at i,j), or conv2:i,j; auto: where conv1 responds most"),
         SettingSpec("worked-channel", .text, default: "auto", "output channel where the worked path starts (--channel k); auto: the largest"),
+        SettingSpec("explain-image", .text, default: "auto", "the test image the explain step asks about (index K); auto: the most confidently misread"),
+        SettingSpec("confusion-cell", .text, default: "auto", "true,read digits of the confusion cell whose test images are shown (--show-confusion 4,9); auto: the largest"),
         SettingSpec("memory-budget", .number(above: 0, max: 1e6), default: "2", "GB the network may take to train; a larger one is refused before anything runs"),
     ]
     public static let actions: [ActionSpec] = [
@@ -43,6 +45,9 @@ public final class CNNEngine: LessonEngine {
         ActionSpec("evaluate"),  // test accuracy, confusion matrix and misclassified digits
         ActionSpec("show-filters"),  // conv filters before and after training as PNG grids
         ActionSpec("feature-maps"),  // the traced image's feature maps and backward errors as PNG
+        ActionSpec("favourite-patches"),  // each conv filter's 9 favourite test patches, beside the filter
+        ActionSpec("explain"),  // why one test digit was misread: its scores, their pixel gradients, occlusion
+        ActionSpec("confusion-cell"),  // the test digits of one confusion-matrix cell
     ]
 
     public static let seedSetting = "init-seed"
@@ -87,6 +92,8 @@ public final class CNNEngine: LessonEngine {
 
     public static func validate(_ file: LessonFile, settings: LessonSettings) throws {
         let chosen = try workedPlace(settings)
+        _ = try confusionCellSetting(settings)
+        _ = try explainImageSetting(settings)
         let block = file.blocks["network"] ?? []
         let specs = try NetworkBlock.parse(block, file: file.path, input: [28, 28, 1])
         if let name = chosen.layer, !specs.contains(where: { $0.kind is ConvKind && $0.name == name }) {
@@ -197,6 +204,8 @@ public final class CNNEngine: LessonEngine {
     var wroteWeights = false
     /// Every misread test digit of the evaluation, most confident first (run.json keeps them all).
     var misread: [(index: Int, label: Int, predicted: Int, confidence: Double, pTrue: Double)] = []
+    /// The test set's predictions on the fast path, once the evaluation (or a step after it) has them.
+    var testPredictions: [Int]?
 
     public func summary() -> RunSummary {
         var r = RunSummary()
@@ -249,6 +258,9 @@ public final class CNNEngine: LessonEngine {
         case "evaluate": try evaluate()
         case "show-filters": try showFilters()
         case "feature-maps": try featureMaps()
+        case "favourite-patches": try favouritePatches()
+        case "explain": try explain()
+        case "confusion-cell": try showConfusionCell()
         default: preconditionFailure("action \(step.action) was checked when the file was read")
         }
     }
