@@ -67,7 +67,9 @@ extension CNNEngine {
             out.say(fh == conv.f && fw == conv.f ? "patches.layer-first" : "patches.layer-deeper",
                     ["layer": .text(name), "height": .int(fh), "width": .int(fw), "f": .int(conv.f)])
             // Dead: no patch of any test image gives a response above 0, so its ReLU passes 0 everywhere.
-            let dead = best.indices.filter { k in (best[k].first?.activation ?? 0) <= 0 }
+            // (Only a ReLU after it makes a filter that never responds dead: a tanh passes its negatives on.)
+            let reluAfter = layer + 1 < specs.count && specs[layer + 1].kind is ReLU
+            let dead = reluAfter ? best.indices.filter { k in (best[k].first?.activation ?? 0) <= 0 } : []
             if !dead.isEmpty { out.say("patches.dead", ["layer": .text(name), "filters": .index(dead)]) }
             // The terminal: the filters whose favourite patch they respond to most, strongest first.
             // (A deeper layer's patches are larger: one filter's fill the screen.)
@@ -84,13 +86,13 @@ extension CNNEngine {
             if best.count > shown.count {
                 out.say("patches.shown", ["shown": .int(shown.count), "filters": .int(best.count), "file": .text("favourite-patches-\(name).png")])
             }
-            try drawFavourites(conv, best, layer: name, field: (fh, fw))
+            try drawFavourites(conv, best, layer: name, field: (fh, fw), dead: Set(dead))
         }
     }
 
     /// One row per filter: the filter itself (its weights summed over input channels, each on its own
     /// scale from darkest to brightest) then its favourite patches as the digits show them.
-    func drawFavourites(_ conv: Conv2D, _ best: [[FavouritePatch]], layer: String, field: (h: Int, w: Int)) throws {
+    func drawFavourites(_ conv: Conv2D, _ best: [[FavouritePatch]], layer: String, field: (h: Int, w: Int), dead: Set<Int>) throws {
         let values: [String: Value] = ["layer": .text(layer), "count": .int(Self.favouriteCount), "state": trainedState,
                                        "channels": .int(conv.inChannels)]
         try context.draw("favourite-patches-\(layer).png", .gallery, shows: "patches.picture", values) { text in
@@ -99,9 +101,8 @@ extension CNNEngine {
                 let f = conv.f
                 let w = (0..<(f * f)).map { q in (0..<conv.inChannels).reduce(0.0) { $0 + conv.weights.storage[(k * f * f + q) * conv.inChannels + $1] } }
                 let (lo, hi) = (w.min() ?? 0, w.max() ?? 1)
-                let dead = (patches.first?.activation ?? 0) <= 0
                 tiles.append(Tile(width: f, height: f, values: w.map { hi > lo ? ($0 - lo) / (hi - lo) : 0.5 },
-                                  caption: text(dead ? "patches.png-filter-dead" : "patches.png-filter", ["k": .int(k)])))
+                                  caption: text(dead.contains(k) ? "patches.png-filter-dead" : "patches.png-filter", ["k": .int(k)])))
                 for p in patches {
                     tiles.append(Tile(width: field.w, height: field.h, values: p.pixels.map { Double($0) / 255 },
                                       caption: text("patches.tile", ["activation": .number(p.activation)])))
