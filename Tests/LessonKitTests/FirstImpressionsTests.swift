@@ -151,7 +151,7 @@ func expectAlignedTables(_ text: String, sourceLocation: SourceLocation = #_sour
         (["run", "2", "--data", "/tmp"], "--data /tmp does not apply to this lesson", "lessons 1 and 3"),
         (["run", "3", "--to", ""], "--to needs a step: a name or a number from `lesson steps`", "load-data, init-weights"),
         (["run", "3", "--stop-at", " "], "--stop-at needs a step", "conv1.forward"),
-        (["run", "3", "--stop-at", "23"], "--stop-at 23: ", "has steps 1 to 22"),
+        (["run", "3", "--stop-at", "26"], "--stop-at 26: ", "has steps 1 to 25"),
     ] as [([String], String, String)])
     func flagsThatDoNotApplySayWhatDoes(arguments: [String], message: String, pointer: String) throws {
         let r = try runLesson(arguments)

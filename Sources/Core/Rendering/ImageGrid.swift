@@ -13,6 +13,9 @@ public struct Tile: Sendable {
         precondition(values.count == width * height, "a \(width)×\(height) tile needs \(width * height) values")
         self.width = width; self.height = height; self.values = values; self.caption = caption
     }
+
+    /// An empty cell: nothing drawn, so a row of the grid can end early (rows of unequal length).
+    public static let blank = Tile(width: 0, height: 0, values: [])
 }
 
 public struct ImageGrid: Sendable {
@@ -92,7 +95,7 @@ public struct ImageGrid: Sendable {
         if !title.isEmpty { c.text(title, x: max(gridRight, titleW) / 2, y: 36, size: 22, anchor: .center) }
         let r = resolvedRange
         let span = r.upperBound - r.lowerBound
-        for (i, t) in tiles.enumerated() {
+        for (i, t) in tiles.enumerated() where t.width > 0 && t.height > 0 {
             let (ox, oy) = tileOrigin(i)
             for y in 0..<t.height {
                 for x in 0..<t.width {

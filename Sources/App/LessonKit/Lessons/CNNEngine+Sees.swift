@@ -107,7 +107,7 @@ extension CNNEngine {
                     tiles.append(Tile(width: field.w, height: field.h, values: p.pixels.map { Double($0) / 255 },
                                       caption: text("patches.tile", ["activation": .number(p.activation)])))
                 }
-                for _ in patches.count..<Self.favouriteCount { tiles.append(Tile(width: 1, height: 1, values: [0])) }
+                for _ in patches.count..<Self.favouriteCount { tiles.append(Tile.blank) }
             }
             var grid = ImageGrid(title: text("patches.png-title", values), tiles: tiles, columns: Self.favouriteCount + 1,
                                  scale: max(4, 60 / max(field.h, field.w)), colormap: .gray, range: 0...1)
@@ -250,9 +250,9 @@ extension CNNEngine {
                     tiles.append(Tile(width: 28, height: 28, values: te.batch([m.index][...]).storage,
                                       caption: text("pictures.confusions-tile", ["index": .int(m.index), "p": .number((1000 * m.read).rounded(.down) / 10)])))
                 }
-                for _ in row.count..<10 { tiles.append(Tile(width: 1, height: 1, values: [0])) }
+                for _ in row.count..<10 { tiles.append(Tile.blank) }
             }
-            var grid = ImageGrid(title: text("pictures.confusions-title"), tiles: tiles, columns: 10, scale: 3, colormap: .gray, range: 0...1)
+            var grid = ImageGrid(title: text("pictures.confusions-title"), tiles: tiles, columns: 10, scale: 4, colormap: .gray, range: 0...1)
             grid.captionSize = 14
             grid.rowLabels = cells.map { text("pictures.confusions-row", ["truth": .int($0.truth), "read": .int($0.read), "images": .int($0.images)]) }
             return .grid(grid)
@@ -289,7 +289,7 @@ extension CNNEngine {
                 Tile(width: 28, height: 28, values: te.batch([m.index][...]).storage,
                      caption: text("pictures.confusions-tile", ["index": .int(m.index), "p": .number((1000 * m.read).rounded(.down) / 10)]))
             }
-            var grid = ImageGrid(title: text("confusion.png-title", values), tiles: Array(tiles), columns: 10, scale: 3, colormap: .gray, range: 0...1)
+            var grid = ImageGrid(title: text("confusion.png-title", values), tiles: Array(tiles), columns: 10, scale: 4, colormap: .gray, range: 0...1)
             grid.captionSize = 14
             return .grid(grid)
         }
