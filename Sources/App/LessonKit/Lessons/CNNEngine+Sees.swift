@@ -245,14 +245,15 @@ extension CNNEngine {
         let rows = try cells.map { try confusionCell($0.truth, $0.read).prefix(10) }
         try context.draw("confusions.png", .gallery, shows: "pictures.confusions", ["state": trainedState, "cells": .int(cells.count)]) { text in
             var tiles = [Tile]()
+            let width = rows.map(\.count).max() ?? 1
             for row in rows {
                 for m in row {
                     tiles.append(Tile(width: 28, height: 28, values: te.batch([m.index][...]).storage,
                                       caption: text("pictures.confusions-tile", ["index": .int(m.index), "p": .number((1000 * m.read).rounded(.down) / 10)])))
                 }
-                for _ in row.count..<10 { tiles.append(Tile.blank) }
+                for _ in row.count..<width { tiles.append(Tile.blank) }
             }
-            var grid = ImageGrid(title: text("pictures.confusions-title"), tiles: tiles, columns: 10, scale: 4, colormap: .gray, range: 0...1)
+            var grid = ImageGrid(title: text("pictures.confusions-title"), tiles: tiles, columns: width, scale: 4, colormap: .gray, range: 0...1)
             grid.captionSize = 14
             grid.rowLabels = cells.map { text("pictures.confusions-row", ["truth": .int($0.truth), "read": .int($0.read), "images": .int($0.images)]) }
             return .grid(grid)
