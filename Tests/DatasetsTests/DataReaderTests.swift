@@ -76,6 +76,22 @@ func expectDataError(_ fragment: String, _ body: () throws -> Void) {
     expectDataError("label 12 at index 1 is outside 0-9") { _ = try MNIST.load(.train, from: badLabel) }
     let badSums = try makeDataFolder { try "not a checksum line\n".write(to: $0.appendingPathComponent("SHA256SUMS"), atomically: true, encoding: .utf8) }
     expectDataError("SHA256SUMS:1: not a \"SHA256  NAME\" line") { _ = try MNIST.load(.train, from: badSums) }
+    // Issue 36: a SHA256SUMS saved with CRLF line ends (Windows) is read as it is, and still checks:
+    // the same folder verifies, and a tampered file is still caught.
+    func crlf(_ dir: URL) throws {
+        let u = dir.appendingPathComponent("SHA256SUMS")
+        let text = try String(contentsOf: u, encoding: .utf8)
+        try text.replacingOccurrences(of: "\n", with: "\r\n").write(to: u, atomically: true, encoding: .utf8)
+    }
+    let windows = try makeDataFolder { try crlf($0) }
+    #expect(try MNIST.load(.train, from: windows).1.verified)
+    let windowsTampered = try makeDataFolder { dir in
+        try crlf(dir)
+        let u = dir.appendingPathComponent("train-images-idx3-ubyte.gz")
+        var b = [UInt8](try Data(contentsOf: u)); b[b.count / 2] ^= 1
+        try Data(b).write(to: u)
+    }
+    expectDataError("train-images-idx3-ubyte.gz: wrong checksum") { _ = try MNIST.load(.train, from: windowsTampered) }
 }
 
 @Test func shippedMNISTChecksumsMatch() throws {

@@ -128,6 +128,10 @@ import Datasets
         (["run", "3", "--set", "lambda=-1"], "--set lambda=-1: lambda must be at least 0 and at most 100, got -1."),
         (["run", "3", "--set", "filter-init=random"], "filter-init must be one of per-filter, one-draw"),
         (["bench", "--runs", "0"], "--runs must be between 1 and 100, got 0"),
+        // Issue 36: a negative number is the option's value, refused by its range (not "Missing value").
+        (["run", "2", "--width", "-3"], "--width must be between 20 and 1000 columns, got -3"),
+        (["run", "3", "--at", "-1,0"], "--at -1,0: give a row and a column of conv1's output"),
+        (["run", "3", "--show-confusion", "-4,9"], "--show-confusion -4,9: give the true digit and the digit it was read as"),
         (["bench", "--data", "/nonexistent"], "/nonexistent"),
     ])
     func badInputGivesOneClearLineAndNonZeroExit(arguments: [String], message: String) throws {

@@ -373,3 +373,49 @@ func expectOneLineError(_ r: RunResult, _ message: String, sourceLocation: Sourc
         #expect(!FileManager.default.fileExists(atPath: cwd.appendingPathComponent("d").path))
     }
 }
+
+/// Issue 36, poor list: output to a full device (/dev/full) is a failure said in one line, not exit 0.
+@Test func outputToAFullDeviceIsAFailureNotASuccess() throws {
+    let dir = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    for arguments in [["run", "2", "--quiet", "--out", dir.appendingPathComponent("quiet").path],
+                      ["run", "2", "--out", dir.appendingPathComponent("full").path]] {
+        let p = lessonProcess(arguments)
+        let full = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+        let err = Pipe()
+        p.standardOutput = full
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus != 0, "\(arguments): exit 0 with nothing written")
+        #expect(text.contains("could not be written") || text.contains("could not write"), "\(text)")
+        #expect(text.split(separator: "\n").count <= 2, "\(text)")
+    }
+}
+
+/// Issue 36: two runs into one --out at once would leave a folder that describes neither; the second
+/// is refused in one line while the first writes, and the first ends whole.
+@Test func aSecondRunIntoABusyFolderIsRefused() throws {
+    let dir = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("shared")
+    let first = lessonProcess(["run", "3", "--epochs", "1", "--set", "train-images=6000", "--set", "test-images=500", "--quiet", "--out", out.path])
+    first.standardOutput = FileHandle.nullDevice
+    first.standardError = FileHandle.nullDevice
+    first.standardInput = FileHandle.nullDevice
+    try first.run()
+    // Once the first run has written a file, the folder is its own.
+    let deadline = Date().addingTimeInterval(120)
+    while Date() < deadline, ((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).isEmpty { usleep(50_000) }
+    let second = try runLesson(["run", "2", "--quiet", "--out", out.path])
+    first.waitUntilExit()
+    #expect(second.status == 1, "\(second.stderr)")
+    #expect(second.stderr.contains("another lesson run is writing into this folder right now") && second.stderr.split(separator: "\n").count == 1, "\(second.stderr)")
+    #expect(first.terminationStatus == 0)
+    let record = try RunRecordFile.read(out.appendingPathComponent("run.json"))
+    #expect(record.settings["epochs"] != nil && !record.files.contains("letters.png"), "the folder is the first run's alone: \(record.files)")
+    // Once it has ended, the folder is free again.
+    #expect(try runLesson(["run", "2", "--quiet", "--out", out.path]).status == 0)
+}

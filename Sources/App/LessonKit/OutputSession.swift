@@ -19,15 +19,21 @@ public final class OutputSession {
     /// Whether this run has touched the folder (made it, cleared it or written into it).
     public private(set) var started = false
 
+    /// The folder itself, open and locked while this run writes into it (-1 until then).
+    private var lock: Int32 = -1
+
     public init(folder: URL, inputs: [URL] = []) {
         self.folder = folder.standardizedFileURL
         self.inputs = Set(inputs.map { $0.standardizedFileURL.resolvingSymlinksInPath().path })
     }
 
-    /// The folder, made and cleared of the previous run on first use.
+    deinit { if lock >= 0 { close(lock) } }
+
+    /// The folder, made, locked and cleared of the previous run on first use.
     public func start() throws {
         guard !started else { return }
         try OutputFolder.prepare(folder)
+        try lockFolder()
         try clearPreviousRun()
         // Only now is the folder this run's: a refusal above leaves it (and a stranger's run.json) alone.
         started = true
@@ -47,6 +53,22 @@ public final class OutputSession {
             throw ForeignFile(description: "\(u.path) is already there, and no run of lesson wrote it; nothing was written over it. Move it, or pass another --out folder.")
         }
         return u
+    }
+
+    /// Two runs into one folder would leave it describing neither: the folder is locked (flock on the
+    /// folder itself, no file of ours left in it) while this run writes, and a second run is refused at
+    /// once. The lock goes with the process, however it ends.
+    func lockFolder() throws {
+        guard lock < 0 else { return }
+        let fd = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }  // a folder that cannot be opened is said by the first write into it
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let busy = errno == EWOULDBLOCK
+            close(fd)
+            guard busy else { return }
+            throw LessonError("--out \(folder.path): another lesson run is writing into this folder right now; wait for it to finish, or pass another --out folder.")
+        }
+        lock = fd
     }
 
     /// Notes a file this run wrote (anything outside the folder is not the folder's business).

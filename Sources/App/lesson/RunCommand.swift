@@ -13,7 +13,8 @@ struct Run: ParsableCommand {
     @Flag(help: ArgumentHelp("Page through each step, one screen at a time (needs a terminal). " + PagerKeys.brief))
     var step = false
 
-    @Option(help: "Fit the output to N columns (default: the terminal's width, else $COLUMNS, else 80).")
+    // .unconditional: a negative number is this option's value (and refused by its range), not an unknown flag.
+    @Option(parsing: .unconditional, help: "Fit the output to N columns (default: the terminal's width, else $COLUMNS, else 80).")
     var width: Int?
 
     @Option(parsing: .unconditional, help: "Seed for the random stream (numpy's np.random.seed): lessons 1 and 2's seed, lesson 3's init-seed.")
@@ -31,7 +32,7 @@ struct Run: ParsableCommand {
     @Flag(help: "While training, watch it learn on one screen redrawn in place: the curves, every layer's health, the first layer's filters or weights (Space pauses).")
     var watch = false
 
-    @Option(help: ArgumentHelp("With --watch: at least this many seconds per step (batch, iteration or epoch); without it a run too short to follow is spread over about 10 seconds.", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --watch: at least this many seconds per step (batch, iteration or epoch); without it a run too short to follow is spread over about 10 seconds.", valueName: "seconds"))
     var pace: Double?
 
     @Flag(help: "Print every array in full instead of numpy's `...` summary.")
@@ -52,19 +53,19 @@ struct Run: ParsableCommand {
     @Option(help: "Lesson 3: load trained weights from FILE and skip training.")
     var weights: String?
 
-    @Option(help: "Lesson 3: start the worked path at conv1's output row,column i,j (default: where it responds most); conv2:i,j anchors conv2 instead.")
+    @Option(parsing: .unconditional, help: "Lesson 3: start the worked path at conv1's output row,column i,j (default: where it responds most); conv2:i,j anchors conv2 instead.")
     var at: String?
 
-    @Option(help: "Lesson 3: the output channel where the worked path starts (default: the largest activation's).")
+    @Option(parsing: .unconditional, help: "Lesson 3: the output channel where the worked path starts (default: the largest activation's).")
     var channel: String?
 
-    @Option(help: ArgumentHelp("Lesson 3: the confusion cell whose test digits the confusion-cell step shows: the true digit, then what it was read as (default: the largest off the diagonal).", valueName: "true,read"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Lesson 3: the confusion cell whose test digits the confusion-cell step shows: the true digit, then what it was read as (default: the largest off the diagonal).", valueName: "true,read"))
     var showConfusion: String?
 
     @Flag(help: "Lesson 3: load the trained weights that ship in Lessons/weights/ (50 epochs) and skip training.")
     var pretrained = false
 
-    @Option(help: "Projector mode: 2 or 3 draws terminal pictures at two or three cells per pixel and PNGs at two or three times the size, text to match.")
+    @Option(parsing: .unconditional, help: "Projector mode: 2 or 3 draws terminal pictures at two or three cells per pixel and PNGs at two or three times the size, text to match.")
     var zoom: Int = 1
 
     @Option(help: "Folder with the four MNIST-format .gz files (e.g. /usr/share/datasets/fashion-mnist).")

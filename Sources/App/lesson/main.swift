@@ -66,6 +66,11 @@ func checkedLesson(_ lesson: String) throws -> LessonFile {
 do {
     var command = try Lesson.parseAsRoot()
     try command.run()
+    // What could not be written (standard output on a full disk, /dev/full) is a failure, not a success.
+    if fflush(stdout) != 0 || ferror(stdout) != 0 {
+        fputs("lesson: error: could not write to standard output (\(String(cString: strerror(errno)))); the files in the output folder are complete, the printed text is not.\n", stderr)
+        Foundation.exit(1)
+    }
 } catch {
     if Lesson.exitCode(for: error) == .success { Lesson.exit(withError: error) }  // --help, --version
     let message = Lesson.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"

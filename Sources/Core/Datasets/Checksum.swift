@@ -18,7 +18,8 @@ public enum Checksum {
             throw DataError(url.path, "cannot read the checksum list; restore it from the repository.")
         }
         var sums = [String: String]()
-        for (i, line) in text.split(separator: "\n").enumerated() {
+        // Lines end in LF or CRLF (a file saved on Windows); Swift reads "\r\n" as one newline character.
+        for (i, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() where !line.isEmpty {
             let parts = line.split(separator: " ", omittingEmptySubsequences: true)
             guard parts.count == 2, parts[0].count == 64, parts[0].allSatisfy(\.isHexDigit) else {
                 throw DataError("\(url.path):\(i + 1)", "not a \"SHA256  NAME\" line; restore the file from the repository.")
