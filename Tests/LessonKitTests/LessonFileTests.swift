@@ -54,6 +54,9 @@ train name=fit
     ("# T\n```settings\nengine: letters\nlearning-rate: 0\n```\n## S\n```step\ntrain\n```\n", "bad.md:4: learning-rate must be greater than 0"),
     ("# T\n```settings\nengine: letters\nlearning-rate: inf\n```\n## S\n```step\ntrain\n```\n", "bad.md:4: learning-rate must be a finite number"),
     ("# T\n```settings\nseed: 1\n```\n## S\n```step\ntrain\n```\n", "the required setting \"engine\" is missing"),
+    // Issue 36: two network blocks were joined without a word.
+    ("# T\n```settings\nengine: cnn\n```\n```network\nflatten: flatten\n```\n```network\nd: dense out=10\n```\n## S\n```step\ntrain\n```\n",
+     "bad.md:8: a second ```network block (the first is at line 5)"),
 ])
 func malformedFilesNameTheLine(text: String, message: String) {
     do {

@@ -76,6 +76,7 @@ public struct LessonFile: Sendable {
         var settings = [RawSetting]()
         var sawSettings = false
         var blocks = [String: [(text: String, line: Int)]]()
+        var networkLine: Int?
         var steps = [LessonStep]()
         // The section being read: its heading, narrative lines and step line.
         var section: (title: String, line: Int, narrative: [String], step: (text: String, line: Int)?, quiz: [QuizLine], exercise: [BlockLine])?
@@ -173,7 +174,15 @@ public struct LessonFile: Sendable {
                     }
                     section!.exercise = content.map { BlockLine(text: $0.text, line: $0.line) }
                     if section!.exercise.isEmpty { section!.exercise = [BlockLine(text: "", line: lineNumber)] }
-                case "network", "words":
+                case "network":
+                    // One network per lesson: a second block would be joined to the first without a word.
+                    if let first = networkLine {
+                        throw LessonError.at(path, line: lineNumber, "a second ```network block (the first is at line \(first)); a lesson has one network: merge the two, or remove one.")
+                    }
+                    networkLine = lineNumber
+                    blocks[info, default: []].append(contentsOf: content)
+                case "words":
+                    // Words may be spread over the lesson, a block beside each step that uses them.
                     blocks[info, default: []].append(contentsOf: content)
                 default:
                     // An ordinary code block is narrative.
