@@ -419,3 +419,18 @@ func expectOneLineError(_ r: RunResult, _ message: String, sourceLocation: Sourc
     // Once it has ended, the folder is free again.
     #expect(try runLesson(["run", "2", "--quiet", "--out", out.path]).status == 0)
 }
+
+/// Issue 36, poor list: lesson 3 on a data folder with fewer images than train-images says so, and its
+/// run.json records the numbers it used, not the 60,000 it asked for.
+@Test func aSmallDataFolderIsSaidAndRecordedAsUsed() throws {
+    let dir = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = try makeDataFolder(count: 40)
+    defer { try? FileManager.default.removeItem(at: data) }
+    let r = try runLesson(["run", "3", "--data", data.path, "--epochs", "1", "--set", "batch=16", "--to", "load-data", "--out", dir.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let text = r.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    #expect(text.contains("the data folder holds 40 training and 40 test images, fewer than the 60,000 and 10,000 asked for"), "\(text)")
+    let record = try RunRecordFile.read(dir.appendingPathComponent("run.json"))
+    #expect(record.settings["train-images"] == "40" && record.settings["test-images"] == "40", "\(record.settings)")
+}

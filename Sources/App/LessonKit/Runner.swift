@@ -152,9 +152,10 @@ public enum LessonRunner {
         let wholeLesson = first == 0 && last == file.steps.count - 1
         var quizSession: QuizSession?
         func record(status: String) -> RunRecord {
+            let summary = engine.summary()
             var r = RunRecord(lesson: file.title, file: URL(fileURLWithPath: file.path).lastPathComponent, engine: engineType.name,
-                              settings: settings.values, steps: file.steps[first...last].map(\.name),
-                              versions: ProgramVersion.all, summary: engine.summary())
+                              settings: settings.values.merging(summary.settingsUsed ?? [:]) { $1 }, steps: file.steps[first...last].map(\.name),
+                              versions: ProgramVersion.all, summary: summary)
             r.status = status
             r.summary.epochs = stream.records.compactMap { if case .epoch(let e) = $0.record { e.figures } else { nil } }
             r.files = session.written.filter { $0 != RunRecord.fileName }

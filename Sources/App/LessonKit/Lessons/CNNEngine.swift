@@ -209,6 +209,11 @@ public final class CNNEngine: LessonEngine {
 
     public func summary() -> RunSummary {
         var r = RunSummary()
+        // A data folder smaller than asked: the images there are what was used.
+        var used = [String: String]()
+        if let train, train.labels.count < settings.int("train-images") { used["train-images"] = String(train.labels.count) }
+        if let test, test.labels.count < settings.int("test-images") { used["test-images"] = String(test.labels.count) }
+        if !used.isEmpty { r.settingsUsed = used }
         if let last = history.last {
             r.final["cost"] = last.cost
             r.final["train_accuracy"] = last.trainAccuracy
@@ -276,6 +281,10 @@ public final class CNNEngine: LessonEngine {
         let a = tr.prefix(nTrain), b = te.prefix(nTest)
         train = ImageSet(pixels: a.pixels, labels: a.labels.map(Int.init), height: 28, width: 28)
         test = ImageSet(pixels: b.pixels, labels: b.labels.map(Int.init), height: 28, width: 28)
+        // Fewer images than asked: said once, and run.json records the numbers used (summary()).
+        if a.count < nTrain || b.count < nTest {
+            out.note("load-data.fewer", ["train": .int(a.count), "test": .int(b.count), "asked-train": .int(nTrain), "asked-test": .int(nTest)])
+        }
         return (train!, test!)
     }
 

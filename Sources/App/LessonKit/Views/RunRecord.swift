@@ -14,6 +14,9 @@ public struct RunSummary: Codable, Sendable {
     /// Lesson 3's evaluation: every misread test digit (index, true, predicted, confidence, p_true),
     /// the most confidently misread first.
     public var misread: [[String: Double]]?
+    /// Settings as the run could use them, where that differs from what was asked: lesson 3 on a data
+    /// folder with fewer images than train-images trains on those it has. run.json records these.
+    public var settingsUsed: [String: String]?
     /// The run's final figures: loss, accuracies, clip counts.
     public var final: [String: Double] = [:]
     /// Trained weights the run wrote, as a name in the output folder.
