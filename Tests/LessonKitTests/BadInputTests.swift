@@ -83,6 +83,11 @@ func expectCleanFailure(_ arguments: [String], _ message: String, status: Int32 
         ("layers that do not fit", "# T\n```settings\nengine: cnn\n```\n```network\nc: conv f=3 out=4\nd: dense out=10\ns: softmax\n```\n## S\n```step\ntrain\n```\n", "bad.md:7: layer d: dense needs a flat input"),
         ("unclosed fence", letters + "## S\n", "bad.md:2: this ``` code fence is never closed"),
         ("empty file", "\n\n", "bad.md: the lesson file is empty"),
+        // Issue 36: a worked place from the file names the file and line, not the --at flag.
+        ("worked place from the file", "# T\n```settings\nengine: cnn\nworked-at: -1,-1\n```\n```network\nc: conv f=3 out=4\nr: relu\nf: flatten\nd: dense out=10\ns: softmax\n```\n## S\n```step\ntrain\n```\n",
+         "bad.md:4: worked-at: -1,-1: give a row and a column of conv1's output"),
+        ("second network block", "# T\n```settings\nengine: cnn\n```\n```network\nf: flatten\n```\n```network\nd: dense out=10\ns: softmax\n```\n## S\n```step\ntrain\n```\n",
+         "bad.md:8: a second ```network block (the first is at line 5)"),
     ]
 
     @Test(arguments: cases.map(\.0))

@@ -56,6 +56,8 @@ enum NumberText {
 public struct LessonSettings: Sendable {
     public private(set) var values: [String: String]
     let specs: [SettingSpec]
+    /// Where each value that is not a default came from: "FILE:LINE: key: value" or the flag as typed.
+    private var sources: [String: String] = [:]
 
     /// Checks the file's settings against `specs`: unknown keys, missing required ones, bad values.
     public init(file: LessonFile, specs: [SettingSpec]) throws {
@@ -68,6 +70,7 @@ public struct LessonSettings: Sendable {
             }
             try spec.check(raw.value, where: "\(file.path):\(raw.line)")
             v[raw.key] = raw.value
+            sources[raw.key] = "\(file.path):\(raw.line): \(raw.key): \(raw.value)"
         }
         for s in specs where v[s.key] == nil {
             throw LessonError("\(file.path): the required setting \"\(s.key)\" is missing; add `\(s.key): VALUE` to the ```settings block (\(s.help)).")
@@ -86,7 +89,12 @@ public struct LessonSettings: Sendable {
         }
         try spec.check(value, where: flag)
         values[key] = value
+        sources[key] = flag
     }
+
+    /// How an error names the value of `key`: the flag as typed (`--at -1,0`), the file's line
+    /// (`03-cnn.md:20: worked-at: -1,0`), or `flag` with the value when it is the default.
+    public func said(_ key: String, flag: String) -> String { sources[key] ?? "\(flag) \(values[key] ?? "")" }
 
     public func has(_ key: String) -> Bool { specs.contains { $0.key == key } }
     public func string(_ key: String) -> String { values[key]! }

@@ -26,20 +26,20 @@ extension CNNEngine {
             layer = String(at[..<colon]).trimmingCharacters(in: .whitespaces)
             at = String(at[at.index(after: colon)...])
             guard !layer!.isEmpty, at != "auto" else {
-                throw LessonError("--at \(settings.string("worked-at")): give a conv layer's name, a colon, a row and a column, e.g. --at conv2:3,5.")
+                throw LessonError("\(settings.said("worked-at", flag: "--at")): give a conv layer's name, a colon, a row and a column, e.g. --at conv2:3,5.")
             }
         }
         var place: (Int, Int)?
         if at != "auto" {
             let parts = at.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard parts.count == 2, let i = parts[0], let j = parts[1], i >= 0, j >= 0 else {
-                throw LessonError("--at \(settings.string("worked-at")): give a row and a column of conv1's output, e.g. --at 14,18, or of another conv layer's, e.g. --at conv2:3,5.")
+                throw LessonError("\(settings.said("worked-at", flag: "--at")): give a row and a column of conv1's output, e.g. --at 14,18, or of another conv layer's, e.g. --at conv2:3,5.")
             }
             place = (i, j)
         }
         var channel: Int?
         if ch != "auto" {
-            guard let k = Int(ch), k >= 0 else { throw LessonError("--channel \(ch): give an output channel number, e.g. --channel 3.") }
+            guard let k = Int(ch), k >= 0 else { throw LessonError("\(settings.said("worked-channel", flag: "--channel")): give an output channel number, e.g. --channel 3.") }
             channel = k
         }
         return (layer, place, channel)

@@ -21,7 +21,7 @@ extension CNNEngine {
         guard setting != "auto" else { return nil }
         let parts = setting.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard parts.count == 2, let t = parts[0], let p = parts[1], (0..<classes).contains(t), (0..<classes).contains(p) else {
-            throw LessonError("--show-confusion \(setting): give the true digit and the digit it was read as, each 0 to 9, e.g. --show-confusion 4,9.")
+            throw LessonError("\(settings.said("confusion-cell", flag: "--show-confusion")): give the true digit and the digit it was read as, each 0 to 9, e.g. --show-confusion 4,9.")
         }
         return (t, p)
     }
@@ -31,10 +31,10 @@ extension CNNEngine {
         let setting = settings.string("explain-image"), images = settings.int("test-images")
         guard setting != "auto" else { return nil }
         guard let k = Int(setting.trimmingCharacters(in: .whitespaces)), k >= 0 else {
-            throw LessonError("--set explain-image=\(setting): give a test image's index (0 to \(images - 1)) or auto (the most confidently misread).")
+            throw LessonError("\(settings.said("explain-image", flag: "--set explain-image=")): give a test image's index (0 to \(images - 1)) or auto (the most confidently misread).")
         }
         guard k < images else {
-            throw LessonError("--set explain-image=\(k) is past the \(NumberText.count(images, "test image")) (0 to \(images - 1)); choose a smaller index.")
+            throw LessonError("\(settings.said("explain-image", flag: "--set explain-image=")) is past the \(NumberText.count(images, "test image")) (0 to \(images - 1)); choose a smaller index.")
         }
         return k
     }
