@@ -75,3 +75,19 @@ func malformedFilesNameTheLine(text: String, message: String) {
         _ = try LessonRunner.prepare(try LessonFile.load(e.url))
     }
 }
+
+/// Issue 36, poor list: a lesson of 100,000 steps is read whole, each name checked against the others
+/// (once in a set of names: checking each against a list of the ones before took 27.6 s for `lesson
+/// steps`, quadratic; this file is read in about a second), and a repeated name is still refused.
+@Test func aHundredThousandStepsAreRead() throws {
+    var text = "# T\n```settings\nengine: letters\n```\n"
+    for i in 0..<100_000 { text += "## S\(i)\n```step\nshow-data name=s\(i)\n```\n" }
+    let file = try LessonFile.parse(text, path: "big.md")
+    #expect(file.steps.count == 100_000 && file.steps.last?.name == "s99999")
+    do {
+        _ = try LessonFile.parse(text + "## again\n```step\nshow-data name=s5\n```\n", path: "big.md")
+        Issue.record("a repeated step name was accepted")
+    } catch {
+        #expect("\(error)".contains("a step named \"s5\" already exists"), "\(error)")
+    }
+}
