@@ -434,3 +434,14 @@ func expectOneLineError(_ r: RunResult, _ message: String, sourceLocation: Sourc
     let record = try RunRecordFile.read(dir.appendingPathComponent("run.json"))
     #expect(record.settings["train-images"] == "40" && record.settings["test-images"] == "40", "\(record.settings)")
 }
+
+/// Issue 36, poor list: --out /proc (a folder that is there but takes no new files) was said to be
+/// gone; the message now says what is wrong with it, and a folder that really is gone is still said so.
+@Test func anOutFolderThatTakesNoFilesIsSaidAsSuch() throws {
+    let r = try runLesson(["run", "2", "--quiet", "--out", "/proc"])
+    #expect(r.status == 1, "\(r.stderr)")
+    #expect(r.stderr.contains("the folder is there but takes no new files") || r.stderr.contains("not writable"), "\(r.stderr)")
+    #expect(!r.stderr.contains("is gone"), "\(r.stderr)")
+    let gone = AtomicFile.explain(ENOENT, writing: URL(fileURLWithPath: "/nonexistent-\(getpid())/x.png"), needed: 10)
+    #expect(gone.description.contains("its folder is gone or is not a folder"))
+}

@@ -136,6 +136,11 @@ public enum AtomicFile {
         case EISDIR:
             return FileWriteError(description: "cannot write \(path): a folder of that name is in the way; move or rename it, or pass another --out folder.")
         case ENOENT, ENOTDIR:
+            // The folder may well be there and take no new files (/proc, /sys): say which.
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.deletingLastPathComponent().path, isDirectory: &isDir), isDir.boolValue {
+                return FileWriteError(description: "cannot write \(path): the folder is there but takes no new files (a system folder such as /proc?); pass a writable --out folder.")
+            }
             return FileWriteError(description: "cannot write \(path): its folder is gone or is not a folder; pass an existing --out folder.")
         case ENAMETOOLONG:
             return FileWriteError(description: "cannot write \(path): the path is too long; pass a shorter --out folder.")
