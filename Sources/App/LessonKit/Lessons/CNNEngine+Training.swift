@@ -211,6 +211,12 @@ extension CNNEngine {
         let precision = trainedPrecision ?? .float64, batch = min(settings.int("batch"), te.count)
         let evaluation = (trainer ?? CNNTrainer(net, precision: precision, batchSize: batch)).evaluate(te)
         let pred = evaluation.predictions
+        // Weights so large their products overflow (1e300 in a weights file) give outputs that are not
+        // numbers: an accuracy from them would be the argmax of NaNs, not a measurement.
+        guard evaluation.loss.isFinite || evaluation.loss == .infinity && net.parameters.allSatisfy({ $0.storage.allSatisfy { abs($0) < 1e30 } }) else {
+            let largest = net.parameters.map { $0.storage.map(abs).max() ?? 0 }.max() ?? 0
+            throw LessonError("with \(context.weightsFile.map { "the weights in " + out.relativePath($0) } ?? "these weights") the network's outputs on the test images are not finite numbers (its largest weight is \(NumberText.short(largest))): no accuracy can be measured. Use weights that lesson trained, or train again.")
+        }
         testPredictions = pred
         let correct = zip(pred, te.labels).filter { $0 == $1 }.count
         evaluatedAccuracy = Double(correct) / Double(te.count)
