@@ -50,6 +50,26 @@ extension CNNEngine {
         return p
     }
 
+    /// Every misread test digit, most confidently misread first: the probability the network gave its
+    /// wrong answer and the right one (from the float64 reference layers on these images). Worked out
+    /// once, for the evaluation's table and the steps after it.
+    func ensureMisread() throws -> [(index: Int, label: Int, predicted: Int, confidence: Double, pTrue: Double)] {
+        if misreadRanked { return misread }
+        let net = try ensureTrained()
+        let (_, te) = try ensureData()
+        let pred = try ensureTestPredictions()
+        let wrongIndices = zip(pred, te.labels).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
+        if !wrongIndices.isEmpty {
+            let probabilities = net.forward(te.batch(wrongIndices[...])).probabilities
+            misread = wrongIndices.enumerated().map { r, i in
+                (index: i, label: te.labels[i], predicted: pred[i],
+                 confidence: probabilities.storage[r * 10 + pred[i]], pTrue: probabilities.storage[r * 10 + te.labels[i]])
+            }.sorted { ($0.confidence, -$0.index) > ($1.confidence, -$1.index) }
+        }
+        misreadRanked = true
+        return misread
+    }
+
     // MARK: Favourite patches
 
     func favouritePatches() throws {
@@ -123,22 +143,8 @@ extension CNNEngine {
         let (_, te) = try ensureData()
         let predictions = try ensureTestPredictions()
         if let k = try Self.explainImageSetting(settings), k < te.count { return (k, te.labels[k], predictions[k], true) }
-        // The evaluation's list, when it ran: its first is the most confidently misread.
-        if let first = misread.first { return (first.index, first.label, first.predicted, false) }
-        let net = try ensureTrained()
-        let wrong = te.labels.indices.filter { predictions[$0] != te.labels[$0] }
-        guard !wrong.isEmpty else { return nil }
-        // The most confident mistake: the wrong class's probability, from the readable layers.
-        var best = (index: wrong[0], p: -1.0)
-        for start in stride(from: 0, to: wrong.count, by: 256) {
-            let these = Array(wrong[start..<min(wrong.count, start + 256)])
-            let probabilities = net.forward(te.batch(these[...])).probabilities
-            let classes = probabilities.shape[1]
-            for (r, i) in these.enumerated() where probabilities.storage[r * classes + predictions[i]] > best.p {
-                best = (i, probabilities.storage[r * classes + predictions[i]])
-            }
-        }
-        return (best.index, te.labels[best.index], predictions[best.index], false)
+        // The evaluation's ranking: its first is the most confidently misread.
+        return try ensureMisread().first.map { ($0.index, $0.label, $0.predicted, false) }
     }
 
     func explain() throws {
@@ -210,8 +216,8 @@ extension CNNEngine {
 
     /// The test images of true class `t` read as `p`, most confident first: (index, p(read), p(true)).
     func confusionCell(_ t: Int, _ p: Int) throws -> [(index: Int, read: Double, truth: Double)] {
-        // The evaluation's list, when it ran, already ranks every misread digit.
-        if !misread.isEmpty, t != p { return misread.filter { $0.label == t && $0.predicted == p }.map { ($0.index, $0.confidence, $0.pTrue) } }
+        // Off the diagonal, the evaluation's ranking of the misread digits already holds the cell.
+        if t != p { return try ensureMisread().filter { $0.label == t && $0.predicted == p }.map { ($0.index, $0.confidence, $0.pTrue) } }
         let net = try ensureTrained()
         let (_, te) = try ensureData()
         let predictions = try ensureTestPredictions()

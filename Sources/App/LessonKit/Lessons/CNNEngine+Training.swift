@@ -30,17 +30,12 @@ extension CNNEngine {
         // The bar is this engine's own: batch by batch within each epoch, with images per second.
         let loop = TrainingLoop(context: context, learningRate: rule.learningRate, unit: "epoch", total: epochs, bar: false)
         let batchesPerEpoch = (tr.count + rule.batchSize - 1) / rule.batchSize
-        let health = HealthLog(layers: parameterLayerNames, batchesPerEpoch: batchesPerEpoch)
+        let health = HealthLog(layers: parameterLayerNames, batchesPerEpoch: batchesPerEpoch, learningRate: rule.learningRate)
         self.health = health
-        var said = [Phrase]()
         func warn(_ warnings: [HealthLog.Warning], _ progress: Progress?) {
             guard !warnings.isEmpty else { return }
             progress?.finish()
-            for w in warnings {
-                let phrase = w.phrase(layers: health.layers, learningRate: rule.learningRate)
-                said.append(phrase)
-                out.emit(.warning(phrase))
-            }
+            for phrase in health.phrases(warnings) { out.emit(.warning(phrase)) }
             fflush(stdout)
         }
         // --watch: the screen replaces the progress bar; what the stream prints meanwhile waits for it.
@@ -57,7 +52,7 @@ extension CNNEngine {
             f.layers = health.layers
             f.health = health.batches.last?.health
             if let w = trainer.parameters.first { f.showFilters(health.layers.first ?? "", w) }
-            f.warnings = said
+            f.warnings = health.said
             return f
         }
         for e in 1...epochs {
@@ -229,15 +224,8 @@ extension CNNEngine {
                                            columns: text("pictures.predicted-digit"), legend: text("pictures.images"), cellSize: 56))
         }
         try sayMostConfused(confusion)
-        // The misread digits, most confidently misread first: the probability the network gave its wrong
-        // answer (from the float64 reference layers on these images), so a teacher picks one to trace.
-        let wrongIndices = zip(pred, te.labels).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
-        guard !wrongIndices.isEmpty else { return }
-        let probabilities = net.forward(te.batch(wrongIndices[...])).probabilities
-        misread = wrongIndices.enumerated().map { r, i in
-            (index: i, label: te.labels[i], predicted: pred[i],
-             confidence: probabilities.storage[r * 10 + pred[i]], pTrue: probabilities.storage[r * 10 + te.labels[i]])
-        }.sorted { ($0.confidence, -$0.index) > ($1.confidence, -$1.index) }
+        // The misread digits, most confidently misread first, so a teacher picks one to trace.
+        guard !(try ensureMisread()).isEmpty else { return }
         out.table(Table("evaluate.misread", columns: [.init("index"), .init("true"), .init("predicted"), .init("confidence", format: ".4f"),
                                                       .init("p(true)", format: ".2e")],
                         rows: misread.prefix(5).map { [.int($0.index), .int($0.label), .int($0.predicted), .number($0.confidence), .number($0.pTrue)] }))

@@ -204,6 +204,8 @@ public final class CNNEngine: LessonEngine {
     var wroteWeights = false
     /// Every misread test digit of the evaluation, most confident first (run.json keeps them all).
     var misread: [(index: Int, label: Int, predicted: Int, confidence: Double, pTrue: Double)] = []
+    /// Whether `misread` holds the ranking of this network's test predictions (it may be empty).
+    var misreadRanked = false
     /// The test set's predictions on the fast path, once the evaluation (or a step after it) has them.
     var testPredictions: [Int]?
 

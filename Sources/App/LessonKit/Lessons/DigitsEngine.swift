@@ -281,16 +281,13 @@ public final class DigitsEngine: LessonEngine {
         // Health: every iteration is measured on all the training images (its one batch); a line for
         // every block of iterations, a whole number of log entries.
         let block = TrainingLoop.healthBlock(total: iterations, multiple: logEvery)
-        let health = HealthLog(layers: Self.layerNames, batchesPerEpoch: block, step: .iteration)
+        let health = HealthLog(layers: Self.layerNames, batchesPerEpoch: block, step: .iteration, learningRate: alpha)
         self.health = health
         var measured: (health: BatchHealth, net: TwoLayerNetwork)?
         // The curves so far (the records are the engine's once training returns).
         var points = [(x: Double, loss: Double, accuracy: Double?)]()
-        var said = [Phrase]()
         func warn(_ warnings: [HealthLog.Warning]) {
-            for w in warnings {
-                let phrase = w.phrase(layers: health.layers, learningRate: alpha)
-                said.append(phrase)
+            for phrase in health.phrases(warnings) {
                 loop.progress?.finish()
                 out.emit(.warning(phrase))
             }
@@ -330,7 +327,7 @@ public final class DigitsEngine: LessonEngine {
             if let watch, let m = measured {
                 let elapsed = Date().timeIntervalSince(started), done = Double(r.iteration + 1)
                 watch.show(frame(done: r.iteration + 1, of: iterations, rate: done * Double(d.yTrain.count) / max(elapsed, 1e-9),
-                                 eta: elapsed / done * Double(iterations - r.iteration - 1), points: points, health: health, net: m.net, warnings: said),
+                                 eta: elapsed / done * Double(iterations - r.iteration - 1), points: points, health: health, net: m.net),
                            force: r.iteration + 1 == iterations)
             }
             fflush(stdout)
@@ -346,7 +343,7 @@ public final class DigitsEngine: LessonEngine {
     /// What the watch screen shows after `done` iterations: the loss and training accuracy per
     /// iteration, each layer's health, and the hidden units' weights on the pixels.
     func frame(done: Int, of total: Int, rate: Double, eta: Double, points: [(x: Double, loss: Double, accuracy: Double?)],
-               health: HealthLog, net: TwoLayerNetwork, warnings: [Phrase]) -> WatchFrame {
+               health: HealthLog, net: TwoLayerNetwork) -> WatchFrame {
         var f = WatchFrame()
         f.title = context.file.title
         f.unit = "iteration"; f.step = "iteration"
@@ -362,7 +359,7 @@ public final class DigitsEngine: LessonEngine {
             f.showUnitWeights(health.layers[0], (0..<net.W1.rows).map { Array(net.W1.storage[($0 * inputs)..<(($0 + 1) * inputs)]) },
                               width: 28, height: 28, pool: 4, key: "watch.unit-weights")
         }
-        f.warnings = warnings
+        f.warnings = health.said
         return f
     }
 

@@ -19,7 +19,8 @@ final class HealthLog {
     /// lesson 2: the epoch, from 1), its mean loss and its figures.
     private(set) var batches: [(x: Double, loss: Double, health: BatchHealth)] = []
     private var epochStart = 0
-    private var said: Set<String> = []
+    /// Which warnings were given already (each once).
+    private var given: Set<String> = []
     private var smallRun: [Int]
     private var largeRun: [Int]
     private var firstLoss: Double?
@@ -57,9 +58,21 @@ final class HealthLog {
         case diverging(loss: Double, first: Double, at: Place)
     }
 
-    init(layers: [String], batchesPerEpoch: Int, step: Step = .batch) {
-        self.layers = layers; self.batchesPerEpoch = max(1, batchesPerEpoch); self.step = step
+    /// The learning rate the warnings' advice starts from.
+    let learningRate: Double
+    /// Every warning said so far, in the lesson's words, oldest first (the watch screen shows the last).
+    private(set) var said: [Phrase] = []
+
+    init(layers: [String], batchesPerEpoch: Int, step: Step = .batch, learningRate: Double) {
+        self.layers = layers; self.batchesPerEpoch = max(1, batchesPerEpoch); self.step = step; self.learningRate = learningRate
         smallRun = Array(repeating: 0, count: layers.count); largeRun = smallRun
+    }
+
+    /// `warnings` in the lesson's words, remembered as said.
+    func phrases(_ warnings: [Warning]) -> [Phrase] {
+        let p = warnings.map { $0.phrase(layers: layers, learningRate: learningRate) }
+        said += p
+        return p
     }
 
     /// Measurement `batch` (from 1) of block `epoch` (from 1), with mean loss `loss`: what to say now.
@@ -159,7 +172,7 @@ final class HealthLog {
         return out
     }
 
-    private func once(_ what: String) -> Bool { said.insert(what).inserted }
+    private func once(_ what: String) -> Bool { given.insert(what).inserted }
 }
 
 extension HealthLog.Place {

@@ -204,16 +204,9 @@ public final class LettersEngine: LessonEngine {
         let watch = context.watch
         let loop = TrainingLoop(context: context, learningRate: learningRate, unit: "epoch", total: epochs, bar: watch == nil)
         // Health: each epoch is measured on its three letters; a line for every block of epochs.
-        let health = HealthLog(layers: Self.layerNames, batchesPerEpoch: healthBlock, step: .epoch)
+        let health = HealthLog(layers: Self.layerNames, batchesPerEpoch: healthBlock, step: .epoch, learningRate: learningRate)
         self.health = health
-        var said = [Phrase]()
-        func warn(_ warnings: [HealthLog.Warning]) {
-            for w in warnings {
-                let phrase = w.phrase(layers: health.layers, learningRate: learningRate)
-                said.append(phrase)
-                healthSaid.append(.warning(phrase))
-            }
-        }
+        func warn(_ warnings: [HealthLog.Warning]) { healthSaid += health.phrases(warnings).map { .warning($0) } }
         _ = loop.startWatching(steps: epochs)
         defer { loop.endWatching() }
         let started = Date()
@@ -235,7 +228,7 @@ public final class LettersEngine: LessonEngine {
             loop.ended(e, figures: figures)
             if let watch {
                 let elapsed = Date().timeIntervalSince(started)
-                watch.show(frame(done: e, eta: elapsed / Double(e) * Double(epochs - e), health: health, net: net, warnings: said), force: e == epochs)
+                watch.show(frame(done: e, eta: elapsed / Double(e) * Double(epochs - e), health: health, net: net), force: e == epochs)
             }
             try loop.check(e, loss: meanLoss, curves: { try plotCurves(partial: true) })
         }
@@ -246,7 +239,7 @@ public final class LettersEngine: LessonEngine {
 
     /// What the watch screen shows after `done` epochs: the loss and the letters read right per epoch,
     /// each layer's health, and each hidden unit's weights as a 5 × 6 picture.
-    func frame(done: Int, eta: Double, health: HealthLog, net: LetterNetwork, warnings: [Phrase]) -> WatchFrame {
+    func frame(done: Int, eta: Double, health: HealthLog, net: LetterNetwork) -> WatchFrame {
         var f = WatchFrame()
         f.title = context.file.title
         f.unit = "epoch"; f.step = "epoch"
@@ -262,7 +255,7 @@ public final class LettersEngine: LessonEngine {
             f.showUnitWeights(health.layers[0], (0..<h).map { j in (0..<net.w1.rows).map { net.w1.storage[$0 * h + j] } },
                               width: Letters.width, height: Letters.height, key: "watch.unit-weights")
         }
-        f.warnings = warnings
+        f.warnings = health.said
         return f
     }
 
