@@ -108,7 +108,7 @@ private func frames(_ output: String) throws -> (frames: [[(row: Int, text: Stri
     @Test(arguments: [("1", ["--set", "iterations=60", "--pace", "0.01"], ["iteration 60/60", "loss, per iteration", "accuracy on the training images",
                                                                             "hidden ", "output ", "dead", "hidden units 0-4 of 10"]),
                       ("2", ["--set", "epochs=30", "--pace", "0.01"], ["epoch 30/30", "loss, per epoch", "letters read right", "hidden ", "output ",
-                                                                        "satur.", "6×5 pixels"])])
+                                                                        "satur.", "5×6 pixels"])])
     func lessonsOneAndTwoAreWatchedToo(lesson: String, settings: [String], shown: [String]) throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
