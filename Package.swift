@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Numerics"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Network", "Numerics", "CKernels"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
-        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "CPNG"]),
+        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "CPNG", "CZlib"]),
         .testTarget(name: "LessonKitTests", dependencies: ["LessonKit", "lesson", "Network", "Training", "Numerics", "Datasets", "Rendering", "TestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 @testable import Rendering
+import CZlib
 
 @Test func pngRoundTripKeepsEveryPixel() throws {
     var c = Canvas(width: 7, height: 5)
@@ -13,6 +14,61 @@ import Testing
     let back = try PNGFile.decode(bytes)
     #expect(back.width == 7 && back.height == 5)
     #expect(back.pixels == c.pixels)
+}
+
+/// The opaque path, the one every real picture takes (RGB, 3 bytes a pixel): read back by a decoder
+/// written here from the PNG spec (IHDR, IDAT through zlib, the five row filters), not by libpng, so
+/// a channel swapped or dropped on the way in cannot be undone on the way out.
+@Test func opaqueCanvasIsWrittenAsRGBPixelByPixel() throws {
+    let w = 37, h = 23
+    var c = Canvas(width: w, height: h)
+    for y in 0..<h { for x in 0..<w { c.set(x, y, RGBA(UInt8(x * 7 % 256), UInt8((y * 11 + 3) % 256), UInt8((x * y + 200) % 256))) } }
+    let png = try PNGFile.encode(c)
+    var chunks = [(type: String, data: [UInt8])](), pos = 8
+    func u32(_ at: Int) -> Int { Int(png[at]) << 24 | Int(png[at + 1]) << 16 | Int(png[at + 2]) << 8 | Int(png[at + 3]) }
+    while pos + 8 <= png.count {
+        let length = u32(pos), type = String(decoding: png[(pos + 4)..<(pos + 8)], as: UTF8.self)
+        chunks.append((type, Array(png[(pos + 8)..<(pos + 8 + length)])))
+        pos += 12 + length
+    }
+    let ihdr = try #require(chunks.first { $0.type == "IHDR" }).data
+    #expect(Array(ihdr[8...9]) == [8, 2], "8 bits per channel, colour type 2 (RGB, no alpha)")
+    #expect(chunks.last?.type == "IEND")
+    let compressed = chunks.filter { $0.type == "IDAT" }.flatMap(\.data)
+    let stride = w * 3
+    var raw = [UInt8](repeating: 0, count: h * (stride + 1))
+    var size = uLongf(raw.count)
+    #expect(uncompress(&raw, &size, compressed, uLong(compressed.count)) == Z_OK && Int(size) == raw.count)
+    // Undo each row's filter (PNG spec 9.2): none, sub, up, average, Paeth; 3 bytes a pixel.
+    var rows = [[UInt8]]()
+    for y in 0..<h {
+        let filter = raw[y * (stride + 1)]
+        var row = Array(raw[(y * (stride + 1) + 1)...(y * (stride + 1) + stride)])
+        let up = y > 0 ? rows[y - 1] : [UInt8](repeating: 0, count: stride)
+        for i in 0..<stride {
+            let a = i >= 3 ? Int(row[i - 3]) : 0, b = Int(up[i]), cc = i >= 3 ? Int(up[i - 3]) : 0
+            let predicted: Int
+            switch filter {
+            case 0: predicted = 0
+            case 1: predicted = a
+            case 2: predicted = b
+            case 3: predicted = (a + b) / 2
+            case 4:
+                let p = a + b - cc, pa = abs(p - a), pb = abs(p - b), pc = abs(p - cc)
+                predicted = pa <= pb && pa <= pc ? a : pb <= pc ? b : cc
+            default: Issue.record("row \(y) has filter \(filter)"); predicted = 0
+            }
+            row[i] = UInt8((Int(row[i]) + predicted) & 255)
+        }
+        rows.append(row)
+    }
+    for y in 0..<h {
+        for x in 0..<w {
+            let p = c.pixels[(y * w + x) * 4..<(y * w + x) * 4 + 3]
+            #expect(Array(rows[y][(x * 3)..<(x * 3 + 3)]) == Array(p), "pixel (\(x), \(y))")
+        }
+    }
+    #expect(try PNGFile.decode(png).pixels == c.pixels)
 }
 
 @Test func corruptPNGIsAnErrorNotACrash() {

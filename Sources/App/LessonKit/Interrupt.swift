@@ -32,6 +32,22 @@ public enum Interrupt {
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
+    /// A test hook: LESSON_INTERRUPT_AT="E,B" sends the process SIGINT once batch B of epoch E has been
+    /// trained ("E,B,15" sends signal 15), so a test stops training at a chosen batch, however loaded
+    /// the machine is, instead of racing a signal against the output.
+    static let planned: (epoch: Int, batch: Int, signal: Int32)? = {
+        guard let text = ProcessInfo.processInfo.environment["LESSON_INTERRUPT_AT"] else { return nil }
+        let n = text.split(separator: ",").map { Int($0) }
+        guard n.count == 2 || n.count == 3, let e = n[0], let b = n[1] else { return nil }
+        let signal = n.count == 3 ? n[2].flatMap { Int32(exactly: $0) } ?? SIGINT : SIGINT
+        return stopping.contains(signal) ? (e, b, signal) : nil
+    }()
+
+    /// Called after each trained batch: raises the planned signal when this is the batch the hook names.
+    public static func batchTrained(epoch: Int, batch: Int) {
+        if let p = planned, p.epoch == epoch, p.batch == batch { raise(p.signal) }
+    }
+
     /// Ctrl-C read as a key (a screen that reads keys itself, like --watch's): as if SIGINT had come.
     public static func typed() { _ = flag.compareExchange(expected: 0, desired: SIGINT, ordering: .relaxed) }
 

@@ -282,6 +282,7 @@ public enum LessonRunner {
     /// The lesson file's words, with the shipped lesson of the same engine for any it leaves out.
     public static func words(for file: LessonFile, engine: LessonEngine.Type) throws -> Words {
         var words = try Words(file: file)
+        try WordsCatalog.check(words, engine: engine.name, path: file.path)
         var fallback = Words.runner
         if let library = try? LessonLibrary.locate() {
             for entry in library.entries() where entry.url.standardizedFileURL.path != URL(fileURLWithPath: file.path).standardizedFileURL.path {

@@ -1,6 +1,8 @@
 // Which vector level the kernels of Dense.c and Conv.c run at: AVX-512, AVX2 or the baseline, found
 // once from the processor. Every level computes the same bits; tests force each in turn to prove it.
 #include "CKernels.h"
+#include <stdlib.h>
+#include <string.h>
 
 static int cached = LESSON_LEVEL_UNKNOWN, forced = LESSON_LEVEL_UNKNOWN;
 
@@ -19,6 +21,12 @@ int lesson_kernel_level(void) {
 #else
         found = LESSON_LEVEL_BASELINE;
 #endif
+        // LESSON_KERNEL_LEVEL=avx2 or baseline runs a lower level than the processor's, as a machine
+        // without AVX-512 would (tests pin a run's bytes at each); a level the processor lacks is ignored.
+        const char *asked = getenv("LESSON_KERNEL_LEVEL");
+        int wanted = !asked ? LESSON_LEVEL_UNKNOWN : !strcmp(asked, "avx512") ? LESSON_LEVEL_AVX512
+            : !strcmp(asked, "avx2") ? LESSON_LEVEL_AVX2 : !strcmp(asked, "baseline") ? LESSON_LEVEL_BASELINE : LESSON_LEVEL_UNKNOWN;
+        if (wanted != LESSON_LEVEL_UNKNOWN && wanted < found) found = wanted;
         __atomic_store_n(&cached, found, __ATOMIC_RELAXED);
     }
     return found;

@@ -75,6 +75,7 @@ extension CNNEngine {
                 if let watch { watch.show(frame(epoch: e, batch: done, rate: rate, eta: eta)) }
                 else { progress.update(done, figures: [("loss", running, ".4f"), ("img/s", rate, ".0f")], remaining: eta) }
                 _ = total
+                Interrupt.batchTrained(epoch: e, batch: done)
             }, shouldStop: { loop.stopRequested })
             progress.finish()
             guard c.finiteLoss, trainer.parameters.allSatisfy({ $0.storage.allSatisfy(\.isFinite) }) else {
@@ -142,7 +143,8 @@ extension CNNEngine {
 
     func plotCost(partial: Bool = false) throws {
         if !partial { try ensureTrained() }
-        guard !history.isEmpty else { if !partial { out.say("plot-cost.no-history") }; return }
+        // Stopped within the first epoch, the batches so far are still a curve worth keeping.
+        guard !history.isEmpty || (partial && batchLosses.count > 1) else { if !partial { out.say("plot-cost.no-history") }; return }
         // The per-batch loss as a thin line under the per-epoch cost, so a one-epoch run shows a curve;
         // costs are never negative, so the axis starts at 0; epochs are whole numbers.
         let (history, batchLosses) = (self.history, self.batchLosses)

@@ -1,11 +1,14 @@
 // The lesson's words: formula texts, sentences with numbers, notes and table headers, kept in the
 // lesson file's ```words blocks (`key: text with {placeholders}`) so a teacher rewords them without
-// Swift. Placeholders take a Python-style format spec: {loss:.6f}, {share:.1%}, {n:,}, {n:s} ("s" unless 1).
+// Swift. Placeholders take a Python-style format spec: {loss:.6f}, {share:.1%}, {n:,}, {n:s} ("s" unless 1);
+// {{ and }} are braces themselves. Which keys and placeholder names an engine fills is WordsCatalog's.
 import Foundation
 import Numerics
 
 public struct Words: Sendable {
     public private(set) var texts: [String: String] = [:]
+    /// The line of the lesson file each key is given on (for messages).
+    public private(set) var lines: [String: Int] = [:]
     /// Used for a key this file does not give (the shipped lesson of the same engine).
     public var fallback: [String: String] = [:]
 
@@ -134,12 +137,12 @@ public struct Words: Sendable {
             }
             guard texts[key] == nil else { throw LessonError.at(file.path, line: line, "the word \"\(key)\" is given twice; keep one.") }
             texts[key] = raw[raw.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            lines[key] = line
             current = key
         }
-        for (key, text) in texts {
-            if let problem = Words.check(text) {
-                let line = (file.blocks["words"] ?? []).first { $0.text.hasPrefix(key) }?.line ?? 1
-                throw LessonError.at(file.path, line: line, "the word \"\(key)\": \(problem).")
+        for key in texts.keys.sorted(by: { lines[$0]! < lines[$1]! }) {
+            if let problem = Words.check(texts[key]!) {
+                throw LessonError.at(file.path, line: lines[key]!, "the word \"\(key)\": \(problem).")
             }
         }
     }
@@ -170,43 +173,63 @@ public struct Words: Sendable {
 
     /// A broken template (an unclosed brace, an unknown format spec) found when the file is read.
     static func check(_ template: String) -> String? {
-        var depth = 0
-        for c in template { if c == "{" { depth += 1 } else if c == "}" { depth -= 1 }; if depth < 0 || depth > 1 { return "unbalanced { }" } }
-        if depth != 0 { return "a { is never closed" }
+        var open = false, i = template.startIndex
+        while i < template.endIndex {
+            let c = template[i], next = template.index(after: i)
+            if !open && (c == "{" || c == "}") && next < template.endIndex && template[next] == c { i = template.index(after: next); continue }
+            if c == "{" { if open { return "unbalanced { } (write {{ and }} for braces themselves)" }; open = true }
+            if c == "}" { if !open { return "unbalanced { } (write {{ and }} for braces themselves)" }; open = false }
+            i = next
+        }
+        if open { return "a { is never closed (write {{ for a brace itself)" }
         for (_, spec) in placeholders(template) where !spec.isEmpty && spec != "and" && FormatSpec(spec) == nil {
             return "\"\(spec)\" is not a format spec (use e.g. .4f, .2e, .3g, .1%, d, ,, and for a list)"
         }
         return nil
     }
 
+    /// The `{name:spec}` placeholders of a template, in order ({{ and }} are not placeholders).
     public static func placeholders(_ template: String) -> [(name: String, spec: String)] {
-        var out = [(String, String)](), i = template.startIndex
-        while let open = template[i...].firstIndex(of: "{"), let close = template[open...].firstIndex(of: "}") {
-            let inside = template[template.index(after: open)..<close]
-            let parts = inside.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            out.append((String(parts[0]), parts.count > 1 ? String(parts[1]) : ""))
-            i = template.index(after: close)
-        }
+        var out = [(String, String)]()
+        walk(template) { piece in if case .placeholder(let name, let spec) = piece { out.append((name, spec)) } }
         return out
     }
 
     /// `{name}` and `{name:spec}` replaced by the values; an unknown name is kept as written.
     static func fill(_ template: String, _ values: [String: Value]) -> String {
-        var out = "", i = template.startIndex
-        while i < template.endIndex {
-            let c = template[i]
-            if c == "{", let close = template[i...].firstIndex(of: "}") {
-                let inside = template[template.index(after: i)..<close]
-                let parts = inside.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-                if let v = values[String(parts[0])] { out += format(v, spec: parts.count > 1 ? String(parts[1]) : "") }
-                else { out += template[i...close] }
-                i = template.index(after: close)
-                continue
+        var out = ""
+        walk(template) { piece in
+            switch piece {
+            case .text(let t): out += t
+            case .placeholder(let name, let spec): out += values[name].map { format($0, spec: spec) } ?? "{" + name + (spec.isEmpty ? "" : ":" + spec) + "}"
             }
-            out.append(c)
-            i = template.index(after: i)
         }
         return out
+    }
+
+    enum Piece { case text(Substring), placeholder(name: String, spec: String) }
+
+    /// A template as text and placeholders: {{ and }} are a brace, `{…}` up to the next } a placeholder
+    /// (its name before the first colon, the spec after), and a lone brace text.
+    static func walk(_ template: String, _ visit: (Piece) -> Void) {
+        var i = template.startIndex, start = i
+        while i < template.endIndex {
+            let c = template[i], next = template.index(after: i)
+            if (c == "{" || c == "}") && next < template.endIndex && template[next] == c {
+                visit(.text(template[start..<next]))
+                i = template.index(after: next); start = i
+                continue
+            }
+            if c == "{", let close = template[next...].firstIndex(of: "}") {
+                visit(.text(template[start..<i]))
+                let parts = template[next..<close].split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+                visit(.placeholder(name: String(parts[0]), spec: parts.count > 1 ? String(parts[1]) : ""))
+                i = template.index(after: close); start = i
+                continue
+            }
+            i = next
+        }
+        visit(.text(template[start..<template.endIndex]))
     }
 
     /// A value as the spec asks; without one, numbers as numpy shows a float64 scalar.

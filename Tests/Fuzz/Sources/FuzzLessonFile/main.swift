@@ -15,6 +15,10 @@ runFuzzer { data, size in
     if let file = try? LessonFile.parse(text, path: "fuzz.md") {
         _ = try? LessonRunner.prepare(file)
         if let words = try? Words(file: file) {
+            // Checked against the catalog as a run checks it, for each engine.
+            for engine in ["cnn", "letters", "mnist-dense", file.settings.first { $0.key == "engine" }?.value ?? ""] {
+                _ = try? WordsCatalog.check(words, engine: engine, path: "fuzz.md")
+            }
             for key in words.texts.keys {
                 // Each placeholder name filled with each kind of value the engines hand over.
                 for (_, v) in sample { _ = words.render(Phrase(key, Dictionary(Words.placeholders(words.texts[key]!).map { ($0.name, v) }, uniquingKeysWith: { a, _ in a }))) }
