@@ -1,6 +1,7 @@
 // Files the program reads whole (weights, lesson files, run.json) are checked before they are read: a
 // regular file, no larger than its kind can be, so a huge or endless file is a message, not an abort.
 import Foundation
+import Datasets
 
 enum BoundedRead {
     /// The bytes of `url`, refused without reading when it is not a regular file or is over `limit`
@@ -17,15 +18,11 @@ enum BoundedRead {
         guard size <= limit else {
             throw LessonError("\(what): \(size) bytes, more than \(limit) (\(why)); it is not the file expected, or it is damaged.")
         }
-        do {
-            let handle = try FileHandle(forReadingFrom: url)
-            defer { try? handle.close() }
-            // At most limit + 1 bytes, in case the file grew after it was measured.
-            let data = try handle.read(upToCount: limit + 1) ?? Data()
-            guard data.count <= limit else { throw LessonError("\(what): it grew past \(limit) bytes while being read.") }
-            return [UInt8](data)
-        } catch let e as LessonError { throw e } catch {
-            throw LessonError("\(what): cannot read it; check the path and permissions.")
+        switch FileRead.whole(url.path, size: size) {
+        case .bytes(let bytes): return bytes
+        case .grew: throw LessonError("\(what): it changed while being read; try again.")
+        case .unreadable(let e) where e == EACCES || e == EPERM: throw LessonError("\(what): cannot read it (permission denied); check its permissions.")
+        case .unreadable: throw LessonError("\(what): cannot read it; check the path and permissions.")
         }
     }
 }

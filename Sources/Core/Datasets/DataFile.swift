@@ -20,14 +20,40 @@ enum DataFile {
         guard size <= limit else {
             throw DataError(url.path, "\(size) bytes, more than a \(kind) holds (at most \(limit)); the file is damaged or not the one expected: replace it.")
         }
-        guard let handle = try? FileHandle(forReadingFrom: url) else {
-            throw DataError(url.path, "cannot be read (permission denied); check its permissions.")
+        switch FileRead.whole(url.path, size: size) {
+        case .bytes(let bytes): return bytes
+        case .grew: throw DataError(url.path, "changed while being read; replace it and try again.")
+        case .unreadable(let e) where e == EACCES || e == EPERM: throw DataError(url.path, "cannot be read (permission denied); check its permissions.")
+        case .unreadable: throw DataError(url.path, "cannot be read; check the file and its permissions.")
         }
-        defer { try? handle.close() }
-        guard let data = try? handle.read(upToCount: limit + 1) ?? Data() else {
-            throw DataError(url.path, "cannot be read; check the file and its permissions.")
+    }
+}
+
+/// A regular file read whole, once: straight from the file into one array of the size it was measured
+/// at (no Data in between, so its bytes are never held twice), for every file the program reads.
+public enum FileRead {
+    public enum Outcome: Sendable { case bytes([UInt8]), grew, unreadable(Int32) }
+
+    /// The bytes of the file at `path`, measured at `size` bytes (checked against its kind's limit by the
+    /// caller); `.grew` when it holds more than that by the time it is read.
+    public static func whole(_ path: String, size: Int) -> Outcome {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .unreadable(errno) }
+        defer { close(fd) }
+        // One byte of room past the size tells a file that grew from one that did not.
+        let capacity = max(0, size) + 1
+        var failure: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            var done = 0
+            while done < capacity {
+                let n = read(fd, buffer.baseAddress! + done, capacity - done)
+                if n < 0 { if errno == EINTR { continue }; failure = errno; break }
+                if n == 0 { break }
+                done += n
+            }
+            count = done
         }
-        guard data.count <= limit else { throw DataError(url.path, "grew past \(limit) bytes while being read; replace it.") }
-        return [UInt8](data)
+        if failure != 0 { return .unreadable(failure) }
+        return bytes.count > size ? .grew : .bytes(bytes)
     }
 }

@@ -20,9 +20,14 @@ public enum Gzip {
             throw DataError(name, "zlib could not start decompressing.")
         }
         defer { inflateEnd(&stream) }
-        // One byte past the limit tells "exactly the limit" from "longer".
-        let capacity = limit + 1
-        var out = [UInt8](repeating: 0, count: min(capacity, max(1 << 16, data.count &* 4)))
+        // One byte past the limit tells "exactly the limit" from "longer". Deflate expands at most
+        // 1032-fold, so the output is allocated once at the smaller of that bound and the limit (an
+        // IDX file's own size, from its header): no growing copy. Uninitialised, so a claimed size
+        // costs memory only as inflate fills it.
+        let capacity = limit &+ 1
+        let bound = data.count.multipliedReportingOverflow(by: 1032)
+        let initial = min(capacity, bound.overflow ? capacity : bound.partialValue &+ (1 << 16))
+        var out = [UInt8](unsafeUninitializedCapacity: initial) { _, n in n = initial }
         var produced = 0
         var status: Int32 = Z_OK
         try data.withUnsafeBufferPointer { input in
@@ -31,7 +36,7 @@ public enum Gzip {
             while true {
                 if produced == out.count {
                     guard out.count < capacity else { break }
-                    out.append(contentsOf: [UInt8](repeating: 0, count: min(out.count, capacity - out.count)))
+                    out.append(contentsOf: repeatElement(0, count: min(out.count, capacity - out.count)))
                 }
                 let room = min(out.count - produced, 1 << 30)  // avail_out is 32 bits
                 status = out.withUnsafeMutableBufferPointer { o -> Int32 in
@@ -80,10 +85,10 @@ public enum Gzip {
         try check(dims)
         let expected = headerSize + dims.reduce(1, *)
         // One byte past the header's size, as a prefix: more than `expected` bytes means a longer file.
-        let all = try decompress(data, name: name, limit: expected + 1, prefixOnly: true)
+        var all = try decompress(data, name: name, limit: expected + 1, prefixOnly: true)
         guard all.count <= expected else {
             throw DataError(name, "the payload is longer than the header says (\(dims.map(String.init).joined(separator: "×")) = \(expected - headerSize) bytes); the file is damaged: replace it.")
         }
-        return try IDX.parse(all, name: name)
+        return try IDX.parse(taking: &all, name: name)
     }
 }

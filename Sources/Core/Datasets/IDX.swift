@@ -42,6 +42,12 @@ public enum IDX {
     public static let largestHeader = 4 + 4 * 4
 
     public static func parse(_ data: [UInt8], name: String) throws -> IDXArray {
+        var owned = data
+        return try parse(taking: &owned, name: name)
+    }
+
+    /// As `parse`, the payload kept in `data`'s own buffer (the header removed in place), not copied.
+    public static func parse(taking data: inout [UInt8], name: String) throws -> IDXArray {
         let (dims, headerSize) = try header(data, name: name)
         let total = dims.reduce(1, *)
         let payload = data.count - headerSize
@@ -50,6 +56,9 @@ public enum IDX {
             let how = payload < total ? "shorter" : "longer"
             throw DataError(name, "the payload is \(how) than the header says (\(payload) bytes for \(shape) = \(total)); the file is \(payload < total ? "truncated" : "damaged"): replace it.")
         }
-        return IDXArray(dimensions: dims, bytes: Array(data[headerSize...]))
+        data.removeFirst(headerSize)
+        let payloadBytes = data
+        data = []
+        return IDXArray(dimensions: dims, bytes: payloadBytes)
     }
 }

@@ -183,7 +183,9 @@ public final class CNNEngine: LessonEngine {
         let name = Value.text(weights.lastPathComponent)
         if !history.isEmpty { return Phrase("state.loaded-run", ["file": name, "epochs": .int(history.count)]) }
         let about = weights.deletingPathExtension().appendingPathExtension("json")
-        if let data = try? Data(contentsOf: about), let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        // The shipped weights' note, a few lines of JSON (bounded: a stray file of that name is not read whole).
+        if let bytes = try? BoundedRead.bytes(about, limit: 1 << 20, what: about.path, why: "a weights file's note is a few lines"),
+           let json = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
            let epochs = json["epochs"] as? Int {
             return Phrase("state.loaded-shipped", ["file": name, "epochs": .int(epochs)])
         }

@@ -69,7 +69,10 @@ public enum ExerciseFolder {
         let starter = self.starter(e, lesson: lessonNumber, flags: flags)
         let solution = folder.appendingPathComponent("solution.py")
         var kept = false
-        if let old = try? Data(contentsOf: solution), String(decoding: old, as: UTF8.self) != starter {
+        // The student's own solution is never written over: kept unless it is still the starter (read
+        // bounded; one too large or not readable is theirs too).
+        if FileManager.default.fileExists(atPath: solution.path),
+           (try? BoundedRead.bytes(solution, limit: 16 << 20, what: solution.path, why: "a solution is a page of Python")).map({ String(decoding: $0, as: UTF8.self) }) != starter {
             kept = true
         } else {
             try put("solution.py", Array(starter.utf8))

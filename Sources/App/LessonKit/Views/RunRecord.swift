@@ -66,15 +66,18 @@ public struct RunRecord: Codable, Sendable {
             throw LessonError("\(path): no such file or folder; pass a run.json or the --out folder of a run.")
         }
         if isDirectory.boolValue { url.appendPathComponent(fileName) }
-        // A run.json is a few hundred kilobytes (lesson 1 keeps 500 iterations); a file far larger is not one.
-        if let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int, size > maxBytes {
-            throw LessonError("\(url.path): \(size) bytes is far more than a run.json holds (at most \(maxBytes)); pass the run.json a lesson run wrote.")
-        }
-        guard let data = try? Data(contentsOf: url) else {
+        guard FileManager.default.fileExists(atPath: url.path) else {
             throw LessonError("\(url.path): no run.json here; pass the --out folder of a finished run (runs write run.json at the end).")
         }
+        // A run.json is a few hundred kilobytes (lesson 1 keeps 500 iterations); a file far larger, or a
+        // pipe or device of that name, is not one, and is not read.
+        let bytes = try BoundedRead.bytes(url, limit: maxBytes, what: url.path, why: "a run.json is a few hundred kilobytes; pass the run.json a lesson run wrote")
         do {
-            let record = try JSONDecoder().decode(RunRecord.self, from: data)
+            // Decoded from the bytes where they lie (a Data over them, not a copy).
+            let record = try bytes.withUnsafeBytes { raw -> RunRecord in
+                let data = raw.baseAddress.map { Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: raw.count, deallocator: .none) } ?? Data()
+                return try JSONDecoder().decode(RunRecord.self, from: data)
+            }
             guard record.format == formatVersion else {
                 throw LessonError("\(url.path): run.json format \(record.format); this program reads format \(formatVersion).")
             }
