@@ -24,31 +24,77 @@ public struct MemoryEstimate: Sendable {
     public let bytes: Int?
     /// The layer that contributes the most (parameters and activations), by index into the specs.
     public let largestLayer: Int
+    /// The parts, each nil on overflow: the readable network's float64 copies (the initial network, the
+    /// trained one and its weights file's bytes), the training path's buffers (TrainingPlan: weights,
+    /// their transposed copies, each shard's gradients and activations), and what any run holds (the
+    /// program itself and the images it keeps).
+    public let readableBytes: Int?, trainingBytes: Int?, fixedBytes: Int
+
+    /// The program's own resident memory before any network: its code, the Swift runtime, OpenBLAS and
+    /// the font (measured: a run of a 100-unit network peaks at 84 MB, 55 MB of it the images).
+    public static let programBytes = 30_000_000
 
     /// `specs` with per-image `shapes` (CNN.shapes), trained `batch` images at a time in a scalar of
-    /// `scalarBytes` over `shards` shards, holding `imageBytes` of data.
-    public init(specs: [LayerSpec], input: [Int], shapes: [[Int]], batch: Int, shards: Int, scalarBytes: Int, imageBytes: Int) {
-        var parameters = CheckedInt(0), perImage = CheckedInt.product(input)
+    /// `scalarBytes` over `shards` shards, keeping `keptBytes` of images; reading them took `loadingBytes`
+    /// more for a moment (the whole files, before the images used are cut out), before the network exists.
+    public init(specs: [LayerSpec], input: [Int], shapes: [[Int]], batch: Int, shards: Int, scalarBytes: Int,
+                keptBytes: Int, loadingBytes: Int = 0) {
+        var parameters = CheckedInt(0), transposedCopies = CheckedInt(0)
         var largest = 0, largestSize = CheckedInt(0)
+        // Per image, in the training scalar, what TrainingPlan's ShardWorkspace allocates (the two must
+        // agree: MemoryEstimateTests checks them on several networks): the input, each step's output (a
+        // ReLU right after a conv or dense is fused into it and stores nothing; so is one between a conv
+        // and its max-pool; a first conv pooled in the same pass stores nothing), im2col's patches, and
+        // two error buffers the size of the largest step. Max-pools also keep an Int32 index per output.
+        let inputSize = CheckedInt.product(input)
+        var perImage = inputSize, perImageIndexes = CheckedInt(0), largestStep = inputSize
         var previous = input
-        for (i, s) in specs.enumerated() {
+        var i = 0
+        while i < specs.count {
+            let kind = specs[i].kind
             let out = CheckedInt.product(shapes[i])
-            let params = s.kind.parameterCount(input: previous)
-            let activations = out + s.kind.workspacePerImage(input: previous, output: shapes[i])
+            let params = kind.parameterCount(input: previous)
             parameters = parameters + params
-            perImage = perImage + activations + out  // the output and its δ
-            let size = params + activations
+            var stored = out, workspace = CheckedInt(0)
+            // A ReLU right after a conv or dense is part of its step (or of the max-pool after the conv).
+            let fusedReLU = (kind is ConvKind || kind is DenseKind) && i + 1 < specs.count && specs[i + 1].kind is ReLU
+            if let c = kind as? ConvKind {
+                let cin = previous.count == 3 ? previous[2] : 1
+                let first = i == 0 && cin == 1 && c.out <= 16, direct = !first && c.pad == 0 && c.stride == 1 && c.out <= 16
+                // The first conv and a 2×2 max-pool after it are one pass: the conv's output is never stored.
+                let poolAt = fusedReLU ? i + 2 : i + 1
+                if first && c.pad == 0 && c.stride == 1 && c.f * c.f <= 16, poolAt < specs.count,
+                   let p = specs[poolAt].kind as? MaxPool2D, p.f == 2 { stored = CheckedInt(0) }
+                let patches = CheckedInt.product([shapes[i][0], shapes[i][1], c.f, c.f, cin])
+                if !first && !direct { workspace = patches }
+                if direct {
+                    transposedCopies = transposedCopies + CheckedInt.product([c.f, c.f, cin, 16]) + CheckedInt.product([c.f, c.f, c.out, 16])
+                }
+            } else if kind is DenseKind {
+                transposedCopies = transposedCopies + params
+            } else if kind is Flatten {
+                stored = CheckedInt(0)
+            }
+            if kind is MaxPool2D { perImageIndexes = perImageIndexes + out }
+            perImage = perImage + stored + workspace
+            if let o = out.value, let l = largestStep.value { largestStep = CheckedInt(max(o, l)) } else { largestStep = CheckedInt(nil) }
+            let size = params + stored + workspace
             if size.value == nil || (largestSize.value.map { size.value! > $0 } ?? false) { largest = i; largestSize = size }
-            previous = shapes[i]
+            previous = shapes[fusedReLU ? i + 1 : i]
+            i += fusedReLU ? 2 : 1
         }
-        let capacity = CheckedInt(batch)
-        // Readable network: initial, trained and loaded copies in float64; training path: weights and
-        // each shard's gradients in its scalar; each shard's activations for its share of the batch.
+        // Each shard holds ceil(batch / shards) images; a whole-batch workspace for im2col is per shard too.
+        let perShard = CheckedInt((batch + max(1, shards) - 1) / max(1, shards)) * CheckedInt(max(1, shards))
+        let scalar = CheckedInt(scalarBytes)
+        let activations = (perImage + largestStep * CheckedInt(2)) * perShard * scalar + perImageIndexes * perShard * CheckedInt(4)
+        let weights = (parameters * CheckedInt(1 + max(1, shards)) + transposedCopies) * scalar
         let readable = parameters * CheckedInt(3 * 8)
-        let training = parameters * CheckedInt(1 + shards) * CheckedInt(scalarBytes)
-        let activations = perImage * capacity * CheckedInt(scalarBytes)
-        let stepThrough = perImage * CheckedInt(8 * 4)
-        bytes = (readable + training + activations + stepThrough + CheckedInt(imageBytes)).value
+        readableBytes = readable.value
+        trainingBytes = (weights + activations).value
+        fixedBytes = Self.programBytes + keptBytes
+        // The peak is the larger of loading and training, not their sum: the whole files are let go first.
+        let network = readable + weights + activations
+        bytes = (CheckedInt(fixedBytes) + CheckedInt(network.value.map { max($0, loadingBytes) })).value
         largestLayer = largest
     }
 }

@@ -20,6 +20,8 @@ public enum WeightsFile {
 
     public static func encode(_ net: CNN) -> [UInt8] {
         var out = magic
+        // Its size is known: one allocation, not a doubling one that holds two copies as it grows.
+        out.reserveCapacity(byteCount(for: net))
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
         u32(version)
         let arch = Array(architecture(net).utf8)

@@ -94,6 +94,14 @@ public enum AtomicFile {
     }
     public static let temporaryPrefix = ".lesson-"
 
+    /// `bytes` written as `write(_:to:)` writes a Data, without first copying them into one.
+    public static func write(bytes: [UInt8], to url: URL) throws {
+        try bytes.withUnsafeBytes { raw in
+            let data = raw.baseAddress.map { Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: raw.count, deallocator: .none) } ?? Data()
+            try write(data, to: url)
+        }
+    }
+
     public static func write(_ data: Data, to url: URL) throws {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue {

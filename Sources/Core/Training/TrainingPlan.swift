@@ -228,6 +228,20 @@ final class TrainingPlan<Scalar: KernelScalar>: @unchecked Sendable {
         transposeFilters()
     }
 
+    /// Bytes of every buffer this plan allocated: what MemoryEstimate's training part must foresee.
+    var allocatedBytes: Int {
+        let size = MemoryLayout<Scalar>.size
+        func bytes(_ b: Buffer<Scalar>?) -> Int { b.map { ($0.count + Buffer<Scalar>.slack) * size } ?? 0 }
+        func sum(_ bs: [Buffer<Scalar>?]) -> Int { bs.reduce(0) { $0 + bytes($1) } }
+        var total = sum(weights) + sum(biases) + sum(transposed) + sum(backwardFilters) + sum(denseTransposed)
+        for ws in workspaces {
+            total += bytes(ws.input) + sum(ws.outputs) + sum(ws.columns) + sum(ws.filterGradients) + bytes(ws.patches)
+                + bytes(ws.deltaA) + bytes(ws.deltaB) + sum(ws.dW) + sum(ws.db)
+            for (j, a) in ws.argmax.enumerated() where a != nil { total += (max(1, ws.capacity * steps[j].outSize) + Buffer<Scalar>.slack) * 4 }
+        }
+        return total
+    }
+
     /// W (C_out, f·f·C_in) → transposed (f·f·C_in, 16) for the direct conv kernels, and → (f·f·C_out, 16)
     /// for their δx kernel.
     func transposeFilters() {

@@ -109,7 +109,7 @@ extension CNNEngine {
         net = trainer.network
         trained = net
         let url = try context.outputURL("weights.lnw")
-        try AtomicFile.write(Data(WeightsFile.encode(net)), to: url)
+        try AtomicFile.write(bytes: WeightsFile.encode(net), to: url)
         wroteWeights = true
         out.wrote(url, shows: "train.weights-file", ["epochs": .int(epochs)])
         return net

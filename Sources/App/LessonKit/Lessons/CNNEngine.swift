@@ -118,13 +118,21 @@ public final class CNNEngine: LessonEngine {
         let batch = min(settings.int("batch"), max(settings.int("train-images"), settings.int("test-images")))
         let precision = settings.string("precision")
         let estimate = MemoryEstimate(specs: specs, input: [28, 28, 1], shapes: shapes, batch: batch, shards: CNNTrainer.defaultShards,
-                                      scalarBytes: precision == "float32" ? 4 : 8, imageBytes: 70_000 * 785)
+                                      scalarBytes: precision == "float32" ? 4 : 8,
+                                      // the images used (784 pixels and an Int label each), cut from the whole files
+                                      keptBytes: (settings.int("train-images") + settings.int("test-images")) * (784 + 8), loadingBytes: 70_000 * 785)
         let budget = settings.double("memory-budget")
         if estimate.bytes.map({ Double($0) > budget * 1e9 }) ?? true {
             let layer = estimate.largestLayer
             let size = estimate.bytes.map { String(format: "about %.3g GB", Double($0) / 1e9) } ?? "more bytes than a number can count"  // (error message)
             throw LessonError.at(file.path, line: NetworkBlock.lines(block)[layer],
                                  "layer \(specs[layer].name): the network needs \(size) to train (batches of \(batch), \(precision)), over the memory budget of \(NumberText.short(budget)) GB; make the layer smaller, lower --set batch=N, or raise --set memory-budget=GB.")
+        }
+        // Within the budget but past what this machine has free: refused now, because an allocation
+        // that fails later cannot be caught (it aborts, or the kernel kills the process mid-run).
+        if let needed = estimate.bytes, let free = SystemMemory.available(), needed > free {
+            throw LessonError.at(file.path, line: NetworkBlock.lines(block)[estimate.largestLayer],
+                                 "layer \(specs[estimate.largestLayer].name): the network needs about \(String(format: "%.3g", Double(needed) / 1e9)) GB to train (batches of \(batch), \(precision)), but this machine has \(String(format: "%.3g", Double(free) / 1e9)) GB free; make the layer smaller, lower --set batch=N, or close other programs.")
         }
     }
 
