@@ -22,6 +22,10 @@ func expectDataError(_ fragment: String, _ body: () throws -> Void) {
     var corrupt = good
     for i in 12..<min(40, corrupt.count - 8) { corrupt[i] ^= 0x5A }
     expectDataError("f.gz: the gzip data is corrupt") { _ = try Gzip.decompress(corrupt, name: "f.gz") }
+    // Issue 36, poor list: 10 bytes that start as gzip does are a truncated gzip file, not "not gzip".
+    expectDataError("f.gz: the gzip file is truncated (10 bytes, shorter than a gzip header and trailer)") {
+        _ = try Gzip.decompress(Array(good.prefix(10)), name: "f.gz")
+    }
     // Bytes after the end of the data are damage (found by the fuzz test's comparison with gzip -dc).
     expectDataError("f.gz: 3 bytes follow the end of the gzip data") { _ = try Gzip.decompress(good + [1, 2, 3], name: "f.gz") }
 }
@@ -62,6 +66,11 @@ func expectDataError(_ fragment: String, _ body: () throws -> Void) {
 
 @Test func mnistFolderDamage() throws {
     expectDataError("data folder /nonexistent/mnist does not exist") { _ = try MNIST.load(.train, from: URL(fileURLWithPath: "/nonexistent/mnist")) }
+    // Issue 36, poor list: --data naming a file is said as a file, not as missing.
+    let file = try makeDataFolder().appendingPathComponent("SHA256SUMS")
+    expectDataError("data folder \(file.path) is a file, not a folder; pass --data DIR, the folder holding the four MNIST .gz files.") {
+        _ = try MNIST.load(.train, from: file)
+    }
     let missing = try makeDataFolder { try FileManager.default.removeItem(at: $0.appendingPathComponent("train-labels-idx1-ubyte.gz")) }
     expectDataError("train-labels-idx1-ubyte.gz: missing") { _ = try MNIST.load(.train, from: missing) }
     let tampered = try makeDataFolder { dir in

@@ -143,3 +143,16 @@ import CZlib
     c.line(from: (2, 2), to: (15, 7), width: 1, .black)
     #expect(c.pixels != before, "a line on the canvas is drawn")
 }
+
+/// A run stopped inside its first epoch has no per-epoch point yet: the legend names only the series
+/// that show something, each still in its own colour (the first series' blue appears nowhere).
+@Test func theLegendNamesOnlySeriesWithPoints() {
+    let plot = LinePlot(title: "t", xLabel: "x", yLabel: "y",
+                        series: [Series(name: "per epoch", y: []), Series(name: "per batch", x: [0.1, 0.2, 0.3], y: [3, 2, 2.5])], yRange: 0...4)
+    let c = plot.render()
+    func count(_ color: RGBA) -> Int {
+        stride(from: 0, to: c.pixels.count, by: 4).filter { c.pixels[$0] == color.r && c.pixels[$0 + 1] == color.g && c.pixels[$0 + 2] == color.b }.count
+    }
+    #expect(count(RGBA.series[0]) == 0, "no legend line for the empty series")
+    #expect(count(RGBA.series[1]) > 50, "the batch series and its legend line")
+}

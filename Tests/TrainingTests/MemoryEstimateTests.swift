@@ -42,6 +42,13 @@ func plannedAndEstimated(_ specs: [LayerSpec], batch: Int, shards: Int, precisio
             LayerSpec(name: "d1", kind: .dense(out: 64)), LayerSpec(name: "s1", kind: .sigmoid), LayerSpec(name: "d2", kind: .dense(out: 10)),
             LayerSpec(name: "sm", kind: .softmax),
         ],
+        // A direct conv past 16 input channels: its error goes back through δ · W, 8 images at a time.
+        "wide channels": [
+            LayerSpec(name: "c1", kind: .conv(f: 3, out: 20, pad: 0, stride: 1)), LayerSpec(name: "r1", kind: .relu),
+            LayerSpec(name: "c2", kind: .conv(f: 3, out: 8, pad: 0, stride: 1)), LayerSpec(name: "r2", kind: .relu),
+            LayerSpec(name: "p2", kind: .maxpool(f: 2)), LayerSpec(name: "fl", kind: .flatten),
+            LayerSpec(name: "d1", kind: .dense(out: 10)), LayerSpec(name: "sm", kind: .softmax),
+        ],
         // Dense only.
         "dense only": [
             LayerSpec(name: "fl", kind: .flatten), LayerSpec(name: "d1", kind: .dense(out: 200)), LayerSpec(name: "r1", kind: .relu),
@@ -49,12 +56,12 @@ func plannedAndEstimated(_ specs: [LayerSpec], batch: Int, shards: Int, precisio
         ],
     ]
 
-    @Test(arguments: ["tutorial", "wide dense", "im2col", "dense only"], [Precision.float32, .float64])
+    @Test(arguments: ["tutorial", "wide dense", "im2col", "wide channels", "dense only"], [Precision.float32, .float64])
     func theEstimateForeseesWhatTheTrainerAllocates(network: String, precision: Precision) throws {
         for (batch, shards) in [(512, 8), (64, 2), (100, 3)] {
             let (allocated, estimated) = try plannedAndEstimated(Self.layers[network]!, batch: batch, shards: shards, precision: precision)
             let ratio = Double(estimated) / Double(allocated)
-            #expect(ratio >= 0.97 && ratio <= 1.05, "\(network), \(precision), batch \(batch) over \(shards) shards: estimated \(estimated) bytes, allocated \(allocated) (ratio \(ratio))")
+            #expect(ratio >= 0.99 && ratio <= 1.02, "\(network), \(precision), batch \(batch) over \(shards) shards: estimated \(estimated) bytes, allocated \(allocated) (ratio \(ratio))")
         }
     }
 }

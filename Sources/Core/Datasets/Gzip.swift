@@ -11,8 +11,11 @@ public enum Gzip {
     /// is an error, or, with `prefixOnly`, gives its first `limit` bytes. The trailer's size field is
     /// never trusted: the buffer grows with what inflate produces. `name` is used in error messages.
     public static func decompress(_ data: [UInt8], name: String, limit: Int = 1 << 32, prefixOnly: Bool = false) throws -> [UInt8] {
-        guard data.count >= 18, data[0] == 0x1f, data[1] == 0x8b else {
+        guard data.count >= 2, data[0] == 0x1f, data[1] == 0x8b else {
             throw DataError(name, "not a gzip file (it does not start with the gzip signature); replace it with the original .gz file.")
+        }
+        guard data.count >= 18 else {
+            throw DataError(name, "the gzip file is truncated (\(data.count) bytes, shorter than a gzip header and trailer); replace it with a complete copy.")
         }
         var stream = z_stream()
         // 16 + MAX_WBITS: expect a gzip header and trailer.

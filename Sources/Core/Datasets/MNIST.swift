@@ -34,6 +34,9 @@ public enum MNIST {
 
     public static func load(_ split: Split, from directory: URL) throws -> (LabelledImages, LoadReport) {
         var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDir), !isDir.boolValue {
+            throw DataError(message: "data folder \(directory.path) is a file, not a folder; pass --data DIR, the folder holding the four MNIST .gz files.")
+        }
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDir), isDir.boolValue else {
             throw DataError(message: "data folder \(directory.path) does not exist; pass --data DIR with the four MNIST .gz files, or restore Lessons/data/mnist.")
         }

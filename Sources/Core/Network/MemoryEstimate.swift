@@ -48,6 +48,10 @@ public struct MemoryEstimate: Sendable {
         // two error buffers the size of the largest step. Max-pools also keep an Int32 index per output.
         let inputSize = CheckedInt.product(input)
         var perImage = inputSize, perImageIndexes = CheckedInt(0), largestStep = inputSize
+        // Per shard, whatever its images: a direct conv's filter gradients in the kernel's layout and, past
+        // 16 input channels, δ · W for 8 images at a time; the pooled first conv's patches of one image.
+        let imagesPerShard = (batch + max(1, shards) - 1) / max(1, shards)
+        var perShardValues = CheckedInt(0)
         var previous = input
         var i = 0
         while i < specs.count {
@@ -64,11 +68,18 @@ public struct MemoryEstimate: Sendable {
                 // The first conv and a 2×2 max-pool after it are one pass: the conv's output is never stored.
                 let poolAt = fusedReLU ? i + 2 : i + 1
                 if first && c.pad == 0 && c.stride == 1 && c.f * c.f <= 16, poolAt < specs.count,
-                   let p = specs[poolAt].kind as? MaxPool2D, p.f == 2 { stored = CheckedInt(0) }
+                   let p = specs[poolAt].kind as? MaxPool2D, p.f == 2 {
+                    stored = CheckedInt(0)
+                    perShardValues = perShardValues + CheckedInt.product([shapes[i][0], shapes[i][1], 16])
+                }
                 let patches = CheckedInt.product([shapes[i][0], shapes[i][1], c.f, c.f, cin])
                 if !first && !direct { workspace = patches }
                 if direct {
-                    transposedCopies = transposedCopies + CheckedInt.product([c.f, c.f, cin, 16]) + CheckedInt.product([c.f, c.f, c.out, 16])
+                    let ownBackward = cin <= 16 && previous.count == 3 && previous[1] <= 64
+                    transposedCopies = transposedCopies + CheckedInt.product([c.f, c.f, cin, 16])
+                        + (ownBackward ? CheckedInt.product([c.f, c.f, c.out, 16]) : CheckedInt(0))
+                    perShardValues = perShardValues + CheckedInt.product([c.f, c.f, cin, 16])
+                        + (ownBackward ? CheckedInt(0) : patches * CheckedInt(min(imagesPerShard, 8)))
                 }
             } else if kind is DenseKind {
                 transposedCopies = transposedCopies + params
@@ -87,6 +98,7 @@ public struct MemoryEstimate: Sendable {
         let perShard = CheckedInt((batch + max(1, shards) - 1) / max(1, shards)) * CheckedInt(max(1, shards))
         let scalar = CheckedInt(scalarBytes)
         let activations = (perImage + largestStep * CheckedInt(2)) * perShard * scalar + perImageIndexes * perShard * CheckedInt(4)
+            + perShardValues * CheckedInt(max(1, shards)) * scalar
         let weights = (parameters * CheckedInt(1 + max(1, shards)) + transposedCopies) * scalar
         let readable = parameters * CheckedInt(3 * 8)
         readableBytes = readable.value

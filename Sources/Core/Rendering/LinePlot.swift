@@ -104,10 +104,13 @@ public struct LinePlot: Sendable {
             for i in 1..<max(1, pts.count) { c.line(from: pts[i - 1], to: pts[i], width: s.lineWidth, color) }
             if s.dots ?? (pts.count <= 40) { for p in pts { c.disc(center: p, radius: 4.5, color) } }
         }
-        if series.count > 1 || !(series.first?.name.isEmpty ?? true) {
+        // The legend names the series that have a point to show (a run stopped in its first epoch has
+        // no per-epoch point yet), each in its own colour.
+        let listed = series.enumerated().filter { _, s in zip(s.x, s.y).contains { $0.1.isFinite } }
+        if listed.count > 1 || !(listed.first?.element.name.isEmpty ?? true) {
             let font = Font.shared
-            let boxW = (series.map { font.measure($0.name, size: 17) }.max() ?? 0) + 60
-            let boxH = 14 + 28 * series.count
+            let boxW = (listed.map { font.measure($0.element.name, size: 17) }.max() ?? 0) + 60
+            let boxH = 14 + 28 * listed.count
             // The corner with the fewest data points under the legend box.
             let corners = [(left + pw - boxW - 14, top + 14), (left + pw - boxW - 14, top + ph - boxH - 14),
                            (left + 14, top + 14), (left + 14, top + ph - boxH - 14)]
@@ -120,8 +123,8 @@ public struct LinePlot: Sendable {
             }!
             c.fill(x: bx, y: by, width: boxW, height: boxH, RGBA(255, 255, 255, 235))
             c.stroke(x: bx, y: by, width: boxW, height: boxH, .grid)
-            for (k, s) in series.enumerated() {
-                let yy = by + 22 + 28 * k
+            for (row, (k, s)) in listed.enumerated() {
+                let yy = by + 22 + 28 * row
                 c.line(from: (Double(bx + 12), Double(yy - 6)), to: (Double(bx + 40), Double(yy - 6)), width: 3, RGBA.series[k % RGBA.series.count])
                 c.text(s.name, x: bx + 48, y: yy, size: 17)
             }

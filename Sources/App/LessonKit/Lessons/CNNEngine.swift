@@ -131,8 +131,9 @@ public final class CNNEngine: LessonEngine {
         // Within the budget but past what this machine has free: refused now, because an allocation
         // that fails later cannot be caught (it aborts, or the kernel kills the process mid-run).
         if let needed = estimate.bytes, let free = SystemMemory.available(), needed > free {
+            let gb = { (bytes: Int) in String(format: "%.3g", Double(bytes) / 1e9) }  // (error message)
             throw LessonError.at(file.path, line: NetworkBlock.lines(block)[estimate.largestLayer],
-                                 "layer \(specs[estimate.largestLayer].name): the network needs about \(String(format: "%.3g", Double(needed) / 1e9)) GB to train (batches of \(batch), \(precision)), but this machine has \(String(format: "%.3g", Double(free) / 1e9)) GB free; make the layer smaller, lower --set batch=N, or close other programs.")
+                                 "layer \(specs[estimate.largestLayer].name): the network needs about \(gb(needed)) GB to train (batches of \(batch), \(precision)), but this machine has \(gb(free)) GB free; make the layer smaller, lower --set batch=N, or close other programs.")
         }
     }
 

@@ -8,10 +8,11 @@ import Foundation
 public enum WordsCatalog {
     /// The keys `engine` says, each with the names of the values it hands over.
     public static func names(engine: String) -> [String: Set<String>] {
-        var out = shipped[engine] ?? [:]
-        for (key, text) in Words.runner { out[key, default: []].formUnion(Words.placeholders(text).map(\.name)) }
-        return out
+        (shipped[engine] ?? [:]).merging(runnerNames) { $0.union($1) }
     }
+
+    /// The runner's own words (any engine says them), with their values.
+    static let runnerNames: [String: Set<String>] = Words.runner.mapValues { Set(Words.placeholders($0).map(\.name)) }
 
     /// Refuses a word the engine never says, and a placeholder naming a value the engine does not hand
     /// that word.
