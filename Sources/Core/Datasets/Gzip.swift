@@ -9,7 +9,7 @@ public enum Gzip {
 
     /// The decompressed bytes of a gzip stream, at most `limit` of them: a stream that holds more
     /// is an error, or, with `prefixOnly`, gives its first `limit` bytes. The trailer's size field is
-    /// never trusted: the buffer grows with what inflate produces. `name` is used in error messages.
+    /// never trusted: the buffer is sized by the limit and deflate's bound. `name` is used in error messages.
     public static func decompress(_ data: [UInt8], name: String, limit: Int = 1 << 32, prefixOnly: Bool = false) throws -> [UInt8] {
         guard data.count >= 2, data[0] == 0x1f, data[1] == 0x8b else {
             throw DataError(name, "not a gzip file (it does not start with the gzip signature); replace it with the original .gz file.")
@@ -25,11 +25,12 @@ public enum Gzip {
         defer { inflateEnd(&stream) }
         // One byte past the limit tells "exactly the limit" from "longer". Deflate expands at most
         // 1032-fold, so the output is allocated once at the smaller of that bound and the limit (an
-        // IDX file's own size, from its header): no growing copy. Uninitialised, so a claimed size
-        // costs memory only as inflate fills it.
+        // IDX file's own size, from its header): no growing copy for any real MNIST file. Uninitialised,
+        // so a claimed size costs memory only as inflate fills it; and at most 256 MB up front, so a
+        // header that claims gigabytes is not granted them before its data shows them.
         let capacity = limit &+ 1
         let bound = data.count.multipliedReportingOverflow(by: 1032)
-        let initial = min(capacity, bound.overflow ? capacity : bound.partialValue &+ (1 << 16))
+        let initial = min(capacity, bound.overflow ? capacity : bound.partialValue &+ (1 << 16), 256 << 20)
         var out = [UInt8](unsafeUninitializedCapacity: initial) { _, n in n = initial }
         var produced = 0
         var status: Int32 = Z_OK

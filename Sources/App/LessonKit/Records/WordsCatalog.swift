@@ -18,8 +18,9 @@ public enum WordsCatalog {
     /// that word.
     public static func check(_ words: Words, engine: String, path: String) throws {
         let known = names(engine: engine)
-        for key in words.texts.keys.sorted(by: { words.lines[$0]! < words.lines[$1]! }) {
-            let line = words.lines[key]!
+        let lineOf = { (key: String) in words.lines[key] ?? 1 }
+        for key in words.texts.keys.sorted(by: { (lineOf($0), $0) < (lineOf($1), $1) }) {
+            let line = lineOf(key)
             guard let allowed = known[key] else {
                 let near = closest(to: key, among: Array(known.keys)).map { "; did you mean \"\($0)\"?" } ?? "."
                 throw LessonError.at(path, line: line, "the word \"\(key)\" is not one this lesson's engine (\(engine)) says, so it would never be shown\(near) The shipped lesson's ```words blocks list every key.")
