@@ -94,8 +94,8 @@ public struct MemoryEstimate: Sendable {
             previous = shapes[fusedReLU ? i + 1 : i]
             i += fusedReLU ? 2 : 1
         }
-        // Each shard holds ceil(batch / shards) images; a whole-batch workspace for im2col is per shard too.
-        let perShard = CheckedInt((batch + max(1, shards) - 1) / max(1, shards)) * CheckedInt(max(1, shards))
+        // Each shard has room for ceil(batch / shards) images: the per-image buffers, that many times over.
+        let perShard = CheckedInt(imagesPerShard) * CheckedInt(max(1, shards))
         let scalar = CheckedInt(scalarBytes)
         let activations = (perImage + largestStep * CheckedInt(2)) * perShard * scalar + perImageIndexes * perShard * CheckedInt(4)
             + perShardValues * CheckedInt(max(1, shards)) * scalar
