@@ -337,6 +337,17 @@ func expectOneLineError(_ r: RunResult, _ message: String, sourceLocation: Sourc
         #expect(Set(record.files) == written && record.inputs == ["weights.lnw"], "\(record.files)")
     }
 
+    /// Issue 36: the run.json found in an --out folder is read bounded, like every file: a pipe of that
+    /// name is refused at once (before, the run waited on it for ever), and nothing is written.
+    @Test func aPipeNamedRunJSONInTheOutFolderIsRefusedNotWaitedOn() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(mkfifo(dir.appendingPathComponent("run.json").path, 0o600) == 0)
+        expectOneLineError(try runLesson(["run", "2", "--quiet", "--out", dir.path]),
+                           "--out \(dir.path) holds a run.json that lesson did not write (or cannot read); move it, or pass another --out folder.")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["run.json"])
+    }
+
     /// Issue 36, item 3: a folder with no run.json of ours, holding files with the names a run writes
     /// and temporary-looking files of the user's: the run stops before writing over any of them.
     @Test func theUsersFilesAreNeverWrittenOverOrDeleted() throws {

@@ -94,6 +94,7 @@ public struct Installation {
     /// The commit an installed binary (PREFIX/bin/lesson) was built from, written by `install` beside its lessons.
     public static func installedCommit(executable: URL) -> String? {
         let place = Installation(prefix: executable.deletingLastPathComponent().deletingLastPathComponent())
-        return (try? String(contentsOf: place.commitFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return (try? BoundedRead.bytes(place.commitFile, limit: 4096, what: place.commitFile.path, why: "a commit hash"))
+            .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 }

@@ -99,8 +99,9 @@ public final class OutputSession {
         if isDir.boolValue {
             throw LessonError("\(recordURL.path): a folder of that name is in the way; move or rename it, or pass another --out folder.")
         }
-        guard let data = try? Data(contentsOf: recordURL),
-              let previous = try? JSONDecoder().decode(RunRecord.self, from: data) else {
+        // Read bounded, as every file is: a pipe or a huge file of that name is not a run.json of ours.
+        guard let bytes = try? BoundedRead.bytes(recordURL, limit: RunRecord.maxBytes, what: recordURL.path, why: ""),
+              let previous = try? RunRecord.decode(bytes) else {
             throw LessonError("--out \(folder.path) holds a run.json that lesson did not write (or cannot read); move it, or pass another --out folder.")
         }
         for name in previous.files ?? [] where Self.isPlainName(name) {

@@ -73,11 +73,7 @@ public struct RunRecord: Codable, Sendable {
         // pipe or device of that name, is not one, and is not read.
         let bytes = try BoundedRead.bytes(url, limit: maxBytes, what: url.path, why: "a run.json is a few hundred kilobytes; pass the run.json a lesson run wrote")
         do {
-            // Decoded from the bytes where they lie (a Data over them, not a copy).
-            let record = try bytes.withUnsafeBytes { raw -> RunRecord in
-                let data = raw.baseAddress.map { Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: raw.count, deallocator: .none) } ?? Data()
-                return try JSONDecoder().decode(RunRecord.self, from: data)
-            }
+            let record = try decode(bytes)
             guard record.format == formatVersion else {
                 throw LessonError("\(url.path): run.json format \(record.format); this program reads format \(formatVersion).")
             }
@@ -86,6 +82,14 @@ public struct RunRecord: Codable, Sendable {
             throw LessonError("\(url.path): not a run.json written by lesson: \(describe(e)).")
         } catch {
             throw LessonError("\(url.path): not a run.json written by lesson.")
+        }
+    }
+
+    /// A run.json's bytes decoded where they lie (a Data over them, not a copy).
+    static func decode(_ bytes: [UInt8]) throws -> RunRecord {
+        try bytes.withUnsafeBytes { raw in
+            let data = raw.baseAddress.map { Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: raw.count, deallocator: .none) } ?? Data()
+            return try JSONDecoder().decode(RunRecord.self, from: data)
         }
     }
 
