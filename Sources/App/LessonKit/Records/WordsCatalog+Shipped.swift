@@ -19,7 +19,7 @@ extension WordsCatalog {
     cnn\tbackward.conv-dW-sum\ta\tb\tc\tk
     cnn\tbackward.conv-dW-why-filter\tk\tz
     cnn\tbackward.conv-dW-why-path\tat\tfrom\tz
-    cnn\tbackward.conv-db\ti,j
+    cnn\tbackward.conv-db
     cnn\tbackward.conv-delta\tk
     cnn\tbackward.conv-delta-in\tk
     cnn\tbackward.conv-delta-in-sum\tc
